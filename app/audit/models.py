@@ -1,0 +1,24 @@
+"""The audit log: who did what to which candidate or decision, and when."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON
+from sqlmodel import Field, SQLModel
+
+from app.clock import utcnow
+
+
+class AuditEntry(SQLModel, table=True):
+    """One staff action. Entries are only ever added."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
+    actor_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    action: str = Field(max_length=60)
+    object_type: str = Field(max_length=40)
+    object_id: str | None = Field(default=None, max_length=40)
+    details: dict = Field(default_factory=dict, sa_type=JSON)
+    ip: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, index=True)

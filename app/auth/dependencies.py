@@ -1,0 +1,99 @@
+"""Who is calling: chained dependencies for staff on the API and on pages, and roles.
+
+No ``from __future__ import annotations`` here: FastAPI must resolve the ``Annotated``
+dependencies inside ``require_roles`` at definition time, closures included.
+"""
+
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from app.auth import service as auth_service
+from app.auth.models import Role, User
+from app.auth.security import csrf_matches
+from app.config import get_settings
+from app.db import SessionDep
+from app.errors import Forbidden, Invalid, LoginRequired, NotAuthenticated
+from app.i18n import pick_language
+
+SESSION_COOKIE = "kam_session"
+CSRF_COOKIE = "kam_csrf"
+LANGUAGE_COOKIE = "kam_lang"
+
+bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def client_ip(request: Request) -> str:
+    """The peer address (a proxy in front should be configured to pass the real one)."""
+    return request.client.host if request.client else "unknown"
+
+
+def optional_user(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(bearer_scheme)],
+) -> User | None:
+    """The signed-in staff member from a bearer token or the session cookie, or None."""
+    user = None
+    if token:
+        user = auth_service.user_for_token(session, token=token, kind="bearer")
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        user = auth_service.user_for_token(session, token=cookie, kind="cookie")
+    request.state.user = user
+    if user is not None:
+        request.state.language = pick_language(
+            request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE), user.language
+        )
+    return user
+
+
+def api_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """A signed-in staff member, or 401 for the API."""
+    if user is None:
+        raise NotAuthenticated(headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+def page_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """A signed-in staff member, or a redirect to the login page."""
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return user
+
+
+def require_roles(*roles: Role, page: bool = False) -> Callable[..., User]:
+    """A dependency that lets through only the given roles (403 for the others)."""
+    allowed = {role.value for role in roles}
+    base = page_user if page else api_user
+
+    def dependency(user: Annotated[User, Depends(base)]) -> User:
+        if user.role not in allowed:
+            raise Forbidden()
+        return user
+
+    return dependency
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every state-changing form carries the token that matches this browser's CSRF cookie."""
+    form = await request.form()
+    submitted = form.get("csrf_token")
+    if not csrf_matches(
+        get_settings().secret_key,
+        request.cookies.get(CSRF_COOKIE),
+        submitted if isinstance(submitted, str) else None,
+    ):
+        raise Invalid(
+            "The form has expired or was not sent from this site. Reload the page and try again."
+        )
+
+
+StaffUser = Annotated[User, Depends(api_user)]
+PageUser = Annotated[User, Depends(page_user)]
+AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
+HrUser = Annotated[User, Depends(require_roles(Role.admin, Role.hr))]
+CsrfChecked = Depends(csrf_protect)

@@ -1,0 +1,122 @@
+"""Sign-in and sign-out pages (session cookie + CSRF)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.auth import service as auth_service
+from app.auth.dependencies import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    CsrfChecked,
+    client_ip,
+    optional_user,
+)
+from app.auth.security import csrf_for, new_token
+from app.config import get_settings
+from app.db import SessionDep
+from app.errors import NotAuthenticated, TooManyRequests
+from app.i18n import gettext_for
+from app.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def safe_next(next_url: str | None) -> str:
+    """Only same-site paths are followed after sign-in (no open redirect)."""
+    if next_url and next_url.startswith("/") and not next_url.startswith("//"):
+        return next_url
+    return "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, session: SessionDep, next: str = "/") -> Response:
+    """The sign-in form (or straight on, when already signed in)."""
+    if optional_user(request, session, None) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "auth/login.html", {"next": safe_next(next), "error": None})
+
+
+@router.post("/login", dependencies=[CsrfChecked])
+def login(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    """Check the credentials, start a fresh session and rotate the CSRF cookie."""
+    settings = get_settings()
+    try:
+        user = auth_service.authenticate(
+            session, email=email, password=password, ip=client_ip(request), settings=settings
+        )
+    except (NotAuthenticated, TooManyRequests) as exc:
+        session.commit()
+        _ = gettext_for(request.state.language)
+        message = _("Wrong e-mail or password.") if isinstance(exc, NotAuthenticated) else _(
+            "Too many failed sign-ins. Wait a few minutes and try again."
+        )
+        code = 401 if isinstance(exc, NotAuthenticated) else 429
+        response = render(
+            request,
+            "auth/login.html",
+            {"next": safe_next(next), "error": message, "email": email},
+            status_code=code,
+        )
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+    # A new session token on every sign-in (session fixation), and a new CSRF cookie with it.
+    if old := request.cookies.get(SESSION_COOKIE):
+        auth_service.close_session(session, token=old)
+    token = auth_service.open_session(
+        session,
+        user=user,
+        kind="cookie",
+        hours=settings.session_hours,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    session.commit()
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_cookie(response, SESSION_COOKIE, token, max_age=settings.session_hours * 3600)
+    set_cookie(response, CSRF_COOKIE, new_token())
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfChecked])
+def logout(request: Request, session: SessionDep) -> Response:
+    """End the session."""
+    if token := request.cookies.get(SESSION_COOKIE):
+        auth_service.close_session(session, token=token)
+        session.commit()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def set_cookie(response: Response, name: str, value: str, *, max_age: int | None = None) -> None:
+    """Cookies are HttpOnly, SameSite=Lax, and Secure when the site is served over https."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
+
+
+def ensure_csrf_cookie(request: Request) -> str | None:
+    """The browser's CSRF cookie, or a new one to set; stores the form token on the request."""
+    cookie = request.cookies.get(CSRF_COOKIE)
+    fresh = None
+    if not cookie:
+        cookie = fresh = new_token()
+    request.state.csrf_token = csrf_for(get_settings().secret_key, cookie)
+    return fresh

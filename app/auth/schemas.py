@@ -1,0 +1,50 @@
+"""Shapes of the auth API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from app.auth.models import Role
+
+
+class Token(BaseModel):
+    """A bearer token for the API."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class UserBase(BaseModel):
+    """What every user has."""
+
+    email: EmailStr
+    full_name: str = Field(min_length=1, max_length=200)
+    role: Role
+    language: str = Field(default="en", pattern="^(it|en)$")
+
+
+class UserCreate(UserBase):
+    """A new staff user, created by an admin."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=10, max_length=200)
+
+
+class UserPublic(UserBase):
+    """A user as the API shows it (never the password hash)."""
+
+    id: int
+    organization_id: int
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None = None
+
+
+class Me(UserPublic):
+    """The caller, with the organization's name."""
+
+    organization_name: str

@@ -1,0 +1,55 @@
+"""Candidates, their invitations and the decisions people record about them."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.clock import utcnow
+
+
+class Candidate(SQLModel, table=True):
+    """An applicant for one position."""
+
+    __tablename__ = "candidate"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    position_id: int = Field(foreign_key="position.id", index=True)
+    full_name: str = Field(max_length=200)
+    email: str = Field(max_length=320, index=True)
+    language: str = Field(default="en", max_length=2)
+    extra_time_pct: int = Field(default=0)
+    # invited | in_progress | completed | expired | revoked
+    status: str = Field(default="invited", max_length=16, index=True)
+    is_demo: bool = Field(default=False)
+    created_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    erased_at: datetime | None = None
+
+
+class Invitation(SQLModel, table=True):
+    """An invitation link. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    used_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Decision(SQLModel, table=True):
+    """A decision a person recorded: the product never decides alone."""
+
+    __tablename__ = "decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True, ondelete="CASCADE")
+    user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    decision: str = Field(max_length=16)  # advance | reject | hire | hold
+    note: str = Field(default="", max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow)

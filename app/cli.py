@@ -1,0 +1,212 @@
+"""The ``kam`` command line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+app = typer.Typer(help="KAM Assess: assessments for hiring Key Account Managers.",
+                  no_args_is_help=True)
+orgs_app = typer.Typer(help="Organizations (tenants).", no_args_is_help=True)
+users_app = typer.Typer(help="Staff users.", no_args_is_help=True)
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(users_app, name="users")
+
+DEMO_ORG = "Demo Srl"
+DEMO_USERS = (
+    ("admin", "demo.admin@example.com", "Alessandra Demo"),
+    ("hr", "demo.hr@example.com", "Hugo Recruiter"),
+    ("manager", "demo.manager@example.com", "Marco Manager"),
+)
+DEMO_PASSWORD = "demo-password"
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    """The settings, or a clear message naming the bad setting and exit code 2."""
+    from app.config import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            typer.echo(f"configuration error: KAM_{field.upper()}: {message}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _migrate() -> None:
+    from app.migrations import upgrade
+
+    _settings()
+    upgrade()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic upgrade head)."""
+    _migrate()
+    typer.echo("database schema is up to date")
+
+
+@app.command()
+def init(
+    org: Annotated[str, typer.Option(help="Organization name")],
+    admin_email: Annotated[str, typer.Option(help="E-mail of the first admin")],
+    admin_password: Annotated[str, typer.Option(help="Password of the first admin")],
+) -> None:
+    """Migrate, create the organization and its admin. Safe to run again."""
+    _migrate()
+    _provision(org, admin_email, admin_password)
+
+
+def _provision(org: str, admin_email: str, admin_password: str, *, is_demo: bool = False) -> None:
+    from app.db import session_scope
+    from app.errors import DomainError
+    from app.setup import provision
+
+    try:
+        with session_scope() as session:
+            result = provision(
+                session,
+                org_name=org,
+                admin_email=admin_email,
+                admin_password=admin_password,
+                is_demo=is_demo,
+            )
+    except (DomainError, ValueError) as exc:
+        typer.echo(f"error: {getattr(exc, 'detail', exc)}", err=True)
+        raise typer.Exit(1) from None
+    state = "created" if result.created_organization else "already exists"
+    typer.echo(f"organization {org!r}: {state}")
+    state = "created" if result.created_admin else "already exists"
+    typer.echo(f"admin {admin_email}: {state}")
+
+
+@orgs_app.command("create")
+def orgs_create(
+    org: Annotated[str, typer.Option(help="Organization name")],
+    admin_email: Annotated[str, typer.Option(help="E-mail of its first admin")],
+    admin_password: Annotated[str, typer.Option(help="Password of its first admin")],
+) -> None:
+    """Create another organization with its first admin."""
+    _settings()
+    _provision(org, admin_email, admin_password)
+
+
+@users_app.command("create")
+def users_create(
+    org: Annotated[str, typer.Option(help="Organization name")],
+    email: Annotated[str, typer.Option(help="E-mail (the login)")],
+    password: Annotated[str, typer.Option(help="Password (at least 10 characters)")],
+    role: Annotated[str, typer.Option(help="admin, hr or manager")] = "hr",
+    name: Annotated[str, typer.Option(help="Full name")] = "",
+    language: Annotated[str, typer.Option(help="it or en")] = "en",
+) -> None:
+    """Add a staff user to an organization."""
+    from app.auth import service as auth_service
+    from app.auth.models import Role
+    from app.db import session_scope
+    from app.errors import DomainError
+    from app.organizations import service as organization_service
+
+    _settings()
+    if role not in {r.value for r in Role}:
+        typer.echo("error: --role must be admin, hr or manager", err=True)
+        raise typer.Exit(1)
+    try:
+        with session_scope() as session:
+            organization = organization_service.get_by_name(session, name=org)
+            if organization is None:
+                typer.echo(f"error: no organization named {org!r}", err=True)
+                raise typer.Exit(1)
+            auth_service.create_user(
+                session,
+                organization=organization,
+                email=email,
+                full_name=name or email,
+                role=role,
+                password=password,
+                language=language,
+            )
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"user {email} ({role}) created in {org!r}")
+
+
+@app.command()
+def demo() -> None:
+    """Create (or refresh) the demo organization and print how to sign in."""
+    from app.auth import service as auth_service
+    from app.auth.models import Role
+    from app.db import session_scope
+    from app.setup import provision
+
+    settings = _settings()
+    _migrate()
+    with session_scope() as session:
+        result = provision(
+            session,
+            org_name=DEMO_ORG,
+            admin_email=DEMO_USERS[0][1],
+            admin_password=DEMO_PASSWORD,
+            admin_name=DEMO_USERS[0][2],
+            is_demo=True,
+        )
+        for role, email, name in DEMO_USERS[1:]:
+            if auth_service.find_by_email(session, email=email) is None:
+                auth_service.create_user(
+                    session,
+                    organization=result.organization,
+                    email=email,
+                    full_name=name,
+                    role=Role(role),
+                    password=DEMO_PASSWORD,
+                )
+    typer.echo(f"demo organization {DEMO_ORG!r} is ready (labelled as demo data)")
+    typer.echo(f"  open      {settings.base_url}/login")
+    for role, email, _name in DEMO_USERS:
+        typer.echo(f"  {role:<9} {email} / {DEMO_PASSWORD}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development)")] = False,
+) -> None:
+    """Serve the web pages, the API and the health probes."""
+    import uvicorn
+
+    from app.migrations import is_up_to_date
+
+    settings = _settings()
+    if not is_up_to_date():
+        typer.echo("error: the database schema is not up to date; run `kam migrate` first",
+                   err=True)
+        raise typer.Exit(1)
+    typer.echo(f"KAM Assess on http://{host}:{port} (database: {_describe(settings)})")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+    )
+
+
+def _describe(settings) -> str:  # type: ignore[no-untyped-def]
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    """Entry point of the ``kam`` console script."""
+    app()

@@ -1,0 +1,78 @@
+"""The application factory: middleware, routers, static files, error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio.to_thread
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from app import health
+from app.auth import api as auth_api
+from app.auth import pages as auth_pages
+from app.auth.dependencies import LANGUAGE_COOKIE
+from app.auth.pages import ensure_csrf_cookie, set_cookie
+from app.config import Settings, get_settings
+from app.errors import install_error_handlers
+from app.i18n import LANGUAGES, pick_language
+from app.limits import BodySizeLimit
+from app.organizations import pages as organization_pages
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service: one process serves pages, the JSON API and health probes."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync endpoints run in this thread pool; the DB pool has one connection per thread.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        yield
+
+    app = FastAPI(
+        title="KAM Assess",
+        version="0.1.0",
+        description="Assessments for hiring Key Account Managers.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=1_000_000)
+
+    @app.middleware("http")
+    async def page_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Language, CSRF cookie and security headers for every response."""
+        chosen = request.query_params.get("lang")
+        request.state.language = pick_language(
+            chosen,
+            request.cookies.get(LANGUAGE_COOKIE),
+            accept_language=request.headers.get("accept-language"),
+        )
+        request.state.user = None
+        fresh_csrf = None
+        if not request.url.path.startswith("/api/"):
+            fresh_csrf = ensure_csrf_cookie(request)
+        response = await call_next(request)
+        if fresh_csrf:
+            set_cookie(response, "kam_csrf", fresh_csrf)
+        if chosen in LANGUAGES:
+            set_cookie(response, LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if get_settings().secure_cookies:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(health.router)
+    app.include_router(auth_api.router)
+    app.include_router(auth_pages.router)
+    app.include_router(organization_pages.router)
+    return app

@@ -1,0 +1,33 @@
+"""Every table, imported in one place: the registry Alembic and the tests use."""
+
+from app.assessments.models import Answer, Attempt, AttemptSection
+from app.audit.models import AuditEntry
+from app.auth.models import AuthSession, LoginAttempt, User
+from app.bank.models import NormTable, QuestionnaireVersion
+from app.candidates.models import Candidate, Decision, Invitation
+from app.db import metadata
+from app.organizations.models import Organization
+from app.outbox.models import OutboxMessage
+from app.positions.models import Position, PositionManager
+from app.reports.models import Score
+
+__all__ = [
+    "Answer",
+    "Attempt",
+    "AttemptSection",
+    "AuditEntry",
+    "AuthSession",
+    "Candidate",
+    "Decision",
+    "Invitation",
+    "LoginAttempt",
+    "NormTable",
+    "Organization",
+    "OutboxMessage",
+    "Position",
+    "PositionManager",
+    "QuestionnaireVersion",
+    "Score",
+    "User",
+    "metadata",
+]

@@ -1,0 +1,47 @@
+"""The staff dashboard."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import func
+from sqlmodel import select
+
+from app.auth.dependencies import PageUser
+from app.candidates.models import Candidate
+from app.db import SessionDep
+from app.organizations import service as organization_service
+from app.positions.models import Position
+from app.reports.models import Score
+from app.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResponse:
+    """The organization at a glance: open positions, candidates, completed assessments."""
+    organization = organization_service.get(session, user.organization_id)
+    org_id = user.organization_id
+    counts = {
+        "positions": session.exec(
+            select(func.count()).select_from(Position).where(Position.organization_id == org_id)
+        ).one(),
+        "candidates": session.exec(
+            select(func.count()).select_from(Candidate).where(Candidate.organization_id == org_id)
+        ).one(),
+        "completed": session.exec(
+            select(func.count()).select_from(Score).where(Score.organization_id == org_id)
+        ).one(),
+    }
+    positions = session.exec(
+        select(Position)
+        .where(Position.organization_id == org_id)
+        .order_by(Position.created_at.desc())
+        .limit(20)
+    ).all()
+    return render(
+        request,
+        "organizations/dashboard.html",
+        {"organization": organization, "counts": counts, "positions": positions},
+    )

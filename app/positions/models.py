@@ -1,0 +1,39 @@
+"""Positions (open roles) and the managers assigned to them."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON
+from sqlmodel import Field, SQLModel
+
+from app.clock import utcnow
+
+
+class Position(SQLModel, table=True):
+    """An open Key Account Manager role and what matters for it."""
+
+    __tablename__ = "position"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    title: str = Field(max_length=200)
+    territory: str | None = Field(default=None, max_length=200)
+    status: str = Field(default="open", max_length=16)  # open | closed
+    questionnaires: list = Field(default_factory=list, sa_type=JSON)
+    weights: dict = Field(default_factory=dict, sa_type=JSON)
+    minimums: dict = Field(default_factory=dict, sa_type=JSON)
+    knockouts: dict = Field(default_factory=dict, sa_type=JSON)
+    cost_assumptions: dict = Field(default_factory=dict, sa_type=JSON)
+    ranking: dict = Field(default_factory=dict, sa_type=JSON)
+    invitation_expiry_days: int = Field(default=14)
+    created_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PositionManager(SQLModel, table=True):
+    """A hiring manager assigned to a position (managers see only these)."""
+
+    __tablename__ = "position_manager"
+
+    position_id: int = Field(foreign_key="position.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="staff_user.id", primary_key=True, ondelete="CASCADE")

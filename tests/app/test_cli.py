@@ -1,0 +1,75 @@
+"""The kam command line against a fresh database."""
+
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from app.auth.models import User
+from app.cli import app as cli
+from app.db import session_scope
+from app.organizations.models import Organization
+
+runner = CliRunner()
+
+
+def test_init_is_idempotent(fresh_database):
+    args = ["init", "--org", "Acme Spa", "--admin-email", "boss@acme.example",
+            "--admin-password", "a-long-password"]
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert "organization 'Acme Spa': created" in first.output
+    second = runner.invoke(cli, args)
+    assert second.exit_code == 0, second.output
+    assert "already exists" in second.output
+    with session_scope(read_only=True) as session:
+        assert len(session.exec(select(Organization)).all()) == 1
+        assert len(session.exec(select(User)).all()) == 1
+
+
+def test_orgs_create_and_users_create(fresh_database):
+    runner.invoke(cli, ["migrate"])
+    result = runner.invoke(cli, ["orgs", "create", "--org", "Beta Srl", "--admin-email",
+                                 "a@beta.example", "--admin-password", "a-long-password"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["users", "create", "--org", "Beta Srl", "--email",
+                                 "hr@beta.example", "--password", "a-long-password",
+                                 "--role", "hr", "--name", "Hanna"])
+    assert result.exit_code == 0, result.output
+    with session_scope(read_only=True) as session:
+        hr = session.exec(select(User).where(User.email == "hr@beta.example")).one()
+        assert hr.role == "hr"
+
+
+def test_users_create_refuses_unknown_org_and_short_password(fresh_database):
+    runner.invoke(cli, ["migrate"])
+    result = runner.invoke(cli, ["users", "create", "--org", "Nope", "--email", "x@x.example",
+                                 "--password", "a-long-password"])
+    assert result.exit_code == 1
+    assert "no organization named" in result.output
+    runner.invoke(cli, ["orgs", "create", "--org", "Gamma", "--admin-email", "g@g.example",
+                        "--admin-password", "a-long-password"])
+    result = runner.invoke(cli, ["users", "create", "--org", "Gamma", "--email", "y@g.example",
+                                 "--password", "short"])
+    assert result.exit_code == 1
+    assert "at least 10 characters" in result.output
+
+
+def test_demo_prints_url_and_credentials(fresh_database):
+    result = runner.invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "/login" in result.output
+    assert "demo.admin@example.com / demo-password" in result.output
+    assert runner.invoke(cli, ["demo"]).exit_code == 0
+
+
+def test_malformed_database_url_stops_with_a_message_naming_the_setting(monkeypatch):
+    from app.config import get_settings
+
+    monkeypatch.setenv("KAM_DATABASE_URL", "not a url")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(cli, ["migrate"])
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "KAM_DATABASE_URL" in result.output

@@ -1,0 +1,155 @@
+"""Test database: real SQLite or PostgreSQL, migrated once with Alembic, each test rolled back.
+
+Choose the backend with ``KAM_TEST_DATABASE=sqlite`` (default) or ``postgresql``
+(``KAM_TEST_POSTGRES_URL``, default postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
+Every run creates its own throw-away database and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+BACKEND = os.environ.get("KAM_TEST_DATABASE", "sqlite")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "KAM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+os.environ["KAM_ENV"] = "test"
+os.environ["KAM_SECRET_KEY"] = "test-secret-key-that-is-long-enough-for-anything"
+os.environ["KAM_BASE_URL"] = "http://testserver"
+os.environ.pop("KAM_SMTP_URL", None)
+
+
+def pytest_report_header() -> str:
+    return f"KAM test database backend: {BACKEND}"
+
+
+class ThrowAwayDatabases:
+    """Creates databases of the chosen backend and drops them all at the end."""
+
+    def __init__(self, tmp_dir: Path) -> None:
+        self.tmp_dir = tmp_dir
+        self.created: list[str] = []
+
+    def create(self) -> str:
+        """A new, empty database; returns its URL."""
+        name = f"kam_test_{uuid.uuid4().hex[:12]}"
+        if BACKEND == "sqlite":
+            return f"sqlite:///{self.tmp_dir / (name + '.db')}"
+        if BACKEND != "postgresql":
+            raise pytest.UsageError("KAM_TEST_DATABASE must be sqlite or postgresql")
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        self.created.append(name)
+        return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
+            hide_password=False
+        )
+
+    def drop_all(self) -> None:
+        """Drop every PostgreSQL database this run created."""
+        if not self.created:
+            return
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in self.created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowAwayDatabases]:
+    factory = ThrowAwayDatabases(tmp_path_factory.mktemp("db"))
+    yield factory
+    factory.drop_all()
+
+
+def use_database(url: str) -> None:
+    """Point the app's settings at ``url``; the engine is built on next use."""
+    from app.config import get_settings
+    from app.db import swap_engine
+
+    os.environ["KAM_DATABASE_URL"] = url
+    get_settings.cache_clear()
+    swap_engine(None)
+
+
+@pytest.fixture(scope="session")
+def engine(databases: ThrowAwayDatabases) -> Iterator[Engine]:
+    """The run's database, migrated to head once."""
+    from app.db import get_engine
+    from app.migrations import upgrade
+
+    use_database(databases.create())
+    engine = get_engine()
+    with engine.begin() as connection:
+        upgrade(connection)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint",
+                      expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def app(session: Session):  # type: ignore[no-untyped-def]
+    """The application, its request sessions joined to the test's transaction."""
+    from app.db import get_session, get_write_session
+    from app.main import create_app
+
+    application = create_app()
+
+    def test_session() -> Iterator[Session]:
+        yield session
+
+    application.dependency_overrides[get_session] = test_session
+    application.dependency_overrides[get_write_session] = test_session
+    return application
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    """An HTTP client for the app (httpx through Starlette's TestClient)."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def fresh_database(databases: ThrowAwayDatabases, engine: Engine) -> Iterator[str]:
+    """A separate empty database of the same backend (for CLI and migration tests)."""
+    from app.config import get_settings
+    from app.db import get_engine, swap_engine
+
+    previous_url = get_settings().database_url
+    url = databases.create()
+    use_database(url)
+    try:
+        yield url
+    finally:
+        get_engine().dispose()
+        os.environ["KAM_DATABASE_URL"] = previous_url
+        get_settings.cache_clear()
+        swap_engine(engine)

@@ -1,0 +1,75 @@
+"""Test data: plain ``create_*(session, **overrides)`` functions."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.auth import service as auth_service
+from app.auth.models import Role, User
+from app.organizations import service as organization_service
+from app.organizations.models import Organization
+
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+def create_organization(session: Session, **overrides: Any) -> Organization:
+    """An organization with a unique name."""
+    name = overrides.pop("name", f"Org {next(_counter)}")
+    return organization_service.create(session, name=name, **overrides)
+
+
+def create_user(
+    session: Session,
+    *,
+    organization: Organization | None = None,
+    role: Role | str = Role.admin,
+    password: str = PASSWORD,
+    **overrides: Any,
+) -> User:
+    """A staff user (admin unless told otherwise) in a new or given organization."""
+    organization = organization or create_organization(session)
+    n = next(_counter)
+    return auth_service.create_user(
+        session,
+        organization=organization,
+        email=overrides.pop("email", f"user{n}@example.com"),
+        full_name=overrides.pop("full_name", f"User {n}"),
+        role=role,
+        password=password,
+        **overrides,
+    )
+
+
+def auth_headers(client: TestClient, user: User, password: str = PASSWORD) -> dict[str, str]:
+    """Bearer headers for ``user``, obtained through the real token endpoint."""
+    response = client.post(
+        "/api/v1/auth/token", data={"username": user.email, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def csrf_token(client: TestClient, path: str = "/login") -> str:
+    """The CSRF token printed in a page's forms."""
+    import re
+
+    page = client.get(path)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login_browser(client: TestClient, user: User, password: str = PASSWORD) -> None:
+    """Sign ``user`` in through the login form, leaving the session cookie on the client."""
+    token = csrf_token(client)
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
