@@ -1,0 +1,303 @@
+"""Pydantic models of a questionnaire file (see questionnaires/FORMAT.md).
+
+The models hold the structure; rules that need context (the bank, the section, the competency)
+live in ``questionnaires.rules`` so the validator can name the file, the item and the rule.
+Run ``python -m questionnaires.schema`` to print the JSON Schema used by editors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
+
+Language = Literal["it", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+
+Competency = Literal[
+    "business_sense",
+    "analysis",
+    "stress_resistance",
+    "languages",
+    "communication",
+    "commercial_knowledge",
+]
+COMPETENCIES: tuple[Competency, ...] = get_args(Competency)
+LANGUAGE_COMPETENCY: Competency = "languages"
+
+CefrLevel = Literal["A2", "B1", "B2", "C1"]
+CEFR_LEVELS: tuple[CefrLevel, ...] = get_args(CefrLevel)
+
+ItemType = Literal["single_choice", "sjt", "likert", "numeric"]
+ITEM_TYPES: tuple[ItemType, ...] = get_args(ItemType)
+
+Key = Annotated[
+    str,
+    StringConstraints(strict=True, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64),
+    Field(description="lowercase letters, digits and dashes"),
+]
+ItemId = Annotated[
+    str,
+    StringConstraints(strict=True, pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=32),
+    Field(description="unique across the bank, e.g. bs01"),
+]
+OptionId = Annotated[
+    str,
+    StringConstraints(strict=True, pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=16),
+    Field(description="unique within the item, e.g. a"),
+]
+Text = Annotated[str, StringConstraints(strict=True)]
+
+
+class Model(BaseModel):
+    """Base of every questionnaire model: unknown fields are errors, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalizedText(Model):
+    """A text in Italian and English; language items carry only their target language."""
+
+    it: Text | None = None
+    en: Text | None = None
+
+    def get(self, language: str) -> str | None:
+        """Return the text in ``language``, or None when it is missing."""
+        return getattr(self, language, None) if language in LANGUAGES else None
+
+    def pick(self, language: str) -> str:
+        """Return the text in ``language``, falling back to the only language present."""
+        text = self.get(language)
+        if text is not None:
+            return text
+        present = [value for value in (self.it, self.en) if value is not None]
+        if not present:
+            raise ValueError("localized text has no language")
+        return present[0]
+
+
+def _cell_kind(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, dict | LocalizedText):
+        return "localized"
+    return None
+
+
+Cell = Annotated[
+    Annotated[StrictStr, Tag("text")]
+    | Annotated[StrictInt | StrictFloat, Tag("number")]
+    | Annotated[LocalizedText, Tag("localized")],
+    Discriminator(
+        _cell_kind,
+        custom_error_type="cell_type",
+        custom_error_message="a table cell must be a text, a number or {it: ..., en: ...}",
+    ),
+]
+
+
+class Stimulus(Model):
+    """A small data table (caption, columns, rows) or a reading passage shown above a prompt."""
+
+    caption: LocalizedText | None = None
+    columns: tuple[Cell, ...] | None = None
+    rows: tuple[tuple[Cell, ...], ...] | None = None
+    passage: LocalizedText | None = None
+
+    @model_validator(mode="after")
+    def _table_or_passage(self) -> Stimulus:
+        table = self.columns is not None or self.rows is not None
+        if table == (self.passage is not None):
+            raise ValueError("a stimulus is either a table (columns and rows) or a passage")
+        if table:
+            if not self.columns or not self.rows:
+                raise ValueError("a table needs both columns and at least one row")
+            for number, row in enumerate(self.rows, start=1):
+                if len(row) != len(self.columns):
+                    raise ValueError(
+                        f"row {number} has {len(row)} cells but there are "
+                        f"{len(self.columns)} columns"
+                    )
+        return self
+
+    def texts(self) -> Iterator[LocalizedText]:
+        """Yield every localized text in the stimulus."""
+        candidates = [self.caption, self.passage, *(self.columns or ())]
+        candidates += [cell for row in self.rows or () for cell in row]
+        yield from (value for value in candidates if isinstance(value, LocalizedText))
+
+
+class Option(Model):
+    """An answer option of a choice item with its score (1/0 keyed, 0-3 expert score for SJT)."""
+
+    id: OptionId
+    text: LocalizedText
+    score: StrictInt
+
+
+class ItemBase(Model):
+    """Fields every item has."""
+
+    id: ItemId
+    competency: Competency
+    type: ItemType
+    prompt: LocalizedText
+    stimulus: Stimulus | None = None
+    cefr: CefrLevel | None = Field(default=None, description="language items only")
+    rationale: Text | None = Field(
+        default=None, description="English note for reviewers; never shown to candidates"
+    )
+
+    def texts(self) -> Iterator[tuple[str, LocalizedText]]:
+        """Yield (field label, text) for every localized text of the item."""
+        yield "prompt", self.prompt
+        if self.stimulus is not None:
+            for text in self.stimulus.texts():
+                yield "stimulus", text
+
+
+class ChoiceItem(ItemBase):
+    """Fields shared by the choice item types."""
+
+    options: tuple[Option, ...]
+
+    def texts(self) -> Iterator[tuple[str, LocalizedText]]:
+        """Yield (field label, text) for every localized text of the item."""
+        yield from super().texts()
+        for option in self.options:
+            yield f"option {option.id}", option.text
+
+
+class SingleChoiceItem(ChoiceItem):
+    """A keyed item: exactly one option scores 1."""
+
+    type: Literal["single_choice"]
+    options: Annotated[tuple[Option, ...], Field(min_length=3, max_length=5)]
+
+
+class SjtItem(ChoiceItem):
+    """A situational judgement item: four options with distinct expert scores 0-3."""
+
+    type: Literal["sjt"]
+    options: Annotated[tuple[Option, ...], Field(min_length=4, max_length=4)]
+
+
+class LikertItem(ItemBase):
+    """A self-report statement answered on the section's scale."""
+
+    type: Literal["likert"]
+    reverse: StrictBool
+
+
+class NumericItem(ItemBase):
+    """A numeric answer scored 1 when within the absolute tolerance."""
+
+    type: Literal["numeric"]
+    answer: StrictFloat
+    tolerance: Annotated[float, Field(strict=True, ge=0)]
+    unit: LocalizedText | None = None
+
+    def texts(self) -> Iterator[tuple[str, LocalizedText]]:
+        """Yield (field label, text) for every localized text of the item."""
+        yield from super().texts()
+        if self.unit is not None:
+            yield "unit", self.unit
+
+
+Item = Annotated[SingleChoiceItem | SjtItem | LikertItem | NumericItem, Field(discriminator="type")]
+
+
+class ScaleLabels(Model):
+    """One label per scale point, in each language."""
+
+    it: tuple[Text, ...] | None = None
+    en: tuple[Text, ...] | None = None
+
+
+class Scale(Model):
+    """The response scale of the likert items of a section."""
+
+    min: StrictInt
+    max: StrictInt
+    labels: ScaleLabels
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scale:
+        if self.max <= self.min:
+            raise ValueError(f"max ({self.max}) must be greater than min ({self.min})")
+        return self
+
+    def points(self) -> int:
+        """Return the number of points on the scale."""
+        return self.max - self.min + 1
+
+
+class Section(Model):
+    """A timed part of a questionnaire, taken in one sitting."""
+
+    key: Key
+    title: LocalizedText
+    instructions: LocalizedText
+    time_limit_s: Annotated[int, Field(strict=True, gt=0, description="seconds")]
+    scale: Scale | None = None
+    items: Annotated[tuple[Item, ...], Field(min_length=1)]
+
+
+class Questionnaire(Model):
+    """One version of one questionnaire: the content of one bank file."""
+
+    key: Key
+    version: Annotated[int, Field(strict=True, ge=1)]
+    title: LocalizedText
+    instructions: LocalizedText
+    target_language: Language | None = Field(
+        default=None, description="only for the languages questionnaire"
+    )
+    sections: Annotated[tuple[Section, ...], Field(min_length=1)]
+
+    def iter_items(self) -> Iterator[tuple[Section, Item]]:
+        """Yield (section, item) for every item, in order."""
+        for section in self.sections:
+            for item in section.items:
+                yield section, item
+
+    def find_item(self, item_id: str) -> Item | None:
+        """Return the item with ``item_id``, or None."""
+        return next((item for _, item in self.iter_items() if item.id == item_id), None)
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of a questionnaire file."""
+    schema = Questionnaire.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "KAM Assess questionnaire",
+        **{key: value for key, value in schema.items() if key != "title"},
+    }
+
+
+def json_schema_text() -> str:
+    """Return the JSON Schema as the text committed in questionnaires/bank/."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    print(json_schema_text(), end="")
