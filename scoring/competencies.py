@@ -1,0 +1,71 @@
+"""The KAM competency model (SPEC §2) and its default weights (SPEC §3.5).
+
+Default weights follow the ranking of operational validities in the revised meta-analysis of
+Sackett, Zhang, Berry & Lievens (2022, *Journal of Applied Psychology*, 107(11), 2040–2068):
+job-knowledge tests are among the strongest predictors (ρ ≈ .40) → ``commercial_knowledge``
+.25; cognitive / numerical reasoning (ρ ≈ .31) → ``analysis`` .20; situational judgement tests
+(ρ ≈ .26), which measure ``business_sense`` and ``communication`` here, .20 each; emotional
+stability is a weak predictor (ρ ≈ .10) → ``stress_resistance`` .10. Foreign-language command
+is mostly a precondition of the job rather than a predictor of who does it better, so
+``languages`` has a small weight (.05) and a hurdle (CEFR ``B2`` by default) instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+
+@dataclass(frozen=True)
+class Competency:
+    """One competency of the KAM model."""
+
+    key: str
+    label: str
+    default_weight: float
+    measured_by: str
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-able form."""
+        return {
+            "key": self.key,
+            "label": self.label,
+            "default_weight": self.default_weight,
+            "measured_by": self.measured_by,
+        }
+
+
+COMPETENCIES: Final[tuple[Competency, ...]] = (
+    Competency("business_sense", "Business sense", 0.20, "situational judgement (SJT) scenarios"),
+    Competency("analysis", "Analysis", 0.20, "numerical / data reasoning items"),
+    Competency(
+        "stress_resistance",
+        "Stress resistance",
+        0.10,
+        "Likert self-report scale (with reverse-keyed items) plus pressure SJTs",
+    ),
+    Competency(
+        "languages", "Languages", 0.05, "graded language items tagged with CEFR levels A2–C1"
+    ),
+    Competency("communication", "Communication", 0.20, "situational judgement (SJT) scenarios"),
+    Competency("commercial_knowledge", "Commercial knowledge", 0.25, "keyed knowledge items"),
+)
+
+COMPETENCY_KEYS: Final[tuple[str, ...]] = tuple(c.key for c in COMPETENCIES)
+COMPETENCY_LABELS: Final = MappingProxyType({c.key: c.label for c in COMPETENCIES})
+DEFAULT_WEIGHTS: Final = MappingProxyType({c.key: c.default_weight for c in COMPETENCIES})
+
+#: CEFR levels measured by the language items, lowest first (Council of Europe, 2001/2020).
+CEFR_LEVELS: Final[tuple[str, ...]] = ("A2", "B1", "B2", "C1")
+#: The estimate below the lowest measured level.
+BELOW_A2: Final = "below_A2"
+#: The full CEFR scale, for self-assessed levels in the screening form.
+CEFR_SCALE: Final[tuple[str, ...]] = ("A1", "A2", "B1", "B2", "C1", "C2")
+#: Default non-compensatory language hurdle (SPEC §3.5).
+DEFAULT_LANGUAGE_HURDLE: Final = "B2"
+
+
+def label(key: str) -> str:
+    """English label of a competency key (the key itself when unknown)."""
+    return COMPETENCY_LABELS.get(key, key)

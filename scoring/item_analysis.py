@@ -1,0 +1,242 @@
+"""Classical item analysis (SPEC §3.8; Crocker & Algina, 1986, ch. 14).
+
+For every item j of a scale:
+
+* **difficulty** ``p_j = (mean score − item_min) / (item_max − item_min)`` over the people who
+  answered. For every ability item (single choice, SJT 0–3, numeric) ``item_min = 0`` and
+  this is exactly mean / max; for a Likert item it is the mean endorsement on 0–1, so a
+  1–5 item answered "1" by everyone has p = 0, not 0.2.
+* **corrected item–total correlation** ``r_j = corr(x_j, T − x_j)``, where T is the total of
+  the items of the same scale (Pearson; people with every item of the scale answered –
+  listwise deletion per scale). Undefined (NaN) when either side has no variance.
+* **α if item deleted**, from the same scale's covariance matrix.
+* **option frequencies** (choice items): share of the people who answered choosing each
+  option, from the encoded response matrix.
+
+Review flags: ``r < 0`` → "negative discrimination – check the key"; ``0 ≤ r < 0.20`` →
+"low discrimination"; ``p < 0.20`` → "very hard"; ``p > 0.80`` → "very easy"; a distractor
+(any option scoring below the item's best score) chosen by < 5 % → "weak distractor"; no
+variance → "no variance". (Thresholds: SPEC §3.8; Ebel & Frisbie, 1991.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from scoring.checks import as_float_array
+from scoring.errors import ScoringInputError
+from scoring.items import CHOICE_TYPES, ItemKey, KeySet, compile_keys
+from scoring.reliability import alpha_if_deleted
+from scoring.scales import check_item_scores
+from scoring.serialization import jsonable
+
+R_MIN = 0.20
+P_MIN, P_MAX = 0.20, 0.80
+DISTRACTOR_MIN = 0.05
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    """Statistics and review flags of one item."""
+
+    item_id: str
+    competency: str
+    type: str
+    n_answered: int
+    p: float | None
+    r_it: float | None
+    alpha_if_deleted: float | None
+    option_frequencies: dict[str, float] | None
+    flags: tuple[dict[str, str], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return jsonable(
+            {
+                "item_id": self.item_id,
+                "competency": self.competency,
+                "type": self.type,
+                "n_answered": self.n_answered,
+                "p": self.p,
+                "r_it": self.r_it,
+                "alpha_if_deleted": self.alpha_if_deleted,
+                "option_frequencies": self.option_frequencies,
+                "flags": [dict(f) for f in self.flags],
+                "review": bool(self.flags),
+            }
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class ItemAnalysis:
+    """Item analysis of a group: arrays over items plus per-item :class:`ItemStats`."""
+
+    item_ids: tuple[str, ...]
+    p: np.ndarray
+    r_it: np.ndarray
+    alpha_if_deleted: np.ndarray
+    n_answered: np.ndarray
+    n_complete: dict[str, int]
+    option_frequencies: tuple[np.ndarray | None, ...]
+    items: tuple[ItemStats, ...]
+
+    @property
+    def flagged(self) -> tuple[ItemStats, ...]:
+        """Items flagged for review."""
+        return tuple(s for s in self.items if s.flags)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "items": [s.to_dict() for s in self.items],
+            "rows_used_per_scale": dict(self.n_complete),
+        }
+
+
+def corrected_item_total(matrix: Any) -> np.ndarray:
+    """Corrected item–total correlations ``corr(x_j, T − x_j)`` of a complete matrix.
+
+    >>> m = [[1, 1, 0], [1, 0, 0], [0, 0, 1], [1, 1, 1], [0, 0, 0]]
+    >>> [round(float(r), 4) for r in corrected_item_total(m)]
+    [0.3273, 0.6455, 0.0]
+    """
+    y = as_float_array("matrix", matrix, ndim=2, allow_nan=False)
+    rest = y.sum(axis=1, keepdims=True) - y
+    yc = y - y.mean(axis=0)
+    rc = rest - rest.mean(axis=0)
+    num = (yc * rc).sum(axis=0)
+    den = np.sqrt((yc * yc).sum(axis=0) * (rc * rc).sum(axis=0))
+    return np.divide(num, den, out=np.full(y.shape[1], np.nan), where=den > 1e-12)
+
+
+def item_analysis(
+    keys: Sequence[ItemKey] | KeySet, item_scores: Any, X: Any = None
+) -> ItemAnalysis:
+    """Difficulty, corrected item–total r, α-if-deleted, option frequencies and review flags.
+
+    Parameters
+    ----------
+    keys : sequence of ItemKey
+    item_scores : array_like, shape (n, m)
+        Item scores (NaN = not answered).
+    X : array_like, shape (n, m), optional
+        Encoded responses; needed for option frequencies and distractor flags.
+    """
+    keyset = compile_keys(keys)
+    scores = check_item_scores(keyset, item_scores)
+    if X is not None:
+        X = as_float_array("X", X, ndim=2)
+        if X.shape != scores.shape:
+            raise ScoringInputError("X", f"has shape {X.shape}, expected {scores.shape}")
+    m = len(keyset)
+    answered = ~np.isnan(scores)
+    n_answered = answered.sum(axis=0)
+    sums = np.where(answered, scores, 0.0).sum(axis=0)
+    means = np.divide(sums, n_answered, out=np.full(m, np.nan), where=n_answered > 0)
+    p = (means - keyset.item_min) / (keyset.item_max - keyset.item_min)
+
+    r_it = np.full(m, np.nan)
+    a_del = np.full(m, np.nan)
+    n_complete: dict[str, int] = {}
+    for competency in keyset.competencies:
+        cols = keyset.items_of(competency)
+        block = scores[:, cols]
+        block = block[~np.isnan(block).any(axis=1)]
+        n_complete[competency] = int(block.shape[0])
+        if block.shape[0] < 3 or cols.size < 2:
+            continue
+        r_it[cols] = corrected_item_total(block)
+        a_del[cols] = alpha_if_deleted(np.cov(block, rowvar=False))
+
+    freqs = _option_frequencies(keyset, X)
+    items = tuple(
+        _stats(keyset, j, int(n_answered[j]), p[j], r_it[j], a_del[j], freqs[j]) for j in range(m)
+    )
+    return ItemAnalysis(
+        item_ids=keyset.ids,
+        p=p,
+        r_it=r_it,
+        alpha_if_deleted=a_del,
+        n_answered=n_answered,
+        n_complete=n_complete,
+        option_frequencies=freqs,
+        items=items,
+    )
+
+
+def _option_frequencies(keyset: KeySet, X: np.ndarray | None) -> tuple[np.ndarray | None, ...]:
+    out: list[np.ndarray | None] = [None] * len(keyset)
+    if X is None:
+        return tuple(out)
+    for row, j in enumerate(keyset.choice_cols):
+        column = X[:, j]
+        chosen = column[~np.isnan(column)]
+        k = int(keyset.n_options[row])
+        if chosen.size and (
+            (chosen != np.floor(chosen)).any() or chosen.min() < 0 or chosen.max() >= k
+        ):
+            raise ScoringInputError(f"X[:, {j}]", f"invalid option index for item {keyset.ids[j]}")
+        counts = np.bincount(chosen.astype(np.intp), minlength=k).astype(float)
+        out[j] = counts / chosen.size if chosen.size else np.full(k, np.nan)
+    return tuple(out)
+
+
+def _stats(
+    keyset: KeySet,
+    j: int,
+    n: int,
+    p: float,
+    r: float,
+    a_del: float,
+    freq: np.ndarray | None,
+) -> ItemStats:
+    key = keyset.keys[j]
+    flags: list[dict[str, str]] = []
+    if n and np.isnan(r):
+        flags.append({"code": "no_variance", "message": "Not enough variance to correlate."})
+    elif r < 0:
+        flags.append(
+            {
+                "code": "negative_discrimination",
+                "message": f"Corrected item–total r = {r:.2f} is negative: check the key.",
+            }
+        )
+    elif r < R_MIN:
+        flags.append(
+            {
+                "code": "low_discrimination",
+                "message": f"Corrected item–total r = {r:.2f} is below {R_MIN:.2f}.",
+            }
+        )
+    if not np.isnan(p) and p < P_MIN:
+        flags.append({"code": "too_hard", "message": f"Difficulty p = {p:.2f} is below {P_MIN}."})
+    elif not np.isnan(p) and p > P_MAX:
+        flags.append({"code": "too_easy", "message": f"Difficulty p = {p:.2f} is above {P_MAX}."})
+    frequencies = None
+    if freq is not None and key.type in CHOICE_TYPES:
+        frequencies = dict(zip(key.option_ids, (float(f) for f in freq), strict=True))
+        best = max(key.option_scores.values())  # type: ignore[union-attr]
+        for option_id, share in frequencies.items():
+            if key.option_scores[option_id] < best and share < DISTRACTOR_MIN:  # type: ignore[index]
+                flags.append(
+                    {
+                        "code": "weak_distractor",
+                        "message": f"Option {option_id!r} chosen by {100 * share:.1f} %"
+                        f" (under {100 * DISTRACTOR_MIN:.0f} %).",
+                    }
+                )
+    return ItemStats(
+        item_id=key.id,
+        competency=key.competency,
+        type=key.type,
+        n_answered=n,
+        p=None if np.isnan(p) else float(p),
+        r_it=None if np.isnan(r) else float(r),
+        alpha_if_deleted=None if np.isnan(a_del) else float(a_del),
+        option_frequencies=frequencies,
+        flags=tuple(flags),
+    )
