@@ -1,0 +1,236 @@
+"""Senders: how one outbox message leaves the building (SMTP, the log; webhooks later).
+
+A sender gets a plain snapshot of the message (:class:`Outgoing`), never an ORM object: it
+runs outside any transaction, and a lazy load there would open one behind our back.
+
+Adding a kind (e.g. webhooks) is one class with ``kinds = frozenset({"webhook"})`` and a
+``send`` method, plus one line in :func:`sender_from_settings`. A worker only claims the kinds
+its sender can deliver, so messages of a kind nobody sends yet simply wait, untouched.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import Any, Literal, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from app.config import Settings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SMTP_TIMEOUT_S = 10.0
+_TRUE = {"1", "true", "yes", "on"}
+
+
+class PermanentDeliveryError(Exception):
+    """Retrying cannot help (malformed message, recipient refused for good): mark it dead."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What a sender needs to know about one outbox message."""
+
+    id: int
+    kind: str
+    organization_id: int | None
+    payload: Mapping[str, Any]
+    attempts: int
+    created_at: datetime
+
+
+class Sender(Protocol):
+    """Delivers messages of ``kinds``; raises on failure (PermanentDeliveryError: don't retry)."""
+
+    kinds: frozenset[str]
+
+    def send(self, message: Outgoing) -> None:
+        """Deliver ``message`` or raise."""
+        ...
+
+
+class KindRouter:
+    """A sender that hands each message to the sender registered for its kind."""
+
+    def __init__(self, senders: Mapping[str, Sender]) -> None:
+        self.senders = dict(senders)
+        self.kinds = frozenset(self.senders)
+
+    def send(self, message: Outgoing) -> None:
+        """Deliver through the sender registered for ``message.kind``."""
+        self.senders[message.kind].send(message)
+
+
+# -- e-mail -------------------------------------------------------------------------------------
+
+
+def message_id(message: Outgoing, *, mail_from: str) -> str:
+    """A Message-ID that is the same on every retry, so mail systems can drop duplicates."""
+    # The outbox id alone would repeat across installations sending from one domain; the
+    # creation instant (microseconds) makes it unique per row while staying stable.
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
+    stamp = message.created_at.strftime("%Y%m%d%H%M%S%f")
+    return f"<outbox.{message.id}.{stamp}@{domain}>"
+
+
+def build_email(message: Outgoing, *, mail_from: str) -> EmailMessage:
+    """The MIME message for an outbox e-mail payload (text, optional HTML alternative)."""
+    payload = message.payload
+    missing = [key for key in ("to", "subject", "text") if not isinstance(payload.get(key), str)]
+    if missing:
+        raise PermanentDeliveryError(f"malformed e-mail payload: no {', '.join(missing)}")
+    try:
+        email = EmailMessage()
+        email["From"] = mail_from
+        email["To"] = payload["to"]
+        email["Subject"] = payload["subject"]
+        email["Message-ID"] = message_id(message, mail_from=mail_from)
+        # The creation time, not the send time: a retried copy is then identical.
+        email["Date"] = format_datetime(message.created_at)
+        email.set_content(payload["text"], charset="utf-8")
+        if payload.get("html"):
+            email.add_alternative(payload["html"], subtype="html", charset="utf-8")
+    except (KeyError, TypeError, ValueError) as exc:
+        # A missing field or a header with a line break will not get better on retry.
+        raise PermanentDeliveryError(f"malformed e-mail payload: {exc!r}") from exc
+    return email
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where and how to reach the SMTP server, parsed from KAM_SMTP_URL."""
+
+    host: str
+    port: int
+    security: Literal["none", "starttls", "tls"]
+    username: str | None
+    password: str | None
+    timeout: float
+
+
+def parse_smtp_url(url: str) -> SmtpConfig:
+    """Parse ``smtp://``, ``smtps://`` (implicit TLS) or ``smtp+starttls://`` (or ?starttls=1)."""
+    parts = urlsplit(url)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    scheme = parts.scheme.lower()
+    if scheme == "smtps":
+        security, default_port = "tls", 465
+    elif scheme == "smtp+starttls" or (
+        scheme == "smtp" and query.get("starttls", "").lower() in _TRUE
+    ):
+        security, default_port = "starttls", 587
+    elif scheme == "smtp":
+        security, default_port = "none", 25
+    else:
+        raise ValueError(
+            f"KAM_SMTP_URL must start with smtp://, smtps:// or smtp+starttls://, not {scheme!r}"
+        )
+    if not parts.hostname:
+        raise ValueError("KAM_SMTP_URL names no host (smtp://user:pass@host:port)")
+    try:
+        port = parts.port or default_port
+        timeout = float(query.get("timeout", DEFAULT_SMTP_TIMEOUT_S))
+    except ValueError as exc:
+        raise ValueError(f"KAM_SMTP_URL: {exc}") from None
+    return SmtpConfig(
+        host=parts.hostname,
+        port=port,
+        security=security,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        timeout=timeout,
+    )
+
+
+class SmtpSender:
+    """Sends outbox e-mails through an SMTP server, one connection per message."""
+
+    kinds = frozenset({"email"})
+
+    def __init__(self, url: str, mail_from: str) -> None:
+        self.config = parse_smtp_url(url)
+        self.mail_from = mail_from
+
+    def send(self, message: Outgoing) -> None:
+        """Deliver one e-mail; raises smtplib/OSError on failure, Permanent... if hopeless."""
+        email = build_email(message, mail_from=self.mail_from)
+        smtp = self._connect()
+        try:
+            if self.config.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if self.config.username:
+                _login(smtp, self.config.username, self.config.password or "")
+            try:
+                smtp.send_message(email)
+            except smtplib.SMTPRecipientsRefused as exc:
+                codes = [code for code, _ in exc.recipients.values()]
+                if codes and all(code >= 500 for code in codes):
+                    raise PermanentDeliveryError(f"recipient refused: {exc.recipients}") from exc
+                raise
+        finally:
+            # Once DATA is accepted the mail is out: a failing QUIT must not turn that into a
+            # retry (a duplicate), so it only closes the socket.
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
+        if config.security == "tls":
+            return smtplib.SMTP_SSL(
+                config.host,
+                config.port,
+                timeout=config.timeout,
+                context=ssl.create_default_context(),
+            )
+        return smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+
+
+def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
+    """Log in; non-ASCII credentials go as UTF-8 AUTH PLAIN (RFC 4616), which smtplib can't."""
+    if (username + password).isascii():
+        smtp.login(username, password)
+        return
+    smtp.ehlo_or_helo_if_needed()
+    token = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
+    code, reply = smtp.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+class LogSender:
+    """Development stand-in when KAM_SMTP_URL is unset: logs the whole e-mail, counts it sent."""
+
+    kinds = frozenset({"email"})
+
+    def send(self, message: Outgoing) -> None:
+        """Write recipient, subject and the full text body to the log."""
+        payload = message.payload
+        # WARNING, not INFO: with no logging configured (``kam serve``) only warnings reach the
+        # console, and the invitation link in the body is what the developer or HR is after.
+        logger.warning(
+            "KAM_SMTP_URL is not set: e-mail %s logged instead of sent\nTo: %s\nSubject: %s\n\n%s",
+            message.id,
+            payload.get("to"),
+            payload.get("subject"),
+            payload.get("text"),
+        )
+
+
+def sender_from_settings(settings: Settings) -> Sender:
+    """The sender for every kind we can deliver: SMTP if configured, else the log."""
+    if settings.smtp_url:
+        email: Sender = SmtpSender(settings.smtp_url, settings.mail_from)
+    else:
+        if settings.env == "production":
+            logger.warning("KAM_SMTP_URL is not set: e-mails will be logged, not sent")
+        email = LogSender()
+    return KindRouter({"email": email})
