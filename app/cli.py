@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,6 +14,8 @@ orgs_app = typer.Typer(help="Organizations (tenants).", no_args_is_help=True)
 users_app = typer.Typer(help="Staff users.", no_args_is_help=True)
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(users_app, name="users")
+questionnaires_app = typer.Typer(help="The questionnaire bank.", no_args_is_help=True)
+app.add_typer(questionnaires_app, name="questionnaires")
 
 DEMO_ORG = "Demo Srl"
 DEMO_USERS = (
@@ -38,17 +41,63 @@ def _settings():  # type: ignore[no-untyped-def]
 
 
 def _migrate() -> None:
+    """Upgrade the schema and publish the shipped questionnaire bank (both idempotent)."""
     from app.migrations import upgrade
 
     _settings()
     upgrade()
+    _publish_bank(None)
+
+
+def _publish_bank(directory: Path | None) -> list:  # type: ignore[type-arg]
+    """Publish the bank; a refused edit or an invalid file ends with exit code 1."""
+    from app.bank import service as bank_service
+    from app.db import session_scope
+    from app.errors import DomainError
+    from questionnaires.loader import BANK_DIR
+    from questionnaires.problems import InvalidQuestionnaireError
+
+    try:
+        with session_scope() as session:
+            return bank_service.publish(session, directory=directory or BANK_DIR)
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+    except InvalidQuestionnaireError as exc:
+        typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(1)
 
 
 @app.command()
 def migrate() -> None:
-    """Bring the database schema up to date (Alembic upgrade head)."""
+    """Bring the database schema up to date and publish the shipped questionnaire bank."""
     _migrate()
-    typer.echo("database schema is up to date")
+    typer.echo("database schema is up to date; questionnaire bank published")
+
+
+@questionnaires_app.command("validate")
+def questionnaires_validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: bank)")]
+    = None,
+) -> None:
+    """Check questionnaire files; each problem names the file, the item and the rule."""
+    from questionnaires.loader import BANK_DIR, questionnaire_files
+    from questionnaires.validate import format_report, validate_paths
+
+    targets = paths or [BANK_DIR]
+    problems = validate_paths(targets)
+    typer.echo(format_report(problems, files=len(questionnaire_files(targets))))
+    raise typer.Exit(1 if problems else 0)
+
+
+@questionnaires_app.command("load")
+def questionnaires_load(
+    directory: Annotated[Path | None, typer.Argument(help="Folder (default: the shipped bank)")]
+    = None,
+) -> None:
+    """Publish questionnaire versions into the database (idempotent; edits are refused)."""
+    _settings()
+    for outcome in _publish_bank(directory):
+        typer.echo(f"{outcome.key} v{outcome.version}: {outcome.status}")
 
 
 @app.command()
@@ -205,6 +254,11 @@ def _describe(settings) -> str:  # type: ignore[no-untyped-def]
     from sqlalchemy.engine import make_url
 
     return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+from app.outbox.cli import worker  # noqa: E402  (kept beside its registration)
+
+app.command()(worker)
 
 
 def main() -> None:

@@ -11,15 +11,20 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from app import health
+from app.assessments import api as assessment_api
 from app.auth import api as auth_api
 from app.auth import pages as auth_pages
 from app.auth.dependencies import LANGUAGE_COOKIE
 from app.auth.pages import ensure_csrf_cookie, set_cookie
+from app.bank import api as bank_api
+from app.candidates import api as candidate_api
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
 from app.i18n import LANGUAGES, pick_language
 from app.limits import BodySizeLimit
 from app.organizations import pages as organization_pages
+from app.outbox.background import start_background_worker
+from app.positions import api as position_api
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -32,7 +37,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Sync endpoints run in this thread pool; the DB pool has one connection per thread.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        yield
+        # Embedded SQLite: deliver the outbox in-process, so `kam serve` alone sends e-mail.
+        # Never in tests: their fixture holds the SQLite write lock for a whole test.
+        worker = None
+        if settings.is_sqlite and settings.env != "test":
+            worker = start_background_worker(settings)
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await anyio.to_thread.run_sync(worker.stop)
 
     app = FastAPI(
         title="KAM Assess",
@@ -74,5 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(auth_api.router)
     app.include_router(auth_pages.router)
+    app.include_router(bank_api.router)
+    app.include_router(position_api.router)
+    app.include_router(candidate_api.router)
+    app.include_router(assessment_api.router)
     app.include_router(organization_pages.router)
     return app

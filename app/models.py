@@ -1,6 +1,6 @@
 """Every table, imported in one place: the registry Alembic and the tests use."""
 
-from app.assessments.models import Answer, Attempt, AttemptSection
+from app.assessments.models import Answer, Attempt, AttemptSection, Score
 from app.audit.models import AuditEntry
 from app.auth.models import AuthSession, LoginAttempt, User
 from app.bank.models import NormTable, QuestionnaireVersion
@@ -9,7 +9,6 @@ from app.db import metadata
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.positions.models import Position, PositionManager
-from app.reports.models import Score
 
 __all__ = [
     "Answer",

@@ -85,7 +85,8 @@ def use_database(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def engine(databases: ThrowAwayDatabases) -> Iterator[Engine]:
-    """The run's database, migrated to head once."""
+    """The run's database, migrated to head once, with the shipped questionnaire bank."""
+    from app.bank import service as bank_service
     from app.db import get_engine
     from app.migrations import upgrade
 
@@ -93,6 +94,9 @@ def engine(databases: ThrowAwayDatabases) -> Iterator[Engine]:
     engine = get_engine()
     with engine.begin() as connection:
         upgrade(connection)
+    with Session(engine) as session:
+        bank_service.publish(session)
+        session.commit()
     yield engine
     engine.dispose()
 

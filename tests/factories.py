@@ -73,3 +73,39 @@ def login_browser(client: TestClient, user: User, password: str = PASSWORD) -> N
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+SCREENING = {
+    "education": "master",
+    "languages": [{"language": "en", "cefr_self": "B2"}],
+    "years_sales": 6,
+    "years_key_accounts": 4,
+    "client_base_size": 25,
+    "salary_expectation_monthly": 3800,
+}
+
+
+def create_position(session: Session, *, actor: User, **overrides: Any):  # type: ignore[no-untyped-def]
+    """A position with the SPEC defaults (whole bank) unless told otherwise."""
+    from app.positions import service as position_service
+    from app.positions.schemas import PositionCreate
+
+    data = PositionCreate(title=overrides.pop("title", "Key Account Manager"), **overrides)
+    return position_service.create(session, data=data, actor=actor)
+
+
+def invite_candidate(session: Session, *, position, actor: User, **overrides: Any):  # type: ignore[no-untyped-def]
+    """A candidate invited to ``position``; returns (candidate, token)."""
+    from app.candidates import service as candidate_service
+    from app.candidates.schemas import CandidateCreate
+
+    n = next(_counter)
+    data = CandidateCreate(
+        full_name=overrides.pop("full_name", f"Candidate {n}"),
+        email=overrides.pop("email", f"candidate{n}@example.com"),
+        **overrides,
+    )
+    candidate, _invitation, token = candidate_service.invite(
+        session, position=position, data=data, actor=actor, base_url="http://testserver"
+    )
+    return candidate, token

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: d8060e117f27
+Revision ID: f47304bf48ac
 Revises:
-Create Date: 2026-11-27 09:06:59.663683
+Create Date: 2026-11-27 09:15:11.144139
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel
 
 from alembic import op
 
-revision: str = "d8060e117f27"
+revision: str = "f47304bf48ac"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -197,6 +197,7 @@ def upgrade() -> None:
         sa.Column("questionnaires", sa.JSON(), nullable=False),
         sa.Column("weights", sa.JSON(), nullable=False),
         sa.Column("minimums", sa.JSON(), nullable=False),
+        sa.Column("language_hurdle", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
         sa.Column("knockouts", sa.JSON(), nullable=False),
         sa.Column("cost_assumptions", sa.JSON(), nullable=False),
         sa.Column("ranking", sa.JSON(), nullable=False),

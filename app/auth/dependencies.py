@@ -42,6 +42,9 @@ def optional_user(
         user = auth_service.user_for_token(session, token=token, kind="bearer")
     elif cookie := request.cookies.get(SESSION_COOKIE):
         user = auth_service.user_for_token(session, token=cookie, kind="cookie")
+    # End the lookup's transaction here, in this thread: a SQLite write lock must never be
+    # held while the handler waits for a thread of the pool (that could deadlock under load).
+    session.commit()
     request.state.user = user
     if user is not None:
         request.state.language = pick_language(

@@ -21,6 +21,7 @@ class Position(SQLModel, table=True):
     questionnaires: list = Field(default_factory=list, sa_type=JSON)
     weights: dict = Field(default_factory=dict, sa_type=JSON)
     minimums: dict = Field(default_factory=dict, sa_type=JSON)
+    language_hurdle: str | None = Field(default="B2", max_length=8)
     knockouts: dict = Field(default_factory=dict, sa_type=JSON)
     cost_assumptions: dict = Field(default_factory=dict, sa_type=JSON)
     ranking: dict = Field(default_factory=dict, sa_type=JSON)

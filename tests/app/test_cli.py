@@ -73,3 +73,28 @@ def test_malformed_database_url_stops_with_a_message_naming_the_setting(monkeypa
         get_settings.cache_clear()
     assert result.exit_code == 2
     assert "KAM_DATABASE_URL" in result.output
+
+
+def test_questionnaires_validate_passes_on_the_shipped_bank():
+    result = runner.invoke(cli, ["questionnaires", "validate"])
+    assert result.exit_code == 0, result.output
+    assert "no problems in 6 files" in result.output
+
+
+def test_questionnaires_validate_names_file_item_and_rule(tmp_path):
+    from questionnaires.loader import BANK_DIR
+
+    broken = tmp_path / "commercial-knowledge.v1.yaml"
+    text = (BANK_DIR / "commercial-knowledge.v1.yaml").read_text()
+    broken.write_text(text.replace("time_limit_s: 330", "time_limit_s: 0", 1))
+    result = runner.invoke(cli, ["questionnaires", "validate", str(broken)])
+    assert result.exit_code == 1
+    assert "commercial-knowledge.v1.yaml" in result.output
+    assert "section-time-limit" in result.output
+
+
+def test_questionnaires_load_is_idempotent(fresh_database):
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    result = runner.invoke(cli, ["questionnaires", "load"])
+    assert result.exit_code == 0, result.output
+    assert "english v1: unchanged" in result.output

@@ -1,0 +1,138 @@
+"""The candidate API (SPEC §5): state, start, answers, complete a section, submit.
+
+Every save is committed before the response, so a 2xx means the answer is on disk.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+
+from app.assessments import service as assessment_service
+from app.assessments.schemas import AnswerRequest, BatchAnswers, PageEvents, StartRequest
+from app.auth.dependencies import client_ip
+from app.clock import utcnow
+from app.db import SessionDep, WriteSessionDep
+from app.errors import Conflict
+
+router = APIRouter(prefix="/api/v1/assessments", tags=["assessment (candidate)"])
+
+ItemId = Annotated[str, Path(min_length=1, max_length=40)]
+Token = Annotated[str, Path(min_length=20, max_length=100)]
+
+# Each handler resolves the token itself and commits as its very last database step, so the
+# whole unit of work (and on SQLite the write lock) stays in one thread of the pool.
+
+
+@router.get("/{token}")
+def get_state(
+    token: Token,
+    session: SessionDep,
+    write_session: WriteSessionDep,
+    language: Annotated[Literal["it", "en"] | None, Query()] = None,
+) -> dict[str, Any]:
+    """The assessment state; catches up with the clock and finalizes an overdue attempt.
+
+    Read first; only when time has moved a section on does it write, in its own short
+    transaction, so polling pages do not queue for the SQLite write lock.
+    """
+    ctx = assessment_service.resolve(session, token=token)
+    if assessment_service.needs_update(session, ctx=ctx):
+        session.commit()
+        write_ctx = assessment_service.resolve(write_session, token=token)
+        if not assessment_service.finalize_if_overdue(write_session, ctx=write_ctx):
+            assessment_service.catch_up(write_session, write_ctx.attempt, utcnow())
+        write_session.commit()
+        ctx = assessment_service.resolve(session, token=token)
+    result = assessment_service.state(session, ctx=ctx, language=language, catch_up_first=False)
+    session.commit()
+    return result
+
+
+@router.post("/{token}/start")
+def start(
+    token: Token, request: Request, session: WriteSessionDep, data: StartRequest
+) -> dict[str, Any]:
+    """Give consent, answer the screening form and start the first section."""
+    ctx = assessment_service.resolve(session, token=token)
+    assessment_service.start(session, ctx=ctx, data=data, ip=client_ip(request),
+                             user_agent=request.headers.get("user-agent"))
+    result = assessment_service.state(session, ctx=ctx)
+    session.commit()
+    return result
+
+
+@router.put("/{token}/answers/{item_id}")
+def save_answer(
+    token: Token,
+    item_id: ItemId,
+    request: Request,
+    session: WriteSessionDep,
+    data: AnswerRequest,
+) -> dict[str, Any]:
+    """Save one answer (idempotent); 409 once its section is closed."""
+    ctx = assessment_service.resolve(session, token=token)
+    result = assessment_service.save_answer(
+        session, ctx=ctx, item_id=item_id, value=data.value, elapsed_ms=data.elapsed_ms,
+        ip=client_ip(request), user_agent=request.headers.get("user-agent"),
+    )
+    session.commit()
+    return result
+
+
+@router.post("/{token}/answers")
+def save_answers(
+    token: Token, request: Request, session: WriteSessionDep, data: BatchAnswers
+) -> dict[str, Any]:
+    """Save several answers in one transaction (the page's re-send of unsaved answers).
+
+    Answers to closed sections are reported, not saved; the others are all saved or none.
+    """
+    ctx = assessment_service.resolve(session, token=token)
+    saved, refused = [], {}
+    for item_id, answer in data.answers.items():
+        try:
+            assessment_service.save_answer(
+                session, ctx=ctx, item_id=item_id, value=answer.value,
+                elapsed_ms=answer.elapsed_ms, ip=client_ip(request),
+                user_agent=request.headers.get("user-agent"),
+            )
+            saved.append(item_id)
+        except Conflict as exc:
+            refused[item_id] = exc.detail
+    session.commit()
+    return {"saved": saved, "refused": refused}
+
+
+@router.post("/{token}/events", status_code=204)
+def report_events(token: Token, session: WriteSessionDep, data: PageEvents) -> None:
+    """Focus losses and paste attempts counted by the page (for flags, never for scores)."""
+    ctx = assessment_service.resolve(session, token=token)
+    assessment_service.record_events(session, ctx=ctx, focus_losses=data.focus_losses,
+                                     paste_attempts=data.paste_attempts)
+    session.commit()
+
+
+@router.post("/{token}/sections/{section_key}/complete")
+def complete_section(
+    token: Token,
+    section_key: Annotated[str, Path(max_length=80)],
+    session: WriteSessionDep,
+) -> dict[str, Any]:
+    """End a section early; the next one becomes current."""
+    ctx = assessment_service.resolve(session, token=token)
+    assessment_service.complete_section(session, ctx=ctx, section_key=section_key)
+    result = assessment_service.state(session, ctx=ctx)
+    session.commit()
+    return result
+
+
+@router.post("/{token}/submit")
+def submit(token: Token, session: WriteSessionDep) -> dict[str, Any]:
+    """Complete the attempt; repeated or concurrent calls return the same result."""
+    ctx = assessment_service.resolve(session, token=token)
+    assessment_service.submit(session, ctx=ctx)
+    result = {"status": ctx.attempt.status, "submitted_at": ctx.attempt.submitted_at}
+    session.commit()
+    return result

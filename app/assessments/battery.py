@@ -1,0 +1,61 @@
+"""The content of one attempt: its questionnaire versions, sections and items, in the
+candidate's own stable random order."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from app.bank import service as bank_service
+from questionnaires.schema import ChoiceItem, Item, Questionnaire, Section
+from questionnaires.views import public_item
+
+
+@dataclass(frozen=True)
+class Battery:
+    """Parsed questionnaires by key, every section in order, every item by id."""
+
+    questionnaires: dict[str, Questionnaire]
+    sections: dict[str, tuple[str, Section]] = field(default_factory=dict)
+    items: dict[str, tuple[Section, Item]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session, versions: dict[str, int]) -> Battery:
+        """The exact versions an attempt was started on."""
+        questionnaires = {
+            key: bank_service.get(session, key=key, version=version)
+            for key, version in versions.items()
+        }
+        battery = cls(questionnaires)
+        for key, questionnaire in questionnaires.items():
+            for section in questionnaire.sections:
+                battery.sections[section.key] = (key, section)
+                for item in section.items:
+                    battery.items[item.id] = (section, item)
+        return battery
+
+    def section_items(self, section_key: str) -> tuple[Item, ...]:
+        """The items of a section in bank order."""
+        return self.sections[section_key][1].items
+
+
+def ordered_items(section: Section, seed: int) -> list[Item]:
+    """The section's items in this candidate's order (the same on every reload)."""
+    items = list(section.items)
+    random.Random(f"{seed}:{section.key}:items").shuffle(items)
+    return items
+
+
+def candidate_view(
+    item: Item, section: Section, seed: int, language: str, answer: Any
+) -> dict[str, Any]:
+    """What the candidate's browser gets: no key, score, tolerance or reverse flag."""
+    view = public_item(item, language, scale=section.scale)
+    if isinstance(item, ChoiceItem):
+        # Options are shuffled per candidate and item, except on Likert scales (no options).
+        random.Random(f"{seed}:{item.id}:options").shuffle(view["options"])
+    view["answer"] = answer
+    return view

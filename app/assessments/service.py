@@ -1,0 +1,572 @@
+"""Taking an assessment: start, timed sections, idempotent answers, submit exactly once.
+
+Time lives in the database. Sections run back to back: when one ends (its time is up or the
+candidate completes it), the next starts at that instant, so a candidate can never bank time
+between sections and an abandoned attempt has a known end. Nothing is advanced by a clock
+in the browser or a timer in the server: every access first catches the attempt up with the
+current time (``catch_up``), and the worker does the same for attempts nobody opens again.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, delete, select
+
+from app.assessments.battery import Battery, candidate_view, ordered_items
+from app.assessments.models import Answer, Attempt, AttemptSection
+from app.assessments.schemas import StartRequest
+from app.candidates import service as candidate_service
+from app.candidates.models import Candidate, Invitation
+from app.clock import utcnow
+from app.errors import Conflict, Gone, Invalid, NotFound
+from app.positions.models import Position
+from questionnaires.schema import ChoiceItem, Item, LikertItem, NumericItem, Section
+
+GRACE = timedelta(seconds=60)
+MAX_TRACKED_ADDRESSES = 10
+
+
+@dataclass
+class Context:
+    """Everything a candidate request is about."""
+
+    invitation: Invitation
+    candidate: Candidate
+    attempt: Attempt | None
+
+
+def resolve(session: Session, *, token: str) -> Context:
+    """The invitation, candidate and attempt behind a token (404 unknown, 410 withdrawn)."""
+    invitation, candidate = candidate_service.by_token(session, token=token)
+    attempt = session.exec(select(Attempt).where(Attempt.invitation_id == invitation.id)).first()
+    if attempt is None and candidate_service.is_expired(invitation):
+        raise Gone(
+            "This assessment link has expired. Ask the company that invited you for a new one."
+        )
+    return Context(invitation, candidate, attempt)
+
+
+def _sections(session: Session, attempt: Attempt) -> list[AttemptSection]:
+    return list(
+        session.exec(
+            select(AttemptSection)
+            .where(AttemptSection.attempt_id == attempt.id)
+            .order_by(AttemptSection.position)
+        )
+    )
+
+
+def _scaled(seconds: int, extra_time_pct: int) -> int:
+    return math.ceil(seconds * (1 + extra_time_pct / 100))
+
+
+# --- start -------------------------------------------------------------------------------
+
+
+def start(
+    session: Session,
+    *,
+    ctx: Context,
+    data: StartRequest,
+    ip: str | None,
+    user_agent: str | None,
+    now: datetime | None = None,
+) -> Attempt:
+    """Record consent and screening and start the first section; a repeat start is a no-op."""
+    if ctx.attempt is not None:
+        return ctx.attempt
+    if not data.consent:
+        raise Invalid("consent: the assessment can only start after you give your consent")
+    now = now or utcnow()
+    from app.bank import service as bank_service
+
+    position = session.get(Position, ctx.candidate.position_id)
+    versions = {
+        key: bank_service.get_row(session, key=key).version for key in position.questionnaires
+    }
+    attempt = Attempt(
+        organization_id=ctx.candidate.organization_id,
+        candidate_id=ctx.candidate.id,
+        invitation_id=ctx.invitation.id,
+        language=data.language or ctx.candidate.language,
+        consent_at=now,
+        screening=data.screening.model_dump(mode="json"),
+        questionnaire_versions=versions,
+        order_seed=secrets.randbits(31),
+        started_at=now,
+        first_ip=ip,
+        first_user_agent=(user_agent or "")[:400] or None,
+        integrity={"focus_losses": 0, "paste_attempts": 0, "ip_changes": 0, "ua_changes": 0},
+    )
+    session.add(attempt)
+    session.flush()
+    battery = Battery.load(session, versions)
+    index = 0
+    for questionnaire_key, version in versions.items():
+        for section in battery.questionnaires[questionnaire_key].sections:
+            limit = _scaled(section.time_limit_s, ctx.candidate.extra_time_pct)
+            session.add(
+                AttemptSection(
+                    attempt_id=attempt.id,
+                    questionnaire_key=questionnaire_key,
+                    questionnaire_version=version,
+                    section_key=section.key,
+                    position=index,
+                    time_limit_s=limit,
+                    status="active" if index == 0 else "pending",
+                    started_at=now if index == 0 else None,
+                    deadline_at=now + timedelta(seconds=limit) if index == 0 else None,
+                )
+            )
+            index += 1
+    ctx.invitation.used_at = now
+    ctx.candidate.status = "in_progress"
+    session.add_all([ctx.invitation, ctx.candidate])
+    session.flush()
+    ctx.attempt = attempt
+    return attempt
+
+
+# --- time --------------------------------------------------------------------------------
+
+
+def _needs_catch_up(sections: list[AttemptSection], now: datetime) -> bool:
+    return any(s.status == "active" and s.deadline_at <= now for s in sections)
+
+
+def catch_up(session: Session, attempt: Attempt, now: datetime) -> list[AttemptSection]:
+    """End every section whose time is up and start the next one at that instant."""
+    sections = _sections(session, attempt)
+    if attempt.status != "in_progress" or not _needs_catch_up(sections, now):
+        return sections
+    _lock(session, attempt)
+    sections = _sections(session, attempt)  # re-read under the lock
+    for index, section in enumerate(sections):
+        if section.status != "active" or section.deadline_at > now:
+            continue
+        section.status = "completed"
+        section.completed_at = section.deadline_at
+        session.add(section)
+        _activate_next(session, sections, index, at=section.deadline_at, now=now)
+    session.flush()
+    return sections
+
+
+def _activate_next(
+    session: Session, sections: list[AttemptSection], index: int, *, at: datetime,
+    now: datetime,
+) -> None:
+    """Start the section after ``index`` at ``at``; it may itself already be over by ``now``."""
+    while index + 1 < len(sections):
+        index += 1
+        following = sections[index]
+        if following.status != "pending":
+            return
+        following.status = "active"
+        following.started_at = at
+        following.deadline_at = at + timedelta(seconds=following.time_limit_s)
+        session.add(following)
+        if following.deadline_at > now:
+            return
+        following.status = "completed"
+        following.completed_at = following.deadline_at
+        at = following.deadline_at
+
+
+def _lock(session: Session, attempt: Attempt) -> None:
+    """Serialize changes to one attempt (PostgreSQL row lock; SQLite writers already queue)."""
+    session.exec(select(Attempt.id).where(Attempt.id == attempt.id).with_for_update())
+
+
+def final_deadline(sections: list[AttemptSection]) -> datetime | None:
+    """When the last section ends if nobody ends it early (None until all are scheduled)."""
+    ends = [s.completed_at or s.deadline_at for s in sections]
+    return None if any(end is None for end in ends) else max(ends)
+
+
+def all_sections_over(sections: list[AttemptSection]) -> bool:
+    """True when no section is still running or waiting."""
+    return all(s.status == "completed" for s in sections)
+
+
+def is_overdue(sections: list[AttemptSection], now: datetime) -> bool:
+    """Every section over and the grace period for late saves has passed too."""
+    if not all_sections_over(sections):
+        return False
+    last = max(s.completed_at for s in sections)
+    timed_out = any(s.completed_at == s.deadline_at for s in sections)
+    return now > last + GRACE if timed_out else True
+
+
+# --- answers -----------------------------------------------------------------------------
+
+
+def check_value(item: Item, section: Section, value: Any) -> Any:
+    """The value in its stored form, or 422 naming the item and what it accepts."""
+    if isinstance(item, ChoiceItem):
+        ids = [option.id for option in item.options]
+        if not isinstance(value, str) or value not in ids:
+            raise Invalid(f"item {item.id} accepts one of the option ids {', '.join(ids)}")
+        return value
+    if isinstance(item, LikertItem):
+        low, high = (section.scale.min, section.scale.max) if section.scale else (1, 5)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise Invalid(f"item {item.id} accepts an integer from {low} to {high}")
+        return value
+    if isinstance(item, NumericItem):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
+            value
+        ) or abs(value) > 1e12:
+            raise Invalid(f"item {item.id} accepts a number (use a decimal point, e.g. 12.5)")
+        return value
+    raise Invalid(f"item {item.id} cannot be answered")  # pragma: no cover - exhaustive types
+
+
+def _writable_section(
+    section_row: AttemptSection | None, item_id: str, now: datetime
+) -> AttemptSection:
+    if section_row is None:
+        raise NotFound(f"Item {item_id} is not part of this assessment.")
+    if section_row.status == "pending":
+        raise Conflict(f"The section of item {item_id} has not started yet.")
+    if section_row.status == "completed":
+        ended_by_time = section_row.completed_at == section_row.deadline_at
+        if not ended_by_time or now > section_row.deadline_at + GRACE:
+            raise Conflict(
+                f"The section of item {item_id} is closed; answers can no longer be changed."
+            )
+    return section_row
+
+
+def save_answer(
+    session: Session,
+    *,
+    ctx: Context,
+    item_id: str,
+    value: Any,
+    elapsed_ms: int | None,
+    ip: str | None,
+    user_agent: str | None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Save (or clear, with None) one answer; committed by the caller before it answers 2xx."""
+    attempt = _require_running(ctx)
+    now = now or utcnow()
+    battery = Battery.load(session, attempt.questionnaire_versions)
+    found = battery.items.get(item_id)
+    if found is None:
+        raise NotFound(f"Item {item_id} is not part of this assessment.")
+    section, item = found
+    sections = catch_up(session, attempt, now)
+    section_row = _writable_section(
+        next((s for s in sections if s.section_key == section.key), None), item_id, now
+    )
+    if attempt.status != "in_progress":
+        raise Conflict("The assessment has been submitted; answers can no longer be changed.")
+    _note_client(session, attempt, ip=ip, user_agent=user_agent)
+    if value is None:
+        session.exec(
+            delete(Answer).where(Answer.attempt_id == attempt.id, Answer.item_id == item_id)
+        )
+    else:
+        _upsert(session, attempt_id=attempt.id, item_id=item_id,
+                value=check_value(item, section, value), elapsed_ms=elapsed_ms, now=now)
+    session.flush()
+    return {"item_id": item_id, "saved": True, "value": value, "saved_at": now,
+            "section": {"key": section_row.section_key,
+                        "remaining_s": _remaining(section_row, now)}}
+
+
+def _upsert(
+    session: Session, *, attempt_id: int, item_id: str, value: Any, elapsed_ms: int | None,
+    now: datetime,
+) -> None:
+    """One statement, safe under concurrency: insert, or update the existing answer."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Answer).values(
+        attempt_id=attempt_id, item_id=item_id, value={"v": value}, elapsed_ms=elapsed_ms,
+        changes=0, saved_at=now,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["attempt_id", "item_id"],
+        set_={
+            "value": statement.excluded.value,
+            "elapsed_ms": func.coalesce(statement.excluded.elapsed_ms, Answer.elapsed_ms),
+            "changes": Answer.changes + 1,
+            "saved_at": statement.excluded.saved_at,
+        },
+    )
+    session.exec(statement)
+
+
+def _note_client(
+    session: Session, attempt: Attempt, *, ip: str | None, user_agent: str | None
+) -> None:
+    """Count changes of address or browser mid-attempt (a flag for a person, never a score)."""
+    seen = attempt.integrity or {}
+    ips = seen.get("ips") or ([attempt.first_ip] if attempt.first_ip else [])
+    agents = seen.get("agents") or ([attempt.first_user_agent] if attempt.first_user_agent else [])
+    agent = (user_agent or "")[:400] or None
+    new_ip = ip is not None and ip not in ips and len(ips) < MAX_TRACKED_ADDRESSES
+    new_agent = agent is not None and agent not in agents and len(agents) < MAX_TRACKED_ADDRESSES
+    if not (new_ip or new_agent):
+        return
+    _lock(session, attempt)
+    session.refresh(attempt)
+    integrity = dict(attempt.integrity or {})
+    if new_ip:
+        integrity["ips"] = [*ips, ip]
+        integrity["ip_changes"] = integrity.get("ip_changes", 0) + 1
+    if new_agent:
+        integrity["agents"] = [*agents, agent]
+        integrity["ua_changes"] = integrity.get("ua_changes", 0) + 1
+    attempt.integrity = integrity
+    session.add(attempt)
+
+
+def record_events(
+    session: Session, *, ctx: Context, focus_losses: int, paste_attempts: int
+) -> None:
+    """Add the page's focus-loss and paste counters to the attempt."""
+    attempt = _require_running(ctx)
+    if not (focus_losses or paste_attempts):
+        return
+    _lock(session, attempt)
+    session.refresh(attempt)
+    integrity = dict(attempt.integrity or {})
+    integrity["focus_losses"] = integrity.get("focus_losses", 0) + focus_losses
+    integrity["paste_attempts"] = integrity.get("paste_attempts", 0) + paste_attempts
+    attempt.integrity = integrity
+    session.add(attempt)
+    session.flush()
+
+
+def _require_running(ctx: Context) -> Attempt:
+    if ctx.attempt is None:
+        raise Conflict("The assessment has not started yet: give your consent first.")
+    return ctx.attempt
+
+
+# --- sections and submit -----------------------------------------------------------------
+
+
+def complete_section(
+    session: Session, *, ctx: Context, section_key: str, now: datetime | None = None
+) -> None:
+    """End the current section early and start the next; repeating it changes nothing."""
+    attempt = _require_running(ctx)
+    now = now or utcnow()
+    sections = catch_up(session, attempt, now)
+    index = next((i for i, s in enumerate(sections) if s.section_key == section_key), None)
+    if index is None:
+        raise NotFound(f"Section {section_key} is not part of this assessment.")
+    section = sections[index]
+    if section.status == "completed" or attempt.status != "in_progress":
+        return
+    if section.status == "pending":
+        raise Conflict(f"Section {section_key} has not started yet; finish the current one first.")
+    _lock(session, attempt)
+    session.refresh(section)
+    if section.status != "active":
+        return
+    section.status = "completed"
+    section.completed_at = now
+    session.add(section)
+    _activate_next(session, sections, index, at=now, now=now)
+    session.flush()
+
+
+def submit(session: Session, *, ctx: Context, now: datetime | None = None) -> bool:
+    """Complete the attempt exactly once; True only for the call that completed it.
+
+    The state change is conditional (``WHERE status = 'in_progress'``), so two submits racing
+    from two tabs produce one completion and one score; the loser sees the winner's result.
+    """
+    attempt = _require_running(ctx)
+    now = now or utcnow()
+    changed = session.exec(
+        update(Attempt)
+        .where(col(Attempt.id) == attempt.id, col(Attempt.status) == "in_progress")
+        .values(status="completed", submitted_at=now)
+    ).rowcount
+    if changed != 1:
+        session.refresh(attempt)
+        return False
+    session.refresh(attempt)
+    for section in _sections(session, attempt):
+        if section.status != "completed":
+            section.status = "completed"
+            section.completed_at = min(now, section.deadline_at) if section.deadline_at else now
+            section.started_at = section.started_at or now
+            session.add(section)
+    ctx.candidate.status = "completed"
+    session.add(ctx.candidate)
+    session.flush()
+    from app.assessments import scoring as attempt_scoring
+
+    attempt_scoring.score_attempt(session, attempt=attempt)
+    return True
+
+
+def needs_update(session: Session, *, ctx: Context, now: datetime | None = None) -> bool:
+    """True when the clock has moved a section on (or the attempt is overdue): a read can
+    decide this, so most state requests never take the write lock."""
+    if ctx.attempt is None or ctx.attempt.status != "in_progress":
+        return False
+    now = now or utcnow()
+    sections = _sections(session, ctx.attempt)
+    return _needs_catch_up(sections, now) or is_overdue(sections, now)
+
+
+def finalize_if_overdue(session: Session, *, ctx: Context, now: datetime | None = None) -> bool:
+    """Submit an attempt whose time (and grace) is over, from its saved answers."""
+    if ctx.attempt is None or ctx.attempt.status != "in_progress":
+        return False
+    now = now or utcnow()
+    sections = catch_up(session, ctx.attempt, now)
+    if not is_overdue(sections, now):
+        return False
+    return submit(session, ctx=ctx, now=now)
+
+
+def overdue_attempt_ids(session: Session, *, now: datetime | None = None) -> list[int]:
+    """Attempts in progress whose last possible deadline plus grace has passed."""
+    now = now or utcnow()
+    # The last section's deadline is at most started_at + the sum of all limits.
+    totals = (
+        select(AttemptSection.attempt_id, func.sum(AttemptSection.time_limit_s).label("total"))
+        .group_by(AttemptSection.attempt_id)
+        .subquery()
+    )
+    rows = session.exec(
+        select(Attempt.id, Attempt.started_at, totals.c.total)
+        .join(totals, totals.c.attempt_id == Attempt.id)
+        .where(Attempt.status == "in_progress")
+    ).all()
+    return [
+        attempt_id for attempt_id, started_at, total in rows
+        if started_at + timedelta(seconds=int(total)) + GRACE < now
+    ]
+
+
+# --- the state the candidate's page shows --------------------------------------------------
+
+
+def _remaining(section: AttemptSection, now: datetime) -> int:
+    if section.status == "pending":
+        return section.time_limit_s
+    if section.status == "completed":
+        return 0
+    return max(0, math.ceil((section.deadline_at - now).total_seconds()))
+
+
+def answers_of(session: Session, attempt: Attempt) -> dict[str, Answer]:
+    """The saved answers of an attempt by item id."""
+    return {
+        answer.item_id: answer
+        for answer in session.exec(select(Answer).where(Answer.attempt_id == attempt.id))
+    }
+
+
+def state(
+    session: Session,
+    *,
+    ctx: Context,
+    language: str | None = None,
+    now: datetime | None = None,
+    catch_up_first: bool = True,
+) -> dict[str, Any]:
+    """The assessment state of SPEC §5 (items never carry keys).
+
+    With ``catch_up_first=False`` nothing is written (the caller caught up already), so the
+    state can be read in a read-only transaction.
+    """
+    now = now or utcnow()
+    position = session.get(Position, ctx.candidate.position_id)
+    from app.organizations import service as organization_service
+
+    organization = organization_service.get(session, ctx.candidate.organization_id)
+    header = {
+        "organization": organization.name if organization else "",
+        "position": position.title if position else "",
+        "candidate": {"full_name": ctx.candidate.full_name},
+        "expires_at": ctx.invitation.expires_at,
+    }
+    attempt = ctx.attempt
+    if attempt is None:
+        return {**header, **_preview(session, ctx, position, language)}
+    language = language or attempt.language
+    battery = Battery.load(session, attempt.questionnaire_versions)
+    sections = catch_up(session, attempt, now) if catch_up_first else _sections(session, attempt)
+    answers = answers_of(session, attempt)
+    section_views = []
+    current = None
+    for row in sections:
+        _, section = battery.sections[row.section_key]
+        answered = sum(1 for item in section.items if item.id in answers)
+        section_views.append({
+            "key": row.section_key,
+            "title": section.title.pick(language),
+            "status": row.status,
+            "time_limit_s": row.time_limit_s,
+            "remaining_s": _remaining(row, now),
+            "answered": answered,
+            "total": len(section.items),
+        })
+        if row.status == "active" and current is None and attempt.status == "in_progress":
+            current = {
+                "key": row.section_key,
+                "title": section.title.pick(language),
+                "instructions": section.instructions.pick(language),
+                "deadline_at": row.deadline_at,
+                "remaining_s": _remaining(row, now),
+                "items": [
+                    candidate_view(item, section, attempt.order_seed, language,
+                                   answers[item.id].value["v"] if item.id in answers else None)
+                    for item in ordered_items(section, attempt.order_seed)
+                ],
+            }
+    status = attempt.status
+    return {
+        **header,
+        "status": status,
+        "language": language,
+        "sections": section_views,
+        "current_section": current,
+        "progress": {"answered": len(answers), "total": len(battery.items)},
+    }
+
+
+def _preview(
+    session: Session, ctx: Context, position: Position | None, language: str | None
+) -> dict[str, Any]:
+    """The state before the start: what the battery holds and how long it takes."""
+    from app.bank import service as bank_service
+
+    language = language or ctx.candidate.language
+    section_views = []
+    total_items = 0
+    for key in position.questionnaires if position else []:
+        for section in bank_service.get(session, key=key).sections:
+            limit = _scaled(section.time_limit_s, ctx.candidate.extra_time_pct)
+            section_views.append({
+                "key": section.key, "title": section.title.pick(language), "status": "pending",
+                "time_limit_s": limit, "remaining_s": limit, "answered": 0,
+                "total": len(section.items),
+            })
+            total_items += len(section.items)
+    return {
+        "status": "invited",
+        "language": language,
+        "sections": section_views,
+        "current_section": None,
+        "progress": {"answered": 0, "total": total_items},
+    }

@@ -1,0 +1,139 @@
+"""Publishing the questionnaire bank into the database and reading versions back.
+
+A version, once in the database, never changes: loading a file whose key and version exist
+with other content is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.bank.models import QuestionnaireVersion
+from app.errors import Conflict, NotFound
+from questionnaires.loader import (
+    BANK_DIR,
+    LoadedQuestionnaire,
+    PublishedVersionChangedError,
+    check_published,
+    load_bank,
+)
+from questionnaires.schema import Questionnaire
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    """What happened to one file during a load."""
+
+    key: str
+    version: int
+    status: str  # "published" | "unchanged"
+
+
+def publish(session: Session, *, directory: Path | str = BANK_DIR) -> list[LoadOutcome]:
+    """Store every questionnaire version of ``directory`` not yet in the database (idempotent)."""
+    bank = load_bank(directory)
+    published = {
+        (row.key, row.version): row.content_hash
+        for row in session.exec(select(QuestionnaireVersion))
+    }
+    outcomes = []
+    for loaded in bank:
+        try:
+            check_published(loaded, published)
+        except PublishedVersionChangedError as exc:
+            raise Conflict(str(exc)) from None
+        if (loaded.key, loaded.version) in published:
+            outcomes.append(LoadOutcome(loaded.key, loaded.version, "unchanged"))
+            continue
+        session.add(_row(loaded))
+        outcomes.append(LoadOutcome(loaded.key, loaded.version, "published"))
+    session.flush()
+    return outcomes
+
+
+def _row(loaded: LoadedQuestionnaire) -> QuestionnaireVersion:
+    return QuestionnaireVersion(
+        key=loaded.key,
+        version=loaded.version,
+        content_hash=loaded.content_hash,
+        content=loaded.questionnaire.model_dump(mode="json"),
+    )
+
+
+def latest_rows(session: Session) -> list[QuestionnaireVersion]:
+    """The newest version of every questionnaire, by key."""
+    newest = (
+        select(QuestionnaireVersion.key, func.max(QuestionnaireVersion.version).label("version"))
+        .group_by(QuestionnaireVersion.key)
+        .subquery()
+    )
+    return list(
+        session.exec(
+            select(QuestionnaireVersion)
+            .join(
+                newest,
+                (QuestionnaireVersion.key == newest.c.key)
+                & (QuestionnaireVersion.version == newest.c.version),
+            )
+            .order_by(QuestionnaireVersion.key)
+        )
+    )
+
+
+def latest_keys(session: Session) -> list[str]:
+    """Keys of every questionnaire in the bank."""
+    return [row.key for row in latest_rows(session)]
+
+
+def get_row(session: Session, *, key: str, version: int | None = None) -> QuestionnaireVersion:
+    """One stored version (the newest when ``version`` is None), or NotFound."""
+    query = select(QuestionnaireVersion).where(QuestionnaireVersion.key == key)
+    if version is not None:
+        query = query.where(QuestionnaireVersion.version == version)
+    row = session.exec(query.order_by(QuestionnaireVersion.version.desc())).first()
+    if row is None:
+        suffix = f" version {version}" if version is not None else ""
+        raise NotFound(f"No questionnaire {key!r}{suffix}.")
+    return row
+
+
+def competencies_measured(session: Session, *, keys: list[str]) -> set[str]:
+    """The competencies the newest versions of these questionnaires measure."""
+    return {
+        item.competency
+        for key in keys
+        for _section, item in get(session, key=key).iter_items()
+    }
+
+
+def versions_of(session: Session, *, key: str) -> list[int]:
+    """Every stored version number of a questionnaire, oldest first."""
+    return list(
+        session.exec(
+            select(QuestionnaireVersion.version)
+            .where(QuestionnaireVersion.key == key)
+            .order_by(QuestionnaireVersion.version)
+        )
+    )
+
+
+def parsed(row: QuestionnaireVersion) -> Questionnaire:
+    """The stored version as the schema model (parsed once per content hash)."""
+    questionnaire = _parsed.get(row.content_hash)
+    if questionnaire is None:
+        questionnaire = Questionnaire.model_validate(row.content)
+        _parsed[row.content_hash] = questionnaire
+    return questionnaire
+
+
+def get(session: Session, *, key: str, version: int | None = None) -> Questionnaire:
+    """The parsed questionnaire (newest version when ``version`` is None)."""
+    return parsed(get_row(session, key=key, version=version))
+
+
+# Versions are immutable, so a parse keyed by content hash never goes stale.
+_parsed: dict[str, Questionnaire] = {}

@@ -1,0 +1,43 @@
+"""Shapes of the candidates API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+
+class CandidateCreate(BaseModel):
+    """An applicant to invite."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    language: Literal["it", "en"] = "en"
+    extra_time_pct: int = Field(
+        default=0, ge=0, le=200, description="accommodation: +25 or +50 (any 0–200) % time"
+    )
+
+
+class CandidatePublic(BaseModel):
+    """A candidate as the API shows it."""
+
+    id: int
+    position_id: int
+    full_name: str
+    email: str
+    language: str
+    extra_time_pct: int
+    status: str
+    is_demo: bool
+    created_at: datetime
+
+
+class InvitedCandidate(CandidatePublic):
+    """A candidate just invited: the link is shown once (only its hash is stored)."""
+
+    invitation_url: str
+    expires_at: datetime
+    email_queued: bool

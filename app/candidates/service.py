@@ -1,0 +1,185 @@
+"""Candidates and their invitations: invite, resend, revoke, find by token."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from app.auth.models import User
+from app.auth.security import new_token, token_hash
+from app.candidates.models import Candidate, Invitation
+from app.candidates.schemas import CandidateCreate, CandidatePublic
+from app.clock import utcnow
+from app.errors import Conflict, Gone, NotFound
+from app.i18n import gettext_for
+from app.organizations import service as organization_service
+from app.outbox import service as outbox
+from app.positions.models import Position
+
+
+def invitation_url(base_url: str, token: str) -> str:
+    """The link a candidate opens."""
+    return f"{base_url.rstrip('/')}/a/{token}"
+
+
+def get(session: Session, *, candidate_id: int, organization_id: int) -> Candidate:
+    """A candidate of the organization, or 404."""
+    candidate = session.get(Candidate, candidate_id)
+    if candidate is None or candidate.organization_id != organization_id:
+        raise NotFound("No such candidate.")
+    return candidate
+
+
+def invite(
+    session: Session, *, position: Position, data: CandidateCreate, actor: User, base_url: str
+) -> tuple[Candidate, Invitation, str]:
+    """Add a candidate to a position, create the invitation and queue its e-mail."""
+    if position.status != "open":
+        raise Conflict("This position is closed; reopen it before inviting candidates.")
+    candidate = Candidate(
+        organization_id=position.organization_id,
+        position_id=position.id,
+        full_name=data.full_name.strip(),
+        email=str(data.email).lower(),
+        language=data.language,
+        extra_time_pct=data.extra_time_pct,
+        created_by_id=actor.id,
+    )
+    session.add(candidate)
+    session.flush()
+    invitation, token = _new_invitation(session, candidate=candidate, position=position)
+    _queue_invitation_email(session, candidate=candidate, position=position,
+                            invitation=invitation, url=invitation_url(base_url, token))
+    return candidate, invitation, token
+
+
+def _new_invitation(
+    session: Session, *, candidate: Candidate, position: Position
+) -> tuple[Invitation, str]:
+    token = new_token()
+    invitation = Invitation(
+        candidate_id=candidate.id,
+        token_hash=token_hash(token),
+        expires_at=utcnow() + timedelta(days=position.invitation_expiry_days),
+    )
+    session.add(invitation)
+    session.flush()
+    return invitation, token
+
+
+def resend(
+    session: Session, *, candidate: Candidate, position: Position, base_url: str
+) -> tuple[Invitation, str]:
+    """Replace an unused invitation with a fresh link and e-mail it again."""
+    if candidate.status not in ("invited", "expired"):
+        raise Conflict(
+            f"The candidate's assessment is {candidate.status}; a new link would not help."
+        )
+    now = utcnow()
+    for old in _open_invitations(session, candidate_id=candidate.id):
+        old.revoked_at = now
+        session.add(old)
+    invitation, token = _new_invitation(session, candidate=candidate, position=position)
+    candidate.status = "invited"
+    session.add(candidate)
+    _queue_invitation_email(session, candidate=candidate, position=position,
+                            invitation=invitation, url=invitation_url(base_url, token))
+    return invitation, token
+
+
+def revoke(session: Session, *, candidate: Candidate) -> None:
+    """Make the candidate's links unusable (an attempt in progress stops accepting answers)."""
+    if candidate.status == "completed":
+        raise Conflict("The assessment is already completed; there is nothing to revoke.")
+    now = utcnow()
+    for invitation in session.exec(
+        select(Invitation).where(Invitation.candidate_id == candidate.id,
+                                 Invitation.revoked_at.is_(None))
+    ):
+        invitation.revoked_at = now
+        session.add(invitation)
+    candidate.status = "revoked"
+    session.add(candidate)
+    session.flush()
+
+
+def _open_invitations(session: Session, *, candidate_id: int) -> list[Invitation]:
+    return list(
+        session.exec(
+            select(Invitation).where(
+                Invitation.candidate_id == candidate_id,
+                Invitation.revoked_at.is_(None),
+                Invitation.used_at.is_(None),
+            )
+        )
+    )
+
+
+def by_token(session: Session, *, token: str) -> tuple[Invitation, Candidate]:
+    """The invitation and candidate behind a link: 404 unknown, 410 revoked."""
+    row = session.exec(
+        select(Invitation, Candidate)
+        .join(Candidate, Candidate.id == Invitation.candidate_id)
+        .where(Invitation.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        raise NotFound("This assessment link is not valid. Check that you copied all of it.")
+    invitation, candidate = row
+    if invitation.revoked_at is not None or candidate.erased_at is not None:
+        raise Gone("This assessment link has been withdrawn. Ask the company for a new one.")
+    return invitation, candidate
+
+
+def is_expired(invitation: Invitation, now: datetime | None = None) -> bool:
+    """An unused invitation past its expiry can no longer be started."""
+    return invitation.used_at is None and (now or utcnow()) >= invitation.expires_at
+
+
+def public(candidate: Candidate) -> CandidatePublic:
+    """The API view of a candidate."""
+    return CandidatePublic.model_validate(candidate, from_attributes=True)
+
+
+def _queue_invitation_email(
+    session: Session, *, candidate: Candidate, position: Position, invitation: Invitation,
+    url: str,
+) -> None:
+    organization = organization_service.get(session, candidate.organization_id)
+    _ = gettext_for(candidate.language)
+    company = organization.name if organization else ""
+    subject = _("%(company)s invites you to an online assessment", company=company)
+    lines = [
+        _("Dear %(name)s,", name=candidate.full_name),
+        "",
+        _("%(company)s invites you to take an online assessment for the position "
+          "\"%(position)s\".", company=company, position=position.title),
+        _("It takes about %(minutes)d minutes, in timed sections; you can use a computer or a "
+          "phone.", minutes=_battery_minutes(session, position, candidate.extra_time_pct)),
+        "",
+        _("Open your personal link:"),
+        url,
+        "",
+        _("The link is valid until %(date)s and can be used for one attempt.",
+          date=invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC")),
+        _("Please do not share it."),
+    ]
+    outbox.enqueue_email(
+        session,
+        organization_id=candidate.organization_id,
+        to=candidate.email,
+        subject=subject,
+        text="\n".join(lines) + "\n",
+        reference={"candidate_id": candidate.id, "invitation_id": invitation.id},
+    )
+
+
+def _battery_minutes(session: Session, position: Position, extra_time_pct: int) -> int:
+    from app.bank import service as bank_service
+
+    seconds = sum(
+        section.time_limit_s
+        for key in position.questionnaires
+        for section in bank_service.get(session, key=key).sections
+    )
+    return round(seconds * (1 + extra_time_pct / 100) / 60)
