@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import health
 from app.assessments import api as assessment_api
+from app.assessments import pages as assessment_pages
 from app.auth import api as auth_api
 from app.auth import pages as auth_pages
 from app.auth.dependencies import LANGUAGE_COOKIE
@@ -25,8 +26,15 @@ from app.limits import BodySizeLimit
 from app.organizations import pages as organization_pages
 from app.outbox.background import start_background_worker
 from app.positions import api as position_api
+from app.positions import pages as position_pages
 
 STATIC_DIR = Path(__file__).parent / "static"
+# No inline scripts or styles anywhere: pages load /static files only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -80,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if not request.url.path.startswith(("/docs", "/redoc")):
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if get_settings().secure_cookies:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
@@ -92,5 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(position_api.router)
     app.include_router(candidate_api.router)
     app.include_router(assessment_api.router)
+    app.include_router(assessment_pages.router)
+    app.include_router(position_pages.router)
     app.include_router(organization_pages.router)
     return app

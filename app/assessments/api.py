@@ -14,7 +14,7 @@ from app.assessments.schemas import AnswerRequest, BatchAnswers, PageEvents, Sta
 from app.auth.dependencies import client_ip
 from app.clock import utcnow
 from app.db import SessionDep, WriteSessionDep
-from app.errors import Conflict
+from app.errors import Conflict, Invalid, NotFound
 
 router = APIRouter(prefix="/api/v1/assessments", tags=["assessment (candidate)"])
 
@@ -87,7 +87,8 @@ def save_answers(
 ) -> dict[str, Any]:
     """Save several answers in one transaction (the page's re-send of unsaved answers).
 
-    Answers to closed sections are reported, not saved; the others are all saved or none.
+    An answer the server cannot take (closed section, unknown item, bad value) is listed
+    under ``refused`` with the reason; every other answer is saved.
     """
     ctx = assessment_service.resolve(session, token=token)
     saved, refused = [], {}
@@ -99,7 +100,7 @@ def save_answers(
                 user_agent=request.headers.get("user-agent"),
             )
             saved.append(item_id)
-        except Conflict as exc:
+        except (Conflict, Invalid, NotFound) as exc:
             refused[item_id] = exc.detail
     session.commit()
     return {"saved": saved, "refused": refused}

@@ -24,7 +24,15 @@ class Battery:
 
     @classmethod
     def load(cls, session: Session, versions: dict[str, int]) -> Battery:
-        """The exact versions an attempt was started on."""
+        """The exact versions an attempt was started on (cached: versions never change)."""
+        cache_key = tuple(versions.items())
+        battery = _batteries.get(cache_key)
+        if battery is None:
+            battery = _batteries[cache_key] = cls._build(session, versions)
+        return battery
+
+    @classmethod
+    def _build(cls, session: Session, versions: dict[str, int]) -> Battery:
         questionnaires = {
             key: bank_service.get(session, key=key, version=version)
             for key, version in versions.items()
@@ -40,6 +48,11 @@ class Battery:
     def section_items(self, section_key: str) -> tuple[Item, ...]:
         """The items of a section in bank order."""
         return self.sections[section_key][1].items
+
+
+# A published (key, version) never changes, so its parsed battery is safe to share between
+# requests and workers; the key order matters because sections are taken in that order.
+_batteries: dict[tuple[tuple[str, int], ...], Battery] = {}
 
 
 def ordered_items(section: Section, seed: int) -> list[Item]:

@@ -30,6 +30,9 @@ from app.positions.models import Position
 from questionnaires.schema import ChoiceItem, Item, LikertItem, NumericItem, Section
 
 GRACE = timedelta(seconds=60)
+# After the candidate ends the last section early, the attempt waits this long for the
+# explicit submit (the page shows a summary first) before it is finalized anyway.
+SUBMIT_WINDOW = timedelta(minutes=15)
 MAX_TRACKED_ADDRESSES = 10
 
 
@@ -53,7 +56,8 @@ def resolve(session: Session, *, token: str) -> Context:
     return Context(invitation, candidate, attempt)
 
 
-def _sections(session: Session, attempt: Attempt) -> list[AttemptSection]:
+def sections_of(session: Session, attempt: Attempt) -> list[AttemptSection]:
+    """The attempt's sections in the order they are taken."""
     return list(
         session.exec(
             select(AttemptSection)
@@ -143,11 +147,11 @@ def _needs_catch_up(sections: list[AttemptSection], now: datetime) -> bool:
 
 def catch_up(session: Session, attempt: Attempt, now: datetime) -> list[AttemptSection]:
     """End every section whose time is up and start the next one at that instant."""
-    sections = _sections(session, attempt)
+    sections = sections_of(session, attempt)
     if attempt.status != "in_progress" or not _needs_catch_up(sections, now):
         return sections
     _lock(session, attempt)
-    sections = _sections(session, attempt)  # re-read under the lock
+    sections = sections_of(session, attempt)  # re-read under the lock
     for index, section in enumerate(sections):
         if section.status != "active" or section.deadline_at > now:
             continue
@@ -197,12 +201,13 @@ def all_sections_over(sections: list[AttemptSection]) -> bool:
 
 
 def is_overdue(sections: list[AttemptSection], now: datetime) -> bool:
-    """Every section over and the grace period for late saves has passed too."""
+    """Every section over, and the late-save grace (time ran out) or the window for the
+    explicit submit (the candidate ended the last section early) has passed too."""
     if not all_sections_over(sections):
         return False
-    last = max(s.completed_at for s in sections)
-    timed_out = any(s.completed_at == s.deadline_at for s in sections)
-    return now > last + GRACE if timed_out else True
+    last = max(sections, key=lambda s: s.completed_at)
+    timed_out = last.completed_at == last.deadline_at
+    return now > last.completed_at + (GRACE if timed_out else SUBMIT_WINDOW)
 
 
 # --- answers -----------------------------------------------------------------------------
@@ -335,9 +340,9 @@ def _note_client(
 def record_events(
     session: Session, *, ctx: Context, focus_losses: int, paste_attempts: int
 ) -> None:
-    """Add the page's focus-loss and paste counters to the attempt."""
+    """Add the page's focus-loss and paste counters to a running attempt."""
     attempt = _require_running(ctx)
-    if not (focus_losses or paste_attempts):
+    if not (focus_losses or paste_attempts) or attempt.status != "in_progress":
         return
     _lock(session, attempt)
     session.refresh(attempt)
@@ -401,7 +406,7 @@ def submit(session: Session, *, ctx: Context, now: datetime | None = None) -> bo
         session.refresh(attempt)
         return False
     session.refresh(attempt)
-    for section in _sections(session, attempt):
+    for section in sections_of(session, attempt):
         if section.status != "completed":
             section.status = "completed"
             section.completed_at = min(now, section.deadline_at) if section.deadline_at else now
@@ -422,7 +427,7 @@ def needs_update(session: Session, *, ctx: Context, now: datetime | None = None)
     if ctx.attempt is None or ctx.attempt.status != "in_progress":
         return False
     now = now or utcnow()
-    sections = _sections(session, ctx.attempt)
+    sections = sections_of(session, ctx.attempt)
     return _needs_catch_up(sections, now) or is_overdue(sections, now)
 
 
@@ -440,7 +445,7 @@ def finalize_if_overdue(session: Session, *, ctx: Context, now: datetime | None 
 def overdue_attempt_ids(session: Session, *, now: datetime | None = None) -> list[int]:
     """Attempts in progress whose last possible deadline plus grace has passed."""
     now = now or utcnow()
-    # The last section's deadline is at most started_at + the sum of all limits.
+    # The last section ends at most started_at + the sum of all limits.
     totals = (
         select(AttemptSection.attempt_id, func.sum(AttemptSection.time_limit_s).label("total"))
         .group_by(AttemptSection.attempt_id)
@@ -453,7 +458,7 @@ def overdue_attempt_ids(session: Session, *, now: datetime | None = None) -> lis
     ).all()
     return [
         attempt_id for attempt_id, started_at, total in rows
-        if started_at + timedelta(seconds=int(total)) + GRACE < now
+        if started_at + timedelta(seconds=int(total)) + max(GRACE, SUBMIT_WINDOW) < now
     ]
 
 
@@ -505,7 +510,7 @@ def state(
         return {**header, **_preview(session, ctx, position, language)}
     language = language or attempt.language
     battery = Battery.load(session, attempt.questionnaire_versions)
-    sections = catch_up(session, attempt, now) if catch_up_first else _sections(session, attempt)
+    sections = catch_up(session, attempt, now) if catch_up_first else sections_of(session, attempt)
     answers = answers_of(session, attempt)
     section_views = []
     current = None

@@ -116,13 +116,19 @@ def _open_invitations(session: Session, *, candidate_id: int) -> list[Invitation
     )
 
 
-def by_token(session: Session, *, token: str) -> tuple[Invitation, Candidate]:
-    """The invitation and candidate behind a link: 404 unknown, 410 revoked."""
+def find_by_token(session: Session, *, token: str) -> tuple[Invitation, Candidate] | None:
+    """The invitation and candidate behind a link, whatever their state (None if unknown)."""
     row = session.exec(
         select(Invitation, Candidate)
         .join(Candidate, Candidate.id == Invitation.candidate_id)
         .where(Invitation.token_hash == token_hash(token))
     ).first()
+    return (row[0], row[1]) if row else None
+
+
+def by_token(session: Session, *, token: str) -> tuple[Invitation, Candidate]:
+    """The invitation and candidate behind a link: 404 unknown, 410 revoked."""
+    row = find_by_token(session, token=token)
     if row is None:
         raise NotFound("This assessment link is not valid. Check that you copied all of it.")
     invitation, candidate = row

@@ -374,3 +374,28 @@ def test_malformed_json_and_unknown_fields_are_422(client, invited):
     assert client.put(url, content=b"{", headers={"Content-Type": "application/json"}
                       ).status_code == 422
     assert client.put(url, json={"value": "a", "extra": 1}).status_code == 422
+
+
+def test_ending_every_section_early_waits_for_the_submit_then_finalizes(client, session,
+                                                                        invited):
+    _, token = invited
+    _start(client, token)
+    for key in ("english", "stress-self-report", "stress-scenarios"):
+        client.post(f"/api/v1/assessments/{token}/sections/{key}/complete")
+    state = client.get(f"/api/v1/assessments/{token}").json()
+    assert state["status"] == "in_progress" and state["current_section"] is None
+    _shift_deadlines(session, 14 * 60)
+    assert client.get(f"/api/v1/assessments/{token}").json()["status"] == "in_progress"
+    _shift_deadlines(session, 2 * 60)  # past the 15-minute window for the explicit submit
+    assert client.get(f"/api/v1/assessments/{token}").json()["status"] == "completed"
+    assert len(session.exec(select(Score)).all()) == 1
+
+
+def test_a_bad_answer_in_a_batch_is_refused_without_losing_the_others(client, invited):
+    _, token = invited
+    _start(client, token)
+    response = client.post(f"/api/v1/assessments/{token}/answers", json={"answers": {
+        "en01": {"value": "a"}, "en02": {"value": "zz"}, "xx99": {"value": "a"}}})
+    assert response.status_code == 200
+    assert response.json()["saved"] == ["en01"]
+    assert set(response.json()["refused"]) == {"en02", "xx99"}

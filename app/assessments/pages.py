@@ -1,0 +1,716 @@
+"""The candidate's pages: landing and consent, screening, one section at a time, submit, end.
+
+Everything works without JavaScript: the landing page is a form, each section is one form
+whose answers the server saves, and the timer is printed by the server. With JavaScript
+(``static/assessment.js``) every answer is also saved the moment it is given through the
+candidate JSON API, unsaved answers are kept on the device and re-sent, and the timer counts
+down. Domain errors become a page in the candidate's language, never JSON.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session
+from starlette.datastructures import FormData
+
+from app.assessments import service as assessment_service
+from app.assessments.battery import Battery
+from app.assessments.schemas import StartRequest
+from app.auth import service as auth_service
+from app.auth.dependencies import CSRF_COOKIE, LANGUAGE_COOKIE, client_ip
+from app.auth.models import Role
+from app.auth.security import csrf_matches
+from app.candidates import service as candidate_service
+from app.config import get_settings
+from app.db import SessionDep, WriteSessionDep
+from app.errors import Conflict, Gone, Invalid, NotFound
+from app.i18n import gettext_for, pick_language
+from app.organizations import service as organization_service
+from app.templating import render
+from questionnaires.privacy import PrivacyNotice, load_privacy_notice, render_privacy_notice
+from questionnaires.screening import ScreeningForm, load_screening_form
+
+router = APIRouter(prefix="/a", include_in_schema=False)
+
+Token = Annotated[str, Path(max_length=200)]
+SCREENING_LANGUAGES = ("en", "it", "de", "fr", "es")
+LANGUAGE_ROWS = 3
+NUMBER_FIELDS = (
+    "years_sales",
+    "years_key_accounts",
+    "client_base_size",
+    "salary_expectation_monthly",
+)
+ERROR_ORDER = (
+    "form",
+    "consent",
+    "education",
+    "languages",
+    "lang_1",
+    "lang_2",
+    "lang_3",
+    *NUMBER_FIELDS,
+)
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+
+
+async def _posted_form(request: Request) -> FormData:
+    """The posted form, read once (sync handlers cannot await it)."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(_posted_form)]
+
+
+@lru_cache
+def _screening_form() -> ScreeningForm:
+    return load_screening_form()
+
+
+@lru_cache
+def _privacy_notice() -> PrivacyNotice:
+    return load_privacy_notice()
+
+
+# --- language, errors, small helpers ------------------------------------------------------
+
+
+def _language(request: Request, ctx: assessment_service.Context | None) -> str:
+    """?lang=, then the language the candidate chose before (cookie), then the invitation's."""
+    attempt_language = ctx.attempt.language if ctx and ctx.attempt else None
+    invited_language = ctx.candidate.language if ctx else None
+    return pick_language(
+        request.query_params.get("lang"),
+        request.cookies.get(LANGUAGE_COOKIE),
+        attempt_language,
+        invited_language,
+        getattr(request.state, "language", None),
+    )
+
+
+def _problem(
+    request: Request,
+    session: Session,
+    token: str,
+    exc: Exception,
+    ctx: assessment_service.Context | None = None,
+) -> HTMLResponse:
+    """A friendly page for 404/409/410/422 in the candidate's language, saying what to do."""
+    status = getattr(exc, "status_code", 400)
+    found = (
+        (ctx.invitation, ctx.candidate) if ctx
+        else candidate_service.find_by_token(session, token=token)
+    )
+    invitation, candidate = found if found else (None, None)
+    lang = pick_language(
+        request.query_params.get("lang"),
+        request.cookies.get(LANGUAGE_COOKIE),
+        candidate.language if candidate else None,
+        getattr(request.state, "language", None),
+    )
+    organization = (
+        organization_service.get(session, candidate.organization_id) if candidate else None
+    )
+    if candidate is None:
+        kind = "not_found"
+    elif status == 410:
+        kind = "withdrawn" if invitation.revoked_at or candidate.erased_at else "expired"
+    elif status == 422:
+        kind = "invalid"
+    else:  # 404 of a part of a valid link, 409: the step is no longer possible
+        kind = "conflict"
+    return render(
+        request,
+        "assessments/problem.html",
+        {
+            "kind": kind,
+            "token": token if kind in ("conflict", "invalid") else None,
+            "company": organization.name if organization else None,
+        },
+        status_code=status,
+        language=lang,
+    )
+
+
+def _candidate_page(handler: Callable[..., Response]) -> Callable[..., Response]:
+    """Turn the domain errors a candidate can meet into a friendly page (not JSON)."""
+
+    @functools.wraps(handler)
+    def wrapper(**kwargs: Any) -> Response:
+        try:
+            response = handler(**kwargs)
+        except (NotFound, Gone, Conflict, Invalid) as exc:
+            response = _problem(kwargs["request"], kwargs["session"], kwargs["token"], exc)
+        # Personal pages behind a secret link, with a live timer: never cached, never indexed.
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Robots-Tag"] = "noindex"
+        return response
+
+    return wrapper
+
+
+def _csrf_ok(request: Request, form: FormData) -> bool:
+    submitted = form.get("csrf_token")
+    return csrf_matches(
+        get_settings().secret_key,
+        request.cookies.get(CSRF_COOKIE),
+        submitted if isinstance(submitted, str) else None,
+    )
+
+
+def _refuse_csrf(
+    request: Request, session: Session, token: str, ctx: assessment_service.Context
+) -> HTMLResponse:
+    return _problem(request, session, token, Invalid("csrf"), ctx)
+
+
+def _token(request: Request) -> str:
+    """The token of the current candidate page (from the path)."""
+    return str(request.path_params["token"])
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _parse_number(raw: str) -> float | int | None:
+    """A number written with a decimal point or a decimal comma ("22,6"), else None."""
+    text = raw.strip().replace(" ", "")
+    if not _NUMBER.match(text):
+        return None
+    number = float(text.replace(",", "."))
+    return int(number) if number.is_integer() and not re.search(r"[.,]", text) else number
+
+
+def _show_number(value: Any, lang: str) -> str:
+    """A number as the candidate would write it (decimal comma in Italian)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    text = str(int(value)) if float(value).is_integer() else repr(float(value))
+    return text.replace(".", ",") if lang == "it" else text
+
+
+def _clock(seconds: int) -> str:
+    """12:00, or 1:05:00 past an hour."""
+    hours, rest = divmod(max(0, seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _iso(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- landing and start -------------------------------------------------------------------
+
+
+def _contact_email(session: Session, organization_id: int, lang: str) -> str:
+    """Who to write to about the data: the organization's first admin, else a neutral phrase."""
+    admins = [
+        user
+        for user in auth_service.list_users(session, organization_id=organization_id)
+        if user.role == Role.admin.value and user.is_active
+    ]
+    if admins:
+        return min(admins, key=lambda user: user.id).email
+    return gettext_for(lang)("the company that invited you")
+
+
+def _screening_view(lang: str) -> dict[str, Any]:
+    """The screening form's labels, help texts and choices in ``lang``."""
+    form = _screening_form()
+    languages = form.field("languages")
+    view: dict[str, Any] = {"title": form.title.pick(lang), "intro": form.intro.pick(lang)}
+    for field in form.fields:
+        entry: dict[str, Any] = {
+            "key": field.key,
+            "label": field.label.pick(lang),
+            "help": field.help.pick(lang),
+            "required": field.required,
+        }
+        if field.type == "choice":
+            entry["choices"] = [(c.value, c.label.pick(lang)) for c in field.choices]
+        elif field.type in ("number", "integer"):
+            entry["unit"] = field.unit.pick(lang) if field.unit else ""
+            entry["integer"] = field.type == "integer"
+        view[field.key] = entry
+    names = {choice.value: choice.label.pick(lang) for choice in languages.language.choices}
+    view["languages"]["codes"] = [(code, names.get(code, code)) for code in SCREENING_LANGUAGES]
+    view["languages"]["language_label"] = languages.language.label.pick(lang)
+    view["languages"]["cefr_label"] = languages.cefr_self.label.pick(lang)
+    view["languages"]["cefr_help"] = (
+        languages.cefr_self.help.pick(lang) if languages.cefr_self.help else ""
+    )
+    view["languages"]["levels"] = [
+        (c.value, c.label.pick(lang)) for c in languages.cefr_self.choices
+    ]
+    view["languages"]["rows"] = list(range(1, LANGUAGE_ROWS + 1))
+    return view
+
+
+def _render_landing(
+    request: Request,
+    session: Session,
+    ctx: assessment_service.Context,
+    lang: str,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    state = assessment_service.state(session, ctx=ctx, language=lang)
+    organization = organization_service.get(session, ctx.candidate.organization_id)
+    company = organization.name if organization else state["organization"]
+    notice = render_privacy_notice(
+        _privacy_notice(),
+        lang,
+        organization=company,
+        retention_months=organization.retention_months if organization else 24,
+        contact_email=_contact_email(session, ctx.candidate.organization_id, lang),
+    )
+    screening = _screening_view(lang)
+    total_s = sum(section["time_limit_s"] for section in state["sections"])
+    sections = [
+        {**section, "minutes": math.ceil(section["time_limit_s"] / 60)}
+        for section in state["sections"]
+    ]
+    labels = {
+        key: entry["label"]
+        for key, entry in screening.items()
+        if isinstance(entry, dict) and "label" in entry
+    }
+    _ = gettext_for(lang)
+    labels.update(
+        {f"lang_{row}": _("Language %(number)d", number=row) for row in range(1, LANGUAGE_ROWS + 1)}
+    )
+    labels["consent"] = _("Consent")
+    ordered = {key: (errors or {})[key] for key in ERROR_ORDER if key in (errors or {})}
+    return render(
+        request,
+        "assessments/landing.html",
+        {
+            "token": _token(request),
+            "company": company,
+            "position": state["position"],
+            "candidate_name": ctx.candidate.full_name,
+            "minutes": math.ceil(total_s / 60),
+            "sections": sections,
+            "extra_time_pct": ctx.candidate.extra_time_pct,
+            "notice": notice,
+            "screening": screening,
+            "values": values or {},
+            "errors": ordered,
+            "labels": labels,
+        },
+        status_code=status_code,
+        language=lang,
+    )
+
+
+@router.get("/{token}", response_class=HTMLResponse)
+@_candidate_page
+def landing(request: Request, session: SessionDep, token: Token) -> Response:
+    """Who is asking, how long it takes, the privacy notice, consent and the screening form."""
+    ctx = assessment_service.resolve(session, token=token)
+    if ctx.attempt is not None:
+        done = ctx.attempt.status == "completed"
+        return _redirect(f"/a/{token}/done" if done else f"/a/{token}/section")
+    return _render_landing(request, session, ctx, _language(request, ctx))
+
+
+@router.get("/{token}/start")
+def start_page(token: Token, request: Request) -> Response:
+    """The start form lives on the landing page (a language link can land here)."""
+    lang = request.query_params.get("lang")
+    return _redirect(f"/a/{token}" + (f"?lang={lang}" if lang in ("it", "en") else ""))
+
+
+def _start_errors(
+    exc: ValidationError, rows: list[int], _: Callable[..., str], lang: str
+) -> dict[str, str]:
+    """The validation errors of the start form, by form field, in the candidate's words."""
+    example = "2,5" if lang == "it" else "2.5"
+    messages = {
+        "education": _("Choose your highest level of education."),
+        "years_sales": _(
+            "Enter a number of years from 0 to 60, for example %(example)s.", example=example
+        ),
+        "years_key_accounts": _(
+            "Enter a number of years from 0 to 60, for example %(example)s.", example=example
+        ),
+        "client_base_size": _("Enter a whole number from 0 to 100000."),
+        "salary_expectation_monthly": _(
+            "Enter an amount in euros from 0 to 100000, or leave it empty."
+        ),
+        "languages": _("Each language can be listed only once."),
+    }
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        loc = error["loc"]
+        if loc and loc[0] == "screening" and len(loc) >= 3 and loc[1] == "languages":
+            row = rows[int(loc[2])] if isinstance(loc[2], int) and loc[2] < len(rows) else 1
+            errors.setdefault(
+                f"lang_{row}", _("Choose the language and your level, or leave both empty.")
+            )
+        elif loc and loc[0] == "screening" and len(loc) >= 2 and loc[1] in messages:
+            errors.setdefault(str(loc[1]), messages[str(loc[1])])
+        elif loc and loc[0] == "screening":
+            errors.setdefault("languages", messages["languages"])
+        else:
+            errors.setdefault(
+                "form", _("Some answers could not be read. Check the form and send it again.")
+            )
+    return errors
+
+
+def _start_request(form: FormData, lang: str) -> tuple[dict[str, Any], list[int], dict[str, str]]:
+    """The StartRequest body from the form, the row of each language entry, row errors."""
+    _ = gettext_for(lang)
+    screening: dict[str, Any] = {"education": form.get("education") or None, "languages": []}
+    rows, errors = [], {}
+    for row in range(1, LANGUAGE_ROWS + 1):
+        code, level = form.get(f"lang_{row}") or "", form.get(f"cefr_{row}") or ""
+        if not code and not level:
+            continue
+        if not code or not level:
+            errors[f"lang_{row}"] = _("Choose the language and your level, or leave both empty.")
+            continue
+        screening["languages"].append({"language": code, "cefr_self": level})
+        rows.append(row)
+    for key in NUMBER_FIELDS:
+        screening[key] = str(form.get(key) or "").strip()
+    body = {"consent": form.get("consent") == "yes", "language": lang, "screening": screening}
+    return body, rows, errors
+
+
+@router.post("/{token}/start", response_class=HTMLResponse)
+@_candidate_page
+def start(request: Request, session: WriteSessionDep, token: Token, form: PostedForm) -> Response:
+    """Consent and screening: start the first section, or show the form again with errors."""
+    ctx = assessment_service.resolve(session, token=token)
+    if not _csrf_ok(request, form):
+        return _refuse_csrf(request, session, token, ctx)
+    if ctx.attempt is not None:
+        return _redirect(f"/a/{token}/section")
+    lang = _language(request, ctx)
+    _ = gettext_for(lang)
+    body, rows, errors = _start_request(form, lang)
+    data = None
+    try:
+        data = StartRequest.model_validate(body)
+    except ValidationError as exc:
+        errors = {**_start_errors(exc, rows, _, lang), **errors}
+    if not body["consent"]:
+        errors["consent"] = _(
+            "Tick the box to give your consent: the assessment can only start after you do."
+        )
+    if errors or data is None:
+        values = {key: str(value) for key, value in form.items() if key != "csrf_token"}
+        return _render_landing(
+            request, session, ctx, lang, values=values, errors=errors, status_code=422
+        )
+    assessment_service.start(
+        session,
+        ctx=ctx,
+        data=data,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    session.commit()
+    return _redirect(f"/a/{token}/section")
+
+
+# --- sections ----------------------------------------------------------------------------
+
+
+def _target_languages(session: Session, ctx: assessment_service.Context) -> dict[str, str]:
+    """Section key -> the language its items are written in, for language questionnaires."""
+    battery = Battery.load(session, ctx.attempt.questionnaire_versions)
+    return {
+        section_key: battery.questionnaires[questionnaire_key].target_language
+        for section_key, (questionnaire_key, _section) in battery.sections.items()
+        if battery.questionnaires[questionnaire_key].target_language
+    }
+
+
+def _item_views(
+    items: list[dict[str, Any]],
+    lang: str,
+    *,
+    item_lang: str | None,
+    errors: dict[str, str],
+    raw: dict[str, str],
+) -> list[dict[str, Any]]:
+    """What the section template needs per item (still no key, score or tolerance)."""
+    views = []
+    for number, item in enumerate(items, start=1):
+        answer = item.get("answer")
+        if item["id"] in raw:
+            value = raw[item["id"]]
+        elif item["type"] == "numeric":
+            value = _show_number(answer, lang)
+        else:
+            value = "" if answer is None else str(answer)
+        view = {
+            **item,
+            "number": number,
+            "value": value,
+            "error": errors.get(item["id"]),
+            "lang": item_lang if item_lang and item_lang != lang else None,
+        }
+        if item["type"] == "likert":
+            scale = item["scale"]
+            labels = list(scale["labels"])
+            view["points"] = [
+                (point, labels[point - scale["min"]] if point - scale["min"] < len(labels) else "")
+                for point in range(scale["min"], scale["max"] + 1)
+            ]
+        if "stimulus" in item and "rows" in item["stimulus"]:
+            stimulus = item["stimulus"]
+            rows = [[_cell(cell, lang) for cell in row] for row in stimulus["rows"]]
+            view["stimulus"] = {
+                **stimulus,
+                "rows": rows,
+                "columns": [
+                    {"text": str(column), "numeric": all(row[i]["numeric"] for row in rows)}
+                    for i, column in enumerate(stimulus["columns"])
+                ],
+            }
+        views.append(view)
+    return views
+
+
+def _cell(cell: Any, lang: str) -> dict[str, Any]:
+    numeric = isinstance(cell, int | float) and not isinstance(cell, bool)
+    return {"text": _show_number(cell, lang) if numeric else str(cell), "numeric": numeric}
+
+
+def _render_section(
+    request: Request,
+    session: Session,
+    ctx: assessment_service.Context,
+    lang: str,
+    state: dict[str, Any],
+    *,
+    errors: dict[str, str] | None = None,
+    raw: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    current = state["current_section"]
+    token = _token(request)
+    index = next(i for i, s in enumerate(state["sections"]) if s["key"] == current["key"])
+    here = state["sections"][index]
+    item_lang = _target_languages(session, ctx).get(current["key"])
+    remaining = current["remaining_s"]
+    return render(
+        request,
+        "assessments/section.html",
+        {
+            "token": token,
+            "company": state["organization"],
+            "section": current,
+            "section_number": index + 1,
+            "sections_total": len(state["sections"]),
+            "items": _item_views(
+                current["items"], lang, item_lang=item_lang, errors=errors or {}, raw=raw or {}
+            ),
+            "errors": errors or {},
+            "remaining_s": remaining,
+            "remaining_text": _clock(remaining),
+            "deadline": _iso(current["deadline_at"]),
+            "progress": state["progress"],
+            "answered_elsewhere": state["progress"]["answered"] - here["answered"],
+            "saved": request.query_params.get("saved"),
+            "closed": request.query_params.get("closed"),
+            "decimal_example": "12,5" if lang == "it" else "12.5",
+        },
+        status_code=status_code,
+        language=lang,
+    )
+
+
+def _current_state(session: Session, ctx: assessment_service.Context, lang: str) -> dict:
+    """Catch the attempt up with the clock (finalizing it when overdue) and read its state."""
+    if assessment_service.finalize_if_overdue(session, ctx=ctx):
+        session.commit()
+    state = assessment_service.state(session, ctx=ctx, language=lang)
+    session.commit()
+    return state
+
+
+@router.get("/{token}/section", response_class=HTMLResponse)
+@_candidate_page
+def section_page(request: Request, session: WriteSessionDep, token: Token) -> Response:
+    """The current section, or the submit page when every section is over."""
+    ctx = assessment_service.resolve(session, token=token)
+    if ctx.attempt is None:
+        return _redirect(f"/a/{token}")
+    lang = _language(request, ctx)
+    state = _current_state(session, ctx, lang)
+    if state["status"] == "completed":
+        return _redirect(f"/a/{token}/done")
+    if state["current_section"] is None:
+        return render(
+            request,
+            "assessments/submit.html",
+            {
+                "token": token,
+                "sections": state["sections"],
+                "progress": state["progress"],
+                "closed": request.query_params.get("closed"),
+            },
+            language=lang,
+        )
+    return _render_section(request, session, ctx, lang, state)
+
+
+@router.get("/{token}/section/{section_key}")
+def section_form_page(token: Token, section_key: str) -> Response:
+    """The section form posts here; a plain visit goes to the current section."""
+    return _redirect(f"/a/{token}/section")
+
+
+def _form_value(item_type: str, raw: str) -> Any:
+    """The API value of a form answer: option id, Likert integer, or number (None: unusable)."""
+    if item_type == "likert":
+        return int(raw) if re.fullmatch(r"[+-]?\d{1,3}", raw) else None
+    if item_type == "numeric":
+        return _parse_number(raw)
+    return raw
+
+
+def _item_error(
+    _: Callable[..., str], item_type: str, lang: str, scale: dict[str, Any] | None
+) -> str:
+    if item_type == "likert":
+        low, high = (scale["min"], scale["max"]) if scale else (1, 5)
+        return _("Choose one point of the scale, from %(low)d to %(high)d.", low=low, high=high)
+    if item_type == "numeric":
+        return _(
+            "Enter a number, for example %(example)s.", example="12,5" if lang == "it" else "12.5"
+        )
+    return _("Choose one of the options.")
+
+
+@router.post("/{token}/section/{section_key}", response_class=HTMLResponse)
+@_candidate_page
+def save_section(
+    request: Request,
+    session: WriteSessionDep,
+    token: Token,
+    section_key: Annotated[str, Path(max_length=80)],
+    form: PostedForm,
+) -> Response:
+    """The no-JavaScript path: save every answer given, then stay or finish the section."""
+    ctx = assessment_service.resolve(session, token=token)
+    if not _csrf_ok(request, form):
+        return _refuse_csrf(request, session, token, ctx)
+    if ctx.attempt is None:
+        return _redirect(f"/a/{token}")
+    lang = _language(request, ctx)
+    _ = gettext_for(lang)
+    state = _current_state(session, ctx, lang)
+    if state["status"] == "completed":
+        return _redirect(f"/a/{token}/done")
+    battery = Battery.load(session, ctx.attempt.questionnaire_versions)
+    if section_key not in battery.sections:
+        raise NotFound(f"Section {section_key} is not part of this assessment.")
+    section = battery.sections[section_key][1]
+    scale = {"min": section.scale.min, "max": section.scale.max} if section.scale else None
+    errors, raw, closed, saved = {}, {}, False, 0
+    for item in section.items:
+        given = form.get(f"item-{item.id}")
+        text = given.strip() if isinstance(given, str) else ""
+        if not text:
+            continue
+        value = _form_value(item.type, text)
+        try:
+            if value is None:
+                raise Invalid(item.id)
+            assessment_service.save_answer(
+                session,
+                ctx=ctx,
+                item_id=item.id,
+                value=value,
+                elapsed_ms=None,
+                ip=client_ip(request),
+                user_agent=request.headers.get("user-agent"),
+            )
+            saved += 1
+        except Invalid:
+            errors[item.id] = _item_error(_, item.type, lang, scale)
+            raw[item.id] = text[:100]
+        except Conflict:
+            closed = True
+    session.commit()
+    if closed:
+        return _redirect(f"/a/{token}/section?closed=1")
+    if errors:
+        state = assessment_service.state(session, ctx=ctx, language=lang)
+        session.commit()
+        if state["current_section"] and state["current_section"]["key"] == section_key:
+            return _render_section(
+                request, session, ctx, lang, state, errors=errors, raw=raw, status_code=422
+            )
+    if form.get("action") == "complete" and not errors:
+        assessment_service.complete_section(session, ctx=ctx, section_key=section_key)
+        session.commit()
+        return _redirect(f"/a/{token}/section")
+    return _redirect(f"/a/{token}/section?saved={saved}")
+
+
+@router.post("/{token}/submit", response_class=HTMLResponse)
+@_candidate_page
+def submit(request: Request, session: WriteSessionDep, token: Token, form: PostedForm) -> Response:
+    """Hand in the attempt (a repeat or a second tab changes nothing) and say thank you."""
+    ctx = assessment_service.resolve(session, token=token)
+    if not _csrf_ok(request, form):
+        return _refuse_csrf(request, session, token, ctx)
+    if ctx.attempt is None:
+        return _redirect(f"/a/{token}")
+    assessment_service.submit(session, ctx=ctx)
+    session.commit()
+    return _redirect(f"/a/{token}/done")
+
+
+@router.get("/{token}/submit")
+def submit_page(token: Token) -> Response:
+    """Submitting is a form on the section page once every section is over."""
+    return _redirect(f"/a/{token}/section")
+
+
+@router.get("/{token}/done", response_class=HTMLResponse)
+@_candidate_page
+def done(request: Request, session: WriteSessionDep, token: Token) -> Response:
+    """The end page: thank you and what happens next (never a score)."""
+    ctx = assessment_service.resolve(session, token=token)
+    if ctx.attempt is None:
+        return _redirect(f"/a/{token}")
+    lang = _language(request, ctx)
+    if ctx.attempt.status != "completed":
+        state = _current_state(session, ctx, lang)
+        if state["status"] != "completed":
+            return _redirect(f"/a/{token}/section")
+    organization = organization_service.get(session, ctx.candidate.organization_id)
+    return render(
+        request,
+        "assessments/done.html",
+        {
+            "company": organization.name if organization else "",
+            "candidate_name": ctx.candidate.full_name,
+        },
+        language=lang,
+    )

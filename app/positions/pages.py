@@ -1,0 +1,250 @@
+"""Positions for HR: list, create, edit, invite candidates (the pipeline grows from here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import func
+from sqlmodel import select
+from starlette.datastructures import FormData
+
+from app.audit import service as audit
+from app.auth.dependencies import CsrfChecked, PageUser, client_ip
+from app.auth.models import Role, User
+from app.bank import service as bank_service
+from app.candidates import service as candidate_service
+from app.candidates.models import Candidate
+from app.candidates.schemas import CandidateCreate
+from app.config import get_settings
+from app.db import SessionDep
+from app.errors import DomainError, Forbidden
+from app.positions import service as position_service
+from app.positions.models import Position
+from app.positions.schemas import PositionCreate, PositionUpdate
+from app.templating import render
+from scoring.competencies import CEFR_LEVELS, COMPETENCIES
+from scoring.knockouts import EDUCATION_LEVELS
+
+router = APIRouter(include_in_schema=False)
+
+HR_ROLES = (Role.admin.value, Role.hr.value)
+
+
+def _require_hr(user: User) -> None:
+    if user.role not in HR_ROLES:
+        raise Forbidden()
+
+
+def _number(value: Any) -> float | None:
+    text = str(value or "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text  # type: ignore[return-value]  # let validation name the field
+
+
+def _position_data(form: FormData) -> dict[str, Any]:
+    """The posted position form as the API's JSON shape (blank fields left out)."""
+    weights = {c.key: _number(form.get(f"weight_{c.key}")) for c in COMPETENCIES}
+    minimums = {c.key: _number(form.get(f"minimum_{c.key}")) for c in COMPETENCIES}
+    knockouts: dict[str, Any] = {}
+    if form.get("min_education"):
+        knockouts["min_education"] = form.get("min_education")
+    if form.get("min_english"):
+        knockouts["min_languages"] = {"en": form.get("min_english")}
+    for name in ("min_years_sales", "min_years_key_accounts"):
+        if (value := _number(form.get(name))) is not None:
+            knockouts[name] = value
+    data: dict[str, Any] = {
+        "title": str(form.get("title") or "").strip(),
+        "territory": str(form.get("territory") or "").strip() or None,
+        "questionnaires": form.getlist("questionnaires"),
+        "weights": {k: v for k, v in weights.items() if v not in (None, 0.0)},
+        "minimums": {k: v for k, v in minimums.items() if v is not None},
+        "language_hurdle": form.get("language_hurdle") or None,
+        "knockouts": knockouts,
+        "ranking": {"mode": form.get("ranking_mode") or "fit",
+                    "fit_weight": _number(form.get("ranking_fit_weight")) or 0.5},
+        "invitation_expiry_days": _number(form.get("invitation_expiry_days")) or 14,
+        "manager_ids": [int(v) for v in form.getlist("manager_ids") if str(v).isdigit()],
+    }
+    return data
+
+
+def _errors(exc: Exception) -> dict[str, str]:
+    """Field → message, for showing each error next to its field."""
+    if isinstance(exc, ValidationError):
+        errors = {}
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "form"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            errors.setdefault(field, message)
+        return errors
+    detail = str(getattr(exc, "detail", exc))
+    field, _, _rest = detail.partition(":")
+    return {field if field.isidentifier() else "form": detail}
+
+
+def _form_context(session, user: User, values: dict[str, Any], errors: dict[str, str],
+                  position: Position | None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    managers = session.exec(
+        select(User).where(User.organization_id == user.organization_id,
+                           User.role == Role.manager.value).order_by(User.full_name)
+    ).all()
+    questionnaires = [
+        (row.key, bank_service.parsed(row).title) for row in bank_service.latest_rows(session)
+    ]
+    return {
+        "values": values, "errors": errors, "position": position,
+        "competencies": COMPETENCIES, "questionnaires": questionnaires,
+        "managers": managers, "cefr_levels": CEFR_LEVELS, "education_levels": EDUCATION_LEVELS,
+    }
+
+
+def _values_of(session, position: Position) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return {
+        "title": position.title, "territory": position.territory or "",
+        "questionnaires": position.questionnaires, "weights": position.weights,
+        "minimums": position.minimums, "language_hurdle": position.language_hurdle,
+        "knockouts": position.knockouts, "ranking": position.ranking or {"mode": "fit"},
+        "invitation_expiry_days": position.invitation_expiry_days,
+        "manager_ids": position_service.manager_ids(session, position=position),
+    }
+
+
+@router.get("/positions", response_class=HTMLResponse)
+def positions(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """Every position the user may see."""
+    rows = position_service.list_visible(session, user=user)
+    counts = dict(session.exec(
+        select(Candidate.position_id, func.count()).where(
+            Candidate.organization_id == user.organization_id).group_by(Candidate.position_id)
+    ).all())
+    return render(request, "positions/list.html", {"positions": rows, "counts": counts,
+                                                   "can_edit": user.role in HR_ROLES})
+
+
+@router.get("/positions/new", response_class=HTMLResponse)
+def new_position(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """The form for a new position, with the documented defaults filled in."""
+    _require_hr(user)
+    values = {"questionnaires": bank_service.latest_keys(session),
+              "weights": {c.key: c.default_weight for c in COMPETENCIES},
+              "language_hurdle": "B2", "invitation_expiry_days": 14,
+              "ranking": {"mode": "fit", "fit_weight": 0.5}}
+    return render(request, "positions/form.html", _form_context(session, user, values, {}, None))
+
+
+@router.post("/positions/new", dependencies=[CsrfChecked])
+async def create_position(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """Create the position, or show the form again with each error next to its field."""
+    _require_hr(user)
+    form = await request.form()
+    data = _position_data(form)
+    try:
+        position = position_service.create(
+            session, data=PositionCreate.model_validate(data), actor=user
+        )
+    except (ValidationError, DomainError) as exc:
+        session.rollback()
+        context = _form_context(session, user, data, _errors(exc), None)
+        return render(request, "positions/form.html", context, status_code=422)
+    audit.record(session, actor=user, action="position.create", object_type="position",
+                 object_id=position.id, details={"title": position.title}, ip=client_ip(request))
+    session.commit()
+    return RedirectResponse(f"/positions/{position.id}", status_code=303)
+
+
+@router.get("/positions/{position_id}/edit", response_class=HTMLResponse)
+def edit_position(position_id: int, request: Request, session: SessionDep,
+                  user: PageUser) -> Response:
+    """The form for changing a position."""
+    _require_hr(user)
+    position = position_service.get(session, position_id=position_id, user=user)
+    context = _form_context(session, user, _values_of(session, position), {}, position)
+    return render(request, "positions/form.html", context)
+
+
+@router.post("/positions/{position_id}/edit", dependencies=[CsrfChecked])
+async def update_position(position_id: int, request: Request, session: SessionDep,
+                          user: PageUser) -> Response:
+    """Save the changes (weights re-rank from stored scores; nobody retakes anything)."""
+    _require_hr(user)
+    position = position_service.get(session, position_id=position_id, user=user)
+    form = await request.form()
+    data = _position_data(form)
+    data["status"] = form.get("status") or position.status
+    if not data["weights"]:
+        data["weights"] = None
+    try:
+        changes = position_service.update(
+            session, position=position, data=PositionUpdate.model_validate(data)
+        )
+    except (ValidationError, DomainError) as exc:
+        session.rollback()
+        context = _form_context(session, user, data, _errors(exc), position)
+        return render(request, "positions/form.html", context, status_code=422)
+    audit.record(session, actor=user, action="position.update", object_type="position",
+                 object_id=position.id, details={"fields": sorted(changes)},
+                 ip=client_ip(request))
+    session.commit()
+    return RedirectResponse(f"/positions/{position.id}", status_code=303)
+
+
+@router.get("/positions/{position_id}", response_class=HTMLResponse)
+def position_detail(position_id: int, request: Request, session: SessionDep,
+                    user: PageUser) -> Response:
+    """The position's candidates and the invitation form."""
+    position = position_service.get(session, position_id=position_id, user=user)
+    return _detail(request, session, user, position, invited=None, errors={}, values={})
+
+
+def _detail(request, session, user, position, *, invited, errors, values,  # type: ignore[no-untyped-def]
+            status_code: int = 200) -> Response:
+    candidates = session.exec(
+        select(Candidate).where(Candidate.position_id == position.id)
+        .order_by(Candidate.created_at.desc()).limit(200)
+    ).all()
+    return render(request, "positions/detail.html", {
+        "position": position, "candidates": candidates, "invited": invited, "errors": errors,
+        "values": values, "can_edit": user.role in HR_ROLES,
+    }, status_code=status_code)
+
+
+@router.post("/positions/{position_id}/candidates", dependencies=[CsrfChecked])
+async def invite(position_id: int, request: Request, session: SessionDep,
+                 user: PageUser) -> Response:
+    """Invite a candidate; the link is shown once, to copy, and e-mailed via the outbox."""
+    _require_hr(user)
+    position = position_service.get(session, position_id=position_id, user=user)
+    form = await request.form()
+    values = {key: str(form.get(key) or "").strip()
+              for key in ("full_name", "email", "language", "extra_time_pct")}
+    try:
+        data = CandidateCreate.model_validate({
+            "full_name": values["full_name"], "email": values["email"],
+            "language": values["language"] or "en",
+            "extra_time_pct": values["extra_time_pct"] or 0,
+        })
+        candidate, invitation, token = candidate_service.invite(
+            session, position=position, data=data, actor=user,
+            base_url=get_settings().base_url,
+        )
+    except (ValidationError, DomainError) as exc:
+        session.rollback()
+        return _detail(request, session, user, position, invited=None, errors=_errors(exc),
+                       values=values, status_code=422)
+    audit.record(session, actor=user, action="candidate.invite", object_type="candidate",
+                 object_id=candidate.id, details={"position_id": position.id},
+                 ip=client_ip(request))
+    session.commit()
+    invited = {"candidate": candidate, "expires_at": invitation.expires_at,
+               "url": candidate_service.invitation_url(get_settings().base_url, token),
+               "smtp": bool(get_settings().smtp_url)}
+    return _detail(request, session, user, position, invited=invited, errors={}, values={})
+

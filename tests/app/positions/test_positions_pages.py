@@ -1,0 +1,90 @@
+"""Position pages for HR: create with defaults, errors next to fields, invite with a link."""
+
+import re
+
+from sqlmodel import select
+
+from app.auth.models import Role
+from app.positions.models import Position
+from tests.factories import (
+    create_organization,
+    create_position,
+    create_user,
+    csrf_token,
+    login_browser,
+)
+
+
+def _form(token, **overrides):
+    data = {"csrf_token": token, "title": "KAM Nord-Est", "territory": "Veneto",
+            "questionnaires": ["analysis", "commercial-knowledge"],
+            "weight_analysis": "0,5", "weight_commercial_knowledge": "0.5",
+            "language_hurdle": "", "invitation_expiry_days": "10", "ranking_mode": "fit"}
+    data.update(overrides)
+    return data
+
+
+def test_hr_creates_a_position_from_the_form(client, session):
+    login_browser(client, create_user(session, role=Role.hr))
+    page = client.get("/positions/new")
+    assert page.status_code == 200
+    assert "Sackett" in page.text
+    response = client.post("/positions/new", data=_form(csrf_token(client, "/positions/new")),
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    position = session.exec(select(Position)).one()
+    assert position.weights == {"analysis": 0.5, "commercial_knowledge": 0.5}
+    assert position.invitation_expiry_days == 10
+    detail = client.get(response.headers["location"])
+    assert "KAM Nord-Est" in detail.text
+
+
+def test_weights_not_summing_to_one_are_shown_next_to_the_field(client, session):
+    login_browser(client, create_user(session, role=Role.hr))
+    token = csrf_token(client, "/positions/new")
+    response = client.post("/positions/new", data=_form(token, weight_analysis="0.3"))
+    assert response.status_code == 422
+    assert 'id="err-weights"' in response.text
+    assert "must sum to 1" in response.text
+    assert session.exec(select(Position)).first() is None
+
+
+def test_managers_cannot_open_the_form(client, session):
+    login_browser(client, create_user(session, role=Role.manager))
+    assert client.get("/positions/new", headers={"Accept": "text/html"}).status_code == 403
+
+
+def test_invite_shows_the_link_once_when_no_mail_server_is_set(client, session):
+    organization = create_organization(session)
+    hr = create_user(session, organization=organization, role=Role.hr)
+    position = create_position(session, actor=hr, questionnaires=["english"])
+    login_browser(client, hr)
+    token = csrf_token(client, f"/positions/{position.id}")
+    page = client.post(f"/positions/{position.id}/candidates", data={
+        "csrf_token": token, "full_name": "Paolo Verdi", "email": "paolo@example.com",
+        "language": "it", "extra_time_pct": "25"})
+    assert page.status_code == 200
+    link = re.search(r'id="invite-link" readonly value="([^"]+)"', page.text).group(1)
+    assert "/a/" in link
+    assert "server log" in page.text
+    assert client.get(f"/positions/{position.id}").text.count(link) == 0
+
+
+def test_invite_with_a_bad_email_keeps_the_values(client, session):
+    hr = create_user(session, role=Role.hr)
+    position = create_position(session, actor=hr, questionnaires=["english"])
+    login_browser(client, hr)
+    token = csrf_token(client, f"/positions/{position.id}")
+    page = client.post(f"/positions/{position.id}/candidates", data={
+        "csrf_token": token, "full_name": "Paolo Verdi", "email": "not-an-email",
+        "language": "it", "extra_time_pct": "0"})
+    assert page.status_code == 422
+    assert 'value="Paolo Verdi"' in page.text
+
+
+def test_another_organizations_position_page_is_404(client, session):
+    other_hr = create_user(session, role=Role.hr)
+    position = create_position(session, actor=other_hr, questionnaires=["english"])
+    login_browser(client, create_user(session, role=Role.admin))
+    response = client.get(f"/positions/{position.id}", headers={"Accept": "text/html"})
+    assert response.status_code == 404
