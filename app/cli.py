@@ -238,6 +238,9 @@ def serve(
         typer.echo("error: the database schema is not up to date; run `kam migrate` first",
                    err=True)
         raise typer.Exit(1)
+    from app.observability import prepare_multiprocess_metrics, uvicorn_log_config
+
+    prepare_multiprocess_metrics(workers)
     typer.echo(f"KAM Assess on http://{host}:{port} (database: {_describe(settings)})")
     uvicorn.run(
         "app.main:create_app",
@@ -247,6 +250,10 @@ def serve(
         workers=workers,
         reload=reload,
         proxy_headers=True,
+        # Our RequestContext middleware logs requests with the candidate token redacted.
+        access_log=False,
+        log_config=uvicorn_log_config(settings.log_level, json=settings.log_format == "json"),
+        timeout_graceful_shutdown=20,
     )
 
 
@@ -259,6 +266,11 @@ def _describe(settings) -> str:  # type: ignore[no-untyped-def]
 from app.outbox.cli import worker  # noqa: E402  (kept beside its registration)
 
 app.command()(worker)
+
+from app.ops_cli import backup, restore  # noqa: E402
+
+app.command()(backup)
+app.command()(restore)
 
 
 def main() -> None:

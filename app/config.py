@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=10, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
     default_language: Literal["it", "en"] = "en"
+    metrics_token: str | None = Field(default=None, min_length=16)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
 
     @field_validator("database_url")
     @classmethod

@@ -10,7 +10,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
-from app import health
+from app import health, observability
 from app.assessments import api as assessment_api
 from app.assessments import pages as assessment_pages
 from app.auth import api as auth_api
@@ -23,6 +23,7 @@ from app.config import Settings, get_settings
 from app.errors import install_error_handlers
 from app.i18n import LANGUAGES, pick_language
 from app.limits import BodySizeLimit
+from app.observability import RequestContext
 from app.organizations import pages as organization_pages
 from app.outbox.background import start_background_worker
 from app.positions import api as position_api
@@ -94,8 +95,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
+    # Added last, so it is the outermost layer: every response carries X-Request-ID.
+    app.add_middleware(RequestContext)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health.router)
+    app.include_router(observability.router)
     app.include_router(auth_api.router)
     app.include_router(auth_pages.router)
     app.include_router(bank_api.router)
