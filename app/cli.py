@@ -187,11 +187,16 @@ def users_create(
 
 
 @app.command()
-def demo() -> None:
-    """Create (or refresh) the demo organization and print how to sign in."""
+def demo(
+    with_candidates: Annotated[
+        bool, typer.Option(help="Simulate demo candidates (a pipeline and norms)")
+    ] = True,
+) -> None:
+    """Create the demo organization, its users and simulated candidates (safe to run again)."""
     from app.auth import service as auth_service
     from app.auth.models import Role
     from app.db import session_scope
+    from app.demo import populate
     from app.setup import provision
 
     settings = _settings()
@@ -205,9 +210,11 @@ def demo() -> None:
             admin_name=DEMO_USERS[0][2],
             is_demo=True,
         )
+        users = {}
         for role, email, name in DEMO_USERS[1:]:
-            if auth_service.find_by_email(session, email=email) is None:
-                auth_service.create_user(
+            users[role] = auth_service.find_by_email(session, email=email)
+            if users[role] is None:
+                users[role] = auth_service.create_user(
                     session,
                     organization=result.organization,
                     email=email,
@@ -215,6 +222,9 @@ def demo() -> None:
                     role=Role(role),
                     password=DEMO_PASSWORD,
                 )
+        if with_candidates:
+            typer.echo("simulating demo candidates through the real assessment pipeline…")
+            populate(session, hr=users["hr"], manager=users["manager"])
     typer.echo(f"demo organization {DEMO_ORG!r} is ready (labelled as demo data)")
     typer.echo(f"  open      {settings.base_url}/login")
     for role, email, _name in DEMO_USERS:
@@ -271,6 +281,10 @@ from app.ops_cli import backup, restore  # noqa: E402
 
 app.command()(backup)
 app.command()(restore)
+
+from app.norms.cli import norms_app  # noqa: E402
+
+app.add_typer(norms_app, name="norms")
 
 
 def main() -> None:

@@ -19,15 +19,19 @@ from app.auth.dependencies import LANGUAGE_COOKIE
 from app.auth.pages import ensure_csrf_cookie, set_cookie
 from app.bank import api as bank_api
 from app.candidates import api as candidate_api
+from app.candidates import decisions_api
 from app.config import Settings, get_settings
+from app.costs import api as cost_api
 from app.errors import install_error_handlers
 from app.i18n import LANGUAGES, pick_language
 from app.limits import BodySizeLimit
+from app.norms import api as norm_api
 from app.observability import RequestContext
 from app.organizations import pages as organization_pages
 from app.outbox.background import start_background_worker
 from app.positions import api as position_api
 from app.positions import pages as position_pages
+from app.reports import api as report_api
 
 STATIC_DIR = Path(__file__).parent / "static"
 # No inline scripts or styles anywhere: pages load /static files only.
@@ -106,6 +110,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(position_api.router)
     app.include_router(candidate_api.router)
     app.include_router(assessment_api.router)
+    app.include_router(report_api.router)
+    app.include_router(decisions_api.router)
+    app.include_router(cost_api.router)
+    app.include_router(norm_api.router)
     app.include_router(assessment_pages.router)
     app.include_router(position_pages.router)
     app.include_router(organization_pages.router)

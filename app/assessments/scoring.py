@@ -7,8 +7,10 @@ read; they never change a score.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from sqlmodel import Session, select
 
 from app.assessments.battery import Battery, ordered_items
@@ -16,18 +18,22 @@ from app.assessments.models import Attempt, AttemptSection, Score
 from app.bank.models import NormTable as NormRow
 from app.candidates.models import Candidate
 from app.config import get_settings
+from app.positions import service as position_service
 from app.positions.models import Position
 from questionnaires.keys import item_keys
 from scoring import (
     SCORING_VERSION,
+    CompositeResult,
     NormTable,
     PageCounters,
     SectionProgress,
+    candidate_utilities,
     evaluate_knockouts,
     flag_candidate,
     knockouts_passed,
-    score_candidate,
+    score_battery,
 )
+from scoring.serialization import optional_float
 
 
 def attempt_inputs(session: Session, attempt: Attempt) -> tuple[Battery, list, dict, dict]:
@@ -58,6 +64,77 @@ def norms_for(session: Session, *, organization_id: int, versions: dict[str, int
     return tables
 
 
+def years_key_accounts(screening: dict[str, Any] | None) -> float | None:
+    """Years with key accounts stated in the screening form (None when not stated)."""
+    value = (screening or {}).get("years_key_accounts")
+    return None if value is None else float(value)
+
+
+def utilities(
+    position: Position, *, z: Sequence[float | None], screenings: Sequence[dict[str, Any] | None]
+) -> list[dict[str, Any]]:
+    """Costed option, expected productivity and NPV per candidate (one vectorised call)."""
+    if not z:
+        return []
+    years = [years_key_accounts(s) for s in screenings]
+    result = candidate_utilities(
+        np.array([np.nan if v is None else v for v in z], dtype=float),
+        np.array([np.nan if y is None else y for y in years], dtype=float),
+        position_service.cost_assumptions(position),
+    )
+    return [
+        {
+            "costed_option": str(result.option[i]),
+            "expected_productivity": optional_float(result.expected_productivity[i]),
+            "expected_npv": optional_float(result.npv[i]),
+        }
+        for i in range(len(z))
+    ]
+
+
+def _present(x: Any) -> Any:
+    return None if isinstance(x, float) and x != x else x  # NaN → None
+
+
+def composite_snapshots(composite: CompositeResult) -> list[dict[str, Any]]:
+    """Each row's composite as stored: fit, band, basis, z and hurdle outcomes."""
+    # No per-candidate explanation text: a report rebuilds it from the stored answers, and
+    # leaving it out keeps rescoring a 10,000-candidate position to a few seconds.
+    fit, band = composite.fit.tolist(), composite.band.tolist()
+    z, complete = composite.composite_z.tolist(), composite.complete.tolist()
+    passed_all = composite.hurdles_passed.tolist()
+    passed, actual = composite.hurdle_passed.tolist(), composite.hurdle_actual.tolist()
+    cefr = None if composite.cefr is None else composite.cefr.tolist()
+    language = composite.language_hurdle is not None
+    last = len(composite.hurdle_competencies) - 1
+    out = []
+    for i in range(len(composite)):
+        hurdles = []
+        for h, competency in enumerate(composite.hurdle_competencies):
+            is_language = language and h == last
+            hurdles.append({
+                "rule": "language" if is_language else f"minimum.{competency}",
+                "competency": competency,
+                "required": composite.hurdle_required[h],
+                "actual": (None if cefr is None else cefr[i]) if is_language
+                else _present(actual[i][h]),
+                "unit": "CEFR" if is_language else composite.unit,
+                "passed": None if passed[i][h] != passed[i][h] else bool(passed[i][h]),
+            })
+        out.append({
+            "fit_score": _present(fit[i]),
+            "unit": composite.unit,
+            "basis": composite.basis,
+            "band": band[i],
+            "complete": bool(complete[i]),
+            "composite_z": _present(z[i]),
+            "weights": dict(zip(composite.competencies, composite.weights.tolist(), strict=True)),
+            "hurdles": hurdles,
+            "hurdles_passed": None if passed_all[i] != passed_all[i] else bool(passed_all[i]),
+        })
+    return out
+
+
 def _section_progress(
     sections: list[AttemptSection], battery: Battery, answers: dict[str, Any]
 ) -> list[SectionProgress]:
@@ -85,11 +162,12 @@ def score_attempt(session: Session, *, attempt: Attempt) -> Score:
     battery, keys, answers, seconds = attempt_inputs(session, attempt)
     norms = norms_for(session, organization_id=attempt.organization_id,
                       versions=attempt.questionnaire_versions)
-    report = score_candidate(
-        keys, answers, norms=norms or None, weights=position.weights,
+    result = score_battery(
+        keys, [answers], norms=norms or None, weights=position.weights,
         minimums=position.minimums or None, language_hurdle=position.language_hurdle,
         min_n=get_settings().norm_min_n,
     )
+    report = result.candidate(0)
     sections = list(session.exec(
         select(AttemptSection).where(AttemptSection.attempt_id == attempt.id)
         .order_by(AttemptSection.position)
@@ -110,6 +188,8 @@ def score_attempt(session: Session, *, attempt: Attempt) -> Score:
     )
     knockouts = evaluate_knockouts(position.knockouts or None, attempt.screening)
     summary = report.to_dict()
+    composite = composite_snapshots(result.composite)[0]
+    utility = utilities(position, z=[composite["composite_z"]], screenings=[attempt.screening])
     score = Score(
         organization_id=attempt.organization_id,
         attempt_id=attempt.id,
@@ -120,10 +200,14 @@ def score_attempt(session: Session, *, attempt: Attempt) -> Score:
         scales=summary["competencies"],
         cefr=summary["cefr"],
         flags=[flag.to_dict() for flag in flags],
-        composite={**summary["composite"], "knockouts": [k.to_dict() for k in knockouts]},
-        fit_score=summary["composite"]["fit_score"],
-        band=summary["composite"]["band"],
+        composite={**composite, "knockouts": [k.to_dict() for k in knockouts]},
+        fit_score=composite["fit_score"],
+        fit_unit=composite["unit"],
+        band=composite["band"],
+        composite_z=composite["composite_z"],
         knockouts_passed=knockouts_passed(knockouts),
+        flags_count=len(flags),
+        **utility[0],
     )
     session.add(score)
     session.flush()

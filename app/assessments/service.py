@@ -294,22 +294,31 @@ def _upsert(
     now: datetime,
 ) -> None:
     """One statement, safe under concurrency: insert, or update the existing answer."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Answer).values(
-        attempt_id=attempt_id, item_id=item_id, value={"v": value}, elapsed_ms=elapsed_ms,
-        changes=0, saved_at=now,
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["attempt_id", "item_id"],
-        set_={
-            "value": statement.excluded.value,
-            "elapsed_ms": func.coalesce(statement.excluded.elapsed_ms, Answer.elapsed_ms),
-            "changes": Answer.changes + 1,
-            "saved_at": statement.excluded.saved_at,
-        },
-    )
-    session.exec(statement)
+    statement = _upsert_statement(session.get_bind().dialect.name)
+    session.execute(statement, {
+        "attempt_id": attempt_id, "item_id": item_id, "value": {"v": value},
+        "elapsed_ms": elapsed_ms, "changes": 0, "saved_at": now,
+    })
+
+
+_upserts: dict[str, Any] = {}
+
+
+def _upsert_statement(dialect: str) -> Any:
+    """The answer upsert, built once per dialect (the hot path of every autosave)."""
+    if dialect not in _upserts:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(Answer)
+        _upserts[dialect] = statement.on_conflict_do_update(
+            index_elements=["attempt_id", "item_id"],
+            set_={
+                "value": statement.excluded.value,
+                "elapsed_ms": func.coalesce(statement.excluded.elapsed_ms, Answer.elapsed_ms),
+                "changes": Answer.changes + 1,
+                "saved_at": statement.excluded.saved_at,
+            },
+        )
+    return _upserts[dialect]
 
 
 def _note_client(

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from app.config import Settings
 from app.db import make_engine
+from app.maintenance import Every
 from app.outbox.delivery import sender_from_settings
 from app.outbox.worker import run_forever
 
@@ -53,7 +54,7 @@ def start_background_worker(settings: Settings, *, interval_s: float = 5.0) -> B
     thread = threading.Thread(
         target=run_forever,
         args=(stop_event, interval_s),
-        kwargs={"sender": sender, "engine": engine},
+        kwargs={"sender": sender, "engine": engine, "tick": Every(60.0, engine)},
         name="kam-outbox",
         daemon=True,
     )

@@ -49,6 +49,7 @@ def worker(
 ) -> None:
     """Deliver queued e-mails (the outbox) with retries; stops cleanly on SIGTERM/SIGINT."""
     from app.config import get_settings
+    from app.maintenance import Every, run_once
     from app.migrations import is_up_to_date
     from app.outbox.delivery import sender_from_settings
     from app.outbox.worker import drain, run_forever
@@ -80,5 +81,8 @@ def worker(
         if once:
             report = drain(sender=sender, stop_event=stop_event)
             typer.echo(f"outbox: {report.sent} sent, {report.retried} to retry, {report.dead} dead")
+            done = run_once()
+            typer.echo(f"maintenance: {len(done.finalized)} overdue attempts finalized, "
+                       f"{done.norm_tables} norm tables rebuilt")
         else:
-            run_forever(stop_event, interval, sender=sender)
+            run_forever(stop_event, interval, sender=sender, tick=Every(60.0))

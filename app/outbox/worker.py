@@ -293,8 +293,12 @@ def run_forever(
     sender: Sender | None = None,
     limit: int = 20,
     engine: Engine | None = None,
+    tick: Callable[[], None] | None = None,
 ) -> None:
-    """Deliver until ``stop_event`` is set; a send in progress finishes, then the loop exits."""
+    """Deliver until ``stop_event`` is set; a send in progress finishes, then the loop exits.
+
+    ``tick`` runs once per pass (the worker's other housekeeping; it rate-limits itself).
+    """
     if sender is None:
         sender = sender_from_settings(get_settings())
     logger.info("outbox worker started (every %.1f s)", interval_s)
@@ -302,6 +306,8 @@ def run_forever(
     while not stop_event.is_set():
         try:
             drain(sender=sender, limit=limit, engine=engine, stop_event=stop_event)
+            if tick is not None:
+                tick()
             failures = 0
         except Exception:
             # The database may be briefly away (restart, failover): keep the worker alive and

@@ -16,6 +16,9 @@ from scoring.competencies import DEFAULT_WEIGHTS
 from scoring.composite import validate_weights
 from scoring.cost import CostAssumptions
 
+#: Changes that alter stored scores (ranking does not: ranks are computed when listing).
+RESCORING_FIELDS = {"weights", "minimums", "language_hurdle", "knockouts", "cost_assumptions"}
+
 
 def _visible(query, user: User):  # type: ignore[no-untyped-def]
     query = query.where(Position.organization_id == user.organization_id)
@@ -153,6 +156,11 @@ def update(session: Session, *, position: Position, data: PositionUpdate) -> dic
     position.updated_at = utcnow()
     session.add(position)
     session.flush()
+    if RESCORING_FIELDS & changes.keys():
+        # New rules re-rank the stored scores (no retake); the pipeline reads the result.
+        from app.reports import pipeline  # the reports domain sits above positions
+
+        pipeline.rescore_position(session, position=position)
     return changes
 
 

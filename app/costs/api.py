@@ -1,0 +1,46 @@
+"""The cost comparison on the JSON API: experienced hire vs grow in-house (SPEC §4)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+
+from app.auth.dependencies import StaffUser
+from app.costs import service as cost_service
+from app.db import SessionDep
+from app.positions import service as position_service
+
+router = APIRouter(prefix="/api/v1", tags=["costs"])
+
+CostBody = Annotated[
+    dict[str, Any] | None,
+    Body(description="SPEC §4 inputs, every field optional; unknown fields are refused"),
+]
+
+
+@router.post("/cost-comparison")
+def cost_comparison(
+    session: SessionDep,
+    user: StaffUser,
+    body: CostBody = None,
+    position_id: Annotated[
+        int | None, Query(description="start from this position's saved assumptions")
+    ] = None,
+) -> dict[str, Any]:
+    """Compare the two options for the given inputs (defaults: the position's, or SPEC §4's)."""
+    base = None
+    if position_id is not None:
+        position = position_service.get(session, position_id=position_id, user=user)
+        base = cost_service.base_assumptions(position)
+    session.commit()  # nothing to write: release the (SQLite) write lock before computing
+    return cost_service.compare(base=base, overrides=body)
+
+
+@router.get("/positions/{position_id}/cost-comparison")
+def position_cost_comparison(
+    position_id: int, session: SessionDep, user: StaffUser
+) -> dict[str, Any]:
+    """The comparison for the position's saved assumptions."""
+    position = position_service.get(session, position_id=position_id, user=user)
+    return cost_service.compare(base=cost_service.base_assumptions(position))

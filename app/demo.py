@@ -1,0 +1,205 @@
+"""Demo data: simulated candidates who take the real battery through the real services.
+
+Every simulated candidate is invited, starts, answers item by item, ends sections and
+submits through the same service functions the API uses, so the demo pipeline, reports and
+norms are produced by the real scoring path. All demo people are marked ``is_demo`` and
+their names say "(demo)"; the demo organization is labelled as demo data on every page.
+
+The answers come from a simple generative model: each candidate has a latent level per
+competency (standard normal); the probability of a keyed answer being right follows a
+logistic curve in that level and the item's difficulty; SJT options are chosen with
+probabilities rising with their expert score for stronger candidates; Likert answers centre
+on 3 + 1.1 × level (reverse-keyed items mirrored). It is demo data, not a validation study.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from app.assessments import service as assessment_service
+from app.assessments.battery import Battery, ordered_items
+from app.assessments.schemas import StartRequest
+from app.auth.models import User
+from app.candidates import service as candidate_service
+from app.candidates.schemas import CandidateCreate
+from app.clock import utcnow
+from app.positions.models import Position
+from questionnaires.schema import ChoiceItem, Item, LikertItem, NumericItem, SjtItem
+from questionnaires.screening import ScreeningAnswers
+
+FIRST_NAMES = ("Giulia", "Marco", "Francesca", "Luca", "Chiara", "Alessandro", "Sara",
+               "Davide", "Elena", "Matteo", "Valentina", "Simone", "Martina", "Andrea",
+               "Federica", "Stefano", "Laura", "Paolo", "Silvia", "Roberto", "Anna", "James",
+               "Sophie", "Lukas", "Camille")
+LAST_NAMES = ("Rossi", "Bianchi", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno",
+              "Gallo", "Conti", "De Luca", "Costa", "Giordano", "Mancini", "Rizzo", "Lombardi",
+              "Moretti", "Barbieri", "Fontana", "Santoro", "Walker", "Müller", "Dubois")
+LEVEL_DIFFICULTY = {"A2": -1.5, "B1": -0.5, "B2": 0.5, "C1": 1.5}
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """One simulated candidate's latent levels (for tests and curiosity, never stored)."""
+
+    candidate_id: int
+    levels: dict[str, float]
+
+
+def _logistic(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def _difficulty(item: Item) -> float:
+    if item.cefr:
+        return LEVEL_DIFFICULTY[item.cefr]
+    # A stable per-item difficulty between -1 and 1, so items differ as real ones do.
+    return (sum(map(ord, item.id)) % 21 - 10) / 10
+
+
+def simulated_answer(item: Item, level: float, rng: random.Random) -> Any:
+    """One answer of a candidate at ``level`` (a standard-normal latent trait)."""
+    if isinstance(item, LikertItem):
+        value = round(3 + 1.1 * level + rng.gauss(0, 0.9))
+        value = min(5, max(1, value))
+        return 6 - value if item.reverse else value
+    if isinstance(item, SjtItem):
+        weights = [math.exp((0.6 + 0.8 * level) * option.score) for option in item.options]
+        return rng.choices([option.id for option in item.options], weights=weights)[0]
+    if isinstance(item, ChoiceItem):
+        correct = next(option.id for option in item.options if option.score == 1)
+        if rng.random() < _logistic(1.2 * (level - _difficulty(item)) + 0.6):
+            return correct
+        return rng.choice([option.id for option in item.options if option.id != correct])
+    if isinstance(item, NumericItem):
+        if rng.random() < _logistic(1.2 * (level - _difficulty(item)) + 0.3):
+            return item.answer
+        return round(item.answer * rng.choice((0.8, 0.9, 1.1, 1.25)) + 1, 1)
+    raise ValueError(f"unknown item type {item.type}")
+
+
+def _screening(rng: random.Random, levels: dict[str, float]) -> ScreeningAnswers:
+    experience = max(0.0, round(rng.gauss(5 + 2 * levels["business_sense"], 3), 1))
+    english = ("B1", "B2", "C1", "C2")[min(3, max(0, round(1.5 + levels["languages"])))]
+    return ScreeningAnswers.model_validate({
+        "education": rng.choices(("secondary", "bachelor", "master", "doctorate"),
+                                 weights=(3, 5, 4, 0.3))[0],
+        "languages": [{"language": "en", "cefr_self": english}],
+        "years_sales": experience,
+        "years_key_accounts": max(0.0, round(experience - rng.uniform(0, 4), 1)),
+        "client_base_size": rng.randint(5, 60),
+        "salary_expectation_monthly": round(rng.gauss(3200 + 300 * experience, 400), -1),
+    })
+
+
+def simulate_candidates(
+    session: Session,
+    *,
+    position: Position,
+    actor: User,
+    count: int,
+    seed: int = 2026,
+    now: datetime | None = None,
+    complete_share: float = 0.85,
+) -> list[Simulated]:
+    """Invite ``count`` demo candidates; most complete the battery, some are still invited."""
+    rng = random.Random(seed)
+    now = now or utcnow()
+    simulated = []
+    for n in range(count):
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} (demo)"
+        email = f"demo.candidate{seed}.{n}@example.com"
+        language = rng.choice(("it", "it", "en"))
+        candidate, _invitation, token = candidate_service.invite(
+            session, position=position, actor=actor, base_url="http://demo.invalid",
+            data=CandidateCreate(full_name=name, email=email, language=language),
+        )
+        candidate.is_demo = True
+        session.add(candidate)
+        general = rng.gauss(0, 1)
+        levels = {c: 0.6 * general + 0.8 * rng.gauss(0, 1) for c in (
+            "business_sense", "analysis", "stress_resistance", "languages", "communication",
+            "commercial_knowledge")}
+        simulated.append(Simulated(candidate.id, levels))
+        if rng.random() > complete_share:
+            continue
+        _take(session, token=token, levels=levels, rng=rng,
+              started=now - timedelta(days=rng.uniform(1, 20)))
+    session.flush()
+    return simulated
+
+
+def _take(session: Session, *, token: str, levels: dict[str, float], rng: random.Random,
+          started: datetime) -> None:
+    """Take the whole battery through the service, section by section, at a human pace."""
+    ctx = assessment_service.resolve(session, token=token)
+    attempt = assessment_service.start(
+        session, ctx=ctx, now=started, ip="203.0.113.10", user_agent="KAM demo simulator",
+        data=StartRequest(consent=True, language=ctx.candidate.language,
+                          screening=_screening(rng, levels)),
+    )
+    battery = Battery.load(session, attempt.questionnaire_versions)
+    limits = {row.section_key: row.time_limit_s for row in assessment_service.sections_of(
+        session, attempt)}
+    clock = started
+    for _questionnaire_key, section in battery.sections.values():
+        # Use 50-95 % of the section's time, spread over its items.
+        step = limits[section.key] * rng.uniform(0.5, 0.95) / len(section.items)
+        for item in ordered_items(section, attempt.order_seed):
+            seconds = step * rng.uniform(0.7, 1.0)
+            clock += timedelta(seconds=seconds)
+            assessment_service.save_answer(
+                session, ctx=ctx, item_id=item.id,
+                value=simulated_answer(item, levels[item.competency], rng),
+                elapsed_ms=int(seconds * 1000), ip="203.0.113.10",
+                user_agent="KAM demo simulator", now=clock,
+            )
+        assessment_service.complete_section(session, ctx=ctx, section_key=section.key,
+                                            now=clock)
+    assessment_service.submit(session, ctx=ctx, now=clock + timedelta(seconds=5))
+
+
+DEMO_POSITION = "Key Account Manager – Nord Italia (demo)"
+EARLIER_POSITION = "Key Account Manager – earlier campaign (demo)"
+
+
+def populate(session: Session, *, hr: User, manager: User | None = None,
+             pipeline_size: int = 40, earlier_size: int = 90) -> Position | None:
+    """The demo pipeline: one open position with a few dozen candidates, plus an earlier
+    (closed) campaign so the organization's norm group is large enough for norms.
+
+    Does nothing when the organization already has the demo position (safe to run again).
+    """
+    from sqlmodel import select
+
+    from app.norms import service as norm_service
+    from app.positions import service as position_service
+    from app.positions.schemas import PositionCreate
+
+    existing = session.exec(
+        select(Position).where(Position.organization_id == hr.organization_id,
+                               Position.title == DEMO_POSITION)
+    ).first()
+    if existing is not None:
+        return None
+    earlier = position_service.create(session, actor=hr, data=PositionCreate(
+        title=EARLIER_POSITION, territory="Italia"))
+    simulate_candidates(session, position=earlier, actor=hr, count=earlier_size, seed=7,
+                        complete_share=1.0)
+    earlier.status = "closed"
+    session.add(earlier)
+    position = position_service.create(session, actor=hr, data=PositionCreate(
+        title=DEMO_POSITION, territory="Lombardia, Veneto, Emilia-Romagna",
+        knockouts={"min_languages": {"en": "B1"}, "min_years_sales": 2},
+        manager_ids=[manager.id] if manager else [],
+        ranking={"mode": "mix", "fit_weight": 0.6},
+    ))
+    simulate_candidates(session, position=position, actor=hr, count=pipeline_size, seed=2026)
+    session.flush()
+    norm_service.rebuild(session, organization_id=hr.organization_id)
+    return position

@@ -1,0 +1,88 @@
+"""Periodic housekeeping done by the worker: finalize overdue attempts, rebuild due norms.
+
+Each job runs in its own short transaction, so one failure never blocks the others and a
+crash loses nothing (the next pass picks up where this one stopped).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from app.assessments import service as assessment_service
+from app.assessments.models import Attempt
+from app.candidates.models import Candidate, Invitation
+from app.clock import utcnow
+from app.db import get_engine, session_for
+from app.norms import service as norm_service
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class MaintenanceReport:
+    """What one pass did."""
+
+    finalized: list[int] = field(default_factory=list)
+    norm_tables: int = 0
+
+
+def finalize_overdue(engine: Engine, *, now: datetime | None = None) -> list[int]:
+    """Submit every attempt whose time (and grace) is over, from its saved answers."""
+    now = now or utcnow()
+    with session_for(engine, read_only=True) as session:
+        attempt_ids = assessment_service.overdue_attempt_ids(session, now=now)
+    finalized = []
+    for attempt_id in attempt_ids:
+        with session_for(engine) as session:
+            row = session.exec(
+                select(Attempt, Invitation, Candidate)
+                .join(Invitation, Invitation.id == Attempt.invitation_id)
+                .join(Candidate, Candidate.id == Attempt.candidate_id)
+                .where(Attempt.id == attempt_id)
+            ).first()
+            if row is None:
+                continue
+            attempt, invitation, candidate = row
+            ctx = assessment_service.Context(invitation, candidate, attempt)
+            if assessment_service.finalize_if_overdue(session, ctx=ctx, now=now):
+                finalized.append(attempt_id)
+            session.commit()
+    return finalized
+
+
+def run_once(engine: Engine | None = None, *, now: datetime | None = None) -> MaintenanceReport:
+    """One pass of every job."""
+    engine = engine or get_engine()
+    report = MaintenanceReport()
+    report.finalized = finalize_overdue(engine, now=now)
+    with session_for(engine) as session:
+        report.norm_tables = len(norm_service.rebuild_all_due(session))
+        session.commit()
+    if report.finalized or report.norm_tables:
+        logger.info("maintenance: finalized %d overdue attempts, rebuilt %d norm tables",
+                    len(report.finalized), report.norm_tables)
+    return report
+
+
+class Every:
+    """Calls ``run_once`` at most every ``seconds`` (from the worker's loop)."""
+
+    def __init__(self, seconds: float, engine: Engine | None = None) -> None:
+        self.seconds = seconds
+        self.engine = engine
+        self._next = 0.0
+
+    def __call__(self) -> None:
+        if time.monotonic() < self._next:
+            return
+        self._next = time.monotonic() + self.seconds
+        try:
+            run_once(self.engine)
+        except Exception:
+            logger.exception("maintenance pass failed; the next pass will retry")

@@ -1,0 +1,97 @@
+"""Norms and item analysis on the JSON API (admins of the organization only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request, status
+from fastapi.responses import JSONResponse
+
+from app.audit import service as audit
+from app.auth.dependencies import AdminUser, client_ip
+from app.config import get_settings
+from app.db import SessionDep
+from app.norms import service as norm_service
+
+router = APIRouter(prefix="/api/v1", tags=["norms"])
+
+
+@router.get("/norms")
+def norm_status(session: SessionDep, user: AdminUser) -> dict[str, Any]:
+    """Norm status per questionnaire version: n, none/provisional/operational, α per scale."""
+    return {
+        "min_n": get_settings().norm_min_n,
+        "questionnaires": norm_service.status(session, organization_id=user.organization_id),
+    }
+
+
+@router.post("/norms/rebuild")
+def rebuild_norms(
+    request: Request, session: SessionDep, user: AdminUser, replace_imported: bool = False
+) -> dict[str, Any]:
+    """Rebuild the norm tables now and rescore the positions (imported ones kept unless asked)."""
+    rows = norm_service.rebuild(
+        session, organization_id=user.organization_id, replace_imported=replace_imported
+    )
+    rebuilt = [norm_service.summary(row) for row in rows]
+    audit.record(
+        session,
+        actor=user,
+        action="norms.rebuild",
+        object_type="norm_table",
+        details={"tables": [r["id"] for r in rebuilt]},
+        ip=client_ip(request),
+    )
+    result = {
+        "rebuilt": rebuilt,
+        "questionnaires": norm_service.status(session, organization_id=user.organization_id),
+    }
+    session.commit()
+    return result
+
+
+@router.get("/norms/{key}/{version}/export")
+def export_norms(key: str, version: int, session: SessionDep, user: AdminUser) -> JSONResponse:
+    """The norm table in force for a questionnaire version, as a portable JSON file."""
+    data = norm_service.export(
+        session, organization_id=user.organization_id, key=key, version=version
+    )
+    filename = f"norms-{key}-v{version}.json"
+    return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.post("/norms/import", status_code=status.HTTP_201_CREATED)
+def import_norms(
+    request: Request,
+    session: SessionDep,
+    user: AdminUser,
+    table: Annotated[dict[str, Any], Body(description="a table exported by this service")],
+) -> dict[str, Any]:
+    """Use an uploaded norm table for its questionnaire version, then rescore the positions."""
+    row = norm_service.import_table(session, organization_id=user.organization_id, data=table)
+    result = norm_service.summary(row)
+    audit.record(
+        session,
+        actor=user,
+        action="norms.import",
+        object_type="norm_table",
+        object_id=row.id,
+        details={
+            "questionnaire_key": row.questionnaire_key,
+            "questionnaire_version": row.questionnaire_version,
+            "n": row.n,
+        },
+        ip=client_ip(request),
+    )
+    session.commit()
+    return result
+
+
+@router.get("/questionnaires/{key}/item-analysis")
+def item_analysis(
+    key: str, session: SessionDep, user: AdminUser, version: int | None = None
+) -> dict[str, Any]:
+    """Item difficulty, discrimination, option frequencies and review flags (admins)."""
+    return norm_service.analyse_items(
+        session, organization_id=user.organization_id, key=key, version=version
+    )

@@ -1,0 +1,469 @@
+"""Rescoring from stored scale scores, and a position's pipeline (SPEC §3.5, §4, §5).
+
+Rescoring
+---------
+A completed attempt's raw scale scores depend only on its answers and the immutable
+questionnaire version, so they are stored once, at submit. Everything that depends on the
+norms or on the position (percentiles, T, bands, fit score, hurdles, knock-outs, utility) is
+recomputed from them in one vectorised pass per group of attempts taken on the same
+questionnaire versions, following :func:`scoring.score_battery`'s rule: z-scores only when
+every positively weighted competency is normed, percent of maximum otherwise. The result
+equals what :func:`scoring.score_candidate` gives for the stored answers with the same norms
+and rules; changing weights re-ranks without a retake.
+
+Pipeline
+--------
+Filtering, sorting and paging run in SQL on indexed columns of ``candidate`` and ``score``.
+Ranks are window functions computed over the whole position before filters apply, so a
+candidate's rank does not change with the filter:
+
+* ``fit_rank`` = rank by fit score (best first), ``npv_rank`` = rank by expected NPV;
+* the position's ranking (``ranking.mode``): ``fit`` → fit_rank; ``npv`` → npv_rank (ties and
+  candidates without an NPV, e.g. before norms, by fit); ``mix`` →
+  ``w · fit_rank + (1 − w) · npv_rank`` with ``w = ranking.fit_weight``, falling back to the
+  fit rank while there is no NPV (before norms nobody has one).
+
+Candidates without a fit score (not completed, or a weighted scale incomplete) have no rank
+and sort last in every order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, case, exists, func, literal, or_, update
+from sqlalchemy import select as sql_select
+from sqlmodel import Session, col, select
+
+from app.assessments import scoring as attempt_scoring
+from app.assessments.models import Attempt, Score
+from app.candidates import decisions as decision_service
+from app.candidates.models import Candidate, Invitation
+from app.clock import utcnow
+from app.config import get_settings
+from app.errors import Invalid
+from app.positions.models import Position
+from app.reports.schemas import BANDS, SORTS, STATUSES, PipelineFilters
+from scoring import (
+    COMPETENCY_KEYS,
+    SCORING_VERSION,
+    NormTable,
+    apply_norms,
+    bands,
+    composite_scores,
+    evaluate_knockouts,
+    knockouts_passed,
+    norm_status_message,
+    validate_weights,
+)
+from scoring.competencies import label
+from scoring.serialization import optional_float
+
+#: The fields of a stored competency entry that come from the answers alone.
+SCALE_FIELDS = (
+    "raw",
+    "percent",
+    "answered",
+    "n_items",
+    "answered_fraction",
+    "complete",
+    "prorated",
+    "min_possible",
+    "max_possible",
+)
+#: A competency entry's norm fields when no norm table covers it (as scoring/battery.py).
+NO_NORMS = {
+    "percentile": None,
+    "z": None,
+    "t_score": None,
+    "sten": None,
+    "ci90": None,
+    "alpha": None,
+    "alpha_low": None,
+    "norm_status": "none",
+    "norm_n": 0,
+    "norm_message": "norms not yet established (no norm table)",
+}
+
+
+# --- rescoring ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What rescoring reads of one score."""
+
+    id: int
+    versions: dict[str, int]
+    scales: dict[str, dict[str, Any]]
+    cefr: str | None
+    screening: dict[str, Any]
+
+
+def _number(value: Any) -> float:
+    return np.nan if value is None else float(value)
+
+
+def _value(x: float) -> float | None:
+    return None if x != x else x  # NaN → None, as scoring's jsonable
+
+
+def _norm_columns(normed: Any, j: int) -> dict[str, Any]:
+    """The per-competency constants of a normed column."""
+    alpha = float(normed.alpha[j])
+    n = int(normed.n[j])
+    return {
+        "alpha": _value(alpha),
+        "alpha_low": normed.alpha_low[j],
+        "norm_status": normed.status[j],
+        "norm_n": n,
+        "norm_message": norm_status_message(n, normed.min_n),
+    }
+
+
+def _entries(
+    competencies: Sequence[str], rows: list[_Stored], normed: Any, percent: np.ndarray
+) -> list[dict[str, dict[str, Any]]]:
+    """Every row's competency entries as scoring/ builds them, column by column."""
+    percent_band = bands(percent, "percent").tolist()
+    if normed is not None:
+        t_band = bands(normed.t, "T").tolist()
+        columns = {
+            name: getattr(normed, attr).tolist()
+            for name, attr in (
+                ("percentile", "percentile"),
+                ("z", "z"),
+                ("t_score", "t"),
+                ("sten", "sten"),
+                ("low", "ci90_low"),
+                ("high", "ci90_high"),
+            )
+        }
+        constants = [_norm_columns(normed, j) for j in range(len(competencies))]
+    out = []
+    for i, row in enumerate(rows):
+        entries = {}
+        for j, c in enumerate(competencies):
+            stored = row.scales.get(c, {})
+            entry: dict[str, Any] = {"label": label(c)}
+            entry.update({k: stored.get(k) for k in SCALE_FIELDS})
+            if normed is None:
+                entry.update(NO_NORMS)
+                is_normed = False
+            else:
+                low, sten = columns["low"][i][j], columns["sten"][i][j]
+                entry.update(
+                    {
+                        "percentile": _value(columns["percentile"][i][j]),
+                        "z": _value(columns["z"][i][j]),
+                        "t_score": _value(columns["t_score"][i][j]),
+                        "sten": None if sten != sten else int(sten),
+                        "ci90": None if low != low else [low, columns["high"][i][j]],
+                        **constants[j],
+                    }
+                )
+                is_normed = bool(normed.normed[j])
+            entry["band"] = t_band[i][j] if is_normed else percent_band[i][j]
+            entry["band_unit"] = "T" if is_normed else "percent"
+            entries[c] = entry
+        out.append(entries)
+    return out
+
+
+def _rescore_group(
+    position: Position,
+    rows: list[_Stored],
+    norms: list[NormTable],
+    now: datetime,
+    renorm: bool,
+) -> list[dict[str, Any]]:
+    """New score columns for attempts taken on the same questionnaire versions."""
+    competencies = [c for c in COMPETENCY_KEYS if any(c in r.scales for r in rows)]
+    raw = np.array(
+        [[_number(r.scales.get(c, {}).get("raw")) for c in competencies] for r in rows], float
+    ).reshape(len(rows), len(competencies))
+    percent = np.array(
+        [[_number(r.scales.get(c, {}).get("percent")) for c in competencies] for r in rows], float
+    ).reshape(len(rows), len(competencies))
+    normed = (
+        apply_norms(raw, competencies, norms, min_n=get_settings().norm_min_n) if norms else None
+    )
+    weighted = [c for c, w in validate_weights(position.weights).items() if w > 0]
+    use_z = normed is not None and all(
+        c in normed.competencies and normed.normed[normed.competencies.index(c)] for c in weighted
+    )
+    cefr = [r.cefr for r in rows]
+    composite = composite_scores(
+        normed.z if use_z else percent,  # type: ignore[union-attr]
+        competencies,
+        position.weights,
+        basis="z" if use_z else "percent",
+        minimums=position.minimums or None,
+        cefr=None if all(level is None for level in cefr) else cefr,
+        language_hurdle=position.language_hurdle,
+    )
+    z = [optional_float(v) for v in composite.composite_z]
+    utility = attempt_scoring.utilities(position, z=z, screenings=[r.screening for r in rows])
+    entries = _entries(competencies, rows, normed, percent) if renorm else None
+    snapshots = attempt_scoring.composite_snapshots(composite)
+    outcomes: dict[str, tuple[list[dict[str, Any]], bool]] = {}
+    updates = []
+    for i, row in enumerate(rows):
+        screening = json.dumps(row.screening, sort_keys=True)
+        if screening not in outcomes:  # many candidates state the same things
+            knockouts = evaluate_knockouts(position.knockouts or None, row.screening)
+            outcomes[screening] = ([k.to_dict() for k in knockouts], knockouts_passed(knockouts))
+        knockout_dicts, passed = outcomes[screening]
+        summary = snapshots[i]
+        updates.append(
+            {
+                "id": row.id,
+                "scoring_version": SCORING_VERSION,
+                **({} if entries is None else {"scales": entries[i]}),
+                "composite": {**summary, "knockouts": knockout_dicts},
+                "fit_score": summary["fit_score"],
+                "fit_unit": summary["unit"],
+                "band": summary["band"],
+                "composite_z": summary["composite_z"],
+                "knockouts_passed": passed,
+                **utility[i],
+                "computed_at": now,
+            }
+        )
+    return updates
+
+
+def rescore_position(
+    session: Session, *, position: Position, renorm: bool = False, now: datetime | None = None
+) -> int:
+    """Rescore a position's completed attempts from stored scale scores; returns how many."""
+    # ``renorm`` (the norms changed) also rewrites each competency's percentile, T, band and
+    # 90 % band; new rules of the position leave those as they are.
+    now = now or utcnow()
+    session.flush()
+    stored = [
+        _Stored(id=score_id, versions=versions, scales=scales, cefr=cefr, screening=screening or {})
+        for score_id, versions, scales, cefr, screening in session.exec(
+            select(
+                Score.id, Score.questionnaire_versions, Score.scales, Score.cefr, Attempt.screening
+            )
+            .join(Attempt, col(Attempt.id) == Score.attempt_id)
+            .where(Score.position_id == position.id)
+            .order_by(col(Score.id))
+        )
+    ]
+    groups: dict[str, list[_Stored]] = defaultdict(list)
+    for row in stored:
+        groups[json.dumps(row.versions, sort_keys=True)].append(row)
+    updates = []
+    for rows in groups.values():
+        norms = attempt_scoring.norms_for(
+            session, organization_id=position.organization_id, versions=rows[0].versions
+        )
+        updates.extend(_rescore_group(position, rows, norms, now, renorm))
+    if updates:
+        session.exec(update(Score), params=updates)  # bulk UPDATE by primary key
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Score):
+                session.expire(obj)
+    return len(updates)
+
+
+def rescore_organization(session: Session, *, organization_id: int) -> int:
+    """Rescore every position of an organization (after its norms changed)."""
+    positions = session.exec(select(Position).where(Position.organization_id == organization_id))
+    return sum(rescore_position(session, position=p, renorm=True) for p in positions)
+
+
+# --- the pipeline -------------------------------------------------------------------------
+
+
+def _choices(field: str, values: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:
+    for value in values:
+        if value not in allowed:
+            raise Invalid(
+                [
+                    {
+                        "loc": ["query", field],
+                        "field": field,
+                        "type": "value_error",
+                        "msg": f"unknown value {value!r}; expected one of {', '.join(allowed)}",
+                        "message": f"{field}: unknown value {value!r}; expected one of "
+                        f"{', '.join(allowed)}",
+                    }
+                ]
+            )
+    return tuple(values)
+
+
+def check_filters(filters: PipelineFilters) -> PipelineFilters:
+    """422 naming the parameter for an unknown status, band or sort."""
+    _choices("status", filters.status, STATUSES)
+    _choices("band", filters.band, BANDS)
+    _choices("sort", [filters.sort], SORTS)
+    return filters
+
+
+def _rows(position: Position, now: datetime, *, ranked: bool):  # type: ignore[no-untyped-def]
+    """The position's candidates with status and score columns, ranks when ``ranked``."""
+    open_invitation = exists().where(
+        Invitation.candidate_id == Candidate.id,
+        col(Invitation.revoked_at).is_(None),
+        Invitation.expires_at > now,
+    )
+    status = case(
+        (and_(Candidate.status == "invited", ~open_invitation), literal("expired")),
+        else_=Candidate.status,
+    )
+    columns = [
+        col(Candidate.id).label("id"),
+        Candidate.full_name,
+        Candidate.email,
+        status.label("status"),
+        Candidate.is_demo,
+        Candidate.created_at,
+        Score.fit_score,
+        Score.fit_unit,
+        Score.band,
+        Score.cefr,
+        Score.knockouts_passed,
+        Score.flags_count,
+        Score.composite_z,
+        Score.expected_npv,
+        Score.costed_option,
+    ]
+    if ranked:
+        columns += [
+            case(
+                (col(Score.fit_score).is_(None), None),
+                else_=func.rank().over(order_by=col(Score.fit_score).desc().nulls_last()),
+            ).label("fit_rank"),
+            case(
+                (col(Score.expected_npv).is_(None), None),
+                else_=func.rank().over(order_by=col(Score.expected_npv).desc().nulls_last()),
+            ).label("npv_rank"),
+        ]
+    base = (
+        sql_select(*columns)
+        .select_from(Candidate)
+        .outerjoin(Score, col(Score.candidate_id) == Candidate.id)
+        .where(
+            Candidate.position_id == position.id,
+            Candidate.organization_id == position.organization_id,
+        )
+        .subquery("base")
+    )
+    if not ranked:
+        return base
+    ranking = position.ranking or {}
+    mode = ranking.get("mode", "fit")
+    if mode == "npv":
+        key = base.c.npv_rank
+    elif mode == "mix":
+        w = float(ranking.get("fit_weight", 0.5))
+        key = w * base.c.fit_rank + (1.0 - w) * func.coalesce(base.c.npv_rank, base.c.fit_rank)
+    else:
+        key = base.c.fit_rank
+    rank = case(
+        (base.c.fit_rank.is_(None), None),
+        else_=func.rank().over(order_by=(key.asc().nulls_last(), base.c.fit_rank.asc())),
+    )
+    return sql_select(base, rank.label("rank")).subquery("ranked")
+
+
+def _order(ranked, sort: str) -> list:  # type: ignore[no-untyped-def,type-arg]
+    descending = sort.startswith("-")
+    column = {
+        "rank": ranked.c.rank,
+        "fit": ranked.c.fit_score,
+        "npv": ranked.c.expected_npv,
+        "name": func.lower(ranked.c.full_name),
+        "created": ranked.c.created_at,
+    }[sort.lstrip("-")]
+    first = column.desc() if descending else column.asc()
+    return [first.nulls_last(), ranked.c.id.asc()]
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _where(ranked, filters: PipelineFilters) -> list:  # type: ignore[no-untyped-def,type-arg]
+    conditions = []
+    if filters.status:
+        conditions.append(ranked.c.status.in_(filters.status))
+    if filters.band:
+        conditions.append(ranked.c.band.in_(filters.band))
+    if filters.knockouts_passed is not None:
+        conditions.append(ranked.c.knockouts_passed == filters.knockouts_passed)
+    if filters.flagged is not None:
+        flags = func.coalesce(ranked.c.flags_count, 0)
+        conditions.append(flags > 0 if filters.flagged else flags == 0)
+    if filters.q and filters.q.strip():
+        pattern = _like(filters.q.strip())
+        conditions.append(
+            or_(
+                func.lower(ranked.c.full_name).like(pattern, escape="\\"),
+                func.lower(ranked.c.email).like(pattern, escape="\\"),
+            )
+        )
+    return conditions
+
+
+def list_candidates(
+    session: Session, *, position: Position, filters: PipelineFilters, now: datetime | None = None
+) -> dict[str, Any]:
+    """One page of a position's pipeline: filtered, sorted and paged in SQL."""
+    check_filters(filters)
+    now = now or utcnow()
+    unranked = _rows(position, now, ranked=False)
+    total = session.exec(
+        sql_select(func.count()).select_from(unranked).where(*_where(unranked, filters))
+    ).scalar_one()
+    ranked = _rows(position, now, ranked=True)
+    rows = session.exec(
+        sql_select(ranked)
+        .where(*_where(ranked, filters))
+        .order_by(*_order(ranked, filters.sort))
+        .limit(filters.limit)
+        .offset(filters.offset)
+    ).all()
+    latest = decision_service.latest(session, candidate_ids=[row.id for row in rows])
+    items = []
+    for row in rows:
+        item = {
+            name: getattr(row, name)
+            for name in (
+                "id",
+                "full_name",
+                "email",
+                "status",
+                "is_demo",
+                "created_at",
+                "fit_score",
+                "fit_unit",
+                "band",
+                "rank",
+                "cefr",
+                "knockouts_passed",
+                "flags_count",
+                "composite_z",
+                "expected_npv",
+                "costed_option",
+            )
+        }
+        decision = latest.get(row.id)
+        item["latest_decision"] = decision and {
+            "decision": decision["decision"],
+            "user_name": decision["user_name"],
+            "created_at": decision["created_at"],
+        }
+        items.append(item)
+    return {"total": int(total), "limit": filters.limit, "offset": filters.offset, "items": items}

@@ -1,0 +1,423 @@
+"""Candidate reports and side-by-side comparison (SPEC §3, §4, §5).
+
+A report is recomputed from the stored answers with :func:`scoring.score_candidate`, the
+organization's norms in force and the position's current rules, so its numbers are exactly
+what ``scoring/`` computes for those answers. Flags come from the snapshot taken at submit
+(they describe how the attempt was taken, not the answers' meaning).
+
+Comparison: two candidates' scores on a competency are *reliably different* when their 90 %
+bands do not overlap, ``|a − b| > 1.645 · (SEM_a + SEM_b)`` (:func:`scoring.reliably_different`):
+
+* normed competency: T-scores with ``SEM_T = 10 · √(1 − α)`` (the report's ``ci90``);
+* before norms: percent of maximum with ``SEM_% = 100 · SD · √(1 − α) / (max − min)``, SD and
+  α taken from the organization's (not yet established) norm table, when it holds at least
+  :data:`MIN_N_PERCENT_SEM` complete scores and α is known;
+* otherwise ``reliably_different`` is ``None`` (basis ``"not_established"``): the page should
+  not suggest a difference it cannot support.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+from itertools import combinations
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.assessments import scoring as attempt_scoring
+from app.assessments.models import Attempt, Score
+from app.auth.models import User
+from app.candidates import decisions as decision_service
+from app.candidates import service as candidate_service
+from app.candidates.models import Candidate, Invitation
+from app.clock import utcnow
+from app.config import get_settings
+from app.errors import Invalid, NotFound
+from app.positions import service as position_service
+from app.positions.models import Position
+from scoring import (
+    SCORING_VERSION,
+    NormTable,
+    candidate_utility,
+    costed_option,
+    evaluate_knockouts,
+    expected_productivity,
+    knockouts_passed,
+    norm_status,
+    norm_status_message,
+    reliably_different,
+    score_candidate,
+    simulate_option,
+)
+from scoring.cost_assumptions import OPTIONS, CostAssumptions
+from scoring.reliability import Z90
+from scoring.utility import EXPERIENCED_YEARS, R_XY, SD_P
+
+MIN_COMPARED, MAX_COMPARED = 2, 5
+#: Complete scores a not-yet-established norm group needs before its SD and α give a SEM in
+#: percent units (fewer give too unstable an α to mark differences).
+MIN_N_PERCENT_SEM = 30
+
+
+def visible_candidate(session: Session, *, candidate_id: int, user: User) -> Candidate:
+    """A candidate of the user's organization in a position the user may see, else 404."""
+    candidate = candidate_service.get(
+        session, candidate_id=candidate_id, organization_id=user.organization_id
+    )
+    position_service.get(session, position_id=candidate.position_id, user=user)
+    return candidate
+
+
+def effective_status(session: Session, *, candidate: Candidate) -> str:
+    """The candidate's status, ``expired`` for an invitation nobody can use any more."""
+    if candidate.status != "invited":
+        return candidate.status
+    usable = session.exec(
+        select(Invitation.id).where(
+            Invitation.candidate_id == candidate.id,
+            col(Invitation.revoked_at).is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    ).first()
+    return "invited" if usable is not None else "expired"
+
+
+def _attempt(session: Session, candidate: Candidate) -> Attempt | None:
+    return session.exec(
+        select(Attempt).where(Attempt.candidate_id == candidate.id).order_by(col(Attempt.id).desc())
+    ).first()
+
+
+def _option_reason(years: float | None, option: str) -> str:
+    if years is None:
+        return "Years with key accounts not stated: costed as growing in-house."
+    if option == "experienced":
+        return (
+            f"{years:g} years with key accounts, at least {EXPERIENCED_YEARS:g}:"
+            " costed as an experienced hire."
+        )
+    return (
+        f"{years:g} years with key accounts, fewer than {EXPERIENCED_YEARS:g}:"
+        " costed as growing in-house."
+    )
+
+
+def _as_option(z: float, name: str, assumptions: CostAssumptions) -> dict[str, Any]:
+    """Expected productivity and NPV were the candidate costed as ``name``."""
+    ep = expected_productivity(z)
+    option = assumptions.option(name)
+    productivity = max(0.0, option.productivity * ep)
+    result = simulate_option(replace(option, productivity=productivity), assumptions, name)
+    return {
+        "expected_productivity": ep,
+        "productivity": productivity,
+        "npv": result.npv,
+        "break_even_month": result.break_even_month,
+        "peak_funding": result.peak_funding,
+    }
+
+
+def utility(position: Position, *, z: float | None, screening: dict[str, Any]) -> dict[str, Any]:
+    """Expected productivity and NPV under both options, which one applies and why."""
+    years = attempt_scoring.years_key_accounts(screening)
+    option = costed_option(years)
+    result: dict[str, Any] = {
+        "option": option,
+        "option_reason": _option_reason(years, option),
+        "years_key_accounts": years,
+        "experienced_years": EXPERIENCED_YEARS,
+        "r_xy": R_XY,
+        "sd_p": SD_P,
+        "composite_z": z,
+    }
+    if z is None:
+        return {
+            **result,
+            "available": False,
+            "expected_productivity": None,
+            "productivity": None,
+            "npv": None,
+            "break_even_month": None,
+            "options": None,
+            "explanation": (
+                "Expected productivity and NPV need the composite z-score, which exists once"
+                " norms are established for every weighted competency."
+            ),
+        }
+    assumptions = position_service.cost_assumptions(position)
+    applied = candidate_utility(z, years, assumptions)
+    return {
+        **result,
+        "available": True,
+        "expected_productivity": applied.expected_productivity,
+        "productivity": applied.productivity,
+        "npv": applied.npv,
+        "break_even_month": applied.break_even_month,
+        "options": {name: _as_option(z, name, assumptions) for name in OPTIONS},
+        "explanation": applied.explanation,
+    }
+
+
+def _norm_summary(
+    versions: dict[str, int], tables: list[NormTable], min_n: int
+) -> list[dict[str, Any]]:
+    by_key = {t.questionnaire_key: t for t in tables}
+    out = []
+    for key, version in versions.items():
+        table = by_key.get(key)
+        n = max((s.n for s in table.scales.values()), default=0) if table else 0
+        out.append(
+            {
+                "questionnaire_key": key,
+                "questionnaire_version": version,
+                "n": n,
+                "status": norm_status(n, min_n) if table else "none",
+                "message": norm_status_message(n, min_n)
+                if table
+                else "norms not yet established (no norm table)",
+            }
+        )
+    return out
+
+
+def _scored(
+    session: Session, *, position: Position, attempt: Attempt
+) -> tuple[dict[str, Any], list[NormTable]]:
+    """The score part of a completed attempt's report, and the norm tables used."""
+    min_n = get_settings().norm_min_n
+    _battery, keys, answers, _seconds = attempt_scoring.attempt_inputs(session, attempt)
+    tables = attempt_scoring.norms_for(
+        session, organization_id=attempt.organization_id, versions=attempt.questionnaire_versions
+    )
+    result = score_candidate(
+        keys,
+        answers,
+        norms=tables or None,
+        weights=position.weights,
+        minimums=position.minimums or None,
+        language_hurdle=position.language_hurdle,
+        min_n=min_n,
+    ).to_dict()
+    knockouts = evaluate_knockouts(position.knockouts or None, attempt.screening)
+    snapshot = session.exec(select(Score).where(Score.attempt_id == attempt.id)).first()
+    composite = result["composite"]
+    return {
+        "competencies": result["competencies"],
+        "cefr": result["cefr"],
+        "cefr_detail": result["cefr_detail"],
+        "composite": composite,
+        "hurdles": composite["hurdles"],
+        "knockouts": [k.to_dict() for k in knockouts],
+        "knockouts_passed": knockouts_passed(knockouts),
+        "flags": snapshot.flags if snapshot is not None else [],
+        "utility": utility(position, z=composite["composite_z"], screening=attempt.screening),
+        "norms": _norm_summary(attempt.questionnaire_versions, tables, min_n),
+        "scoring_version": result["scoring_version"],
+        "scored_at_submit": None
+        if snapshot is None
+        else {
+            "scoring_version": snapshot.scoring_version,
+            "computed_at": snapshot.computed_at,
+        },
+    }, tables
+
+
+def _no_scores() -> dict[str, Any]:
+    """The score part of a report before the attempt is completed."""
+    return {
+        "competencies": None,
+        "cefr": None,
+        "cefr_detail": None,
+        "composite": None,
+        "hurdles": [],
+        "knockouts": [],
+        "knockouts_passed": None,
+        "flags": [],
+        "utility": None,
+        "norms": [],
+        "scoring_version": SCORING_VERSION,
+        "scored_at_submit": None,
+    }
+
+
+def _report(
+    session: Session, *, candidate: Candidate, position: Position
+) -> tuple[dict[str, Any], list[NormTable]]:
+    attempt = _attempt(session, candidate)
+    scores, tables = (
+        _scored(session, position=position, attempt=attempt)
+        if attempt is not None and attempt.status == "completed"
+        else (_no_scores(), [])
+    )
+    status = effective_status(session, candidate=candidate)
+    report = {
+        "candidate": {**candidate_service.public(candidate).model_dump(), "status": status},
+        "position": {"id": position.id, "title": position.title},
+        "status": status,
+        "scored": scores["competencies"] is not None,
+        "attempt": None
+        if attempt is None
+        else {
+            "id": attempt.id,
+            "status": attempt.status,
+            "language": attempt.language,
+            "started_at": attempt.started_at,
+            "submitted_at": attempt.submitted_at,
+        },
+        "questionnaire_versions": attempt.questionnaire_versions if attempt else {},
+        "screening": attempt.screening if attempt else None,
+        **scores,
+        "decisions": decision_service.history(session, candidate=candidate),
+    }
+    return report, tables
+
+
+def report(session: Session, *, candidate: Candidate) -> dict[str, Any]:
+    """The candidate's full report; without a completed attempt, its status and no scores."""
+    position = session.get(Position, candidate.position_id)
+    if position is None:  # pragma: no cover - a candidate always has a position
+        raise NotFound("No such candidate.")
+    return _report(session, candidate=candidate, position=position)[0]
+
+
+# --- comparison ---------------------------------------------------------------------------
+
+
+def _ids_error(problem: str) -> Invalid:
+    return Invalid(
+        [
+            {
+                "loc": ["query", "ids"],
+                "field": "ids",
+                "type": "value_error",
+                "msg": problem,
+                "message": f"ids: {problem}",
+            }
+        ]
+    )
+
+
+def parse_ids(raw: str) -> list[int]:
+    """``"1,2,3"`` → ``[1, 2, 3]``: 2–5 distinct candidate ids, else a 422 naming ``ids``."""
+    parts = [part.strip() for part in raw.split(",")]
+    for part in parts:
+        if not re.fullmatch(r"[0-9]{1,18}", part):
+            raise _ids_error(
+                f"{part!r} is not a candidate id; give {MIN_COMPARED} to {MAX_COMPARED} whole"
+                " numbers separated by commas, e.g. ids=12,15,19"
+            )
+    ids = [int(part) for part in parts]
+    seen: set[int] = set()
+    for candidate_id in ids:
+        if candidate_id in seen:
+            raise _ids_error(f"candidate {candidate_id} is listed twice; list each one once")
+        seen.add(candidate_id)
+    if not MIN_COMPARED <= len(ids) <= MAX_COMPARED:
+        raise _ids_error(f"compare {MIN_COMPARED} to {MAX_COMPARED} candidates; {len(ids)} given")
+    return ids
+
+
+def _sem(
+    entry: dict[str, Any], table: NormTable | None, competency: str
+) -> tuple[str | None, float | None, float | None]:
+    """(basis, score, SEM in the basis' units) of one competency entry, or Nones."""
+    if entry.get("t_score") is not None and entry.get("ci90"):
+        low, high = entry["ci90"]
+        return "T", entry["t_score"], (high - low) / (2 * Z90)
+    norm = None if table is None else table.scales.get(competency)
+    if (
+        entry.get("percent") is None
+        or norm is None
+        or norm.alpha is None
+        or norm.sd is None
+        or norm.n < MIN_N_PERCENT_SEM
+        or entry["max_possible"] <= entry["min_possible"]
+    ):
+        return None, None, None
+    sem_raw = norm.sd * math.sqrt(max(0.0, 1.0 - norm.alpha))
+    return (
+        "percent",
+        entry["percent"],
+        100.0 * sem_raw / (entry["max_possible"] - entry["min_possible"]),
+    )
+
+
+def _table_of(tables: list[NormTable], competency: str) -> NormTable | None:
+    return next((t for t in tables if competency in t.scales), None)
+
+
+def _pair(
+    a: tuple[dict[str, Any], list[NormTable]], b: tuple[dict[str, Any], list[NormTable]]
+) -> dict[str, Any]:
+    """Per competency: are the two candidates' scores reliably different?"""
+    out = {}
+    comps_a, comps_b = a[0]["competencies"] or {}, b[0]["competencies"] or {}
+    for competency in dict.fromkeys([*comps_a, *comps_b]):
+        entry_a, entry_b = comps_a.get(competency), comps_b.get(competency)
+        basis_a, score_a, sem_a = (
+            (None, None, None)
+            if entry_a is None
+            else _sem(entry_a, _table_of(a[1], competency), competency)
+        )
+        basis_b, score_b, sem_b = (
+            (None, None, None)
+            if entry_b is None
+            else _sem(entry_b, _table_of(b[1], competency), competency)
+        )
+        if basis_a is None or basis_a != basis_b:
+            out[competency] = {
+                "reliably_different": None,
+                "basis": "not_established",
+                "difference": None,
+                "margin": None,
+            }
+            continue
+        out[competency] = {
+            "reliably_different": bool(reliably_different(score_a, score_b, sem_a, sem_b)),
+            "basis": basis_a,
+            "difference": score_a - score_b,
+            "margin": Z90 * (sem_a + sem_b),
+        }
+    return out
+
+
+def compare(session: Session, *, position: Position, candidate_ids: list[int]) -> dict[str, Any]:
+    """2–5 reports of one position side by side, with which differences are reliable."""
+    found = {
+        c.id: c
+        for c in session.exec(
+            select(Candidate).where(
+                col(Candidate.id).in_(candidate_ids),
+                Candidate.position_id == position.id,
+                Candidate.organization_id == position.organization_id,
+            )
+        )
+    }
+    missing = [i for i in candidate_ids if i not in found]
+    if missing:
+        raise NotFound(f"No candidate {missing[0]} in this position.")
+    reports = [_report(session, candidate=found[i], position=position) for i in candidate_ids]
+    pairs = [
+        {
+            "a": candidate_ids[i],
+            "b": candidate_ids[j],
+            "competencies": _pair(reports[i], reports[j]),
+        }
+        for i, j in combinations(range(len(candidate_ids)), 2)
+    ]
+    return {
+        "position": {"id": position.id, "title": position.title},
+        "candidates": [r for r, _tables in reports],
+        "reliability": {
+            "rule": (
+                "Reliably different when the two 90 % bands do not overlap:"
+                " |a − b| > 1.645 × (SEM_a + SEM_b). T-scores once norms are established;"
+                " before that percent of maximum with the SEM from the organization's"
+                f" provisional group (at least {MIN_N_PERCENT_SEM} scores); otherwise not"
+                " established."
+            ),
+            "pairs": pairs,
+        },
+    }
