@@ -262,7 +262,7 @@ def serve(
         proxy_headers=True,
         # Our RequestContext middleware logs requests with the candidate token redacted.
         access_log=False,
-        log_config=uvicorn_log_config(settings.log_level, json=settings.log_format == "json"),
+        log_config=uvicorn_log_config(settings.log_level, json=settings.json_logs),
         timeout_graceful_shutdown=20,
     )
 

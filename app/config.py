@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     default_language: Literal["it", "en"] = "en"
     metrics_token: str | None = Field(default=None, min_length=16)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["json", "text"] = "json"
+    # JSON lines for log collectors; "auto" is readable text in development, JSON otherwise.
+    log_format: Literal["json", "text", "auto"] = "auto"
 
     @field_validator("database_url")
     @classmethod
@@ -73,6 +74,13 @@ class Settings(BaseSettings):
                 "in production (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         return self
+
+    @property
+    def json_logs(self) -> bool:
+        """Whether log lines are JSON objects (see ``log_format``)."""
+        return self.log_format == "json" or (
+            self.log_format == "auto" and self.env != "development"
+        )
 
     @property
     def is_sqlite(self) -> bool:

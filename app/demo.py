@@ -118,6 +118,7 @@ def simulate_candidates(
         candidate, _invitation, token = candidate_service.invite(
             session, position=position, actor=actor, base_url="http://demo.invalid",
             data=CandidateCreate(full_name=name, email=email, language=language),
+            send_email=False,
         )
         candidate.is_demo = True
         session.add(candidate)

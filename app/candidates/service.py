@@ -32,9 +32,16 @@ def get(session: Session, *, candidate_id: int, organization_id: int) -> Candida
 
 
 def invite(
-    session: Session, *, position: Position, data: CandidateCreate, actor: User, base_url: str
+    session: Session,
+    *,
+    position: Position,
+    data: CandidateCreate,
+    actor: User,
+    base_url: str,
+    send_email: bool = True,
 ) -> tuple[Candidate, Invitation, str]:
-    """Add a candidate to a position, create the invitation and queue its e-mail."""
+    """Add a candidate to a position, create the invitation and queue its e-mail
+    (``send_email=False`` only for simulated demo candidates, who have no inbox)."""
     if position.status != "open":
         raise Conflict("This position is closed; reopen it before inviting candidates.")
     candidate = Candidate(
@@ -49,8 +56,9 @@ def invite(
     session.add(candidate)
     session.flush()
     invitation, token = _new_invitation(session, candidate=candidate, position=position)
-    _queue_invitation_email(session, candidate=candidate, position=position,
-                            invitation=invitation, url=invitation_url(base_url, token))
+    if send_email:
+        _queue_invitation_email(session, candidate=candidate, position=position,
+                                invitation=invitation, url=invitation_url(base_url, token))
     return candidate, invitation, token
 
 
