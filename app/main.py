@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio.to_thread
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from app import health, observability
 from app.assessments import api as assessment_api
 from app.assessments import pages as assessment_pages
+from app.audit import api as audit_api
+from app.audit import pages as audit_pages
 from app.auth import api as auth_api
 from app.auth import pages as auth_pages
 from app.auth.dependencies import LANGUAGE_COOKIE
@@ -22,18 +24,25 @@ from app.candidates import api as candidate_api
 from app.candidates import decisions_api
 from app.config import Settings, get_settings
 from app.costs import api as cost_api
-from app.errors import install_error_handlers
+from app.costs import pages as cost_pages
+from app.errors import STAFF_ERRORS, error_responses, install_error_handlers
 from app.i18n import LANGUAGES, pick_language
-from app.limits import BodySizeLimit
+from app.limits import BodySizeLimit, ids_in_range
 from app.norms import api as norm_api
+from app.norms import pages as norm_pages
 from app.observability import RequestContext
 from app.organizations import pages as organization_pages
 from app.outbox.background import start_background_worker
 from app.positions import api as position_api
 from app.positions import pages as position_pages
+from app.privacy import api as privacy_api
 from app.reports import api as report_api
+from app.reports import pages as report_pages
+from app.webhooks import api as webhook_api
 
 STATIC_DIR = Path(__file__).parent / "static"
+# Documented in the OpenAPI schema (and checked against it by tests/app/security).
+CANDIDATE_ERRORS = error_responses(400, 404, 409, 410, 413, 422, 429)
 # No inline scripts or styles anywhere: pages load /static files only.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -66,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Assessments for hiring Key Account Managers.",
         lifespan=lifespan,
+        # An id too large for the database is a 404 on every route, never a driver error.
+        dependencies=[Depends(ids_in_range)],
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=1_000_000)
@@ -104,17 +115,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health.router)
     app.include_router(observability.router)
-    app.include_router(auth_api.router)
+    app.include_router(auth_api.router, responses={**STAFF_ERRORS, **error_responses(429)})
     app.include_router(auth_pages.router)
-    app.include_router(bank_api.router)
-    app.include_router(position_api.router)
-    app.include_router(candidate_api.router)
-    app.include_router(assessment_api.router)
-    app.include_router(report_api.router)
-    app.include_router(decisions_api.router)
-    app.include_router(cost_api.router)
-    app.include_router(norm_api.router)
+    app.include_router(bank_api.router, responses=STAFF_ERRORS)
+    app.include_router(position_api.router, responses=STAFF_ERRORS)
+    app.include_router(candidate_api.router, responses={**STAFF_ERRORS, **error_responses(429)})
+    app.include_router(assessment_api.router, responses=CANDIDATE_ERRORS)
+    app.include_router(report_api.router, responses=STAFF_ERRORS)
+    app.include_router(decisions_api.router, responses=STAFF_ERRORS)
+    app.include_router(cost_api.router, responses=STAFF_ERRORS)
+    app.include_router(norm_api.router, responses=STAFF_ERRORS)
+    app.include_router(privacy_api.router, responses=STAFF_ERRORS)
+    app.include_router(audit_api.router, responses=STAFF_ERRORS)
+    app.include_router(webhook_api.router, responses=STAFF_ERRORS)
+    app.include_router(audit_pages.router)
     app.include_router(assessment_pages.router)
     app.include_router(position_pages.router)
+    app.include_router(report_pages.router)
+    app.include_router(cost_pages.router)
+    app.include_router(norm_pages.router)
     app.include_router(organization_pages.router)
     return app

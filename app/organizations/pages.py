@@ -12,6 +12,7 @@ from app.auth.dependencies import PageUser
 from app.candidates.models import Candidate
 from app.db import SessionDep
 from app.organizations import service as organization_service
+from app.positions import service as position_service
 from app.positions.models import Position
 from app.templating import render
 
@@ -34,14 +35,20 @@ def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResp
             select(func.count()).select_from(Score).where(Score.organization_id == org_id)
         ).one(),
     }
-    positions = session.exec(
-        select(Position)
-        .where(Position.organization_id == org_id)
-        .order_by(Position.created_at.desc())
-        .limit(20)
-    ).all()
+    # Managers see only the positions they are assigned to, as everywhere else.
+    positions = position_service.list_visible(session, user=user)[:20]
+    demo_position = None
+    if organization is not None and organization.is_demo:
+        demo_position = next(
+            (p for p in positions if p.status == "open"), positions[0] if positions else None
+        )
     return render(
         request,
         "organizations/dashboard.html",
-        {"organization": organization, "counts": counts, "positions": positions},
+        {
+            "organization": organization,
+            "counts": counts,
+            "positions": positions,
+            "demo_position": demo_position,
+        },
     )

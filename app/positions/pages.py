@@ -1,4 +1,5 @@
-"""Positions for HR: list, create, edit, invite candidates (the pipeline grows from here)."""
+"""Positions for HR: list, create, edit. The position page itself (pipeline and invitation
+form) is in app/reports/pages.py."""
 
 from __future__ import annotations
 
@@ -15,10 +16,7 @@ from app.audit import service as audit
 from app.auth.dependencies import CsrfChecked, PageUser, client_ip
 from app.auth.models import Role, User
 from app.bank import service as bank_service
-from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
-from app.candidates.schemas import CandidateCreate
-from app.config import get_settings
 from app.db import SessionDep
 from app.errors import DomainError, Forbidden
 from app.positions import service as position_service
@@ -194,57 +192,3 @@ async def update_position(position_id: int, request: Request, session: SessionDe
                  ip=client_ip(request))
     session.commit()
     return RedirectResponse(f"/positions/{position.id}", status_code=303)
-
-
-@router.get("/positions/{position_id}", response_class=HTMLResponse)
-def position_detail(position_id: int, request: Request, session: SessionDep,
-                    user: PageUser) -> Response:
-    """The position's candidates and the invitation form."""
-    position = position_service.get(session, position_id=position_id, user=user)
-    return _detail(request, session, user, position, invited=None, errors={}, values={})
-
-
-def _detail(request, session, user, position, *, invited, errors, values,  # type: ignore[no-untyped-def]
-            status_code: int = 200) -> Response:
-    candidates = session.exec(
-        select(Candidate).where(Candidate.position_id == position.id)
-        .order_by(Candidate.created_at.desc()).limit(200)
-    ).all()
-    return render(request, "positions/detail.html", {
-        "position": position, "candidates": candidates, "invited": invited, "errors": errors,
-        "values": values, "can_edit": user.role in HR_ROLES,
-    }, status_code=status_code)
-
-
-@router.post("/positions/{position_id}/candidates", dependencies=[CsrfChecked])
-async def invite(position_id: int, request: Request, session: SessionDep,
-                 user: PageUser) -> Response:
-    """Invite a candidate; the link is shown once, to copy, and e-mailed via the outbox."""
-    _require_hr(user)
-    position = position_service.get(session, position_id=position_id, user=user)
-    form = await request.form()
-    values = {key: str(form.get(key) or "").strip()
-              for key in ("full_name", "email", "language", "extra_time_pct")}
-    try:
-        data = CandidateCreate.model_validate({
-            "full_name": values["full_name"], "email": values["email"],
-            "language": values["language"] or "en",
-            "extra_time_pct": values["extra_time_pct"] or 0,
-        })
-        candidate, invitation, token = candidate_service.invite(
-            session, position=position, data=data, actor=user,
-            base_url=get_settings().base_url,
-        )
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
-        return _detail(request, session, user, position, invited=None, errors=_errors(exc),
-                       values=values, status_code=422)
-    audit.record(session, actor=user, action="candidate.invite", object_type="candidate",
-                 object_id=candidate.id, details={"position_id": position.id},
-                 ip=client_ip(request))
-    session.commit()
-    invited = {"candidate": candidate, "expires_at": invitation.expires_at,
-               "url": candidate_service.invitation_url(get_settings().base_url, token),
-               "smtp": bool(get_settings().smtp_url)}
-    return _detail(request, session, user, position, invited=invited, errors={}, values={})
-

@@ -1,0 +1,363 @@
+"""Numbers and sentences of the staff report pages, in the reader's language.
+
+The report service speaks plain English (the JSON API's contract). Pages rebuild each
+sentence from the same structured numbers through ``_()``, so an Italian reader gets Italian
+with decimal commas, and the English msgids say exactly what the API says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from babel.numbers import format_currency, format_decimal
+
+from scoring.competencies import label as competency_label
+
+Gettext = Callable[..., str]
+DASH = "—"
+MINUS = "\u2212"
+
+
+class Numbers:
+    """Formats numbers, money and times for one language (``it``: ``1.234,5``, ``304.611 €``)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.locale = "it_IT" if lang == "it" else "en_GB"
+        self.decimal_mark = "," if lang == "it" else "."
+
+    def num(self, value: float | None, decimals: int = 1) -> str:
+        """``value`` with ``decimals`` decimals and grouping, a real minus; ``—`` for none."""
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return DASH
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(value, format=pattern, locale=self.locale).replace("-", MINUS)
+
+    def signed(self, value: float | None, decimals: int = 2) -> str:
+        """``+0.31`` / ``−0.77``: the sign always shown (terms of a sum)."""
+        if value is None:
+            return DASH
+        text = self.num(abs(value), decimals)
+        return ("+" if value >= 0 else MINUS) + text
+
+    def plain(self, value: float | None) -> str:
+        """A stated number as given: ``4``, ``2.5`` (``2,5`` in Italian)."""
+        if value is None:
+            return DASH
+        decimals = 0 if float(value).is_integer() else 1
+        return self.num(float(value), decimals)
+
+    def money(self, value: float | None) -> str:
+        """Whole euros: ``€304,611`` / ``304.611 €``."""
+        if value is None or not math.isfinite(value):
+            return DASH
+        pattern = "#,##0\u00a0¤" if self.lang == "it" else "¤#,##0"
+        text = format_currency(
+            value, "EUR", format=pattern, locale=self.locale, currency_digits=False
+        )
+        return text.replace("-", MINUS)
+
+    def score(self, value: float | None, unit: str | None, decimals: int = 1) -> str:
+        """A score with its unit: ``53.1 T`` or ``58.3 %``."""
+        if value is None:
+            return DASH
+        return f"{self.num(value, decimals)}\u00a0{'T' if unit == 'T' else '%'}"
+
+    def when(self, value: dt.datetime | str | None) -> str:
+        """``2026-11-27 10:05 UTC`` (stored times are UTC; naive ones too)."""
+        if value is None:
+            return DASH
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def cefr(_: Gettext, level: str | None) -> str:
+    """A CEFR estimate for people: ``B2``, ``below A2``, ``—``."""
+    if level is None:
+        return DASH
+    return _("below A2") if level == "below_A2" else level
+
+
+def chart_labels(_: Gettext, numbers: Numbers) -> dict[str, str]:
+    """The translated labels of app.reports.charts (placeholders in braces stay as they are)."""
+    return {
+        "radar_title": _("Competency profile"),
+        "comparison_title": _("Competency comparison"),
+        "bars_title": _("Scores and 90 % bands"),
+        "not_scored": _("not scored"),
+        "band_interval": _("90 % band {low}–{high}"),
+        "reference": _("Reference"),
+        "reference_T": _("Average"),
+        "scale": _("Scale {low}–{high} {unit}."),
+        "bands_legend": _("Bands: A ≥ {a}, B {b}–{a}, C {c}–{b}, D < {c} {unit}."),
+        "band": _("band {letter}"),
+        "decimal_mark": numbers.decimal_mark,
+    }
+
+
+def norm_message(_: Gettext, *, status: str, n: int, min_n: int) -> str:
+    """``norms not yet established (n = 37 of 100)``, ``provisional norms (n = 150)``..."""
+    if status == "operational":
+        return _("operational norms (n = %(n)s)", n=n)
+    if status == "provisional":
+        return _("provisional norms (n = %(n)s)", n=n)
+    return _("norms not yet established (n = %(n)s of %(min_n)s)", n=n, min_n=min_n)
+
+
+def term_sentence(_: Gettext, term: Mapping[str, Any], numbers: Numbers) -> str:
+    """One term of the fit score in words (as scoring.composite writes it in English)."""
+    name = _(competency_label(term["competency"]))
+    weight = numbers.num(term["weight"], 2)
+    score = term.get("score")
+    if score is None:
+        if term["weight"] > 0:
+            return _(
+                "%(name)s: no score (fewer than 80 %% of its items answered, or not taken)"
+                " with weight %(weight)s, so the fit score cannot be computed.",
+                name=name,
+                weight=weight,
+            )
+        return _("%(name)s: no score; weight 0, so it is not part of the fit score.", name=name)
+    contribution = term["contribution"]
+    if term["weight"] == 0:
+        return _("%(name)s: weight 0, so it does not move the fit score.", name=name)
+    if term.get("basis") == "z":
+        return _(
+            "%(name)s: z = %(z)s × weight %(weight)s = %(contribution)s (%(points)s T points).",
+            name=name,
+            z=numbers.signed(score, 2),
+            weight=weight,
+            contribution=numbers.signed(contribution, 3),
+            points=numbers.signed(10 * contribution, 1),
+        )
+    return _(
+        "%(name)s: %(score)s %% of maximum × weight %(weight)s = %(contribution)s points.",
+        name=name,
+        score=numbers.num(score, 1),
+        weight=weight,
+        contribution=numbers.num(contribution, 1),
+    )
+
+
+def hurdle_short(_: Gettext, hurdle: Mapping[str, Any], numbers: Numbers) -> str:
+    """``language (estimated A2, minimum B2)`` / ``Analysis (38.2 T, minimum 40 T)``."""
+    if hurdle["unit"] == "CEFR":
+        if hurdle["actual"] is None:
+            return _("language (no estimate, minimum %(required)s)", required=hurdle["required"])
+        return _(
+            "language (estimated %(actual)s, minimum %(required)s)",
+            actual=cefr(_, hurdle["actual"]),
+            required=hurdle["required"],
+        )
+    unit = "T" if hurdle["unit"] == "T" else "percent"
+    required = numbers.score(hurdle["required"], unit, 0)
+    name = _(competency_label(hurdle["competency"]))
+    if hurdle["actual"] is None:
+        return _("%(name)s (no score, minimum %(required)s)", name=name, required=required)
+    return _(
+        "%(name)s (%(actual)s, minimum %(required)s)",
+        name=name,
+        actual=numbers.score(hurdle["actual"], unit),
+        required=required,
+    )
+
+
+def fit_summary(_: Gettext, composite: Mapping[str, Any], numbers: Numbers) -> str:
+    """How the fit score was made, in one paragraph (mirrors scoring.composite's summary)."""
+    explanation = composite["explanation"]
+    fit = composite["fit_score"]
+    if fit is None:
+        names = ", ".join(_(competency_label(c)) for c in explanation["missing"])
+        parts = [
+            _(
+                "No fit score: %(names)s without a score but with a positive weight; the"
+                " missing score is not guessed.",
+                names=names,
+            )
+        ]
+    elif composite["basis"] == "z":
+        parts = [
+            _(
+                "Fit T = 50 + 10 × %(z)s (the weighted sum of competency z-scores) = %(fit)s,"
+                " band %(band)s. The weighted sum is not re-standardised.",
+                z=numbers.signed((fit - 50) / 10, 3),
+                fit=numbers.num(fit, 1),
+                band=composite["band"],
+            )
+        ]
+    else:
+        parts = [
+            _(
+                "Fit = %(fit)s %% (weights × percent-of-maximum scores; norms not yet"
+                " established), band %(band)s.",
+                fit=numbers.num(fit, 1),
+                band=composite["band"],
+            )
+        ]
+    hurdles = composite.get("hurdles") or []
+    missed = [h for h in hurdles if h["passed"] is False]
+    unknown = [h for h in hurdles if h["passed"] is None]
+    if missed:
+        listed = "; ".join(hurdle_short(_, h, numbers) for h in missed)
+        parts.append(_("Hurdles not met: %(list)s.", list=listed))
+    elif hurdles and not unknown:
+        parts.append(_("All hurdles met."))
+    if unknown:
+        listed = "; ".join(hurdle_short(_, h, numbers) for h in unknown)
+        parts.append(_("Hurdles not evaluated: %(list)s.", list=listed))
+    if missed or unknown:
+        parts.append(_("Hurdles are reported beside the fit score and never change it."))
+    return " ".join(parts)
+
+
+def knockout_rule(_: Gettext, rule: str) -> str:
+    """The name of a knock-out rule."""
+    if rule.startswith("min_languages."):
+        return _("Language %(language)s (self-assessed CEFR)", language=rule.split(".", 1)[1])
+    names = {
+        "min_education": _("Education"),
+        "min_years_sales": _("Years in sales"),
+        "min_years_key_accounts": _("Years with key accounts"),
+    }
+    return names.get(rule, rule)
+
+
+def knockout_value(_: Gettext, value: Any, numbers: Numbers) -> str:
+    """A required or stated value of a knock-out rule."""
+    if value is None:
+        return _("not stated")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return numbers.plain(value)
+    return _(str(value))
+
+
+def flag_title(_: Gettext, code: str) -> str:
+    """A short name of a validity or integrity flag."""
+    titles = {
+        "speeding": _("Speeding"),
+        "rapid_guessing": _("Rapid guessing"),
+        "straight_lining": _("Straight-lining"),
+        "abandoned_section": _("Abandoned section"),
+        "focus_loss": _("Left the page"),
+        "paste_attempt": _("Paste attempts"),
+        "ip_change": _("IP address changed"),
+        "ua_change": _("Browser changed"),
+    }
+    return titles.get(code, code)
+
+
+def flag_message(_: Gettext, flag: Mapping[str, Any], numbers: Numbers) -> str:
+    """A flag's message rebuilt from its evidence; the stored message for unknown codes."""
+    code, ev = flag.get("code"), flag.get("evidence") or {}
+    try:
+        if code == "speeding":
+            return _(
+                "Likert statements answered in a median of %(median)s s each (under"
+                " %(threshold)s s): the self-report answers may not have been read.",
+                median=numbers.num(ev["median_seconds"], 1),
+                threshold=numbers.plain(ev["threshold_seconds"]),
+            )
+        if code == "rapid_guessing":
+            return _(
+                "%(rapid)s of %(timed)s timed ability items (%(share)s %%) answered in under"
+                " %(threshold)s s: possible rapid guessing.",
+                rapid=ev["rapid"],
+                timed=ev["timed"],
+                share=numbers.num(100 * ev["share"], 0),
+                threshold=numbers.plain(ev["threshold_seconds"]),
+            )
+        if code == "straight_lining":
+            return _(
+                "%(run)s identical answers in a row on the %(scale)s statements (flagged from"
+                " %(threshold)s).",
+                run=ev["run"],
+                scale=_(competency_label(ev["competency"])),
+                threshold=ev["threshold"],
+            )
+        if code == "abandoned_section":
+            return _(
+                "Section %(section)s left with %(answered)s of %(total)s items answered;"
+                " its score will be incomplete.",
+                section=ev["section"],
+                answered=ev["answered"],
+                total=ev["total"],
+            )
+        count = int(ev["count"])
+        if code == "focus_loss":
+            return _("Left the assessment tab or window %(count)s time(s).", count=count)
+        if code == "paste_attempt":
+            return _("%(count)s paste attempt(s) into an answer field.", count=count)
+        if code == "ip_change":
+            return _(
+                "IP address changed %(count)s time(s) during the attempt (common on mobile"
+                " networks).",
+                count=count,
+            )
+        if code == "ua_change":
+            return _("Browser or device changed %(count)s time(s) during the attempt.", count=count)
+    except (KeyError, TypeError, ValueError):
+        pass  # evidence of another shape: the stored English message still says it
+    return str(flag.get("message", ""))
+
+
+def evidence(flag: Mapping[str, Any], numbers: Numbers) -> list[tuple[str, str]]:
+    """The evidence behind a flag as (name, value) pairs, numbers formatted."""
+    return [
+        (key, numbers.num(value, 2) if isinstance(value, float) else str(value))
+        for key, value in (flag.get("evidence") or {}).items()
+    ]
+
+
+def option_reason(_: Gettext, utility: Mapping[str, Any], numbers: Numbers) -> str:
+    """Why the candidate is costed as an experienced hire or as growing in-house."""
+    years = utility.get("years_key_accounts")
+    threshold = numbers.plain(utility["experienced_years"])
+    if years is None:
+        return _("Years with key accounts not stated: costed as growing in-house.")
+    if utility["option"] == "experienced":
+        return _(
+            "%(years)s years with key accounts, at least %(threshold)s: costed as an"
+            " experienced hire.",
+            years=numbers.plain(years),
+            threshold=threshold,
+        )
+    return _(
+        "%(years)s years with key accounts, fewer than %(threshold)s: costed as growing in-house.",
+        years=numbers.plain(years),
+        threshold=threshold,
+    )
+
+
+def productivity_formula(_: Gettext, utility: Mapping[str, Any], numbers: Numbers) -> str:
+    """``Expected productivity = 1 + 0.45 × z −0.59 × 0.48 = 0.873 ...`` or why there is none."""
+    if not utility.get("available"):
+        return _(
+            "Expected productivity and NPV need the composite z-score, which exists once norms"
+            " are established for every weighted competency."
+        )
+    return _(
+        "Expected productivity = 1 + r_xy × z × SD_p = 1 + %(r)s × %(z)s × %(sd)s = %(ep)s of"
+        " a typical KAM's output (Brogden–Cronbach–Gleser).",
+        r=numbers.num(utility["r_xy"], 2),
+        z=numbers.signed(utility["composite_z"], 2),
+        sd=numbers.num(utility["sd_p"], 2),
+        ep=numbers.num(utility["expected_productivity"], 3),
+    )
+
+
+def decision_name(_: Gettext, value: str) -> str:
+    """A recorded decision for people: ``Advance``, ``Hold``, ``Reject``, ``Hire``."""
+    names = {"advance": _("Advance"), "hold": _("Hold"), "reject": _("Reject"), "hire": _("Hire")}
+    return names.get(value, value)
+
+
+def option_name(_: Gettext, value: str) -> str:
+    """How a candidate is costed: ``experienced hire`` or ``grown in-house``."""
+    names = {"experienced": _("experienced hire"), "grow_in_house": _("grown in-house")}
+    return names.get(value, value)
