@@ -1,4 +1,5 @@
-"""Periodic housekeeping done by the worker: finalize overdue attempts, rebuild due norms.
+"""Periodic housekeeping done by the worker: finalize overdue attempts, erase candidates past
+their organization's retention period, rebuild due norms.
 
 Each job runs in its own short transaction, so one failure never blocks the others and a
 crash loses nothing (the next pass picks up where this one stopped).
@@ -14,12 +15,14 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from app import ratelimit
 from app.assessments import service as assessment_service
 from app.assessments.models import Attempt
 from app.candidates.models import Candidate, Invitation
 from app.clock import utcnow
 from app.db import get_engine, session_for
 from app.norms import service as norm_service
+from app.privacy import service as privacy_service
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +32,7 @@ class MaintenanceReport:
     """What one pass did."""
 
     finalized: list[int] = field(default_factory=list)
+    erased: list[int] = field(default_factory=list)
     norm_tables: int = 0
 
 
@@ -56,17 +60,56 @@ def finalize_overdue(engine: Engine, *, now: datetime | None = None) -> list[int
     return finalized
 
 
+def apply_retention(
+    engine: Engine, *, now: datetime | None = None, batch: int = 100
+) -> list[int]:
+    """Erase candidates whose last activity is older than their organization's retention
+    period (at most ``batch`` per organization and pass; the next pass goes on)."""
+    now = now or utcnow()
+    # Found in a read-only transaction: most passes erase nobody and take no write lock.
+    with session_for(engine, read_only=True) as session:
+        due = [
+            (organization_id, months)
+            for organization_id, months in privacy_service.retention_plans(session)
+            if privacy_service.expired_candidate_ids(
+                session, organization_id=organization_id,
+                cutoff=privacy_service.months_before(now, months), limit=1,
+            )
+        ]
+    erased = []
+    for organization_id, months in due:
+        # One transaction per organization: a failure in one never holds up the others.
+        try:
+            with session_for(engine) as session:
+                done = privacy_service.erase_expired(
+                    session, organization_id=organization_id, months=months, now=now, limit=batch
+                )
+                session.commit()
+        except Exception:
+            logger.exception("maintenance: retention failed for organization %d", organization_id)
+            continue
+        erased.extend(done)
+    return erased
+
+
 def run_once(engine: Engine | None = None, *, now: datetime | None = None) -> MaintenanceReport:
     """One pass of every job."""
     engine = engine or get_engine()
     report = MaintenanceReport()
     report.finalized = finalize_overdue(engine, now=now)
+    report.erased = apply_retention(engine, now=now)
     with session_for(engine) as session:
         report.norm_tables = len(norm_service.rebuild_all_due(session))
         session.commit()
-    if report.finalized or report.norm_tables:
-        logger.info("maintenance: finalized %d overdue attempts, rebuilt %d norm tables",
-                    len(report.finalized), report.norm_tables)
+    with session_for(engine) as session:  # rate-limit counts nobody looks at any more
+        ratelimit.purge(session, now=now)
+        session.commit()
+    if report.finalized or report.erased or report.norm_tables:
+        logger.info(
+            "maintenance: finalized %d overdue attempts, erased %d candidates past retention, "
+            "rebuilt %d norm tables",
+            len(report.finalized), len(report.erased), report.norm_tables,
+        )
     return report
 
 

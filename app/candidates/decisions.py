@@ -1,6 +1,6 @@
 """Decisions people record about candidates. The product never decides alone: recording a
 decision is the only thing that changes a candidate's fate, and it changes nothing else
-(no status, no score, no e-mail)."""
+(no status, no score, no e-mail; an organization that subscribes gets a webhook)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.candidates.models import Candidate, Decision
+from app.webhooks import service as webhook_service
 
 DECISIONS = ("advance", "reject", "hire", "hold")
 
@@ -28,6 +29,11 @@ def record(
     )
     session.add(row)
     session.flush()
+    webhook_service.decision_recorded(
+        session, organization_id=row.organization_id, candidate_id=candidate.id,
+        position_id=candidate.position_id, decision_id=row.id, decision=row.decision,
+        user_id=row.user_id, at=row.created_at,
+    )
     return row
 
 

@@ -1,4 +1,4 @@
-"""Senders: how one outbox message leaves the building (SMTP, the log; webhooks later).
+"""Senders: how one outbox message leaves the building (SMTP, the log, signed webhooks).
 
 A sender gets a plain snapshot of the message (:class:`Outgoing`), never an ORM object: it
 runs outside any transaction, and a lazy load there would open one behind our back.
@@ -14,7 +14,8 @@ import base64
 import logging
 import smtplib
 import ssl
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -22,7 +23,11 @@ from email.utils import format_datetime, parseaddr
 from typing import Any, Literal, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import httpx
+
 from app.config import Settings
+from app.webhooks import service as webhook_service
+from app.webhooks.service import WebhookConfig
 
 logger = logging.getLogger(__name__)
 
@@ -225,12 +230,84 @@ class LogSender:
         )
 
 
+# -- webhooks -----------------------------------------------------------------------------------
+
+WEBHOOK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+#: 4xx answers that mean "not now" rather than "never": retried like a 5xx.
+RETRIED_CLIENT_ERRORS = frozenset({408, 429})
+
+
+class WebhookDeliveryError(Exception):
+    """The receiver was unreachable or answered with a status worth retrying."""
+
+
+def stored_webhook_config(organization_id: int | None) -> WebhookConfig | None:
+    """The organization's current webhook settings, read in a short read-only transaction."""
+    from app.db import get_engine, session_for
+
+    # The process-wide engine: one quick read, its connection handed back at once. Read at
+    # send time so a new URL or a rotated secret applies to messages still waiting.
+    with session_for(get_engine(), read_only=True) as session:
+        return webhook_service.config_for(session, organization_id=organization_id)
+
+
+class WebhookSender:
+    """POSTs signed webhook events: 2xx delivered; 4xx (but 408, 429) dead; the rest retried."""
+
+    kinds = frozenset({"webhook"})
+
+    def __init__(
+        self,
+        *,
+        config_for: Callable[[int | None], WebhookConfig | None] = stored_webhook_config,
+        timeout: httpx.Timeout | float = WEBHOOK_TIMEOUT,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config_for = config_for
+        self.timeout = timeout
+        self.clock = clock
+
+    def send(self, message: Outgoing) -> None:
+        """Sign and POST one event; raises WebhookDeliveryError or PermanentDeliveryError."""
+        event = message.payload.get("event")
+        config = self.config_for(message.organization_id)
+        if config is None:
+            raise PermanentDeliveryError("webhooks are not configured for this organization")
+        if event not in config.events:
+            raise PermanentDeliveryError(f"the organization does not subscribe to {event!r}")
+        body = webhook_service.body(message.id, message.payload)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "KAM-Assess-Webhooks/1",
+            webhook_service.SIGNATURE_HEADER: webhook_service.signature_header(
+                config.secret, body, int(self.clock())
+            ),
+            webhook_service.EVENT_HEADER: str(event),
+            webhook_service.DELIVERY_HEADER: str(message.id),
+        }
+        try:
+            response = httpx.post(
+                config.url, content=body, headers=headers, timeout=self.timeout,
+                follow_redirects=False,
+            )
+        except httpx.HTTPError as exc:
+            # The message names the failure, never a header (the signature stays out of logs).
+            raise WebhookDeliveryError(f"{type(exc).__name__}: {exc}") from None
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        problem = f"the receiver answered HTTP {status} {response.reason_phrase}".rstrip()
+        if 400 <= status < 500 and status not in RETRIED_CLIENT_ERRORS:
+            raise PermanentDeliveryError(problem)
+        raise WebhookDeliveryError(problem)
+
+
 def sender_from_settings(settings: Settings) -> Sender:
-    """The sender for every kind we can deliver: SMTP if configured, else the log."""
+    """The sender for every kind we can deliver: SMTP if configured, else the log; webhooks."""
     if settings.smtp_url:
         email: Sender = SmtpSender(settings.smtp_url, settings.mail_from)
     else:
         if settings.env == "production":
             logger.warning("KAM_SMTP_URL is not set: e-mails will be logged, not sent")
         email = LogSender()
-    return KindRouter({"email": email})
+    return KindRouter({"email": email, "webhook": WebhookSender()})

@@ -65,7 +65,7 @@ def test_bad_smtp_urls_name_the_setting(url):
 
 def test_sender_from_settings_picks_smtp_or_the_log():
     configured = Settings(smtp_url="smtp://mail.example.com:2525")
-    assert sender_from_settings(configured).kinds == {"email"}
+    assert sender_from_settings(configured).kinds == {"email", "webhook"}
     assert isinstance(sender_from_settings(configured).senders["email"], SmtpSender)
     assert isinstance(sender_from_settings(Settings(smtp_url=None)).senders["email"], LogSender)
 

@@ -1,0 +1,104 @@
+"""An organization's webhook settings on the JSON API (admins only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+
+from app.audit import service as audit
+from app.auth.dependencies import AdminUser, client_ip
+from app.auth.models import User
+from app.config import get_settings
+from app.db import SessionDep
+from app.organizations import service as organization_service
+from app.organizations.models import Organization
+from app.webhooks import service as webhook_service
+
+router = APIRouter(prefix="/api/v1", tags=["webhooks"])
+
+Event = Literal["assessment.completed", "decision.recorded"]
+
+
+class WebhookSettings(BaseModel):
+    """Where to send events, which ones, and whether to make a new secret."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=1, max_length=webhook_service.URL_MAX_CHARS,
+                     description="https URL (http only to localhost outside production)")
+    events: list[Event] = Field(default_factory=lambda: list(webhook_service.EVENTS),
+                                min_length=1)
+    rotate_secret: bool = Field(default=False, description="replace the signing secret")
+
+
+class WebhookPublic(BaseModel):
+    """The settings as stored; ``secret`` is present only in the answer that created it."""
+
+    configured: bool
+    url: str | None
+    events: list[str]
+    secret_set: bool
+    secret_created_at: datetime | None
+    updated_at: datetime | None
+    available_events: list[str]
+    secret: str | None = Field(
+        default=None, description="the new signing secret, shown once: store it now"
+    )
+
+
+def _organization(session: Session, user: User) -> Organization:
+    organization = organization_service.get(session, user.organization_id)
+    assert organization is not None  # a user always belongs to an organization
+    return organization
+
+
+@router.get("/webhooks", response_model=WebhookPublic)
+def get_webhooks(session: SessionDep, admin: AdminUser) -> WebhookPublic:
+    """The organization's webhook settings (never the secret)."""
+    return WebhookPublic(**webhook_service.public(_organization(session, admin)))
+
+
+@router.put("/webhooks", response_model=WebhookPublic)
+def put_webhooks(
+    request: Request, session: SessionDep, admin: AdminUser, data: WebhookSettings
+) -> WebhookPublic:
+    """Set the URL and events; the secret is made on first use or rotation and shown once."""
+    organization = _organization(session, admin)
+    config, secret = webhook_service.configure(
+        session,
+        organization=organization,
+        url=data.url,
+        events=data.events,
+        rotate_secret=data.rotate_secret,
+        env=get_settings().env,
+    )
+    audit.record(
+        session,
+        actor=admin,
+        action="webhooks.update",
+        object_type="organization",
+        object_id=organization.id,
+        # Never the secret: the audit log is readable by every admin and exported as CSV.
+        details={"url": config.url, "events": list(config.events),
+                 "secret_rotated": secret is not None},
+        ip=client_ip(request),
+    )
+    result = WebhookPublic(**webhook_service.public(organization), secret=secret)
+    session.commit()
+    return result
+
+
+@router.delete("/webhooks", status_code=status.HTTP_204_NO_CONTENT)
+def delete_webhooks(request: Request, session: SessionDep, admin: AdminUser) -> Response:
+    """Stop sending webhooks; events still waiting are not delivered."""
+    organization = _organization(session, admin)
+    if webhook_service.remove(session, organization=organization):
+        audit.record(session, actor=admin, action="webhooks.delete",
+                     object_type="organization", object_id=organization.id,
+                     ip=client_ip(request))
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

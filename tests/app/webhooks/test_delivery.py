@@ -1,0 +1,179 @@
+"""Delivering webhooks through the outbox to a real receiver: signed, retried, dead, leased."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from datetime import timedelta
+
+import pytest
+
+from app.bank import service as bank_service
+from app.clock import utcnow
+from app.config import get_settings
+from app.db import session_scope
+from app.migrations import upgrade
+from app.organizations.models import Organization
+from app.outbox.delivery import KindRouter, LogSender, WebhookSender, sender_from_settings
+from app.outbox.models import OutboxMessage
+from app.outbox.worker import LEASE_SECONDS, claim, deliver_due
+from app.webhooks import service as webhook_service
+from tests.app.webhooks.receiver import Receiver
+from tests.factories import create_organization
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as running:
+        yield running
+
+
+@pytest.fixture
+def organization_id(fresh_database, receiver) -> int:
+    """A committed organization whose webhooks go to the receiver."""
+    upgrade()
+    with session_scope() as session:
+        bank_service.publish(session)
+        organization = create_organization(session)
+        _config, secret = webhook_service.configure(
+            session, organization=organization, url=receiver.url,
+            events=list(webhook_service.EVENTS), rotate_secret=False, env="test",
+        )
+        receiver.secret = secret
+        return organization.id
+
+
+def _event(organization_id: int, candidate_id: int = 7) -> int:
+    with session_scope() as session:
+        message = webhook_service.decision_recorded(
+            session, organization_id=organization_id, candidate_id=candidate_id, position_id=2,
+            decision_id=5, decision="advance", user_id=3, at=utcnow(),
+        )
+        return message.id
+
+
+def _row(message_id: int) -> OutboxMessage:
+    with session_scope(read_only=True) as session:
+        return session.get(OutboxMessage, message_id)
+
+
+def test_an_event_arrives_signed_with_its_headers(organization_id, receiver):
+    message_id = _event(organization_id)
+
+    report = deliver_due(sender=sender_from_settings(get_settings()))
+
+    assert (report.sent, report.retried, report.dead) == (1, 0, 0)
+    [request] = receiver.requests
+    assert request.verified and request.path == "/hooks/kam"
+    assert request.headers["KAM-Event"] == "decision.recorded"
+    assert request.headers["KAM-Delivery"] == str(message_id)
+    assert request.headers["Content-Type"] == "application/json"
+    body = json.loads(request.body)
+    assert body["id"] == message_id and body["event"] == "decision.recorded"
+    assert body["data"]["candidate_id"] == 7 and body["data"]["decision"] == "advance"
+    assert _row(message_id).status == "sent"
+
+
+def test_a_failing_receiver_is_retried_with_the_same_delivery_id_and_body(
+    organization_id, receiver, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    message_id = _event(organization_id)
+    receiver.statuses.extend([503, 429])
+    sender = WebhookSender()
+    now = utcnow()
+
+    first = deliver_due(now=now, sender=sender)
+    assert first.retried == 1
+    failed = _row(message_id)
+    assert failed.status == "pending" and "503" in failed.last_error
+    second = deliver_due(now=failed.next_attempt_at, sender=sender)
+    assert second.retried == 1 and "429" in _row(message_id).last_error
+    third = deliver_due(now=_row(message_id).next_attempt_at, sender=sender)
+
+    assert third.sent == 1
+    delivered = _row(message_id)
+    assert (delivered.status, delivered.attempts) == ("sent", 2)
+    assert len(receiver.requests) == 3 and all(r.verified for r in receiver.requests)
+    assert {r.headers["KAM-Delivery"] for r in receiver.requests} == {str(message_id)}
+    assert len({r.body for r in receiver.requests}) == 1
+    # The secret is never logged, nor kept with the failure.
+    assert receiver.secret not in caplog.text
+    assert all(receiver.secret not in (r.getMessage() + str(r.__dict__)) for r in caplog.records)
+    assert receiver.secret not in (failed.last_error or "")
+
+
+def test_a_receiver_refusing_for_good_makes_the_event_dead(organization_id, receiver):
+    statuses = (400, 404, 410, 422)
+    message_ids = [_event(organization_id, candidate_id=n) for n in range(len(statuses))]
+    receiver.statuses.extend(statuses)
+
+    report = deliver_due(sender=WebhookSender())
+
+    assert report.dead == len(statuses)
+    for message_id, status in zip(message_ids, statuses, strict=True):
+        dead = _row(message_id)
+        assert dead.status == "dead" and str(status) in dead.last_error
+
+
+def test_an_unreachable_receiver_is_retried(organization_id, receiver):
+    with socket.socket() as probe:  # a port where nobody listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with session_scope() as session:
+        organization = session.get(Organization, organization_id)
+        webhook_service.configure(session, organization=organization,
+                                  url=f"http://127.0.0.1:{port}/", events=["decision.recorded"],
+                                  rotate_secret=False, env="test")
+    message_id = _event(organization_id)
+
+    report = deliver_due(sender=WebhookSender())
+
+    assert report.retried == 1
+    assert "ConnectError" in _row(message_id).last_error
+
+
+def test_events_of_an_organization_without_webhooks_any_more_are_dead(organization_id, receiver):
+    message_id = _event(organization_id)
+    with session_scope() as session:
+        webhook_service.remove(session, organization=session.get(Organization, organization_id))
+
+    assert deliver_due(sender=WebhookSender()).dead == 1
+
+    assert "not configured" in _row(message_id).last_error and receiver.requests == []
+
+
+def test_a_crash_between_claiming_and_sending_does_not_lose_the_event(organization_id, receiver):
+    message_id = _event(organization_id)
+    now = utcnow()
+    # Worker A claims and commits, then "dies" before sending.
+    with session_scope() as session:
+        assert [m.id for m in claim(session, now=now, limit=10,
+                                    lease_seconds=LEASE_SECONDS)] == [message_id]
+    sender = KindRouter({"email": LogSender(), "webhook": WebhookSender()})
+
+    early = deliver_due(now=now + timedelta(seconds=LEASE_SECONDS - 1), sender=sender)
+    assert early.claimed == 0 and receiver.requests == []
+
+    late = deliver_due(now=now + timedelta(seconds=LEASE_SECONDS + 1), sender=sender)
+
+    assert late.sent == 1 and len(receiver.requests) == 1 and receiver.requests[0].verified
+    assert _row(message_id).status == "sent"
+
+
+def test_a_rotated_secret_signs_the_events_still_waiting(organization_id, receiver):
+    _event(organization_id)
+    with session_scope() as session:
+        organization = session.get(Organization, organization_id)
+        _config, rotated = webhook_service.configure(
+            session, organization=organization, url=receiver.url,
+            events=list(webhook_service.EVENTS), rotate_secret=True, env="test",
+        )
+    old, receiver.secret = receiver.secret, rotated
+
+    assert deliver_due(sender=WebhookSender()).sent == 1
+
+    [request] = receiver.requests
+    assert request.verified and rotated != old
+    assert not webhook_service.verify(old, request.body, request.headers["KAM-Signature"])
