@@ -27,7 +27,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, func, inspect, select, table, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
@@ -123,9 +123,10 @@ def summarize(database_url: str) -> DatabaseSummary:
             current = set(MigrationContext.configure(connection).get_current_heads())
             tables = set(inspect(connection).get_table_names())
             counts = {
-                table: int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
-                for table in COUNTED_TABLES
-                if table in tables
+                name: int(connection.execute(select(func.count()).select_from(table(name)))
+                          .scalar_one())
+                for name in COUNTED_TABLES
+                if name in tables
             }
             connection.rollback()
     finally:

@@ -10,11 +10,14 @@ never wait for writers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import weakref
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
@@ -26,6 +29,95 @@ metadata: MetaData = SQLModel.metadata
 
 READ_ONLY = "kam_read_only"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+GATE_WAIT_S = 30
+
+
+class _WriteGate:
+    """One writing transaction per process at a time, per SQLite file, handed over in order.
+
+    SQLite's busy handler polls: a writer that finds the lock taken sleeps 1, 2, 5, 10 ... up
+    to 100 ms and tries again, so under load most of a save's time is spent asleep while the
+    lock sits free (measured: 92 saves/s and p95 1.6 s with 100 candidates on one worker).
+    Queueing the threads of this process on a lock before ``BEGIN IMMEDIATE`` hands the write
+    lock over the moment it is released; the busy timeout still arbitrates between processes.
+    A thread that waits longer than ``GATE_WAIT_S`` goes ahead to ``BEGIN IMMEDIATE`` anyway
+    (and SQLite's busy timeout decides), so nothing can wait here forever. The wait is longer
+    than the busy timeout because a queue that moves is no reason to fail: under overload a
+    save answered late beats a "database is locked".
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: Any = None
+
+    def enter(self, dbapi_connection: Any) -> None:
+        """Wait for our turn (at most ``GATE_WAIT_S``) before beginning to write."""
+        if self._lock.acquire(timeout=GATE_WAIT_S):
+            self._owner = dbapi_connection
+
+    def leave(self, dbapi_connection: Any) -> None:
+        """The transaction of ``dbapi_connection`` has ended: let the next writer in."""
+        if self._owner is not None and self._owner is dbapi_connection:
+            self._owner = None
+            self._lock.release()
+
+
+_gates: dict[str, _WriteGate] = {}
+_gates_lock = threading.Lock()
+
+
+def _gate_for(engine: Engine) -> _WriteGate:
+    """The gate of the engine's database file, shared by every engine of this process."""
+    key = str(engine.url.database or ":memory:")
+    with _gates_lock:
+        return _gates.setdefault(key, _WriteGate())
+
+
+def _raw(connection: Any) -> Any:
+    return getattr(connection, "dbapi_connection", connection)
+
+
+def _install_write_gate(engine: Engine) -> None:
+    gate = _gate_for(engine)
+    dialect = engine.dialect
+    commit, rollback, close = dialect.do_commit, dialect.do_rollback, dialect.do_close
+
+    # The dialect instance belongs to this engine alone; COMMIT, ROLLBACK (also the pool's
+    # reset on return) and close all end the transaction, after which the gate opens.
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            gate.leave(_raw(dbapi_connection))
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            gate.leave(_raw(dbapi_connection))
+
+    def do_close(dbapi_connection: Any) -> None:
+        try:
+            close(dbapi_connection)
+        finally:
+            gate.leave(_raw(dbapi_connection))
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+    dialect.do_close = do_close  # type: ignore[method-assign]
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        raw = _raw(conn.connection)
+        gate.enter(raw)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.leave(raw)
+            raise
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
@@ -40,10 +132,7 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        read_only = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    _install_write_gate(engine)
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -90,10 +179,20 @@ def swap_engine(engine: Engine | None) -> Engine | None:
     return previous
 
 
+_read_only_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def _read_only(engine: Engine) -> Engine:
+    # One option-engine per engine: making one per request costs more than the read itself.
+    bound = _read_only_engines.get(engine)
+    if bound is None:
+        bound = _read_only_engines[engine] = engine.execution_options(**{READ_ONLY: True})
+    return bound
+
+
 def session_for(engine: Engine, *, read_only: bool = False) -> Session:
     """A session; read-only ones open deferred transactions on SQLite."""
-    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
-    return Session(bind=bind, expire_on_commit=False)
+    return Session(bind=_read_only(engine) if read_only else engine, expire_on_commit=False)
 
 
 @contextmanager
@@ -111,22 +210,37 @@ def session_scope(*, read_only: bool = False) -> Iterator[Session]:
         session.close()
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """Request-scoped session: read-only for GET/HEAD, writing otherwise. The handler commits."""
     read_only = request.method in ("GET", "HEAD", "OPTIONS")
     session = session_for(get_engine(), read_only=read_only)
     try:
         yield session
     finally:
-        session.close()
+        await _close(session)
 
 
-def get_write_session() -> Iterator[Session]:
+async def get_write_session() -> AsyncIterator[Session]:
     """A writing session for the few GET handlers that change state (e.g. finalizing on access)."""
     session = session_for(get_engine())
     try:
         yield session
     finally:
+        await _close(session)
+
+
+async def _close(session: Session) -> None:
+    """Close a request's session.
+
+    The session dependencies are async so that making and closing a session costs no trip
+    through the thread pool (two per dependency per request, a fifth of a save's time): a
+    Session touches the database only when used, in the handler's thread. Closing one that
+    still holds a connection (the handler failed before its commit) rolls back, which is
+    database I/O and must not block the event loop, so that close runs in the pool.
+    """
+    if session.in_transaction():
+        await run_in_threadpool(session.close)
+    else:
         session.close()
 
 

@@ -2,12 +2,65 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+#: What a caller sees while the database is away (restart, failover, pool exhausted).
+UNAVAILABLE = "The service is briefly unavailable; try again shortly."
+UNAVAILABLE_RETRY_AFTER_S = 5
+OUT_OF_RANGE = "A number or text in the request is out of the accepted range."
+#: Errors that mean "the database cannot be reached or is busy", never "your request is bad".
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+
+
+class Problem(BaseModel):
+    """One invalid field: where it is, its name, and a one-line message naming it."""
+
+    loc: list[str | int]
+    field: str
+    msg: str
+    type: str | None = None
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer of the API: a message, or one entry per invalid field (422)."""
+
+    detail: str | list[Problem]
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "The request body cannot be read (not UTF-8, or not the declared content type).",
+    401: "Not signed in: the bearer token is missing, expired or revoked.",
+    403: "Signed in, but the role does not allow this (or a browser session without its "
+    "X-CSRF-Token header).",
+    404: "Not found, or it belongs to another organization (the answer is the same).",
+    409: "The object is not in a state that allows this change.",
+    410: "The invitation has expired or was withdrawn.",
+    413: "The request body is too large.",
+    422: "The input is not acceptable; `detail` names each field.",
+    429: "Too many requests; the `Retry-After` header says in how many seconds to try again.",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses=`` of a router or route for the error codes it can answer."""
+    return {code: {"model": ErrorBody, "description": _ERROR_DESCRIPTIONS[code]}
+            for code in codes}
+
+
+#: What a staff endpoint may answer besides success.
+STAFF_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422)
 
 
 class DomainError(Exception):
@@ -121,10 +174,38 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         return _error_response(request, exc.status_code, exc.detail, exc.headers)
 
+    async def _database_unavailable(request: Request, exc: Exception) -> Response:
+        # Retryable by the caller (the candidate page keeps the answer and re-sends it): a
+        # 503 with a hint, never a 500. Logged with its cause, so a real bug still shows.
+        logger.warning("database unavailable: %s", exc, exc_info=exc)
+        message = UNAVAILABLE
+        if not wants_json(request):
+            from app.i18n import gettext_for
+
+            message = gettext_for(getattr(request.state, "language", "en"))(UNAVAILABLE)
+        return _error_response(request, 503, message,
+                               {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)})
+
+    for error in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(error, _database_unavailable)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [_readable(error) for error in exc.errors()]
         return _error_response(request, 422, errors, None)
+
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: DataError) -> Response:
+        # A value the database cannot hold (PostgreSQL: a number past INTEGER, a text longer
+        # than its column) came from the request: a 422, never a 500. Logged, in case a
+        # handler forgot a limit.
+        logger.warning("value out of the database's range: %s", exc.orig)
+        message = OUT_OF_RANGE
+        if not wants_json(request):
+            from app.i18n import gettext_for
+
+            message = gettext_for(getattr(request.state, "language", "en"))(OUT_OF_RANGE)
+        return _error_response(request, 422, message, None)
 
 
 def _readable(error: dict[str, Any]) -> dict[str, Any]:

@@ -1,10 +1,31 @@
-"""Request body size limit (a clear 413 instead of reading an endless body)."""
+"""Input limits: request body size (a clear 413 instead of reading an endless body) and ids
+within the database's range."""
 
 from __future__ import annotations
 
 import json
+import re
 
+from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import NotFound
+
+#: The largest id a table can hold (PostgreSQL INTEGER); anything larger cannot exist.
+MAX_ID = 2**31 - 1
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+def ids_in_range(request: Request) -> None:
+    """A number in the path beyond any id's range is simply not found.
+
+    Without this, the database driver refuses to bind it (SQLite: OverflowError; PostgreSQL:
+    integer out of range) and the caller would get a 500 for a mistyped link.
+    """
+    for value in request.path_params.values():
+        text = str(value)
+        if _WHOLE_NUMBER.fullmatch(text) and abs(int(text)) > MAX_ID:
+            raise NotFound()
 
 
 class BodySizeLimit:

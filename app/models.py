@@ -9,6 +9,7 @@ from app.db import metadata
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.positions.models import Position, PositionManager
+from app.ratelimit import RateEvent
 
 __all__ = [
     "Answer",
@@ -26,6 +27,7 @@ __all__ = [
     "Position",
     "PositionManager",
     "QuestionnaireVersion",
+    "RateEvent",
     "Score",
     "User",
     "metadata",

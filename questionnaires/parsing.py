@@ -59,7 +59,8 @@ def read_yaml(path: Path) -> Any:
     except UnicodeDecodeError as error:
         raise YamlSyntaxError(f"the file is not valid UTF-8 ({error.reason})") from error
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
+        # _UniqueKeyLoader is a SafeLoader: no Python objects can be built from the file.
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # nosec B506
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0eceb3c41875
+Revision ID: 986f834b5d46
 Revises:
-Create Date: 2026-11-27 09:37:31.706409
+Create Date: 2026-11-27 10:29:55.770666
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel
 
 from alembic import op
 
-revision: str = "0eceb3c41875"
+revision: str = "986f834b5d46"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -61,6 +61,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("questionnaire_version", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_questionnaire_version_key"), ["key"], unique=False)
+
+    op.create_table(
+        "rate_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rate_event")),
+    )
+    with op.batch_alter_table("rate_event", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_rate_event_created_at"), ["created_at"], unique=False)
+        batch_op.create_index("ix_rate_event_key_created_at", ["key", "created_at"], unique=False)
 
     op.create_table(
         "norm_table",
@@ -555,6 +566,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_norm_table_organization_id"))
 
     op.drop_table("norm_table")
+    with op.batch_alter_table("rate_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_rate_event_key_created_at")
+        batch_op.drop_index(batch_op.f("ix_rate_event_created_at"))
+
+    op.drop_table("rate_event")
     with op.batch_alter_table("questionnaire_version", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_questionnaire_version_key"))
 

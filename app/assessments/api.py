@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from app.assessments import service as assessment_service
 from app.assessments.schemas import AnswerRequest, BatchAnswers, PageEvents, StartRequest
@@ -15,8 +15,14 @@ from app.auth.dependencies import client_ip
 from app.clock import utcnow
 from app.db import SessionDep, WriteSessionDep
 from app.errors import Conflict, Invalid, NotFound
+from app.ratelimit import guard_candidate_token
 
-router = APIRouter(prefix="/api/v1/assessments", tags=["assessment (candidate)"])
+# Unknown tokens are counted per client address (429 past the limit); valid ones pass.
+router = APIRouter(
+    prefix="/api/v1/assessments",
+    tags=["assessment (candidate)"],
+    dependencies=[Depends(guard_candidate_token)],
+)
 
 ItemId = Annotated[str, Path(min_length=1, max_length=40)]
 Token = Annotated[str, Path(min_length=20, max_length=100)]

@@ -36,11 +36,15 @@ from app.db import SessionDep, WriteSessionDep
 from app.errors import Conflict, Gone, Invalid, NotFound
 from app.i18n import gettext_for, pick_language
 from app.organizations import service as organization_service
+from app.ratelimit import guard_candidate_token
 from app.templating import render
 from questionnaires.privacy import PrivacyNotice, load_privacy_notice, render_privacy_notice
 from questionnaires.screening import ScreeningForm, load_screening_form
 
-router = APIRouter(prefix="/a", include_in_schema=False)
+# Unknown tokens are counted per client address (429 past the limit); valid ones pass.
+router = APIRouter(
+    prefix="/a", include_in_schema=False, dependencies=[Depends(guard_candidate_token)]
+)
 
 Token = Annotated[str, Path(max_length=200)]
 SCREENING_LANGUAGES = ("en", "it", "de", "fr", "es")

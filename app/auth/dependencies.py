@@ -38,19 +38,41 @@ def optional_user(
 ) -> User | None:
     """The signed-in staff member from a bearer token or the session cookie, or None."""
     user = None
+    cookie_only = False
     if token:
         user = auth_service.user_for_token(session, token=token, kind="bearer")
     elif cookie := request.cookies.get(SESSION_COOKIE):
         user = auth_service.user_for_token(session, token=cookie, kind="cookie")
+        cookie_only = user is not None
     # End the lookup's transaction here, in this thread: a SQLite write lock must never be
     # held while the handler waits for a thread of the pool (that could deadlock under load).
     session.commit()
+    if cookie_only and not _csrf_header_ok(request):
+        raise Forbidden(
+            "A change through the API with the browser's session needs the X-CSRF-Token "
+            "header (the csrf_token of the page), or use a bearer token."
+        )
     request.state.user = user
     if user is not None:
         request.state.language = pick_language(
             request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE), user.language
         )
     return user
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _csrf_header_ok(request: Request) -> bool:
+    """Pages (forms) check their own token; a state-changing API call that relies on the
+    session cookie alone must prove it comes from our page (signed double submit)."""
+    if request.method in SAFE_METHODS or not request.url.path.startswith("/api/"):
+        return True
+    return csrf_matches(
+        get_settings().secret_key,
+        request.cookies.get(CSRF_COOKIE),
+        request.headers.get("x-csrf-token"),
+    )
 
 
 def api_user(user: Annotated[User | None, Depends(optional_user)]) -> User:

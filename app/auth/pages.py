@@ -27,7 +27,14 @@ router = APIRouter(include_in_schema=False)
 
 def safe_next(next_url: str | None) -> str:
     """Only same-site paths are followed after sign-in (no open redirect)."""
-    if next_url and next_url.startswith("/") and not next_url.startswith("//"):
+    # Browsers read "/\\host" as "//host" and drop tabs and newlines: refuse them outright
+    # rather than rely on the redirect's URL quoting.
+    if (
+        next_url
+        and next_url.startswith("/")
+        and not next_url.startswith("//")
+        and not any(char == "\\" or ord(char) < 32 for char in next_url)
+    ):
         return next_url
     return "/"
 

@@ -11,6 +11,7 @@ from app.candidates.schemas import CandidateCreate, CandidatePublic, InvitedCand
 from app.config import get_settings
 from app.db import SessionDep
 from app.positions import service as position_service
+from app.ratelimit import enforce_invitations
 
 router = APIRouter(prefix="/api/v1", tags=["candidates"])
 
@@ -25,6 +26,7 @@ def invite_candidate(
 ) -> InvitedCandidate:
     """Invite an applicant: the link is returned once and e-mailed through the outbox."""
     position = position_service.get(session, position_id=position_id, user=user)
+    enforce_invitations(session, user_id=user.id)
     candidate, invitation, token = candidate_service.invite(
         session, position=position, data=data, actor=user, base_url=get_settings().base_url
     )
@@ -48,6 +50,7 @@ def resend_invitation(
     candidate = candidate_service.get(session, candidate_id=candidate_id,
                                       organization_id=user.organization_id)
     position = position_service.get(session, position_id=candidate.position_id, user=user)
+    enforce_invitations(session, user_id=user.id)
     invitation, token = candidate_service.resend(
         session, candidate=candidate, position=position, base_url=get_settings().base_url
     )

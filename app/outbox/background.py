@@ -54,7 +54,8 @@ def start_background_worker(settings: Settings, *, interval_s: float = 5.0) -> B
     thread = threading.Thread(
         target=run_forever,
         args=(stop_event, interval_s),
-        kwargs={"sender": sender, "engine": engine, "tick": Every(60.0, engine)},
+        # Housekeeping every 15 s: an abandoned attempt is finalized soon after its grace.
+        kwargs={"sender": sender, "engine": engine, "tick": Every(15.0, engine)},
         name="kam-outbox",
         daemon=True,
     )

@@ -85,4 +85,5 @@ def worker(
             typer.echo(f"maintenance: {len(done.finalized)} overdue attempts finalized, "
                        f"{done.norm_tables} norm tables rebuilt")
         else:
-            run_forever(stop_event, interval, sender=sender, tick=Every(60.0))
+            # Housekeeping every 15 s: abandoned attempts are finalized soon after the grace.
+            run_forever(stop_event, interval, sender=sender, tick=Every(15.0))

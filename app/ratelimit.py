@@ -1,0 +1,198 @@
+"""Rate limits that hold across workers and machines: events in the database, counted over a
+sliding window.
+
+The app is stateless, so a counter in process memory would give every worker its own budget.
+Each limited action adds a row to ``rate_event`` (``key`` = limit name and subject, e.g.
+``token-miss:203.0.113.7``) in the caller's transaction; a check counts the rows of the
+window. Concurrent requests may overshoot a limit by a few events, which is fine for abuse
+control. Rows older than the longest window are purged by ``kam worker`` (``purge``), and a
+key's own old rows whenever it gets a new one.
+
+Login failures keep their own table (``login_attempt``, see ``app.auth.service``): the e-mail
+and address there count together across the sign-in page and the token API.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fastapi import Request
+from sqlalchemy import Engine, Index, delete, func
+from sqlmodel import Field, Session, SQLModel, select
+
+from app.clock import utcnow
+from app.db import SessionDep, WriteSessionDep, session_for
+from app.errors import TooManyRequests
+from app.i18n import gettext_for
+
+
+class RateEvent(SQLModel, table=True):
+    """One counted action (an unknown invitation token, an invitation sent) for rate limits."""
+
+    __tablename__ = "rate_event"
+    __table_args__ = (Index("ix_rate_event_key_created_at", "key", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``max_events`` of ``name`` per subject within ``window``."""
+
+    name: str
+    max_events: int
+    window: timedelta
+
+    def key(self, subject: str) -> str:
+        """The ``rate_event.key`` of this limit for one subject (an address, a user id)."""
+        return f"{self.name}:{subject}"[:200]
+
+
+# Invitation tokens carry 256 bits, so guessing one is hopeless; this stops the tools that
+# try anyway. Only unknown tokens count: a candidate with a valid link is never slowed down,
+# even behind the same address (an office NAT) as someone guessing.
+TOKEN_MISSES = Limit("token-miss", max_events=20, window=timedelta(minutes=10))
+# Each invitation sends an e-mail: a stolen or runaway HR account must not become a spam cannon.
+INVITATIONS = Limit("invite", max_events=200, window=timedelta(hours=1))
+LIMITS = (TOKEN_MISSES, INVITATIONS)
+
+
+def retry_after(
+    session: Session, *, limit: Limit, subject: str, now: datetime | None = None
+) -> int | None:
+    """Seconds until ``subject`` may act again under ``limit``; None when it may act now."""
+    now = now or utcnow()
+    count, oldest = session.exec(
+        select(func.count(), func.min(RateEvent.created_at)).where(
+            RateEvent.key == limit.key(subject), RateEvent.created_at > now - limit.window
+        )
+    ).one()
+    if count < limit.max_events:
+        return None
+    if oldest is None:  # pragma: no cover - a count without rows cannot happen
+        return math.ceil(limit.window.total_seconds())
+    return max(1, math.ceil((oldest + limit.window - now).total_seconds()))
+
+
+def record(session: Session, *, limit: Limit, subject: str, now: datetime | None = None) -> None:
+    """Count one event for ``subject`` (in the caller's transaction) and drop its expired ones."""
+    now = now or utcnow()
+    key = limit.key(subject)
+    session.exec(
+        delete(RateEvent).where(RateEvent.key == key, RateEvent.created_at <= now - limit.window)
+    )
+    session.add(RateEvent(key=key, created_at=now))
+    session.flush()
+
+
+def too_many(seconds: int, message: str) -> TooManyRequests:
+    """The 429 error, with ``Retry-After`` in seconds."""
+    return TooManyRequests(message, headers={"Retry-After": str(seconds)})
+
+
+def enforce(
+    session: Session,
+    *,
+    limit: Limit,
+    subject: str,
+    message: str,
+    now: datetime | None = None,
+) -> None:
+    """Count one event, or raise 429 when the window is full.
+
+    ``message`` may use ``%(minutes)d`` (until the next try) and ``%(count)d`` (the limit).
+
+    The event is written in the caller's transaction, so an action that fails and rolls back
+    does not count.
+    """
+    seconds = retry_after(session, limit=limit, subject=subject, now=now)
+    if seconds is not None:
+        minutes = math.ceil(seconds / 60)
+        raise too_many(seconds, message % {"minutes": minutes, "count": limit.max_events})
+    record(session, limit=limit, subject=subject, now=now)
+
+
+def enforce_invitations(session: Session, *, user_id: int, language: str = "en") -> None:
+    """Count one invitation e-mail sent by a staff user (429 past the hourly limit)."""
+    _ = gettext_for(language)
+    enforce(
+        session,
+        limit=INVITATIONS,
+        subject=f"user:{user_id}",
+        message=_(
+            "Too many invitations: at most %(count)d an hour per user. "
+            "Try again in %(minutes)d minute(s)."
+        ),
+    )
+
+
+def purge(session: Session, *, now: datetime | None = None) -> int:
+    """Delete the events every limit has forgotten, failed sign-ins included; returns how
+    many rows went (housekeeping, run by the worker)."""
+    from app.auth.models import LoginAttempt
+    from app.config import get_settings
+
+    now = now or utcnow()
+    longest = max(limit.window for limit in LIMITS)
+    events = session.exec(delete(RateEvent).where(RateEvent.created_at <= now - longest))
+    login_window = timedelta(minutes=get_settings().login_window_minutes)
+    logins = session.exec(delete(LoginAttempt).where(LoginAttempt.created_at <= now - login_window))
+    session.flush()
+    return (events.rowcount or 0) + (logins.rowcount or 0)
+
+
+@contextmanager
+def _lookup(session: Session) -> Iterator[Session]:
+    """A short read-only transaction beside the request's session: on SQLite it takes no
+    write lock, even in a request that writes. A session bound to a caller's connection (a
+    test's rolled-back transaction) is used as it is, so the lookup sees that data."""
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        yield session
+        session.commit()
+        return
+    with session_for(bind, read_only=True) as lookup:
+        yield lookup
+
+
+def guard_candidate_token(
+    request: Request, session: SessionDep, write_session: WriteSessionDep
+) -> None:
+    """Count unknown invitation tokens per client address; 429 once one guesses too many.
+
+    A router dependency of the candidate API and pages. Known tokens (valid, expired or
+    withdrawn) pass untouched. Each transaction ends here, in this thread, so no SQLite lock
+    is held while the handler waits for a thread of the pool.
+    """
+    from app.auth.dependencies import client_ip
+    from app.candidates import service as candidate_service
+
+    token = request.path_params.get("token")
+    if not isinstance(token, str):
+        return
+    subject = client_ip(request)
+    with _lookup(session) as lookup:
+        known = candidate_service.find_by_token(lookup, token=token) is not None
+        seconds = None if known else retry_after(lookup, limit=TOKEN_MISSES, subject=subject)
+    if known:
+        return
+    if seconds is not None:
+        # A page in the candidate's language; the API (JSON) answers in English.
+        language = "en" if request.url.path.startswith("/api/") else request.state.language
+        _ = gettext_for(language)
+        raise too_many(
+            seconds,
+            _(
+                "Too many invalid assessment links were opened from your network. Check the "
+                "link in your invitation e-mail and try again in %(minutes)d minute(s).",
+                minutes=math.ceil(seconds / 60),
+            ),
+        )
+    record(write_session, limit=TOKEN_MISSES, subject=subject)
+    write_session.commit()
