@@ -96,7 +96,7 @@ def hiring_rows(r: dict[str, Any], base: dict[str, Any] | None) -> list[Row]:
         (f"{label}: p99 ms autosave", "", requests["save"]["p99_ms"], None, None),
         (f"{label}: p95 ms state (GET)", "", requests["state"]["p95_ms"], None, None),
         (f"{label}: p95 ms submit (scoring)", "", requests["submit"]["p95_ms"], None, None),
-        (f"{label}: peak saves/s (mean over run)", "", requests["save"]["rate_per_s"], None,
+        (f"{label}: saves/s (mean over the run)", "", requests["save"]["rate_per_s"], None,
          None),
         (f"{label}: failed requests", "0", failed, None, failed == 0),
         (f"{label}: attempts not finalized by deadline+grace+30 s", "0",
