@@ -64,3 +64,57 @@ def test_read_only_sessions_see_committed_data(fresh_database):
     with session_scope(read_only=True) as session:
         assert session.exec(text("SELECT count(*) FROM login_attempt")).one()[0] == 1
     assert get_engine().pool.size() >= 1
+
+
+_WRITER = """
+import sys, threading, time
+import app.db
+from app.auth.models import LoginAttempt
+from app.db import session_scope
+
+# A short busy timeout, so that a process starved of the lock fails within the test.
+app.db.SQLITE_BUSY_TIMEOUT_MS = 300
+
+errors = []
+
+def write(n):
+    try:
+        for i in range(40):
+            with session_scope() as session:
+                session.add(LoginAttempt(email=f"p{sys.argv[1]}-{n}-{i}@example.com", ip="::1"))
+                session.flush()
+                time.sleep(0.003)  # a request's work inside its transaction
+    except BaseException as exc:
+        errors.append(repr(exc))
+
+threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print("\\n".join(errors))
+sys.exit(1 if errors else 0)
+"""
+
+
+@sqlite_only
+def test_writers_in_several_processes_all_commit(fresh_database):
+    """Two processes (as `kam serve --workers 2`) with eight writing threads each: the
+    processes queue on the database's write-lock file, so neither starves the other into
+    'database is locked' (with the busy timeout alone, one process's threads hand the lock
+    to each other while the other's busy handler sleeps and gives up)."""
+    import os
+    import subprocess
+    import sys
+
+    upgrade()
+    env = {**os.environ, "KAM_DATABASE_URL": fresh_database, "KAM_WORKER_THREADS": "8"}
+    processes = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, str(p)], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for p in range(2)
+    ]
+    outputs = [process.communicate(timeout=120)[0] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    with session_scope(read_only=True) as session:
+        assert len(session.exec(select(LoginAttempt)).all()) == 2 * 8 * 40
