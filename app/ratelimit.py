@@ -15,6 +15,7 @@ and address there count together across the sign-in page and the token API.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +24,9 @@ from datetime import datetime, timedelta
 from fastapi import Request
 from sqlalchemy import Engine, Index, delete, func
 from sqlmodel import Field, Session, SQLModel, select
+from starlette.concurrency import run_in_threadpool
 
+from app.auth.security import token_hash
 from app.clock import utcnow
 from app.db import SessionDep, WriteSessionDep, session_for
 from app.errors import TooManyRequests
@@ -161,26 +164,63 @@ def _lookup(session: Session) -> Iterator[Session]:
         yield lookup
 
 
-def guard_candidate_token(
+class _KnownTokens:
+    """Digests of tokens this process found in the database lately, so the guard looks a
+    token up once per ``ttl_s`` instead of before every save.
+
+    Only the guard reads it, and a token once known stays known to the guard (a withdrawn or
+    erased link is refused by the handler with 410 anyway), so a stale entry can only spare a
+    lookup, never let a guesser through. Bounded: when full it starts again empty.
+    """
+
+    def __init__(self, *, ttl_s: float = 600, max_entries: int = 100_000) -> None:
+        self._ttl_s = ttl_s
+        self._max_entries = max_entries
+        self._until: dict[str, float] = {}
+
+    def __contains__(self, digest: str) -> bool:
+        until = self._until.get(digest)
+        return until is not None and until > time.monotonic()
+
+    def add(self, digest: str) -> None:
+        """Remember ``digest`` as known for the next ``ttl_s`` seconds."""
+        if len(self._until) >= self._max_entries:
+            self._until = {}
+        self._until[digest] = time.monotonic() + self._ttl_s
+
+
+known_tokens = _KnownTokens()
+
+
+async def guard_candidate_token(
     request: Request, session: SessionDep, write_session: WriteSessionDep
 ) -> None:
     """Count unknown invitation tokens per client address; 429 once one guesses too many.
 
     A router dependency of the candidate API and pages. Known tokens (valid, expired or
-    withdrawn) pass untouched. Each transaction ends here, in this thread, so no SQLite lock
-    is held while the handler waits for a thread of the pool.
+    withdrawn) pass untouched, and a token seen lately passes without a database lookup (the
+    event loop answers it; no trip through the thread pool). The lookup itself runs in the
+    pool and ends each transaction there, so no SQLite lock is held while the handler waits
+    for a thread.
     """
+    token = request.path_params.get("token")
+    if not isinstance(token, str) or token_hash(token) in known_tokens:
+        return
+    await run_in_threadpool(_guard_lookup, request, token, session, write_session)
+
+
+def _guard_lookup(
+    request: Request, token: str, session: Session, write_session: Session
+) -> None:
     from app.auth.dependencies import client_ip
     from app.candidates import service as candidate_service
 
-    token = request.path_params.get("token")
-    if not isinstance(token, str):
-        return
     subject = client_ip(request)
     with _lookup(session) as lookup:
         known = candidate_service.find_by_token(lookup, token=token) is not None
         seconds = None if known else retry_after(lookup, limit=TOKEN_MISSES, subject=subject)
     if known:
+        known_tokens.add(token_hash(token))
         return
     if seconds is not None:
         # A page in the candidate's language; the API (JSON) answers in English.

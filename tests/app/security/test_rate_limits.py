@@ -81,6 +81,21 @@ def test_withdrawn_and_valid_links_do_not_count(client, session, invited):
     assert _misses(session) == 0
 
 
+def test_a_known_token_is_remembered_for_a_while_and_the_memory_is_bounded(monkeypatch):
+    """The guard looks a valid token up once, then lets it through from memory until the
+    entry expires; a full memory starts again empty rather than growing."""
+    clock = [1000.0]
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: clock[0])
+    known = ratelimit._KnownTokens(ttl_s=60, max_entries=2)
+    known.add("a")
+    assert "a" in known and "b" not in known
+    clock[0] += 61
+    assert "a" not in known
+    known.add("b")  # the expired a still takes a place: the memory is full now
+    known.add("c")  # ... so it starts again with c alone
+    assert "c" in known and "b" not in known
+
+
 def test_guesses_older_than_the_window_are_forgotten(client, session):
     old = utcnow() - TOKEN_MISSES.window - timedelta(seconds=1)
     session.add_all(
