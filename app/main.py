@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio.to_thread
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import health, observability
@@ -17,8 +17,6 @@ from app.audit import api as audit_api
 from app.audit import pages as audit_pages
 from app.auth import api as auth_api
 from app.auth import pages as auth_pages
-from app.auth.dependencies import LANGUAGE_COOKIE
-from app.auth.pages import ensure_csrf_cookie, set_cookie
 from app.bank import api as bank_api
 from app.candidates import api as candidate_api
 from app.candidates import decisions_api
@@ -26,13 +24,13 @@ from app.config import Settings, get_settings
 from app.costs import api as cost_api
 from app.costs import pages as cost_pages
 from app.errors import STAFF_ERRORS, error_responses, install_error_handlers
-from app.i18n import LANGUAGES, pick_language
 from app.limits import BodySizeLimit, ids_in_range
 from app.norms import api as norm_api
 from app.norms import pages as norm_pages
 from app.observability import RequestContext
 from app.organizations import pages as organization_pages
 from app.outbox.background import start_background_worker
+from app.page_context import PageContext
 from app.positions import api as position_api
 from app.positions import pages as position_pages
 from app.privacy import api as privacy_api
@@ -43,13 +41,6 @@ from app.webhooks import api as webhook_api
 STATIC_DIR = Path(__file__).parent / "static"
 # Documented in the OpenAPI schema (and checked against it by tests/app/security).
 CANDIDATE_ERRORS = error_responses(400, 404, 409, 410, 413, 422, 429)
-# No inline scripts or styles anywhere: pages load /static files only.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service: one process serves pages, the JSON API and health probes."""
@@ -81,38 +72,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=1_000_000)
 
-    @app.middleware("http")
-    async def page_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        """Language, CSRF cookie and security headers for every response."""
-        chosen = request.query_params.get("lang")
-        request.state.language = pick_language(
-            chosen,
-            request.cookies.get(LANGUAGE_COOKIE),
-            accept_language=request.headers.get("accept-language"),
-        )
-        request.state.user = None
-        fresh_csrf = None
-        if not request.url.path.startswith("/api/"):
-            fresh_csrf = ensure_csrf_cookie(request)
-        response = await call_next(request)
-        if fresh_csrf:
-            set_cookie(response, "kam_csrf", fresh_csrf)
-        if chosen in LANGUAGES:
-            set_cookie(response, LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if not request.url.path.startswith(("/docs", "/redoc")):
-            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        if get_settings().secure_cookies:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    app.add_middleware(PageContext)
 
     # Added last, so it is the outermost layer: every response carries X-Request-ID.
     app.add_middleware(RequestContext)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Routes are matched in order: the candidate API (autosave, the hottest path) first.
+    app.include_router(assessment_api.router, responses=CANDIDATE_ERRORS)
     app.include_router(health.router)
     app.include_router(observability.router)
     app.include_router(auth_api.router, responses={**STAFF_ERRORS, **error_responses(429)})
@@ -120,7 +86,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(bank_api.router, responses=STAFF_ERRORS)
     app.include_router(position_api.router, responses=STAFF_ERRORS)
     app.include_router(candidate_api.router, responses={**STAFF_ERRORS, **error_responses(429)})
-    app.include_router(assessment_api.router, responses=CANDIDATE_ERRORS)
     app.include_router(report_api.router, responses=STAFF_ERRORS)
     app.include_router(decisions_api.router, responses=STAFF_ERRORS)
     app.include_router(cost_api.router, responses=STAFF_ERRORS)
