@@ -362,71 +362,53 @@ def _descending_ranks(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(values), np.nan, ranks)
 
 
-@dataclass(frozen=True)
-class _Ranks:
-    """The position's ranking of its score rows, computed from their fit scores and NPVs."""
+def _fit_ranks(session: Session, position: Position, fits: Sequence[float]) -> dict[float, int]:
+    """The fit ranking's rank of each fit score in ``fits``: 1 + how many of the position are
+    higher. Only the scores above the lowest one asked about are read: a handful for the
+    first pages of the ranking, every one for a page in another order."""
+    if not fits:
+        return {}
+    higher = session.connection().execute(  # plain numbers: Core rows, no ORM loading
+        sql_select(Score.fit_score).where(
+            Score.position_id == position.id, col(Score.fit_score) > min(fits)
+        )
+    )
+    ascending = np.sort(np.fromiter(higher.scalars(), float))
+    above = len(ascending) - np.searchsorted(ascending, np.array(fits, float), side="right")
+    return {fit: int(n) + 1 for fit, n in zip(fits, above, strict=True)}
 
-    mode: str
-    fit_scores: np.ndarray  # fit mode: every fit score, ascending
-    by_score: dict[int, int]  # npv and mix modes: score id → rank
 
-    @classmethod
-    def of(cls, session: Session, position: Position) -> _Ranks:
-        """The ranks of every score row of the position (see the module's docstring)."""
-        mode, w = _mode(position)
-        # Thousands of rows of plain numbers: Core rows, without the ORM's loading.
-        session.flush()
-        connection = session.connection()
-        if mode not in ("npv", "mix"):
-            fits = connection.execute(
-                sql_select(Score.fit_score).where(
-                    Score.position_id == position.id, col(Score.fit_score).is_not(None)
-                )
-            ).scalars()
-            return cls("fit", np.sort(np.fromiter(fits, float)), {})
-        rows = connection.execute(
+def _position_ranks(session: Session, position: Position) -> dict[int, int]:
+    """The npv or mix ranking of every score row with a fit score, by score id."""
+    mode, w = _mode(position)
+    session.flush()  # what the ORM's autoflush would do before a query
+    rows = (
+        session.connection()
+        .execute(
             sql_select(Score.id, Score.fit_score, Score.expected_npv).where(
                 Score.position_id == position.id
             )
-        ).all()
-        ids = [row[0] for row in rows]
-        fit = _descending_ranks(np.array([_number(row[1]) for row in rows], float))
-        npv = _descending_ranks(np.array([_number(row[2]) for row in rows], float))
-        if mode == "npv":
-            primary, secondary = npv, fit
-        else:
-            primary, secondary = w * fit + (1.0 - w) * np.where(np.isnan(npv), fit, npv), fit
-        # rank() OVER (ORDER BY primary NULLS LAST, secondary NULLS LAST): 1 + how many sort
-        # strictly before; rows without a fit score have no rank.
-        primary, secondary = (
-            np.nan_to_num(primary, nan=np.inf),
-            np.nan_to_num(secondary, nan=np.inf),
         )
-        order = np.lexsort((secondary, primary))
-        p, q = primary[order], secondary[order]
-        new = np.ones(len(order), bool)
-        new[1:] = (p[1:] != p[:-1]) | (q[1:] != q[:-1])
-        sorted_ranks = np.maximum.accumulate(np.where(new, np.arange(1, len(order) + 1), 0))
-        ranks = np.empty(len(order), int)
-        ranks[order] = sorted_ranks
-        return cls(
-            mode,
-            np.empty(0),
-            {i: int(r) for i, r, f in zip(ids, ranks, fit, strict=True) if f == f},
-        )
-
-    def rank(self, score_id: int | None, fit_score: float | None) -> int | None:
-        """The rank of one score row (``None`` without a fit score)."""
-        if fit_score is None or score_id is None:
-            return None
-        if self.mode == "fit":
-            greater = len(self.fit_scores) - np.searchsorted(self.fit_scores, fit_score, "right")
-            return int(greater) + 1
-        return self.by_score.get(score_id)
+        .all()
+    )
+    fit = _descending_ranks(np.array([_number(row[1]) for row in rows], float))
+    npv = _descending_ranks(np.array([_number(row[2]) for row in rows], float))
+    mix = w * fit + (1.0 - w) * np.where(np.isnan(npv), fit, npv)  # SQL: coalesce(npv, fit)
+    primary = npv if mode == "npv" else mix
+    # rank() OVER (ORDER BY primary NULLS LAST, fit rank NULLS LAST): 1 + how many sort
+    # strictly before; rows without a fit score have no rank.
+    primary, secondary = np.nan_to_num(primary, nan=np.inf), np.nan_to_num(fit, nan=np.inf)
+    order = np.lexsort((secondary, primary))
+    p, q = primary[order], secondary[order]
+    new = np.ones(len(order), bool)
+    new[1:] = (p[1:] != p[:-1]) | (q[1:] != q[:-1])
+    ranks = np.empty(len(order), int)
+    ranks[order] = np.maximum.accumulate(np.where(new, np.arange(1, len(order) + 1), 0))
+    return {row[0]: int(r) for row, r, f in zip(rows, ranks, fit, strict=True) if f == f}
 
 
 def _order(sort: str, mode: str) -> list:  # type: ignore[type-arg]
-    """ORDER BY of a sort on the position's columns; ``None`` when only the ranks tell."""
+    """ORDER BY of a sort on the position's columns; empty when only the ranks tell."""
     descending = sort.startswith("-")
     name = sort.lstrip("-")
     if name == "rank":
@@ -494,18 +476,23 @@ COLUMNS = (
 
 
 def _page(
-    session: Session, *, position: Position, filters: PipelineFilters, now: datetime, ranks: _Ranks
+    session: Session,
+    *,
+    position: Position,
+    filters: PipelineFilters,
+    now: datetime,
+    ranks: dict[int, int] | None,
 ) -> tuple[int, list[tuple[int, int | None]]]:
     """How many candidates match, and the page's (candidate id, score id) in order."""
     where = _where(filters, now)
     keys = _in_position(sql_select(Candidate.id, Score.id), position).where(*where)
-    order = _order(filters.sort, ranks.mode)
-    if not order:  # the npv and mix rankings have no column to sort by: sort here
+    order = _order(filters.sort, "fit" if ranks is None else "by rank")
+    if ranks is not None and not order:  # the npv and mix rankings have no column: sort here
         matching = [(c, s) for c, s in session.exec(keys)]
         reverse = filters.sort.startswith("-")
 
         def key(row: tuple[int, int | None]) -> tuple[bool, int, int]:
-            rank = ranks.by_score.get(row[1]) if row[1] is not None else None
+            rank = None if row[1] is None else ranks.get(row[1])
             return (rank is None, 0 if rank is None else (-rank if reverse else rank), row[0])
 
         matching.sort(key=key)
@@ -522,11 +509,13 @@ def list_candidates(
 ) -> dict[str, Any]:
     """One page of a position's pipeline: filtered, sorted and paged in SQL."""
     # The page's keys first (only the columns the filters and the sort need, over every
-    # candidate), then the page's own rows: sorting the whole position with every column it
-    # shows, and ranking it with window functions, took most of the time at 10,000.
+    # candidate), then the page's own rows and their ranks: sorting the whole position with
+    # every column it shows, and ranking it with window functions, took most of the time at
+    # 10,000 candidates.
     check_filters(filters)
     now = now or utcnow()
-    ranks = _Ranks.of(session, position)
+    mode, _w = _mode(position)
+    ranks = _position_ranks(session, position) if mode in ("npv", "mix") else None
     total, keys = _page(session, position=position, filters=filters, now=now, ranks=ranks)
     rows = {}
     if keys:
@@ -545,12 +534,20 @@ def list_candidates(
             ).where(col(Candidate.id).in_(candidate_ids))
         ):
             rows[row.id, row.score_id] = row
+    fit_ranks = (
+        _fit_ranks(session, position, list({r.fit_score for r in rows.values()} - {None}))
+        if ranks is None
+        else {}
+    )
     latest = decision_service.latest(session, candidate_ids=[c for c, _s in keys])
     items = []
     for key in keys:
         row = rows[key]
         item = dict(zip(COLUMNS, row, strict=False))
-        item["rank"] = ranks.rank(row.score_id, row.fit_score)
+        if row.fit_score is None:
+            item["rank"] = None
+        else:
+            item["rank"] = fit_ranks[row.fit_score] if ranks is None else ranks[row.score_id]
         decision = latest.get(row.id)
         item["latest_decision"] = decision and {
             "decision": decision["decision"],
