@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.assessments import scoring as attempt_scoring
-from app.assessments.models import Attempt, Score
+from app.assessments.battery import Battery
+from app.assessments.models import Answer, Attempt, Score
 from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
@@ -37,6 +38,7 @@ from app.config import get_settings
 from app.errors import Invalid, NotFound
 from app.positions import service as position_service
 from app.positions.models import Position
+from questionnaires.keys import item_keys
 from scoring import (
     SCORING_VERSION,
     NormTable,
@@ -182,15 +184,36 @@ def _norm_summary(
     return out
 
 
+@dataclass
+class _Shared:
+    """What the reports of one request share, per set of questionnaire versions: the item
+    keys and the organization's norm tables (a comparison of five read them five times)."""
+
+    keys: dict[tuple[tuple[str, int], ...], list[Any]] = field(default_factory=dict)
+    norms: dict[tuple[tuple[str, int], ...], list[NormTable]] = field(default_factory=dict)
+
+
 def _scored(
-    session: Session, *, position: Position, attempt: Attempt
+    session: Session, *, position: Position, attempt: Attempt, shared: _Shared
 ) -> tuple[dict[str, Any], list[NormTable]]:
     """The score part of a completed attempt's report, and the norm tables used."""
     min_n = get_settings().norm_min_n
-    _battery, keys, answers, _seconds = attempt_scoring.attempt_inputs(session, attempt)
-    tables = attempt_scoring.norms_for(
-        session, organization_id=attempt.organization_id, versions=attempt.questionnaire_versions
-    )
+    versions = tuple(attempt.questionnaire_versions.items())
+    if versions not in shared.keys:
+        battery = Battery.load(session, attempt.questionnaire_versions)
+        shared.keys[versions] = item_keys(battery.questionnaires.values())
+        shared.norms[versions] = attempt_scoring.norms_for(
+            session,
+            organization_id=attempt.organization_id,
+            versions=attempt.questionnaire_versions,
+        )
+    keys, tables = shared.keys[versions], shared.norms[versions]
+    answers = {
+        item_id: value["v"]
+        for item_id, value in session.exec(
+            select(Answer.item_id, Answer.value).where(Answer.attempt_id == attempt.id)
+        )
+    }
     result = score_candidate(
         keys,
         answers,
@@ -243,11 +266,11 @@ def _no_scores() -> dict[str, Any]:
 
 
 def _report(
-    session: Session, *, candidate: Candidate, position: Position
+    session: Session, *, candidate: Candidate, position: Position, shared: _Shared
 ) -> tuple[dict[str, Any], list[NormTable]]:
     attempt = _attempt(session, candidate)
     scores, tables = (
-        _scored(session, position=position, attempt=attempt)
+        _scored(session, position=position, attempt=attempt, shared=shared)
         if attempt is not None and attempt.status == "completed"
         else (_no_scores(), [])
     )
@@ -279,7 +302,7 @@ def report(session: Session, *, candidate: Candidate) -> dict[str, Any]:
     position = session.get(Position, candidate.position_id)
     if position is None:  # pragma: no cover - a candidate always has a position
         raise NotFound("No such candidate.")
-    return _report(session, candidate=candidate, position=position)[0]
+    return _report(session, candidate=candidate, position=position, shared=_Shared())[0]
 
 
 # --- comparison ---------------------------------------------------------------------------
@@ -398,7 +421,11 @@ def compare(session: Session, *, position: Position, candidate_ids: list[int]) -
     missing = [i for i in candidate_ids if i not in found]
     if missing:
         raise NotFound(f"No candidate {missing[0]} in this position.")
-    reports = [_report(session, candidate=found[i], position=position) for i in candidate_ids]
+    shared = _Shared()
+    reports = [
+        _report(session, candidate=found[i], position=position, shared=shared)
+        for i in candidate_ids
+    ]
     pairs = [
         {
             "a": candidate_ids[i],
