@@ -8,11 +8,13 @@ with decimal commas, and the English msgids say exactly what the API says.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from babel.numbers import format_currency, format_decimal
+from babel import Locale
+from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 
 from scoring.competencies import label as competency_label
 
@@ -21,19 +23,25 @@ DASH = "—"
 MINUS = "\u2212"
 
 
+@functools.cache
+def _pattern(pattern: str) -> NumberPattern:
+    """Babel parses a format string on every call; a pipeline page formats a hundred."""
+    return parse_pattern(pattern)
+
+
 class Numbers:
     """Formats numbers, money and times for one language (``it``: ``1.234,5``, ``304.611 €``)."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
-        self.locale = "it_IT" if lang == "it" else "en_GB"
+        self.locale = Locale.parse("it_IT" if lang == "it" else "en_GB")
         self.decimal_mark = "," if lang == "it" else "."
 
     def num(self, value: float | None, decimals: int = 1) -> str:
         """``value`` with ``decimals`` decimals and grouping, a real minus; ``—`` for none."""
         if value is None or (isinstance(value, float) and not math.isfinite(value)):
             return DASH
-        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        pattern = _pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
         return format_decimal(value, format=pattern, locale=self.locale).replace("-", MINUS)
 
     def signed(self, value: float | None, decimals: int = 2) -> str:
@@ -54,7 +62,7 @@ class Numbers:
         """Whole euros: ``€304,611`` / ``304.611 €``."""
         if value is None or not math.isfinite(value):
             return DASH
-        pattern = "#,##0\u00a0¤" if self.lang == "it" else "¤#,##0"
+        pattern = _pattern("#,##0\u00a0¤" if self.lang == "it" else "¤#,##0")
         text = format_currency(
             value, "EUR", format=pattern, locale=self.locale, currency_digits=False
         )
