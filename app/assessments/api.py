@@ -15,6 +15,7 @@ from app.auth.dependencies import client_ip
 from app.clock import utcnow
 from app.db import SessionDep, WriteSessionDep
 from app.errors import Conflict, Invalid, NotFound
+from app.json_response import PydanticJSON
 from app.ratelimit import guard_candidate_token
 
 # Unknown tokens are counted per client address (429 past the limit); valid ones pass.
@@ -29,17 +30,16 @@ Token = Annotated[str, Path(min_length=20, max_length=100)]
 
 # Each handler resolves the token itself and commits as its very last database step, so the
 # whole unit of work (and on SQLite the write lock) stays in one thread of the pool.
-# The hot routes say response_model=None: a sync handler's inferred response model is
-# validated in a second trip through the thread pool, which for a dict checks nothing.
+# The state and save routes return PydanticJSON themselves (see app/json_response.py).
 
 
-@router.get("/{token}", response_model=None)
+@router.get("/{token}", response_class=PydanticJSON)
 def get_state(
     token: Token,
     session: SessionDep,
     write_session: WriteSessionDep,
     language: Annotated[Literal["it", "en"] | None, Query()] = None,
-) -> dict[str, Any]:
+) -> PydanticJSON:
     """The assessment state; catches up with the clock and finalizes an overdue attempt.
 
     Read first; only when time has moved a section on does it write, in its own short
@@ -55,7 +55,7 @@ def get_state(
         ctx = assessment_service.resolve(session, token=token)
     result = assessment_service.state(session, ctx=ctx, language=language, catch_up_first=False)
     session.commit()
-    return result
+    return PydanticJSON(result)
 
 
 @router.post("/{token}/start")
@@ -71,14 +71,14 @@ def start(
     return result
 
 
-@router.put("/{token}/answers/{item_id}", response_model=None)
+@router.put("/{token}/answers/{item_id}", response_class=PydanticJSON)
 def save_answer(
     token: Token,
     item_id: ItemId,
     request: Request,
     session: WriteSessionDep,
     data: AnswerRequest,
-) -> dict[str, Any]:
+) -> PydanticJSON:
     """Save one answer (idempotent); 409 once its section is closed."""
     ctx = assessment_service.resolve(session, token=token)
     result = assessment_service.save_answer(
@@ -86,13 +86,13 @@ def save_answer(
         ip=client_ip(request), user_agent=request.headers.get("user-agent"),
     )
     session.commit()
-    return result
+    return PydanticJSON(result)
 
 
-@router.post("/{token}/answers", response_model=None)
+@router.post("/{token}/answers", response_class=PydanticJSON)
 def save_answers(
     token: Token, request: Request, session: WriteSessionDep, data: BatchAnswers
-) -> dict[str, Any]:
+) -> PydanticJSON:
     """Save several answers in one transaction (the page's re-send of unsaved answers).
 
     An answer the server cannot take (closed section, unknown item, bad value) is listed
@@ -111,7 +111,7 @@ def save_answers(
         except (Conflict, Invalid, NotFound) as exc:
             refused[item_id] = exc.detail
     session.commit()
-    return {"saved": saved, "refused": refused}
+    return PydanticJSON({"saved": saved, "refused": refused})
 
 
 @router.post("/{token}/events", status_code=204)
@@ -123,18 +123,18 @@ def report_events(token: Token, session: WriteSessionDep, data: PageEvents) -> N
     session.commit()
 
 
-@router.post("/{token}/sections/{section_key}/complete")
+@router.post("/{token}/sections/{section_key}/complete", response_class=PydanticJSON)
 def complete_section(
     token: Token,
     section_key: Annotated[str, Path(max_length=80)],
     session: WriteSessionDep,
-) -> dict[str, Any]:
+) -> PydanticJSON:
     """End a section early; the next one becomes current."""
     ctx = assessment_service.resolve(session, token=token)
     assessment_service.complete_section(session, ctx=ctx, section_key=section_key)
     result = assessment_service.state(session, ctx=ctx)
     session.commit()
-    return result
+    return PydanticJSON(result)
 
 
 @router.post("/{token}/submit")

@@ -69,6 +69,20 @@ def test_state_before_start_describes_the_battery(client, invited):
     assert state["progress"] == {"answered": 0, "total": 24 + 14 + 3}
 
 
+def test_times_are_utc_in_iso_8601_with_a_z_like_the_staff_api(client, invited):
+    _, token = invited
+    assert client.get(f"/api/v1/assessments/{token}").json()["expires_at"].endswith("Z")
+    state = _start(client, token).json()
+    assert state["current_section"]["deadline_at"].endswith("Z")
+    item = state["current_section"]["items"][0]
+    value = 4 if item["type"] == "likert" else item["options"][0]["id"]
+    saved = client.put(f"/api/v1/assessments/{token}/answers/{item['id']}",
+                       json={"value": value}).json()
+    assert saved["saved_at"].endswith("Z")
+    assert client.get(f"/api/v1/assessments/{token}").headers["content-type"] == (
+        "application/json")
+
+
 def test_extra_time_stretches_every_section(client, session):
     hr = create_user(session, role="hr")
     position = create_position(session, actor=hr, questionnaires=["english"])
