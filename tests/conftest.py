@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -33,11 +34,17 @@ def pytest_report_header() -> str:
 
 
 class ThrowAwayDatabases:
-    """Creates databases of the chosen backend and drops them all at the end."""
+    """Creates databases of the chosen backend and drops them all at the end.
+
+    PostgreSQL databases a test is done with are dropped at once in a background thread
+    (``drop_soon``), while the next tests run: each DROP DATABASE takes a checkpoint's time.
+    """
 
     def __init__(self, tmp_dir: Path) -> None:
         self.tmp_dir = tmp_dir
         self.created: list[str] = []
+        self._dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-test-dropdb")
+        self._drops: list[Future[None]] = []
 
     def create(self) -> str:
         """A new, empty database; returns its URL."""
@@ -55,13 +62,26 @@ class ThrowAwayDatabases:
             hide_password=False
         )
 
+    def drop_soon(self, url: str) -> None:
+        """Drop the PostgreSQL database at ``url`` in the background (SQLite: nothing)."""
+        name = make_url(url).database
+        if name in self.created:
+            self._drops.append(self._dropper.submit(self._drop, [name]))
+
     def drop_all(self) -> None:
         """Drop every PostgreSQL database this run created."""
-        if not self.created:
+        self._dropper.shutdown(wait=True)
+        for drop in self._drops:
+            drop.result()  # a failed drop fails the run's teardown
+        self._drop(list(self.created))
+
+    @staticmethod
+    def _drop(names: list[str]) -> None:
+        if not names:
             return
         admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            for name in self.created:
+            for name in names:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
@@ -116,19 +136,53 @@ def session(engine: Engine) -> Iterator[Session]:
         connection.close()
 
 
-@pytest.fixture
-def app(session: Session):  # type: ignore[no-untyped-def]
-    """The application, its request sessions joined to the test's transaction."""
-    from app.db import get_session, get_write_session
+@pytest.fixture(scope="session")
+def shared_app():  # type: ignore[no-untyped-def]
+    """One application for the run: FastAPI compiles each router's routes on an app's first
+    requests (pydantic models and validators), which cost more than most tests themselves.
+    The app keeps no state of its own (rate limits, sessions and the outbox live in the
+    database), and each test gets its own ``dependency_overrides`` (see ``app``)."""
     from app.main import create_app
 
-    application = create_app()
+    return create_app()
+
+
+def _join_requests_to(application, session: Session) -> None:  # type: ignore[no-untyped-def]
+    """Make ``application``'s request sessions the test's ``session``."""
+    from app.db import get_session, get_write_session
 
     def test_session() -> Iterator[Session]:
         yield session
 
-    application.dependency_overrides[get_session] = test_session
-    application.dependency_overrides[get_write_session] = test_session
+    overrides = application.dependency_overrides
+    overrides.clear()
+    overrides[get_session] = test_session
+    overrides[get_write_session] = test_session
+
+
+@pytest.fixture
+def app(shared_app, session: Session):  # type: ignore[no-untyped-def]
+    """The application, its request sessions joined to the test's transaction.
+
+    Shared by the run's tests: a test that adds routes or middleware uses ``private_app``."""
+    routes, middleware = list(shared_app.routes), list(shared_app.user_middleware)
+    _join_requests_to(shared_app, session)
+    try:
+        yield shared_app
+    finally:
+        shared_app.dependency_overrides.clear()
+    assert shared_app.routes == routes and shared_app.user_middleware == middleware, (
+        "this test changed the shared app: use the private_app fixture"
+    )
+
+
+@pytest.fixture
+def private_app(session: Session):  # type: ignore[no-untyped-def]
+    """An application of the test's own (to add routes to), joined to its transaction."""
+    from app.main import create_app
+
+    application = create_app()
+    _join_requests_to(application, session)
     return application
 
 
@@ -157,3 +211,4 @@ def fresh_database(databases: ThrowAwayDatabases, engine: Engine) -> Iterator[st
         os.environ["KAM_DATABASE_URL"] = previous_url
         get_settings.cache_clear()
         swap_engine(engine)
+        databases.drop_soon(url)

@@ -32,8 +32,10 @@ RAISED = {
 
 
 @pytest.fixture
-def failing_client(app):  # type: ignore[no-untyped-def]
-    """The app with routes that raise each database error (API and page)."""
+def failing_client(private_app):  # type: ignore[no-untyped-def]
+    """An app with routes that raise each database error (API and page)."""
+    app = private_app
+
     def failing(error: Exception):  # type: ignore[no-untyped-def]
         def fail() -> None:
             raise error

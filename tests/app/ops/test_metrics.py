@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import pytest
+from fastapi import routing
 from fastapi.testclient import TestClient
 
 from app import observability
@@ -23,7 +24,9 @@ def observed(application):  # type: ignore[no-untyped-def]
     """The app with RequestContext and /metrics (unless create_app already has them)."""
     if not any(m.cls is RequestContext for m in application.user_middleware):
         application.add_middleware(RequestContext)
-    if not any(getattr(r, "path", None) == "/metrics" for r in application.routes):
+    paths = {getattr(context, "path", None)
+             for context in routing.iter_route_contexts(application.routes)}
+    if "/metrics" not in paths:
         application.include_router(observability.router)
     return application
 
