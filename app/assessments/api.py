@@ -33,7 +33,8 @@ Token = Annotated[str, Path(min_length=20, max_length=100)]
 # The state and save routes return PydanticJSON themselves (see app/json_response.py).
 
 
-@router.get("/{token}", response_class=PydanticJSON)
+@router.get("/{token}", response_class=PydanticJSON,
+             response_model=dict[str, Any])
 def get_state(
     token: Token,
     session: SessionDep,
@@ -71,7 +72,8 @@ def start(
     return result
 
 
-@router.put("/{token}/answers/{item_id}", response_class=PydanticJSON)
+@router.put("/{token}/answers/{item_id}", response_class=PydanticJSON,
+             response_model=dict[str, Any])
 def save_answer(
     token: Token,
     item_id: ItemId,
@@ -89,7 +91,8 @@ def save_answer(
     return PydanticJSON(result)
 
 
-@router.post("/{token}/answers", response_class=PydanticJSON)
+@router.post("/{token}/answers", response_class=PydanticJSON,
+             response_model=dict[str, Any])
 def save_answers(
     token: Token, request: Request, session: WriteSessionDep, data: BatchAnswers
 ) -> PydanticJSON:
@@ -123,7 +126,8 @@ def report_events(token: Token, session: WriteSessionDep, data: PageEvents) -> N
     session.commit()
 
 
-@router.post("/{token}/sections/{section_key}/complete", response_class=PydanticJSON)
+@router.post("/{token}/sections/{section_key}/complete", response_class=PydanticJSON,
+             response_model=dict[str, Any])
 def complete_section(
     token: Token,
     section_key: Annotated[str, Path(max_length=80)],
