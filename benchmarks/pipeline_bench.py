@@ -13,6 +13,7 @@ client; the baseline's ``GET /ping`` is timed the same way for the ratio.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -65,25 +66,38 @@ def seed(url: str) -> dict[str, Any]:
     return {"position_id": seeded.position_id, "real": real}
 
 
-def timed(client: Any, path: str, *, server: h.Server, repeat: int = REPEAT,
-          **kwargs: Any) -> dict[str, Any]:
-    """Latency of ``repeat`` sequential GETs (after one warm-up); all must be 200. The
-    server's CPU time per request does not grow with other load on the machine, as wall
-    time does on a shared one."""
+def database_pids(name: str) -> list[int]:
+    """PostgreSQL's backends serving database ``name`` (``postgres: ... name host(port)``)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            with contextlib.suppress(OSError):
+                words = proc.joinpath("cmdline").read_bytes().replace(b"\0", b" ").split()
+                if words[:1] == [b"postgres:"] and name.encode() in words:
+                    found.append(int(proc.name))
+    return found
+
+
+def timed(client: Any, path: str, *, server: h.Server, database: str | None = None,
+          repeat: int = REPEAT, **kwargs: Any) -> dict[str, Any]:
+    """Latency of ``repeat`` sequential GETs (after one warm-up); all must be 200. CPU time
+    per request, of the server and of PostgreSQL's backends (SQLite runs in the server),
+    does not grow with other load on the machine as wall time does on a shared one."""
     statuses = []
     first = client.get(path, **kwargs)
     statuses.append(first.status_code)
     latencies = []
-    cpu = h.cpu_seconds(server.pids())
+    backends = database_pids(database) if database else []
+    cpu, db_cpu = h.cpu_seconds(server.pids()), h.cpu_seconds(backends)
     for _ in range(repeat):
         started = time.perf_counter()
         response = client.get(path, **kwargs)
         latencies.append((time.perf_counter() - started) * 1000)
         statuses.append(response.status_code)
-    cpu = h.cpu_seconds(server.pids()) - cpu
+    cpu, db_cpu = h.cpu_seconds(server.pids()) - cpu, h.cpu_seconds(backends) - db_cpu
     return {"path": re.sub(r"ids=[\d,]+", "ids=…", path), "p50_ms": h.percentile(latencies, 50),
             "p95_ms": h.percentile(latencies, 95), "max_ms": max(latencies),
-            "server_cpu_ms": cpu * 1000 / repeat,
+            "server_cpu_ms": cpu * 1000 / repeat, "database_cpu_ms": db_cpu * 1000 / repeat,
             "bytes": len(first.content), "failed": sum(s != 200 for s in statuses)}
 
 
@@ -115,7 +129,8 @@ def run(backend: str = "sqlite", *, threads: int | None = None) -> dict[str, Any
             server = h.Server.kam(database.url, workdir, **env)
 
             def view(client: Any, path: str, **kwargs: Any) -> dict[str, Any]:
-                return timed(client, path, server=server, **kwargs)
+                return timed(client, path, server=server, database=database.name
+                             if backend == "postgresql" else None, **kwargs)
 
             with h.running(server):
                 views: dict[str, dict[str, Any]] = {}
