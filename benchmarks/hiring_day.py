@@ -30,6 +30,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -223,6 +224,12 @@ def check_database(url: str, tokens: list[str], acknowledged: list[list[Any]],
             "acknowledged_answers": len(acknowledged), "lost_answers": len(lost)}
 
 
+def _children_cpu_s() -> float:
+    """CPU seconds of the child processes waited for so far (here: the client)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(*, candidates: int = 1000, workers: int = 2, backend: str = "sqlite",
         section_seconds: int = 30, items: int = 3, ramp_s: float = 60, seed: int = 1,
         kill_at_s: float | None = None, threads: int | None = None) -> dict[str, Any]:
@@ -242,6 +249,8 @@ def run(*, candidates: int = 1000, workers: int = 2, backend: str = "sqlite",
             sampler = MemorySampler(server)
             sampler.start()
             h.log(f"hiring day: {candidates} candidates on {backend}, {workers} worker(s)")
+            server_cpu = h.cpu_seconds(server.pids())
+            children_cpu = _children_cpu_s()
             client = subprocess.Popen([
                 sys.executable, __file__, "client", "--url", server.url, "--tokens",
                 str(workdir / "tokens.json"), "--out", str(workdir / "client.json"),
@@ -257,6 +266,11 @@ def run(*, candidates: int = 1000, workers: int = 2, backend: str = "sqlite",
                     restarts.append(round(time.monotonic() - down_at, 1))
                     h.log(f"server back after {restarts[-1]} s")
                 client.wait(timeout=ramp_s + 7 * (section_seconds + 20) + 600)
+                # Where the two cores went: the server's workers and the client process.
+                # (Not the server's after a restart: its new processes started from zero.)
+                cpu = {"server_cpu_s": None if restarts
+                       else h.cpu_seconds(server.pids()) - server_cpu,
+                       "client_cpu_s": _children_cpu_s() - children_cpu}
             finally:
                 if client.poll() is None:
                     client.kill()
@@ -276,7 +290,7 @@ def run(*, candidates: int = 1000, workers: int = 2, backend: str = "sqlite",
     return {"candidates": candidates, "workers": workers, "threads": threads or 20,
             "backend": backend,
             "section_seconds": section_seconds, "items_per_section": items, "ramp_s": ramp_s,
-            **result, "database": check, "peak_worker_rss_mb": server.peak_rss_mb(),
+            **result, **cpu, "database": check, "peak_worker_rss_mb": server.peak_rss_mb(),
             "restarts_s": restarts, "database_is_locked": log_text.count("database is locked"),
             "server_errors_logged": log_text.count('"status": 5')}
 
