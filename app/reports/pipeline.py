@@ -13,9 +13,13 @@ and rules; changing weights re-ranks without a retake.
 
 Pipeline
 --------
-Filtering, sorting and paging run in SQL on indexed columns of ``candidate`` and ``score``.
-Ranks are window functions computed over the whole position before filters apply, so a
-candidate's rank does not change with the filter:
+Filtering, sorting and paging run in SQL on the columns of ``candidate`` and ``score``: one
+query counts the matching candidates, one picks the page's ids, one reads the page's rows.
+Ranks are over the whole position, before filters apply, so a candidate's rank does not
+change with the filter. They are what ``rank()`` over the position gives (1 + how many rank
+strictly better): in fit mode for the page's rows only, from the fit scores above the page's
+lowest (sorting by that ranking is sorting by fit score); in the npv and mix modes for every
+score row, from their fit scores and NPVs read at once (and sorting by them is done here):
 
 * ``fit_rank`` = rank by fit score (best first), ``npv_rank`` = rank by expected NPV;
 * the position's ranking (``ranking.mode``): ``fit`` → fit_rank; ``npv`` → npv_rank (ties and
@@ -407,12 +411,12 @@ def _position_ranks(session: Session, position: Position) -> dict[int, int]:
     return {row[0]: int(r) for row, r, f in zip(rows, ranks, fit, strict=True) if f == f}
 
 
-def _order(sort: str, mode: str) -> list:  # type: ignore[type-arg]
+def _order(sort: str, *, fit_ranking: bool) -> list:  # type: ignore[type-arg]
     """ORDER BY of a sort on the position's columns; empty when only the ranks tell."""
     descending = sort.startswith("-")
     name = sort.lstrip("-")
     if name == "rank":
-        if mode != "fit":
+        if not fit_ranking:
             return []
         # By fit mode's rank, ascending = best fit first; ties and no fit score as the rank.
         column: Any = col(Score.fit_score)
@@ -483,10 +487,11 @@ def _page(
     now: datetime,
     ranks: dict[int, int] | None,
 ) -> tuple[int, list[tuple[int, int | None]]]:
-    """How many candidates match, and the page's (candidate id, score id) in order."""
+    """How many candidates match, and the page's (candidate id, score id) in order;
+    ``ranks`` (by score id) for the npv and mix rankings, ``None`` for the fit ranking."""
     where = _where(filters, now)
     keys = _in_position(sql_select(Candidate.id, Score.id), position).where(*where)
-    order = _order(filters.sort, "fit" if ranks is None else "by rank")
+    order = _order(filters.sort, fit_ranking=ranks is None)
     if ranks is not None and not order:  # the npv and mix rankings have no column: sort here
         matching = [(c, s) for c, s in session.exec(keys)]
         reverse = filters.sort.startswith("-")
@@ -547,7 +552,7 @@ def list_candidates(
         if row.fit_score is None:
             item["rank"] = None
         else:
-            item["rank"] = fit_ranks[row.fit_score] if ranks is None else ranks[row.score_id]
+            item["rank"] = fit_ranks[row.fit_score] if ranks is None else ranks.get(row.score_id)
         decision = latest.get(row.id)
         item["latest_decision"] = decision and {
             "decision": decision["decision"],
