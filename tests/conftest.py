@@ -86,6 +86,28 @@ class ThrowAwayDatabases:
         admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def hash_each_password_once() -> Iterator[None]:
+    """Staff passwords are hashed with the production argon2id parameters, once per distinct
+    password per run: thousands of test users share a handful of passwords, and each hash
+    costs tens of milliseconds by design. Verification (sign-in) is never cached, and
+    tests/app/security/test_hardening.py checks the parameters of a stored hash."""
+    from app.auth import service as auth_service
+
+    real = auth_service.hash_password
+    hashes: dict[str, str] = {}
+
+    def hash_password(password: str) -> str:
+        if password not in hashes:
+            hashes[password] = real(password)
+        return hashes[password]
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(auth_service, "hash_password", hash_password)
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowAwayDatabases]:
     factory = ThrowAwayDatabases(tmp_path_factory.mktemp("db"))
