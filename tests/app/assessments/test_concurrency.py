@@ -11,7 +11,7 @@ from app.bank import service as bank_service
 from app.db import session_scope
 from app.migrations import upgrade
 from tests.factories import SCREENING, create_position, create_user, invite_candidate
-from tests.live_server import running_server
+from tests.live_server import TLS, running_server
 
 
 @pytest.fixture
@@ -26,7 +26,8 @@ def live(fresh_database):
         _, token = invite_candidate(session, position=position, actor=hr)
     with running_server() as base_url:
         start = httpx.post(f"{base_url}/api/v1/assessments/{token}/start",
-                           json={"consent": True, "screening": SCREENING}, timeout=10)
+                           json={"consent": True, "screening": SCREENING}, timeout=10,
+                           verify=TLS)
         assert start.status_code == 200, start.text
         yield base_url, token, start.json()
 
@@ -41,7 +42,7 @@ def test_fifty_concurrent_saves_to_one_attempt_all_persist(live):
 
     def save(job):
         item_id, value = job
-        with httpx.Client(timeout=30) as client:
+        with httpx.Client(timeout=30, verify=TLS) as client:
             return client.put(f"{base_url}/api/v1/assessments/{token}/answers/{item_id}",
                               json={"value": value}).status_code
 
@@ -60,7 +61,7 @@ def test_fifty_concurrent_saves_of_different_items_and_states(live):
     items = state["current_section"]["items"]
 
     def work(n):
-        with httpx.Client(timeout=30) as client:
+        with httpx.Client(timeout=30, verify=TLS) as client:
             if n % 2:
                 return client.get(f"{base_url}/api/v1/assessments/{token}").status_code
             item = items[(n // 2) % len(items)]
@@ -78,7 +79,7 @@ def test_submit_racing_submit_gives_one_result(live):
     base_url, token, _ = live
 
     def submit(_n):
-        with httpx.Client(timeout=30) as client:
+        with httpx.Client(timeout=30, verify=TLS) as client:
             return client.post(f"{base_url}/api/v1/assessments/{token}/submit")
 
     with ThreadPoolExecutor(max_workers=8) as pool:

@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 
 from app.cli import app as kam
 from tests.app.ops.conftest import USER_AGENT, Save, start_attempts, stored_answers
-from tests.live_server import free_port
+from tests.live_server import TLS, free_port
 
 CANDIDATES = 4
 
@@ -92,7 +92,7 @@ class Candidate(threading.Thread):
         return last is not None and not last.finished
 
     def run(self) -> None:
-        with httpx.Client(base_url=self.base_url, timeout=30,
+        with httpx.Client(base_url=self.base_url, timeout=30, verify=TLS,
                           headers={"User-Agent": USER_AGENT}) as client:
             n = 0
             while not self.stop.is_set():
@@ -122,7 +122,7 @@ def kam_command() -> list[str]:
 
 def refused(base_url: str) -> bool:
     try:
-        httpx.get(f"{base_url}/healthz", timeout=2)
+        httpx.get(f"{base_url}/healthz", timeout=2, verify=TLS)
     except httpx.ConnectError:
         return True
     except httpx.TransportError:
