@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import harness as h
 from benchmarks.loadgen import Connection, HttpError, Tally
+from benchmarks.loadgen import run as loadgen_run
 
 GRACE_S = 60
 FINALIZE_SLACK_S = 30
@@ -313,7 +314,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.mode == "client":
         tokens = json.loads(args.tokens.read_text())
-        result = asyncio.run(_client(args.url, tokens, ramp_s=args.ramp, items=args.items,
+        result = loadgen_run(_client(args.url, tokens, ramp_s=args.ramp, items=args.items,
                                      seed=args.seed))
         args.out.write_text(json.dumps(result))
         return
