@@ -432,6 +432,34 @@ def _order(sort: str, *, fit_ranking: bool) -> list:  # type: ignore[type-arg]
     return [first.nulls_last(), col(Candidate.id).asc()]
 
 
+def _bound(
+    session: Session, *, position: Position, filters: PipelineFilters, fit_ranking: bool
+) -> list:  # type: ignore[type-arg]
+    """Conditions that leave the page as it is but spare sorting the whole position.
+
+    Unfiltered and sorted by a score column (nulls last), the rows up to the page's end all
+    score at least as well as the (offset + limit)-th best score row: that value is read from
+    the position's index on the column, and only the rows as good are sorted."""
+    name = filters.sort.lstrip("-")
+    descending = filters.sort.startswith("-")
+    if name == "rank" and fit_ranking:
+        name, descending = "fit", not descending
+    columns = {"fit": col(Score.fit_score), "npv": col(Score.expected_npv)}
+    if name not in columns:
+        return []
+    column = columns[name]
+    last = session.exec(
+        sql_select(column)
+        .where(Score.position_id == position.id, column.is_not(None))
+        .order_by(column.desc() if descending else column.asc())
+        .offset(filters.offset + filters.limit - 1)
+        .limit(1)
+    ).scalar()
+    if last is None:  # the page reaches the rows without a value: nothing to leave out
+        return []
+    return [Score.position_id == position.id, column >= last if descending else column <= last]
+
+
 def _like(text: str) -> str:
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -505,6 +533,10 @@ def _page(
     total = session.exec(
         _in_position(sql_select(func.count()), position).where(*where)
     ).scalar_one()
+    if not where:
+        keys = keys.where(
+            *_bound(session, position=position, filters=filters, fit_ranking=ranks is None)
+        )
     page = session.exec(keys.order_by(*order).limit(filters.limit).offset(filters.offset))
     return int(total), [(c, s) for c, s in page]
 
