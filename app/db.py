@@ -258,6 +258,16 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         await _close(session)
 
 
+async def get_read_session() -> AsyncIterator[Session]:
+    """A read-only session whatever the method: on SQLite its transaction takes no write
+    lock, so a writing handler can check everything before it begins to write."""
+    session = session_for(get_engine(), read_only=True)
+    try:
+        yield session
+    finally:
+        await _close(session)
+
+
 async def get_write_session() -> AsyncIterator[Session]:
     """A writing session for the few GET handlers that change state (e.g. finalizing on access)."""
     session = session_for(get_engine())
@@ -284,3 +294,4 @@ async def _close(session: Session) -> None:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]

@@ -171,7 +171,7 @@ def shared_app():  # type: ignore[no-untyped-def]
 
 def _join_requests_to(application, session: Session) -> None:  # type: ignore[no-untyped-def]
     """Make ``application``'s request sessions the test's ``session``."""
-    from app.db import get_session, get_write_session
+    from app.db import get_read_session, get_session, get_write_session
 
     def test_session() -> Iterator[Session]:
         yield session
@@ -180,6 +180,7 @@ def _join_requests_to(application, session: Session) -> None:  # type: ignore[no
     overrides.clear()
     overrides[get_session] = test_session
     overrides[get_write_session] = test_session
+    overrides[get_read_session] = test_session
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from app.assessments import service as assessment_service
 from app.assessments.schemas import AnswerRequest, BatchAnswers, PageEvents, StartRequest
 from app.auth.dependencies import client_ip
 from app.clock import utcnow
-from app.db import SessionDep, WriteSessionDep
+from app.db import ReadSessionDep, SessionDep, WriteSessionDep
 from app.errors import Conflict, Invalid, NotFound
 from app.json_response import PydanticJSON
 from app.ratelimit import guard_candidate_token
@@ -78,16 +78,29 @@ def save_answer(
     token: Token,
     item_id: ItemId,
     request: Request,
-    session: WriteSessionDep,
+    read_session: ReadSessionDep,
+    write_session: WriteSessionDep,
     data: AnswerRequest,
 ) -> PydanticJSON:
-    """Save one answer (idempotent); 409 once its section is closed."""
-    ctx = assessment_service.resolve(session, token=token)
-    result = assessment_service.save_answer(
-        session, ctx=ctx, item_id=item_id, value=data.value, elapsed_ms=data.elapsed_ms,
-        ip=client_ip(request), user_agent=request.headers.get("user-agent"),
+    """Save one answer (idempotent); 409 once its section is closed.
+
+    The common case reads first and then writes one guarded statement, so on SQLite the
+    write lock is held only for that statement; every other case takes the full path.
+    """
+    ip, user_agent = client_ip(request), request.headers.get("user-agent")
+    # PostgreSQL locks rows, not the database: one transaction saves the round trips.
+    read = read_session if write_session.get_bind().dialect.name == "sqlite" else write_session
+    result = assessment_service.save_answer_quickly(
+        read, write_session, token=token, item_id=item_id, value=data.value,
+        elapsed_ms=data.elapsed_ms, ip=ip, user_agent=user_agent,
     )
-    session.commit()
+    if result is None:
+        ctx = assessment_service.resolve(write_session, token=token)
+        result = assessment_service.save_answer(
+            write_session, ctx=ctx, item_id=item_id, value=data.value,
+            elapsed_ms=data.elapsed_ms, ip=ip, user_agent=user_agent,
+        )
+    write_session.commit()
     return PydanticJSON(result)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, update
+from sqlalchemy import bindparam, case, func, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
@@ -315,6 +315,59 @@ def save_answer(
                         "remaining_s": _remaining(section_row, now)}}
 
 
+def save_answer_quickly(
+    read: Session,
+    write: Session,
+    *,
+    token: str,
+    item_id: str,
+    value: Any,
+    elapsed_ms: int | None,
+    ip: str | None,
+    user_agent: str | None,
+) -> dict[str, Any] | None:
+    """The common autosave in one guarded statement; None when the full path must decide.
+
+    Everything that can be checked before writing is read in ``read``: the token, the
+    item, its section running with time left, nothing new to note about the client. On
+    SQLite ``read`` is a read-only session, so the write lock is then held only for one
+    ``INSERT ... SELECT ... WHERE <section still active and attempt still running>`` upsert
+    in ``write`` (the state may have moved on in between; the statement sees the committed
+    state and writes nothing then). Any other case (a section not started or over, time up,
+    clearing an answer, a new address, a statement that wrote nothing) returns None, and
+    ``save_answer`` decides with the same rules as ever, errors included. The caller
+    commits ``write``.
+    """
+    now = utcnow()
+    ctx = resolve(read, token=token)
+    attempt = ctx.attempt
+    found = None
+    row = None
+    if attempt is not None and attempt.status == "in_progress" and value is not None:
+        found = Battery.load(read, attempt.questionnaire_versions).items.get(item_id)
+        if found is not None:
+            key = found[0].key
+            row = next((s for s in sections_of(read, attempt) if s.section_key == key), None)
+    if read is not write:
+        read.commit()
+    if (
+        found is None or row is None or row.status != "active" or row.deadline_at is None
+        or row.deadline_at <= now or _new_client(attempt, ip=ip, user_agent=user_agent)
+    ):
+        return None
+    section, item = found
+    stored = check_value(item, section, value)
+    written = write.connection().execute(
+        _guarded_upsert_statement(write.get_bind().dialect.name),
+        {"attempt_id": attempt.id, "item_id": item_id, "value": {"v": stored},
+         "elapsed_ms": elapsed_ms, "saved_at": now, "section_id": row.id, "now": now},
+    )
+    if written.first() is None:
+        return None
+    return {"item_id": item_id, "saved": True, "value": value, "saved_at": now,
+            "section": {"key": row.section_key, "remaining_s": _remaining(row, now)}}
+
+
 def _upsert(
     session: Session, *, attempt_id: int, item_id: str, value: Any, elapsed_ms: int | None,
     now: datetime,
@@ -348,18 +401,68 @@ def _upsert_statement(dialect: str) -> Any:
     return _upserts[dialect]
 
 
-def _note_client(
-    session: Session, attempt: Attempt, *, ip: str | None, user_agent: str | None
-) -> None:
-    """Count changes of address or browser mid-attempt (a flag for a person, never a score)."""
+def _guarded_upsert_statement(dialect: str) -> Any:
+    """The answer upsert that writes only while its section runs and the attempt is open."""
+    key = f"guarded-{dialect}"
+    if key not in _upserts:
+        answer, section, attempt = Answer.__table__, AttemptSection.__table__, Attempt.__table__
+        still_open = (
+            select(section.c.id)
+            .where(section.c.id == bindparam("section_id"), section.c.status == "active",
+                   section.c.deadline_at > bindparam("now", type_=section.c.deadline_at.type),
+                   attempt.c.id == section.c.attempt_id, attempt.c.status == "in_progress")
+            .exists()
+        )
+        columns = ["attempt_id", "item_id", "value", "elapsed_ms", "changes", "saved_at"]
+        source = select(
+            bindparam("attempt_id", type_=answer.c.attempt_id.type),
+            bindparam("item_id", type_=answer.c.item_id.type),
+            bindparam("value", type_=answer.c.value.type),
+            bindparam("elapsed_ms", type_=answer.c.elapsed_ms.type),
+            literal(0, type_=answer.c.changes.type),
+            bindparam("saved_at", type_=answer.c.saved_at.type),
+        ).where(still_open)
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(answer).from_select(columns, source)
+        # RETURNING tells whether a row was written (psycopg leaves rowcount at -1 here).
+        _upserts[key] = statement.on_conflict_do_update(
+            index_elements=["attempt_id", "item_id"],
+            set_={
+                "value": statement.excluded.value,
+                "elapsed_ms": func.coalesce(statement.excluded.elapsed_ms, answer.c.elapsed_ms),
+                "changes": answer.c.changes + 1,
+                "saved_at": statement.excluded.saved_at,
+            },
+        ).returning(answer.c.id)
+    return _upserts[key]
+
+
+def _new_client(attempt: Attempt, *, ip: str | None, user_agent: str | None) -> bool:
+    """Does this request come from an address or browser the attempt has not noted yet?"""
+    return any(_client_changes(attempt, ip=ip, user_agent=user_agent)[2:])
+
+
+def _client_changes(
+    attempt: Attempt, *, ip: str | None, user_agent: str | None
+) -> tuple[list[str], list[str], bool, bool]:
+    """The noted addresses and browsers, and whether this request adds one of each."""
     seen = attempt.integrity or {}
     ips = seen.get("ips") or ([attempt.first_ip] if attempt.first_ip else [])
     agents = seen.get("agents") or ([attempt.first_user_agent] if attempt.first_user_agent else [])
     agent = (user_agent or "")[:400] or None
     new_ip = ip is not None and ip not in ips and len(ips) < MAX_TRACKED_ADDRESSES
     new_agent = agent is not None and agent not in agents and len(agents) < MAX_TRACKED_ADDRESSES
+    return ips, agents, new_ip, new_agent
+
+
+def _note_client(
+    session: Session, attempt: Attempt, *, ip: str | None, user_agent: str | None
+) -> None:
+    """Count changes of address or browser mid-attempt (a flag for a person, never a score)."""
+    ips, agents, new_ip, new_agent = _client_changes(attempt, ip=ip, user_agent=user_agent)
     if not (new_ip or new_agent):
         return
+    agent = (user_agent or "")[:400] or None
     _lock(session, attempt)
     session.refresh(attempt)
     integrity = dict(attempt.integrity or {})

@@ -237,6 +237,45 @@ def test_completed_section_refuses_answers(client, invited):
     assert response.status_code == 409
 
 
+def test_the_quick_save_writes_only_while_its_section_runs_and_the_attempt_is_open(
+    client, session, invited
+):
+    """The autosave's one-statement path re-checks, in the statement, what it read before
+    writing: a section closed or timed out, or an attempt submitted in between, means no
+    row is written (and the full path then answers 409)."""
+    from app.assessments.service import _guarded_upsert_statement
+
+    _, token = invited
+    _start(client, token)
+    attempt = session.exec(select(Attempt)).one()
+    english = session.exec(
+        select(AttemptSection).where(AttemptSection.section_key == "english")).one()
+    statement = _guarded_upsert_statement(session.get_bind().dialect.name)
+    now = utcnow()
+    params = {"attempt_id": attempt.id, "item_id": "en01", "value": {"v": "a"},
+              "elapsed_ms": 10, "saved_at": now, "section_id": english.id, "now": now}
+
+    def save(**changes):
+        return len(session.connection().execute(statement, {**params, **changes}).all())
+
+    assert save() == 1
+    assert save(value={"v": "b"}, elapsed_ms=None) == 1
+    answer = session.exec(select(Answer)).one()
+    session.refresh(answer)
+    assert (answer.value, answer.elapsed_ms, answer.changes) == ({"v": "b"}, 10, 1)
+    assert save(value={"v": "c"}, now=english.deadline_at) == 0  # time is up
+    attempt.status = "completed"
+    session.add(attempt)
+    session.flush()
+    assert save(value={"v": "c"}) == 0  # submitted meanwhile
+    attempt.status, english.status = "in_progress", "completed"
+    session.add_all([attempt, english])
+    session.flush()
+    assert save(value={"v": "c"}) == 0  # the candidate ended the section meanwhile
+    session.refresh(answer)
+    assert answer.value == {"v": "b"}
+
+
 def _shift_deadlines(session, seconds):
     """Move the running attempt's clock: every scheduled time ``seconds`` earlier."""
     for row in session.exec(select(AttemptSection)).all():
