@@ -31,7 +31,9 @@ class Settings(BaseSettings):
     norm_min_n: int = Field(default=100, ge=2)
     # One database connection per thread serving sync endpoints: a request holds at most one
     # connection, so with pool size == thread count nobody can wait for a connection forever.
-    worker_threads: int = Field(default=20, ge=1, le=200)
+    # Few threads: one process runs Python on one core at a time, and more threads only
+    # contend for it (docs/benchmarks.md measured 4 against 8 and 20); scale with workers.
+    worker_threads: int = Field(default=4, ge=1, le=200)
     session_hours: int = Field(default=12, ge=1)
     api_token_hours: int = Field(default=8, ge=1)
     login_max_failures: int = Field(default=10, ge=1)
