@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from sqlmodel import Session
 
 from app.assessments import service as assessment_service
 from app.assessments.schemas import AnswerRequest, BatchAnswers, PageEvents, StartRequest
@@ -59,16 +60,27 @@ def get_state(
     return PydanticJSON(result)
 
 
-@router.post("/{token}/start")
+@router.post("/{token}/start", response_class=PydanticJSON, response_model=dict[str, Any])
 def start(
-    token: Token, request: Request, session: WriteSessionDep, data: StartRequest
-) -> dict[str, Any]:
+    token: Token,
+    request: Request,
+    session: WriteSessionDep,
+    read_session: ReadSessionDep,
+    data: StartRequest,
+) -> PydanticJSON:
     """Give consent, answer the screening form and start the first section."""
     ctx = assessment_service.resolve(session, token=token)
     assessment_service.start(session, ctx=ctx, data=data, ip=client_ip(request),
                              user_agent=request.headers.get("user-agent"))
-    result = assessment_service.state(session, ctx=ctx)
     session.commit()
+    return PydanticJSON(_state_after_write(read_session, ctx))
+
+
+def _state_after_write(read_session: Session, ctx: assessment_service.Context) -> dict[str, Any]:
+    """The state once the write is committed, read outside the write transaction: building
+    it (every item of the running section) must not hold SQLite's write lock."""
+    result = assessment_service.state(read_session, ctx=ctx, catch_up_first=False)
+    read_session.commit()
     return result
 
 
@@ -145,13 +157,13 @@ def complete_section(
     token: Token,
     section_key: Annotated[str, Path(max_length=80)],
     session: WriteSessionDep,
+    read_session: ReadSessionDep,
 ) -> PydanticJSON:
     """End a section early; the next one becomes current."""
     ctx = assessment_service.resolve(session, token=token)
     assessment_service.complete_section(session, ctx=ctx, section_key=section_key)
-    result = assessment_service.state(session, ctx=ctx)
     session.commit()
-    return PydanticJSON(result)
+    return PydanticJSON(_state_after_write(read_session, ctx))
 
 
 @router.post("/{token}/submit")
