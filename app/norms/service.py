@@ -222,11 +222,16 @@ def rebuild(
     return rows
 
 
-def is_due(count: int, table: NormRow | None, min_n: int) -> bool:
-    """Whether a computed table should be rebuilt for ``count`` completed attempts (see above)."""
+def is_due(
+    count: int, table: NormRow | None, min_n: int, *, settled_before: datetime | None = None
+) -> bool:
+    """Whether a computed table should be rebuilt for ``count`` completed attempts (see
+    above); with ``settled_before``, a table built after that moment is not due yet."""
     if table is None:
         return count > 0
     if table.source == "imported":
+        return False
+    if settled_before is not None and table.created_at > settled_before:
         return False
     if count <= table.n:
         return False
@@ -235,14 +240,16 @@ def is_due(count: int, table: NormRow | None, min_n: int) -> bool:
     return norm_status(count, min_n) != norm_status(table.n, min_n)
 
 
-def due(session: Session, *, organization_id: int) -> list[VersionKey]:
+def due(
+    session: Session, *, organization_id: int, settled_before: datetime | None = None
+) -> list[VersionKey]:
     """The versions whose table is due for an automatic rebuild."""
     min_n = get_settings().norm_min_n
     in_force = _newest_rows(session, organization_id=organization_id)
     return sorted(
         version
         for version, count in completed_counts(session, organization_id=organization_id).items()
-        if is_due(count, in_force.get(version), min_n)
+        if is_due(count, in_force.get(version), min_n, settled_before=settled_before)
     )
 
 
@@ -255,20 +262,33 @@ def organizations_with_attempts(session: Session) -> list[int]:
     )
 
 
-def rebuild_due(session: Session, *, organization_id: int) -> list[NormRow]:
+def rebuild_due(
+    session: Session, *, organization_id: int, settled_before: datetime | None = None
+) -> list[NormRow]:
     """Rebuild the tables that are due in one organization (the worker's entry point)."""
-    versions = due(session, organization_id=organization_id)
+    versions = due(session, organization_id=organization_id, settled_before=settled_before)
     if not versions:
         return []
     return rebuild(session, organization_id=organization_id, versions=versions)
 
 
-def rebuild_all_due(session: Session) -> list[NormRow]:
+def any_due(session: Session, *, settled_before: datetime | None = None) -> bool:
+    """Whether any organization has a table due (a read: the worker checks this first and
+    takes the write lock only when there is something to rebuild)."""
+    return any(
+        due(session, organization_id=organization_id, settled_before=settled_before)
+        for organization_id in organizations_with_attempts(session)
+    )
+
+
+def rebuild_all_due(session: Session, *, settled_before: datetime | None = None) -> list[NormRow]:
     """Rebuild every due table of every organization (one call per worker pass)."""
     return [
         row
         for organization_id in organizations_with_attempts(session)
-        for row in rebuild_due(session, organization_id=organization_id)
+        for row in rebuild_due(
+            session, organization_id=organization_id, settled_before=settled_before
+        )
     ]
 
 

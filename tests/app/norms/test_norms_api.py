@@ -1,6 +1,8 @@
 """Norms: status, rebuild from completed attempts, export/import, automatic rebuilds, item
 analysis; admins only, one organization never sees another's."""
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
@@ -160,6 +162,28 @@ def test_automatic_rebuilds_follow_the_growth_rule(session, team):
     assert norm_service.is_due(100, row, 100) is True  # crosses KAM_NORM_MIN_N
     assert norm_service.is_due(99, row, 100) is False
     assert norm_service.is_due(1, None, 100) is True and norm_service.is_due(0, None, 100) is False
+
+
+def test_the_worker_rebuilds_a_due_table_once_it_is_ten_minutes_old(session, team):
+    """A hiring day grows the group by 10 % every few minutes; each rebuild rescores every
+    candidate under the write lock, so the worker waits until the table in force is ten
+    minutes old (and checks with a read first)."""
+    from app.clock import utcnow
+    from app.maintenance import NORM_REBUILD_INTERVAL
+
+    org = team.admin.organization_id
+    bulk_completed(session, position=team.position, n=20, seed=1)
+    assert len(norm_service.rebuild_due(session, organization_id=org)) == 2
+    bulk_completed(session, position=team.position, n=5, seed=2)  # 25 ≥ 1.1 × 20: due
+    now = utcnow()
+    assert norm_service.any_due(session) is True
+    assert norm_service.any_due(session, settled_before=now - NORM_REBUILD_INTERVAL) is False
+    assert norm_service.rebuild_all_due(
+        session, settled_before=now - NORM_REBUILD_INTERVAL) == []
+    later = now + NORM_REBUILD_INTERVAL + timedelta(seconds=1)
+    assert norm_service.any_due(session, settled_before=later - NORM_REBUILD_INTERVAL) is True
+    assert {row.n for row in norm_service.rebuild_all_due(
+        session, settled_before=later - NORM_REBUILD_INTERVAL)} == {25}
 
 
 def test_item_analysis_shape(client, session, team):
