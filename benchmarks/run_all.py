@@ -105,6 +105,10 @@ def hiring_rows(r: dict[str, Any], base: dict[str, Any] | None) -> list[Row]:
          db["lost_answers"] == 0),
         (f"{label}: peak RSS per worker MB", "< 300", r["peak_worker_rss_mb"], None,
          r["peak_worker_rss_mb"] < 300),
+        (f"{label}: server CPU ms per request", "",
+         1000 * r["server_cpu_s"] / max(sum(v["requests"] for v in requests.values()), 1)
+         if r.get("server_cpu_s") is not None else None, None, None),
+        (f"{label}: client CPU s (same machine)", "", r.get("client_cpu_s"), None, None),
     ]
 
 
