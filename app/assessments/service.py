@@ -13,7 +13,7 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, case, func, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -328,8 +328,9 @@ def save_answer_quickly(
 ) -> dict[str, Any] | None:
     """The common autosave in one guarded statement; None when the full path must decide.
 
-    Everything that can be checked before writing is read in ``read``: the token, the
-    item, its section running with time left, nothing new to note about the client. On
+    Everything that can be checked before writing is read in ``read``, in one narrow Core
+    query (``_running_section_statement``): the token of a running attempt, its running
+    section (the item's, with time left), nothing new to note about the client. On
     SQLite ``read`` is a read-only session, so the write lock is then held only for one
     ``INSERT ... SELECT ... WHERE <section still active and attempt still running>`` upsert
     in ``write`` (the state may have moved on in between; the statement sees the committed
@@ -339,33 +340,32 @@ def save_answer_quickly(
     commits ``write``.
     """
     now = utcnow()
-    ctx = resolve(read, token=token)
-    attempt = ctx.attempt
-    found = None
-    row = None
-    if attempt is not None and attempt.status == "in_progress" and value is not None:
-        found = Battery.load(read, attempt.questionnaire_versions).items.get(item_id)
-        if found is not None:
-            key = found[0].key
-            row = next((s for s in sections_of(read, attempt) if s.section_key == key), None)
+    found = running = None
+    if value is not None:
+        running = read.connection().execute(
+            _running_section_statement(), {"token_hash": token_hash(token)}
+        ).first()
+        if running is not None:
+            found = Battery.load(read, running.questionnaire_versions).items.get(item_id)
     if read is not write:
         read.commit()
     if (
-        found is None or row is None or row.status != "active" or row.deadline_at is None
-        or row.deadline_at <= now or _new_client(attempt, ip=ip, user_agent=user_agent)
+        found is None or running is None or found[0].key != running.section_key
+        or running.deadline_at <= now or _new_client(running, ip=ip, user_agent=user_agent)
     ):
         return None
     section, item = found
     stored = check_value(item, section, value)
     written = write.connection().execute(
         _guarded_upsert_statement(write.get_bind().dialect.name),
-        {"attempt_id": attempt.id, "item_id": item_id, "value": {"v": stored},
-         "elapsed_ms": elapsed_ms, "saved_at": now, "section_id": row.id, "now": now},
+        {"attempt_id": running.attempt_id, "item_id": item_id, "value": {"v": stored},
+         "elapsed_ms": elapsed_ms, "saved_at": now, "section_id": running.section_id,
+         "now": now},
     )
     if written.first() is None:
         return None
     return {"item_id": item_id, "saved": True, "value": value, "saved_at": now,
-            "section": {"key": row.section_key, "remaining_s": _remaining(row, now)}}
+            "section": {"key": running.section_key, "remaining_s": _remaining(running, now)}}
 
 
 def _upsert(
@@ -399,6 +399,30 @@ def _upsert_statement(dialect: str) -> Any:
             },
         )
     return _upserts[dialect]
+
+
+def _running_section_statement() -> Any:
+    """A valid token's running attempt and its one active section, in the columns the quick
+    save needs (no ORM objects: building them cost more than the query on SQLite)."""
+    if "running" not in _statements:
+        invitation, candidate = Invitation.__table__, Candidate.__table__
+        attempt, section = Attempt.__table__, AttemptSection.__table__
+        _statements["running"] = (
+            select(
+                attempt.c.id.label("attempt_id"), attempt.c.questionnaire_versions,
+                attempt.c.integrity, attempt.c.first_ip, attempt.c.first_user_agent,
+                section.c.id.label("section_id"), section.c.section_key, section.c.status,
+                section.c.deadline_at, section.c.time_limit_s,
+            )
+            .select_from(invitation)
+            .join(candidate, candidate.c.id == invitation.c.candidate_id)
+            .join(attempt, attempt.c.invitation_id == invitation.c.id)
+            .join(section, section.c.attempt_id == attempt.c.id)
+            .where(invitation.c.token_hash == bindparam("token_hash"),
+                   invitation.c.revoked_at.is_(None), candidate.c.erased_at.is_(None),
+                   attempt.c.status == "in_progress", section.c.status == "active")
+        )
+    return _statements["running"]
 
 
 def _guarded_upsert_statement(dialect: str) -> Any:
@@ -437,13 +461,21 @@ def _guarded_upsert_statement(dialect: str) -> Any:
     return _upserts[key]
 
 
-def _new_client(attempt: Attempt, *, ip: str | None, user_agent: str | None) -> bool:
+class _ClientNotes(Protocol):
+    """What an attempt notes about its clients (an Attempt, or a row of its columns)."""
+
+    integrity: dict | None
+    first_ip: str | None
+    first_user_agent: str | None
+
+
+def _new_client(attempt: _ClientNotes, *, ip: str | None, user_agent: str | None) -> bool:
     """Does this request come from an address or browser the attempt has not noted yet?"""
     return any(_client_changes(attempt, ip=ip, user_agent=user_agent)[2:])
 
 
 def _client_changes(
-    attempt: Attempt, *, ip: str | None, user_agent: str | None
+    attempt: _ClientNotes, *, ip: str | None, user_agent: str | None
 ) -> tuple[list[str], list[str], bool, bool]:
     """The noted addresses and browsers, and whether this request adds one of each."""
     seen = attempt.integrity or {}
