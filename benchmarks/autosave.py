@@ -102,7 +102,7 @@ def run(backend: str, *, workers: int, duration_s: int = 15, rate: float = 300,
             h.release_database()
             database.drop()
     return {
-        "backend": backend, "workers": workers, "threads": threads or 20,
+        "backend": backend, "workers": workers, "threads": threads or h.default_threads(),
         "candidates": CANDIDATES, "rate": rate,
         "baseline_ping": ping, "baseline_insert": insert, "baseline_insert_at_rate": insert_rate,
         "save": save, "save_at_rate": save_rate,

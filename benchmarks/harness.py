@@ -48,6 +48,13 @@ def log(message: str) -> None:
     print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def default_threads() -> int:
+    """The app's default KAM_WORKER_THREADS (what a run without ``--threads`` uses)."""
+    from app.config import Settings
+
+    return int(Settings.model_fields["worker_threads"].default)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 nobody listens on right now."""
     with socket.socket() as probe:

@@ -288,7 +288,7 @@ def run(*, candidates: int = 1000, workers: int = 2, backend: str = "sqlite",
             h.release_database()
             database.drop()
     result.pop("acknowledged")
-    return {"candidates": candidates, "workers": workers, "threads": threads or 20,
+    return {"candidates": candidates, "workers": workers, "threads": threads or h.default_threads(),
             "backend": backend,
             "section_seconds": section_seconds, "items_per_section": items, "ramp_s": ramp_s,
             **result, **cpu, "database": check, "peak_worker_rss_mb": server.peak_rss_mb(),
