@@ -132,7 +132,7 @@ def start(
         order_seed=secrets.randbits(31),
         started_at=now,
         first_ip=ip,
-        first_user_agent=(user_agent or "")[:400] or None,
+        first_user_agent=_agent(user_agent),
         integrity={"focus_losses": 0, "paste_attempts": 0, "ip_changes": 0, "ua_changes": 0},
     )
     session.add(attempt)
@@ -388,17 +388,23 @@ def _upsert_statement(dialect: str) -> Any:
     """The answer upsert, built once per dialect (the hot path of every autosave)."""
     if dialect not in _upserts:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(Answer)
-        _upserts[dialect] = statement.on_conflict_do_update(
-            index_elements=["attempt_id", "item_id"],
-            set_={
-                "value": statement.excluded.value,
-                "elapsed_ms": func.coalesce(statement.excluded.elapsed_ms, Answer.elapsed_ms),
-                "changes": Answer.changes + 1,
-                "saved_at": statement.excluded.saved_at,
-            },
-        )
+        _upserts[dialect] = _on_answer_conflict(insert(Answer))
     return _upserts[dialect]
+
+
+def _on_answer_conflict(statement: Any) -> Any:
+    """``statement`` (an INSERT into answer) updating the existing answer of the item instead:
+    new value and time, elapsed time kept when none is sent, one more change counted."""
+    answer = Answer.__table__
+    return statement.on_conflict_do_update(
+        index_elements=["attempt_id", "item_id"],
+        set_={
+            "value": statement.excluded.value,
+            "elapsed_ms": func.coalesce(statement.excluded.elapsed_ms, answer.c.elapsed_ms),
+            "changes": answer.c.changes + 1,
+            "saved_at": statement.excluded.saved_at,
+        },
+    )
 
 
 def _running_section_statement() -> Any:
@@ -447,16 +453,9 @@ def _guarded_upsert_statement(dialect: str) -> Any:
             bindparam("saved_at", type_=answer.c.saved_at.type),
         ).where(still_open)
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(answer).from_select(columns, source)
         # RETURNING tells whether a row was written (psycopg leaves rowcount at -1 here).
-        _upserts[key] = statement.on_conflict_do_update(
-            index_elements=["attempt_id", "item_id"],
-            set_={
-                "value": statement.excluded.value,
-                "elapsed_ms": func.coalesce(statement.excluded.elapsed_ms, answer.c.elapsed_ms),
-                "changes": answer.c.changes + 1,
-                "saved_at": statement.excluded.saved_at,
-            },
+        _upserts[key] = _on_answer_conflict(
+            insert(answer).from_select(columns, source)
         ).returning(answer.c.id)
     return _upserts[key]
 
@@ -481,10 +480,15 @@ def _client_changes(
     seen = attempt.integrity or {}
     ips = seen.get("ips") or ([attempt.first_ip] if attempt.first_ip else [])
     agents = seen.get("agents") or ([attempt.first_user_agent] if attempt.first_user_agent else [])
-    agent = (user_agent or "")[:400] or None
+    agent = _agent(user_agent)
     new_ip = ip is not None and ip not in ips and len(ips) < MAX_TRACKED_ADDRESSES
     new_agent = agent is not None and agent not in agents and len(agents) < MAX_TRACKED_ADDRESSES
     return ips, agents, new_ip, new_agent
+
+
+def _agent(user_agent: str | None) -> str | None:
+    """The browser as noted: at most 400 characters, None when not sent."""
+    return (user_agent or "")[:400] or None
 
 
 def _note_client(
@@ -494,7 +498,7 @@ def _note_client(
     ips, agents, new_ip, new_agent = _client_changes(attempt, ip=ip, user_agent=user_agent)
     if not (new_ip or new_agent):
         return
-    agent = (user_agent or "")[:400] or None
+    agent = _agent(user_agent)
     _lock(session, attempt)
     session.refresh(attempt)
     integrity = dict(attempt.integrity or {})
