@@ -204,13 +204,16 @@ async def guard_candidate_token(
     for a thread.
     """
     token = request.path_params.get("token")
-    if not isinstance(token, str) or token_hash(token) in known_tokens:
+    if not isinstance(token, str):
         return
-    await run_in_threadpool(_guard_lookup, request, token, session, write_session)
+    digest = token_hash(token)
+    if digest in known_tokens:
+        return
+    await run_in_threadpool(_guard_lookup, request, token, digest, session, write_session)
 
 
 def _guard_lookup(
-    request: Request, token: str, session: Session, write_session: Session
+    request: Request, token: str, digest: str, session: Session, write_session: Session
 ) -> None:
     from app.auth.dependencies import client_ip
     from app.candidates import service as candidate_service
@@ -220,7 +223,7 @@ def _guard_lookup(
         known = candidate_service.find_by_token(lookup, token=token) is not None
         seconds = None if known else retry_after(lookup, limit=TOKEN_MISSES, subject=subject)
     if known:
-        known_tokens.add(token_hash(token))
+        known_tokens.add(digest)
         return
     if seconds is not None:
         # A page in the candidate's language; the API (JSON) answers in English.
