@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.audit import service as audit
 from app.auth.models import User
 from app.candidates.models import Candidate, Decision
 from app.webhooks import service as webhook_service
@@ -17,9 +18,16 @@ DECISIONS = ("advance", "reject", "hire", "hold")
 
 
 def record(
-    session: Session, *, candidate: Candidate, decision: str, note: str, actor: User
+    session: Session,
+    *,
+    candidate: Candidate,
+    decision: str,
+    note: str,
+    actor: User,
+    ip: str | None = None,
 ) -> Decision:
-    """Store a decision by ``actor`` now; the caller writes the audit entry and commits."""
+    """Store a decision by ``actor`` now, with its audit entry and webhook event; the caller
+    commits."""
     row = Decision(
         organization_id=candidate.organization_id,
         candidate_id=candidate.id,
@@ -33,6 +41,15 @@ def record(
         session, organization_id=row.organization_id, candidate_id=candidate.id,
         position_id=candidate.position_id, decision_id=row.id, decision=row.decision,
         user_id=row.user_id, at=row.created_at,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="candidate.decision",
+        object_type="candidate",
+        object_id=candidate.id,
+        details={"decision_id": row.id, "decision": row.decision},
+        ip=ip,
     )
     return row
 

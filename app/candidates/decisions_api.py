@@ -8,7 +8,6 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.audit import service as audit
 from app.auth.dependencies import StaffUser, client_ip
 from app.auth.models import User
 from app.candidates import decisions as decision_service
@@ -65,15 +64,7 @@ def record_decision(
     """Record a person's decision (advance, reject, hire, hold) with a note; audited."""
     candidate = _candidate(session, candidate_id, user)
     decision = decision_service.record(
-        session, candidate=candidate, decision=data.decision, note=data.note, actor=user
-    )
-    audit.record(
-        session,
-        actor=user,
-        action="candidate.decision",
-        object_type="candidate",
-        object_id=candidate.id,
-        details={"decision_id": decision.id, "decision": decision.decision},
+        session, candidate=candidate, decision=data.decision, note=data.note, actor=user,
         ip=client_ip(request),
     )
     result = decision_service.public(decision, user)

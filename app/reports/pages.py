@@ -630,16 +630,8 @@ def record_decision(
         raise Invalid(_("decision: choose advance, hold, reject or hire."))
     if len(note) > 4000:
         raise Invalid(_("note: at most 4000 characters."))
-    row = decision_service.record(
-        session, candidate=candidate, decision=decision, note=note, actor=user
-    )
-    audit.record(
-        session,
-        actor=user,
-        action="candidate.decision",
-        object_type="candidate",
-        object_id=candidate.id,
-        details={"decision_id": row.id, "decision": row.decision},
+    decision_service.record(
+        session, candidate=candidate, decision=decision, note=note, actor=user,
         ip=client_ip(request),
     )
     session.commit()
