@@ -70,19 +70,7 @@ def import_norms(
     """Use an uploaded norm table for its questionnaire version, then rescore the positions."""
     row = norm_service.import_table(session, organization_id=user.organization_id, data=table)
     result = norm_service.summary(row)
-    audit.record(
-        session,
-        actor=user,
-        action="norms.import",
-        object_type="norm_table",
-        object_id=row.id,
-        details={
-            "questionnaire_key": row.questionnaire_key,
-            "questionnaire_version": row.questionnaire_version,
-            "n": row.n,
-        },
-        ip=client_ip(request),
-    )
+    norm_service.audit_import(session, row, actor=user, ip=client_ip(request))
     session.commit()
     return result
 

@@ -231,19 +231,7 @@ def import_table(
     except DomainError as exc:
         session.rollback()
         return _status_page(request, session, user, status_code=422, import_error=_messages(exc))
-    audit.record(
-        session,
-        actor=user,
-        action="norms.import",
-        object_type="norm_table",
-        object_id=row.id,
-        details={
-            "questionnaire_key": row.questionnaire_key,
-            "questionnaire_version": row.questionnaire_version,
-            "n": row.n,
-        },
-        ip=client_ip(request),
-    )
+    norm_service.audit_import(session, row, actor=user, ip=client_ip(request))
     session.commit()
     label = f"{row.questionnaire_key} v{row.questionnaire_version}"
     return RedirectResponse(f"/admin/psychometrics?imported={label}", status_code=303)

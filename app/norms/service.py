@@ -37,6 +37,8 @@ from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
 from app.assessments.models import Answer, Attempt, AttemptSection
+from app.audit import service as audit
+from app.auth.models import User
 from app.bank import service as bank_service
 from app.bank.models import NormTable as NormRow
 from app.clock import utcnow
@@ -372,6 +374,23 @@ def _field_error(field: str, problem: str) -> Invalid:
 
 def _major(version: str) -> str:
     return version.split(".", 1)[0]
+
+
+def audit_import(session: Session, row: NormRow, *, actor: User, ip: str | None) -> None:
+    """The audit entry of a table imported by ``actor`` (the API and the page write it)."""
+    audit.record(
+        session,
+        actor=actor,
+        action="norms.import",
+        object_type="norm_table",
+        object_id=row.id,
+        details={
+            "questionnaire_key": row.questionnaire_key,
+            "questionnaire_version": row.questionnaire_version,
+            "n": row.n,
+        },
+        ip=ip,
+    )
 
 
 def import_table(session: Session, *, organization_id: int, data: Any) -> NormRow:
