@@ -78,15 +78,19 @@ def migrate() -> None:
 def questionnaires_validate(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: bank)")]
     = None,
+    strict: Annotated[bool, typer.Option(
+        help="Also fail on v1 files breaking the delivery rules of bank v2 (legacy problems)"
+    )] = False,
 ) -> None:
-    """Check questionnaire files; each problem names the file, the item and the rule."""
-    from questionnaires.loader import BANK_DIR, questionnaire_files
-    from questionnaires.validate import format_report, validate_paths
+    """Check questionnaire files: each problem names the file, the item and the rule; the
+    time rule's numbers are printed per section."""
+    from questionnaires.loader import BANK_DIR, collect, questionnaire_files
+    from questionnaires.validate import exit_code, format_report
 
     targets = paths or [BANK_DIR]
-    problems = validate_paths(targets)
-    typer.echo(format_report(problems, files=len(questionnaire_files(targets))))
-    raise typer.Exit(1 if problems else 0)
+    loaded, problems = collect(targets)
+    typer.echo(format_report(problems, files=len(questionnaire_files(targets)), loaded=loaded))
+    raise typer.Exit(exit_code(problems, strict=strict))
 
 
 @questionnaires_app.command("load")

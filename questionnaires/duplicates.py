@@ -26,7 +26,7 @@ def check_duplicates(entries: Sequence[Entry]) -> Iterator[Problem]:
 
 
 def _options(file: str, q: Questionnaire) -> Iterator[Problem]:
-    for _, item in q.iter_items():
+    for _, item in (*q.iter_items(), *q.iter_practice()):
         options = getattr(item, "options", ())
         repeated = [key for key, n in Counter(o.id for o in options).items() if n > 1]
         for option_id in repeated:
@@ -85,7 +85,8 @@ def _duplicate_section_keys(entries: Sequence[Entry]) -> Iterator[Problem]:
 
 def _duplicate_item_ids(entries: Sequence[Entry]) -> Iterator[Problem]:
     def values(q: Questionnaire) -> Iterator[tuple[Hashable, str | None]]:
-        return ((item.id, item.id) for _, item in q.iter_items())
+        items = (*q.iter_practice(), *q.iter_items())
+        return ((item.id, item.id) for _, item in items)
 
     for here, earlier in _repeats(entries, values):
         message = f"item id {here[3]} is already used {_elsewhere(here, earlier)}"

@@ -98,14 +98,20 @@ def collect(paths: Iterable[str | Path]) -> tuple[list[LoadedQuestionnaire], lis
 def load_file(path: str | Path) -> LoadedQuestionnaire:
     """Load and check one questionnaire file; raise InvalidQuestionnaireError on any problem."""
     loaded, problems = collect([path])
+    problems = [problem for problem in problems if not problem.legacy]
     if problems or not loaded:
         raise InvalidQuestionnaireError(problems)
     return loaded[0]
 
 
 def load_bank(directory: str | Path = BANK_DIR) -> list[LoadedQuestionnaire]:
-    """Load and check every file of the bank, sorted by key and version; raise on any problem."""
+    """Load and check every file of the bank, sorted by key and version; raise on any problem.
+
+    Legacy problems (a v1 file breaking a delivery rule of bank v2) do not stop the load: a
+    published version is served as it was published.
+    """
     loaded, problems = collect([directory])
+    problems = [problem for problem in problems if not problem.legacy]
     if problems:
         raise InvalidQuestionnaireError(problems)
     return sorted(loaded, key=lambda item: (item.key, item.version))

@@ -14,6 +14,9 @@ class Problem:
     item: str | None
     rule: str
     message: str
+    #: A rule of delivery broken by a version published before the rule existed (the v1
+    #: bank): reported, but the version stays served unchanged (published files never change).
+    legacy: bool = False
 
     def __str__(self) -> str:
         where = f"{self.file}: item {self.item}" if self.item else self.file

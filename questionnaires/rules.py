@@ -9,8 +9,10 @@ the rules here run on each questionnaire that parsed.
 from __future__ import annotations
 
 import re
+import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from questionnaires.duplicates import check_duplicates
@@ -19,6 +21,7 @@ from questionnaires.schema import (
     CEFR_LEVELS,
     LANGUAGE_COMPETENCY,
     LANGUAGES,
+    ChoiceItem,
     Item,
     LikertItem,
     LocalizedText,
@@ -27,6 +30,7 @@ from questionnaires.schema import (
     SingleChoiceItem,
     SjtItem,
 )
+from questionnaires.timing import BATTERY_LIMIT_S, WORDS_PER_MINUTE, section_timing
 
 Entry = tuple[str, Questionnaire]
 
@@ -34,6 +38,26 @@ MIN_ITEMS = 12
 MIN_LANGUAGE_ITEMS = 20
 MIN_ITEMS_PER_CEFR_LEVEL = 4
 SJT_SCORES = range(0, 4)
+#: Format 2: scored items each competency's pool must hold (Likert scales: 12).
+MIN_POOL = {
+    "business_sense": 20,
+    "communication": 20,
+    "commercial_knowledge": 20,
+    "analysis": 18,
+    "stress_resistance": 12,
+    "drive": 12,
+}
+MIN_POOL_PER_CEFR_LEVEL = 10
+#: A pool holds at least this many times the items of a form.
+POOL_FACTOR = 1.5
+#: Panel ratings of the best option with a larger SD (n - 1) mean the panel disagrees.
+PANEL_MAX_SD = 1.0
+MIN_RATERS = 3
+#: Practice items per section (format 2).
+PRACTICE_ITEMS = range(1, 3)
+#: Rules of delivery that bank v2 introduced: published format-1 files (the v1 bank) break
+#: them and stay served unchanged (a published version never changes).
+DELIVERY_RULES = frozenset({"section-time"})
 # Options are shown in a per-candidate random order, so an option cannot point at the others.
 OPTION_REFERENCE = re.compile(
     r"\b(all|none|both|either|neither) (of )?the (above|previous|others|other options)\b"
@@ -67,19 +91,77 @@ RULES: dict[str, str] = {
     "numeric-answer": "numeric items have answer and tolerance >= 0",
     "cefr-required": "language items carry cefr A2-C1, other items do not",
     "too-few-items": f"per competency in a file at least {MIN_ITEMS} items; languages "
-    f"{MIN_LANGUAGE_ITEMS} with {MIN_ITEMS_PER_CEFR_LEVEL} at each of A2, B1, B2, C1",
+    f"{MIN_LANGUAGE_ITEMS} with {MIN_ITEMS_PER_CEFR_LEVEL} at each of A2, B1, B2, C1 (format 2: "
+    "SJT competencies and commercial knowledge 20 scored items, analysis 18, Likert scales "
+    f"12, each language {MIN_POOL_PER_CEFR_LEVEL} per CEFR level)",
+    "option-score": "keyed and single-response SJT options carry score; best/worst SJT "
+    "options carry panel ratings and effectiveness instead",
+    "sjt-best-worst": "a best/worst SJT has panel ratings (the same raters for every option, "
+    "1-4) whose mean is each option's effectiveness, and one best and one worst option",
+    "panel-disagreement": f"the panel's ratings of the best option have an SD of at most "
+    f"{PANEL_MAX_SD:g} (rewrite or drop the item otherwise)",
+    "practice": "format 2: each section opens with 1-2 practice items, each with feedback "
+    "(and only practice items have feedback)",
+    "item-metadata": "format 2: scored items carry difficulty and 1-3 tags, language items "
+    "their skill; purpose only on likert items; enemies name other items of the file",
+    "form-length": f"format 2: each section draws forms from a pool at least {POOL_FACTOR:g} "
+    "times the form (form_length, or form_by_hurdle for language sections)",
+    "section-time": f"the limit covers reading at {WORDS_PER_MINUTE} words a minute (longer "
+    "language; instructions, stems, options, stimuli of the longest form and its practice) "
+    "plus working time per item",
+    "battery-time": f"the default battery (latest versions marked default_battery, one "
+    f"language test) takes at most {BATTERY_LIMIT_S // 60} minutes",
 }
 
 
 def check(entries: Sequence[Entry]) -> list[Problem]:
-    """Return the problems of parsed questionnaires, per file and across the given files."""
+    """Return the problems of parsed questionnaires, per file and across the given files.
+
+    A delivery rule broken by a format-1 file (the v1 bank, published before bank v2's rules)
+    comes back marked ``legacy``: reported, never a reason to refuse serving the version.
+    """
     problems: list[Problem] = []
     for file, questionnaire in entries:
         for rule in _PER_FILE:
-            problems.extend(rule(file, questionnaire))
+            for problem in rule(file, questionnaire):
+                if problem.rule in DELIVERY_RULES and questionnaire.format < 2:
+                    problem = replace(problem, legacy=True)
+                problems.append(problem)
     problems.extend(check_duplicates(entries))
+    problems.extend(_battery_time(entries))
     order = {file: index for index, (file, _) in enumerate(entries)}
     return sorted(problems, key=lambda problem: order.get(problem.file, len(order)))
+
+
+def default_battery(questionnaires: Iterable[Questionnaire]) -> list[Questionnaire]:
+    """The latest version of each questionnaire marked ``default_battery``, by key."""
+    latest: dict[str, Questionnaire] = {}
+    for q in questionnaires:
+        if q.key not in latest or q.version > latest[q.key].version:
+            latest[q.key] = q
+    return [latest[key] for key in sorted(latest) if latest[key].default_battery]
+
+
+def battery_seconds(questionnaires: Iterable[Questionnaire]) -> tuple[int, dict[str, int]]:
+    """Total limits of the default battery (one language test: the longest) and per key."""
+    battery = default_battery(questionnaires)
+    per_key = {q.key: sum(s.time_limit_s for s in q.sections) for q in battery}
+    languages = [q.key for q in battery if q.target_language is not None]
+    longest = max((per_key[key] for key in languages), default=0)
+    total = sum(v for k, v in per_key.items() if k not in languages) + longest
+    return total, per_key
+
+
+def _battery_time(entries: Sequence[Entry]) -> Iterator[Problem]:
+    total, per_key = battery_seconds(q for _, q in entries)
+    if total > BATTERY_LIMIT_S:
+        parts = ", ".join(f"{key} {seconds / 60:.1f}" for key, seconds in per_key.items())
+        file = next(f for f, q in entries if q.default_battery)
+        message = (
+            f"the default battery takes {total / 60:.1f} minutes of limits (one language "
+            f"test counted), more than {BATTERY_LIMIT_S // 60}: {parts}"
+        )
+        yield Problem(file, None, "battery-time", message)
 
 
 def is_language_item(item: Item) -> bool:
@@ -93,19 +175,29 @@ def _file_name(file: str, q: Questionnaire) -> Iterator[Problem]:
         yield Problem(file, None, "file-name", f"the file must be named {expected}")
 
 
+def _all_items(q: Questionnaire) -> Iterator[tuple[Section, Item]]:
+    """Scored items and practice items (practice items follow the rules of their type)."""
+    yield from q.iter_items()
+    yield from q.iter_practice()
+
+
 def _keyed_one_correct(file: str, q: Questionnaire) -> Iterator[Problem]:
-    for _, item in q.iter_items():
+    for _, item in _all_items(q):
         if isinstance(item, SingleChoiceItem):
             scores = [option.score for option in item.options]
+            if any(score is None for score in scores):
+                continue  # reported by option-score
             if sorted(scores) != [0] * (len(scores) - 1) + [1]:
                 message = f"exactly one option must score 1 and the others 0 (got {_join(scores)})"
                 yield Problem(file, item.id, "keyed-one-correct", message)
 
 
 def _sjt_distinct_scores(file: str, q: Questionnaire) -> Iterator[Problem]:
-    for _, item in q.iter_items():
-        if isinstance(item, SjtItem):
+    for _, item in _all_items(q):
+        if isinstance(item, SjtItem) and not item.best_worst:
             scores = [option.score for option in item.options]
+            if any(score is None for score in scores):
+                continue  # reported by option-score
             if len(set(scores)) != len(scores) or any(s not in SJT_SCORES for s in scores):
                 message = f"options must carry distinct expert scores 0-3 (got {_join(scores)})"
                 yield Problem(file, item.id, "sjt-distinct-scores", message)
@@ -173,7 +265,7 @@ def _missing_translation(file: str, q: Questionnaire) -> Iterator[Problem]:
         yield from _both_languages(file, None, f"section {section.key}: title", section.title)
         where = f"section {section.key}: instructions"
         yield from _both_languages(file, None, where, section.instructions)
-        for item in section.items:
+        for item in (*section.practice, *section.items):
             if is_language_item(item):
                 yield from _target_language_texts(file, q, item)
             else:
@@ -210,7 +302,7 @@ def _target_language(file: str, q: Questionnaire) -> Iterator[Problem]:
 
 
 def _cefr_required(file: str, q: Questionnaire) -> Iterator[Problem]:
-    for _, item in q.iter_items():
+    for _, item in _all_items(q):
         if is_language_item(item) and item.cefr is None:
             message = f"language items need cefr: one of {_join(CEFR_LEVELS)}"
             yield Problem(file, item.id, "cefr-required", message)
@@ -220,6 +312,9 @@ def _cefr_required(file: str, q: Questionnaire) -> Iterator[Problem]:
 
 
 def _too_few_items(file: str, q: Questionnaire) -> Iterator[Problem]:
+    if q.format >= 2:
+        yield from _too_few_pool_items(file, q)
+        return
     counts = Counter(item.competency for _, item in q.iter_items())
     for competency, count in counts.items():
         needed = MIN_LANGUAGE_ITEMS if competency == LANGUAGE_COMPETENCY else MIN_ITEMS
@@ -241,8 +336,27 @@ def _too_few_items(file: str, q: Questionnaire) -> Iterator[Problem]:
             yield Problem(file, None, "too-few-items", message)
 
 
+def _too_few_pool_items(file: str, q: Questionnaire) -> Iterator[Problem]:
+    scored = [item for _, item in q.iter_items() if item.scored]
+    for competency, count in Counter(item.competency for item in scored).items():
+        needed = MIN_POOL.get(competency)
+        if needed is not None and count < needed:
+            message = f"the {competency} pool has {count} scored items; at least {needed}"
+            yield Problem(file, None, "too-few-items", message)
+    levels = Counter(item.cefr for item in scored if is_language_item(item))
+    if levels:
+        short = [f"{level}: {levels[level]}" for level in CEFR_LEVELS
+                 if levels[level] < MIN_POOL_PER_CEFR_LEVEL]
+        if short:
+            message = (
+                f"the language pool needs at least {MIN_POOL_PER_CEFR_LEVEL} items at each CEFR "
+                f"level (too few at {', '.join(short)})"
+            )
+            yield Problem(file, None, "too-few-items", message)
+
+
 def _option_reference(file: str, q: Questionnaire) -> Iterator[Problem]:
-    for _, item in q.iter_items():
+    for _, item in _all_items(q):
         for option in getattr(item, "options", ()):
             for language in LANGUAGES:
                 match = OPTION_REFERENCE.search(option.text.get(language) or "")
@@ -252,6 +366,178 @@ def _option_reference(file: str, q: Questionnaire) -> Iterator[Problem]:
                         "options are shown in random order, so give each its own content"
                     )
                     yield Problem(file, item.id, "option-reference", message)
+
+
+def _option_score(file: str, q: Questionnaire) -> Iterator[Problem]:
+    for _, item in _all_items(q):
+        if not isinstance(item, ChoiceItem):
+            continue
+        best_worst = isinstance(item, SjtItem) and item.best_worst
+        for option in item.options:
+            if best_worst and option.score is not None:
+                message = (
+                    f"option {option.id}: a best/worst SJT is scored from the panel's "
+                    "effectiveness; remove score"
+                )
+            elif not best_worst and option.score is None:
+                message = f"option {option.id} needs a score"
+            elif not best_worst and (option.panel is not None or option.effectiveness is not None):
+                message = (
+                    f"option {option.id}: panel and effectiveness are for best/worst SJTs "
+                    "(response: best_worst)"
+                )
+            else:
+                continue
+            yield Problem(file, item.id, "option-score", message)
+
+
+def panel_summary(item: SjtItem) -> dict[str, tuple[float, float]]:
+    """Option id -> (mean, SD with n - 1) of the panel's ratings (options with ratings)."""
+    return {
+        option.id: (statistics.fmean(option.panel), statistics.stdev(option.panel))
+        for option in item.options
+        if option.panel and len(option.panel) >= 2
+    }
+
+
+def _sjt_best_worst(file: str, q: Questionnaire) -> Iterator[Problem]:
+    practice = {item.id for _, item in q.iter_practice()}
+    for _, item in _all_items(q):
+        if not isinstance(item, SjtItem) or not item.best_worst:
+            continue
+        rule = "sjt-best-worst"
+        missing = [o.id for o in item.options if o.effectiveness is None]
+        if missing:
+            yield Problem(file, item.id, rule, f"options {', '.join(missing)} need effectiveness")
+            continue
+        raters = {len(o.panel) for o in item.options if o.panel is not None}
+        unrated = [o.id for o in item.options if o.panel is None]
+        if item.id not in practice and (unrated or raters != {max(raters, default=0)}):
+            message = "every option needs the same raters' panel ratings"
+            yield Problem(file, item.id, rule, message)
+        elif item.id not in practice and min(raters) < MIN_RATERS:
+            message = f"the panel needs at least {MIN_RATERS} raters (got {min(raters)})"
+            yield Problem(file, item.id, rule, message)
+        for option in item.options:
+            if option.panel:
+                mean = statistics.fmean(option.panel)
+                if abs(mean - option.effectiveness) > 0.005:  # type: ignore[operator]
+                    message = (
+                        f"option {option.id}: effectiveness {option.effectiveness:g} is not the "
+                        f"mean of the panel's ratings {list(option.panel)} ({mean:.2f})"
+                    )
+                    yield Problem(file, item.id, rule, message)
+        if item.keyed_best_worst() is None:
+            values = ", ".join(f"{o.id} {o.effectiveness:g}" for o in item.options)
+            message = f"the key needs one best and one worst option, without ties ({values})"
+            yield Problem(file, item.id, rule, message)
+
+
+def _panel_disagreement(file: str, q: Questionnaire) -> Iterator[Problem]:
+    for _, item in q.iter_items():
+        if not isinstance(item, SjtItem) or not item.best_worst:
+            continue
+        key = item.keyed_best_worst()
+        summary = panel_summary(item)
+        if key is None or key[0] not in summary:
+            continue
+        _mean, sd = summary[key[0]]
+        if sd > PANEL_MAX_SD:
+            ratings = next(o.panel for o in item.options if o.id == key[0])
+            message = (
+                f"the panel disagrees on the best option {key[0]} (ratings {list(ratings)}, "
+                f"SD {sd:.2f} > {PANEL_MAX_SD:g}); rewrite or drop the item"
+            )
+            yield Problem(file, item.id, "panel-disagreement", message)
+
+
+def _practice(file: str, q: Questionnaire) -> Iterator[Problem]:
+    for section in q.sections:
+        if q.format >= 2 and len(section.practice) not in PRACTICE_ITEMS:
+            message = (
+                f"section {section.key}: needs {PRACTICE_ITEMS.start}-{PRACTICE_ITEMS.stop - 1} "
+                f"practice items (has {len(section.practice)})"
+            )
+            yield Problem(file, None, "practice", message)
+        for item in section.practice:
+            if item.feedback is None:
+                message = "a practice item needs feedback, shown after the candidate answers"
+                yield Problem(file, item.id, "practice", message)
+        for item in section.items:
+            if item.feedback is not None:
+                message = "only practice items have feedback (scored items give none)"
+                yield Problem(file, item.id, "practice", message)
+
+
+def _item_metadata(file: str, q: Questionnaire) -> Iterator[Problem]:
+    ids = {item.id for _, item in q.iter_items()}
+    for _, item in q.iter_items():
+        rule = "item-metadata"
+        if item.purpose is not None and not isinstance(item, LikertItem):
+            yield Problem(file, item.id, rule, "purpose is only for likert items")
+        for enemy in item.enemies:
+            if enemy == item.id or enemy not in ids:
+                message = f"enemy {enemy} is not another item of this file"
+                yield Problem(file, item.id, rule, message)
+        if q.format < 2 or not item.scored:
+            continue
+        if item.difficulty is None and item.type != "likert":
+            message = "needs difficulty (easy, medium or hard) for balanced forms"
+            yield Problem(file, item.id, rule, message)
+        if item.type != "likert" and not 1 <= len(item.tags) <= 3:
+            yield Problem(file, item.id, rule, f"needs 1-3 tags (has {len(item.tags)})")
+        if is_language_item(item) and item.skill is None:
+            message = "language items need skill (grammar, vocabulary, reading or function)"
+            yield Problem(file, item.id, rule, message)
+
+
+def _form_length(file: str, q: Questionnaire) -> Iterator[Problem]:
+    for section in q.sections:
+        where = f"section {section.key}"
+        scored = [item for item in section.items if item.scored]
+        pool = len(scored)
+        if section.form_length is not None and section.form_by_hurdle:
+            message = f"{where}: form_length and form_by_hurdle exclude each other"
+            yield Problem(file, None, "form-length", message)
+            continue
+        if section.form_by_hurdle:
+            if not any(is_language_item(item) for item in scored):
+                message = f"{where}: form_by_hurdle is for language sections"
+                yield Problem(file, None, "form-length", message)
+            levels = Counter(item.cefr for item in scored)
+            for hurdle, counts in section.form_by_hurdle.items():
+                for level, count in counts.items():
+                    if count > levels[level]:
+                        message = (
+                            f"{where}: the form for hurdle {hurdle} takes {count} {level} "
+                            f"items but the pool has {levels[level]}"
+                        )
+                        yield Problem(file, None, "form-length", message)
+        if q.format < 2:
+            continue
+        lengths = section.form_lengths()
+        if section.form_length is None and not section.form_by_hurdle:
+            message = f"{where}: set form_length (each candidate gets a form drawn from the pool)"
+            yield Problem(file, None, "form-length", message)
+        elif pool < POOL_FACTOR * max(lengths) - 1e-9:
+            message = (
+                f"{where}: the pool holds {pool} scored items, fewer than {POOL_FACTOR:g} x "
+                f"the form of {max(lengths)}"
+            )
+            yield Problem(file, None, "form-length", message)
+
+
+def _section_time(file: str, q: Questionnaire) -> Iterator[Problem]:
+    for section in q.sections:
+        timing = section_timing(section)
+        if not timing.fits:
+            message = (
+                f"section {section.key}: the limit {timing.time_limit_s} s is shorter than the "
+                f"{timing.needed_s} s needed: {timing.words} words at {WORDS_PER_MINUTE} a minute "
+                f"= {timing.reading_s:.0f} s of reading + {timing.working_s} s of work "
+                f"({timing.form_items} items on a form, {timing.practice_items} practice)"
+            )
+            yield Problem(file, None, "section-time", message)
 
 
 _PER_FILE: tuple[Callable[[str, Questionnaire], Iterable[Problem]], ...] = (
@@ -265,6 +551,13 @@ _PER_FILE: tuple[Callable[[str, Questionnaire], Iterable[Problem]], ...] = (
     _likert_no_reverse,
     _likert_scale,
     _too_few_items,
+    _option_score,
+    _sjt_best_worst,
+    _panel_disagreement,
+    _practice,
+    _item_metadata,
+    _form_length,
+    _section_time,
 )
 
 

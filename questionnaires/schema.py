@@ -35,6 +35,7 @@ Competency = Literal[
     "languages",
     "communication",
     "commercial_knowledge",
+    "drive",
 ]
 COMPETENCIES: tuple[Competency, ...] = get_args(Competency)
 LANGUAGE_COMPETENCY: Competency = "languages"
@@ -44,6 +45,19 @@ CEFR_LEVELS: tuple[CefrLevel, ...] = get_args(CefrLevel)
 
 ItemType = Literal["single_choice", "sjt", "likert", "numeric"]
 ITEM_TYPES: tuple[ItemType, ...] = get_args(ItemType)
+
+#: How an SJT is answered: pick the one best option (v1), or the most and the least effective.
+SjtResponse = Literal["single", "best_worst"]
+Difficulty = Literal["easy", "medium", "hard"]
+DIFFICULTIES: tuple[Difficulty, ...] = get_args(Difficulty)
+#: What an item is for when it is not a scored item of its competency.
+Purpose = Literal["impression_management"]
+#: Format 1: the v1 bank. Format 2 (bank v2): pools with forms, practice items, item metadata,
+#: panel keys and the v2 pool sizes (questionnaires/FORMAT.md, "Format 2").
+FileFormat = Literal[1, 2]
+#: The effectiveness scale of panel ratings of SJT options (1 counterproductive ... 4 very
+#: effective).
+EFFECTIVENESS_MIN, EFFECTIVENESS_MAX = 1, 4
 
 Key = Annotated[
     str,
@@ -145,12 +159,26 @@ class Stimulus(Model):
         yield from (value for value in candidates if isinstance(value, LocalizedText))
 
 
+PanelRating = Annotated[int, Field(strict=True, ge=EFFECTIVENESS_MIN, le=EFFECTIVENESS_MAX)]
+
+
 class Option(Model):
-    """An answer option of a choice item with its score (1/0 keyed, 0-3 expert score for SJT)."""
+    """An answer option of a choice item.
+
+    Keyed and single-response SJT options carry ``score`` (1/0 keyed, 0-3 expert score for
+    SJT). Options of a best/worst SJT carry instead the blind panel's ratings (``panel``, one
+    1-4 rating per rater) and their consensus, the mean rating (``effectiveness``).
+    """
 
     id: OptionId
     text: LocalizedText
-    score: StrictInt
+    score: StrictInt | None = None
+    effectiveness: Annotated[StrictFloat, Field(ge=1, le=4)] | None = Field(
+        default=None, description="best/worst SJT: the panel's consensus (mean rating, 1-4)"
+    )
+    panel: tuple[PanelRating, ...] | None = Field(
+        default=None, description="best/worst SJT: each rater's 1-4 rating, in rater order"
+    )
 
 
 class ItemBase(Model):
@@ -165,6 +193,32 @@ class ItemBase(Model):
     rationale: Text | None = Field(
         default=None, description="English note for reviewers; never shown to candidates"
     )
+    # Item metadata (format 2): for drawing balanced forms and for reviewers; never shown.
+    difficulty: Difficulty | None = Field(default=None, description="author's estimate")
+    tags: tuple[Key | Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$")], ...] = ()
+    facet: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")] | None = None
+    skill: Literal["grammar", "vocabulary", "reading", "function"] | None = Field(
+        default=None, description="language items: the skill the item samples"
+    )
+    purpose: Purpose | None = Field(
+        default=None,
+        description="impression_management: a check shown with the scale, never scored",
+    )
+    enemies: tuple[ItemId, ...] = Field(
+        default=(), description="items never given on the same form as this one"
+    )
+    replaces: ItemId | None = Field(default=None, description="the v1 item this one replaces")
+    feedback: LocalizedText | None = Field(
+        default=None, description="practice items only: shown after the candidate answers"
+    )
+    notes: Text | None = Field(
+        default=None, description="English editorial history for reviewers (panel, rewrites)"
+    )
+
+    @property
+    def scored(self) -> bool:
+        """False for checks such as the impression-management items (shown, never scored)."""
+        return self.purpose is None
 
     def texts(self) -> Iterator[tuple[str, LocalizedText]]:
         """Yield (field label, text) for every localized text of the item."""
@@ -172,6 +226,8 @@ class ItemBase(Model):
         if self.stimulus is not None:
             for text in self.stimulus.texts():
                 yield "stimulus", text
+        if self.feedback is not None:
+            yield "feedback", self.feedback
 
 
 class ChoiceItem(ItemBase):
@@ -194,10 +250,36 @@ class SingleChoiceItem(ChoiceItem):
 
 
 class SjtItem(ChoiceItem):
-    """A situational judgement item: four options with distinct expert scores 0-3."""
+    """A situational judgement item with four options.
+
+    ``response: single`` (v1): the candidate picks one option, scored by its expert score 0-3.
+    ``response: best_worst``: the candidate picks the most and the least effective option,
+    scored from the panel's consensus effectiveness of the two (``scoring.items``).
+    """
 
     type: Literal["sjt"]
     options: Annotated[tuple[Option, ...], Field(min_length=4, max_length=4)]
+    response: SjtResponse = "single"
+    style: Literal["decisive", "consultative"] | None = Field(
+        default=None,
+        description="decisive: the best option is firm; consultative: it asks or involves",
+    )
+
+    @property
+    def best_worst(self) -> bool:
+        """True when the candidate picks the most and the least effective option."""
+        return self.response == "best_worst"
+
+    def keyed_best_worst(self) -> tuple[str, str] | None:
+        """(best, worst) option ids by the panel's consensus, None without a unique pair."""
+        values = {o.id: o.effectiveness for o in self.options}
+        if any(value is None for value in values.values()):
+            return None
+        ranked = sorted(values, key=lambda option_id: values[option_id])  # type: ignore[arg-type, return-value]
+        low, high = values[ranked[0]], values[ranked[-1]]
+        if values[ranked[1]] == low or values[ranked[-2]] == high:
+            return None
+        return ranked[-1], ranked[0]
 
 
 class LikertItem(ItemBase):
@@ -250,15 +332,40 @@ class Scale(Model):
         return self.max - self.min + 1
 
 
+LevelCounts = dict[CefrLevel, Annotated[int, Field(strict=True, ge=0)]]
+
+
 class Section(Model):
-    """A timed part of a questionnaire, taken in one sitting."""
+    """A timed part of a questionnaire, taken in one sitting.
+
+    ``items`` is the section's pool. Each candidate gets a form of ``form_length`` items drawn
+    from it (all of them when unset); a language section draws its form by the position's
+    hurdle level instead (``form_by_hurdle``: per hurdle, how many items of each level).
+    ``practice`` items open the section, unscored, with feedback.
+    """
 
     key: Key
     title: LocalizedText
     instructions: LocalizedText
     time_limit_s: Annotated[int, Field(strict=True, gt=0, description="seconds")]
     scale: Scale | None = None
+    form_length: Annotated[int, Field(strict=True, ge=1)] | None = Field(
+        default=None, description="items on each candidate's form (default: the whole pool)"
+    )
+    form_by_hurdle: dict[CefrLevel, LevelCounts] | None = Field(
+        default=None,
+        description="language sections: per hurdle level, the items of each CEFR level",
+    )
+    practice: tuple[Item, ...] = Field(
+        default=(), description="unscored practice items with feedback, shown first"
+    )
     items: Annotated[tuple[Item, ...], Field(min_length=1)]
+
+    def form_lengths(self) -> tuple[int, ...]:
+        """Every form length a candidate can get (one per hurdle for language sections)."""
+        if self.form_by_hurdle:
+            return tuple(sorted({sum(counts.values()) for counts in self.form_by_hurdle.values()}))
+        return (self.form_length or len(self.items),)
 
 
 class Questionnaire(Model):
@@ -271,12 +378,22 @@ class Questionnaire(Model):
     target_language: Language | None = Field(
         default=None, description="only for the languages questionnaire"
     )
+    format: FileFormat = Field(default=1, description="2: the bank v2 rules apply")
+    default_battery: StrictBool = Field(
+        default=False, description="part of the battery a new position gets by default"
+    )
     sections: Annotated[tuple[Section, ...], Field(min_length=1)]
 
     def iter_items(self) -> Iterator[tuple[Section, Item]]:
         """Yield (section, item) for every item, in order."""
         for section in self.sections:
             for item in section.items:
+                yield section, item
+
+    def iter_practice(self) -> Iterator[tuple[Section, Item]]:
+        """Yield (section, practice item) for every practice item, in order."""
+        for section in self.sections:
+            for item in section.practice:
                 yield section, item
 
     def find_item(self, item_id: str) -> Item | None:

@@ -19,10 +19,13 @@ from questionnaires.schema import (
     Questionnaire,
     Scale,
     Section,
+    SjtItem,
     Stimulus,
 )
 
-PUBLIC_ITEM_KEYS = frozenset({"id", "type", "prompt", "stimulus", "options", "scale", "unit"})
+PUBLIC_ITEM_KEYS = frozenset(
+    {"id", "type", "prompt", "stimulus", "options", "scale", "unit", "response"}
+)
 
 
 def public_item(item: Item, language: str, *, scale: Scale | None = None) -> dict[str, Any]:
@@ -35,6 +38,8 @@ def public_item(item: Item, language: str, *, scale: Scale | None = None) -> dic
         view["options"] = [
             {"id": option.id, "text": option.text.pick(language)} for option in item.options
         ]
+        if isinstance(item, SjtItem) and item.best_worst:
+            view["response"] = "best_worst"
     elif isinstance(item, LikertItem):
         if scale is None:
             raise ValueError(f"likert item {item.id} needs its section's scale")
@@ -50,14 +55,44 @@ def keyed_item(item: Item, language: str, *, scale: Scale | None = None) -> dict
     view["competency"] = item.competency
     view["cefr"] = item.cefr
     view["rationale"] = item.rationale
+    view["difficulty"] = item.difficulty
+    view["tags"] = list(item.tags)
+    view["facet"] = item.facet
+    view["purpose"] = item.purpose
+    view["enemies"] = list(item.enemies)
     if isinstance(item, ChoiceItem):
         for option_view, option in zip(view["options"], item.options, strict=True):
             option_view["score"] = option.score
+            if option.effectiveness is not None:
+                option_view["effectiveness"] = option.effectiveness
+                option_view["panel"] = list(option.panel or ())
+        if isinstance(item, SjtItem) and item.best_worst:
+            view["key"] = _best_worst(item)
     elif isinstance(item, LikertItem):
         view["reverse"] = item.reverse
     elif isinstance(item, NumericItem):
         view["answer"] = item.answer
         view["tolerance"] = item.tolerance
+    return view
+
+
+def practice_item(item: Item, language: str, *, scale: Scale | None = None) -> dict[str, Any]:
+    """A practice item as the candidate sees it: the item, its feedback and its answer.
+
+    Practice is never scored, so its answer travels with it (the page can show the feedback
+    without asking the server); scored items never carry theirs.
+    """
+    view = public_item(item, language, scale=scale)
+    view["practice"] = True
+    view["feedback"] = _text(item.feedback, language)
+    if isinstance(item, SjtItem) and item.best_worst:
+        view["correct"] = _best_worst(item)
+    elif isinstance(item, ChoiceItem):
+        view["correct"] = next((o.id for o in item.options if o.score == 1), None)
+    elif isinstance(item, NumericItem):
+        view["correct"] = item.answer
+    else:
+        view["correct"] = None
     return view
 
 
@@ -73,6 +108,10 @@ def keyed_section(section: Section, language: str) -> dict[str, Any]:
     """Return the staff view of the section, items with their keys."""
     return {
         **_section_head(section, language),
+        "form_length": section.form_length,
+        "form_by_hurdle": section.form_by_hurdle,
+        "practice": [practice_item(item, language, scale=section.scale)
+                     for item in section.practice],
         "items": [keyed_item(item, language, scale=section.scale) for item in section.items],
     }
 
@@ -98,6 +137,11 @@ def _section_head(section: Section, language: str) -> dict[str, Any]:
         "instructions": section.instructions.pick(language),
         "time_limit_s": section.time_limit_s,
     }
+
+
+def _best_worst(item: SjtItem) -> dict[str, str] | None:
+    pair = item.keyed_best_worst()
+    return None if pair is None else {"best": pair[0], "worst": pair[1]}
 
 
 def _check_language(language: str) -> None:

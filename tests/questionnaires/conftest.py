@@ -60,14 +60,62 @@ def item(item_id: str, kind: str, competency: str = "business_sense") -> dict[st
 
 
 def section(key: str, items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    """Return a valid section holding ``items``."""
+    """Return a valid section holding ``items`` (its limit covers reading and working time)."""
     return {
         "key": key,
         "title": text(f"Section {key}"),
         "instructions": text(f"Instructions of {key}"),
-        "time_limit_s": 300,
+        "time_limit_s": 900,
         "items": items,
         **extra,
+    }
+
+
+def best_worst(item_id: str, panel: list[list[int]] | None = None) -> dict[str, Any]:
+    """Return a valid best/worst SJT (format 2): panel ratings and their means per option."""
+    panel = panel or [[4, 4, 4], [2, 3, 2], [1, 1, 2], [3, 2, 3]]
+    return {
+        "id": item_id,
+        "competency": "business_sense",
+        "type": "sjt",
+        "response": "best_worst",
+        "prompt": text(f"Prompt of {item_id}"),
+        "options": [
+            {
+                "id": "abcd"[n],
+                "text": text(f"{item_id} option {n}"),
+                "panel": ratings,
+                "effectiveness": round(sum(ratings) / len(ratings), 2),
+            }
+            for n, ratings in enumerate(panel)
+        ],
+        "difficulty": ["easy", "medium", "hard"][int(item_id[-1]) % 3],
+        "tags": ["pricing"],
+    }
+
+
+def v2_questionnaire(key: str = "judgement", prefix: str = "bs") -> dict[str, Any]:
+    """Return a valid format-2 questionnaire: a pool of 20 best/worst SJTs, forms of 12."""
+    practice = best_worst(f"{prefix}p1")
+    for option in practice["options"]:
+        option.pop("panel")
+    practice["feedback"] = text("Feedback of the practice item")
+    del practice["difficulty"], practice["tags"]
+    return {
+        "key": key,
+        "version": 1,
+        "format": 2,
+        "title": text(f"Questionnaire {key}"),
+        "instructions": text(f"Instructions of questionnaire {key}"),
+        "sections": [
+            section(
+                key,
+                [best_worst(f"{prefix}{n:02d}") for n in range(1, 21)],
+                form_length=12,
+                practice=[practice],
+                time_limit_s=600,
+            )
+        ],
     }
 
 
@@ -150,6 +198,8 @@ def qb() -> SimpleNamespace:
         section=section,
         mixed=mixed_questionnaire,
         language=language_questionnaire,
+        v2=v2_questionnaire,
+        best_worst=best_worst,
         find_item=find_item,
         only=only,
         SCALE=SCALE,

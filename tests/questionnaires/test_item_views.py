@@ -89,5 +89,5 @@ def test_keyed_item_carries_the_keys(mixed: Questionnaire) -> None:
 def test_keyed_questionnaire(mixed: Questionnaire) -> None:
     view = keyed_questionnaire(mixed, "it")
     assert (view["key"], view["version"], view["title"]) == ("demo", 1, "Questionnaire demo (it)")
-    assert [s["time_limit_s"] for s in view["sections"]] == [300, 300]
+    assert [s["time_limit_s"] for s in view["sections"]] == [900, 900]
     assert sum(len(s["items"]) for s in view["sections"]) == 13

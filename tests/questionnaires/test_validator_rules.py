@@ -18,10 +18,25 @@ Data = dict[str, Any]
 
 def _item(data: Data, item_id: str) -> Data:
     for section in data["sections"]:
-        for entry in section["items"]:
+        for entry in [*section.get("practice", []), *section["items"]]:
             if entry["id"] == item_id:
                 return entry
     raise KeyError(item_id)
+
+
+def _panel(item_id: str, option: int, ratings: list[int], mean: float | None = None
+           ) -> Callable[[Data], None]:
+    def mutate(data: Data) -> None:
+        entry = _item(data, item_id)["options"][option]
+        entry["panel"] = ratings
+        entry["effectiveness"] = round(sum(ratings) / len(ratings), 2) if mean is None else mean
+
+    return mutate
+
+
+def _two_v2(data: Data) -> None:
+    data["default_battery"] = True
+    data["sections"][0]["time_limit_s"] = 3700
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,7 @@ class Case:
     mutate: Callable[[Data], None]
     expect: str = ""
     language: bool = False
+    v2: bool = False
 
 
 def _set(item_id: str, **fields: Any) -> Callable[[Data], None]:
@@ -300,6 +316,45 @@ CASES = [
         "too few at C1: 1",
         language=True,
     ),
+    # Format 2 (bank v2): best/worst SJTs keyed by a panel, practice, forms, metadata, time.
+    Case("sjt option with a score", "option-score", "bs01",
+         lambda d: _item(d, "bs01")["options"][0].update(score=3), "remove score", v2=True),
+    Case("keyed option without score", "option-score", "bs04",
+         lambda d: _item(d, "bs04")["options"][0].pop("score"), "needs a score"),
+    Case("effectiveness is not the panel mean", "sjt-best-worst", "bs02",
+         _panel("bs02", 1, [2, 3, 2], mean=3.0), "not the mean", v2=True),
+    Case("an option without panel ratings", "sjt-best-worst", "bs03",
+         lambda d: _item(d, "bs03")["options"][2].pop("panel"), "same raters", v2=True),
+    Case("two raters only", "sjt-best-worst", "bs03",
+         lambda d: [o.update(panel=o["panel"][:2], effectiveness=sum(o["panel"][:2]) / 2)
+                    for o in _item(d, "bs03")["options"]], "at least 3 raters", v2=True),
+    Case("two equally worst options", "sjt-best-worst", "bs04",
+         _panel("bs04", 3, [1, 1, 2]), "without ties", v2=True),
+    Case("panel split on the best option", "panel-disagreement", "bs05",
+         _panel("bs05", 0, [4, 4, 2]), "SD 1.15 > 1", v2=True),
+    Case("section without practice", "practice", None,
+         _pop_section_field(0, "practice"), "needs 1-2 practice items", v2=True),
+    Case("practice without feedback", "practice", "bsp1",
+         lambda d: _item(d, "bsp1").pop("feedback"), "needs feedback", v2=True),
+    Case("feedback on a scored item", "practice", "bs06",
+         _set("bs06", feedback={"it": "Bravo", "en": "Well done"}), "only practice", v2=True),
+    Case("no difficulty", "item-metadata", "bs07", _drop("bs07", "difficulty"), "difficulty",
+         v2=True),
+    Case("four tags", "item-metadata", "bs08", _set("bs08", tags=["a", "b", "c", "d"]),
+         "1-3 tags", v2=True),
+    Case("enemy not in the file", "item-metadata", "bs09", _set("bs09", enemies=["zz99"]),
+         "zz99", v2=True),
+    Case("purpose on an sjt", "item-metadata", "bs10",
+         _set("bs10", purpose="impression_management"), "likert", v2=True),
+    Case("form too long for the pool", "form-length", None, _section(0, form_length=14),
+         "fewer than 1.5 x the form of 14", v2=True),
+    Case("no form length", "form-length", None, _pop_section_field(0, "form_length"),
+         "set form_length", v2=True),
+    Case("pool too small", "too-few-items", None, _drop_items(2),
+         "business_sense pool has 18", v2=True),
+    Case("limit shorter than reading and work", "section-time", None,
+         _section(0, time_limit_s=400), "shorter than the", v2=True),
+    Case("battery over an hour", "battery-time", None, _two_v2, "more than 60", v2=True),
     Case(
         "fewer than 20 language items",
         "too-few-items",
@@ -313,7 +368,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_rule_fails(case: Case, qb: SimpleNamespace, write: Callable[..., Path]) -> None:
-    data = qb.language() if case.language else qb.mixed()
+    data = qb.language() if case.language else qb.v2() if case.v2 else qb.mixed()
     name = f"{data['key']}.v{data['version']}.yaml"
     case.mutate(data)
     problems = validate_paths([write(data, name)])
@@ -330,7 +385,7 @@ def test_every_rule_has_a_failing_example() -> None:
     assert covered == set(RULES)
 
 
-@pytest.mark.parametrize("builder", ["mixed", "language"])
+@pytest.mark.parametrize("builder", ["mixed", "language", "v2"])
 def test_valid_fixtures_have_no_problems(
     builder: str, qb: SimpleNamespace, write: Callable[..., Path]
 ) -> None:
@@ -436,12 +491,13 @@ def test_main_reports_and_exits(
 ) -> None:
     good = write(qb.mixed())
     assert main([str(good)]) == 0
-    assert capsys.readouterr().out.strip() == "no problems in 1 file"
+    assert capsys.readouterr().out.strip().endswith("\nno problems in 1 file")
     data = qb.language()
     data["sections"][0]["time_limit_s"] = -5
     bad = write(data)
     assert main([str(good), str(bad)]) == 1
     lines = capsys.readouterr().out.strip().splitlines()
+    lines = lines[lines.index("") + 1:]  # after the time table
     assert lines[0].startswith(f"{bad}: section-time-limit: section english:")
     assert lines[-1] == "1 problem in 2 files (1 file with problems)"
 
