@@ -97,7 +97,8 @@ RULES: dict[str, str] = {
     "option-score": "keyed and single-response SJT options carry score; best/worst SJT "
     "options carry panel ratings and effectiveness instead",
     "sjt-best-worst": "a best/worst SJT has panel ratings (the same raters for every option, "
-    "1-4) whose mean is each option's effectiveness, and one best and one worst option",
+    "1-4) whose mean is each option's effectiveness, and one best option (a tie for the worst "
+    "is allowed: either choice scores the same)",
     "panel-disagreement": f"the panel's ratings of the best option have an SD of at most "
     f"{PANEL_MAX_SD:g} (rewrite or drop the item otherwise)",
     "practice": "format 2: each section opens with 1-2 practice items, each with feedback "
@@ -429,7 +430,7 @@ def _sjt_best_worst(file: str, q: Questionnaire) -> Iterator[Problem]:
                     yield Problem(file, item.id, rule, message)
         if item.keyed_best_worst() is None:
             values = ", ".join(f"{o.id} {o.effectiveness:g}" for o in item.options)
-            message = f"the key needs one best and one worst option, without ties ({values})"
+            message = f"the key needs one best option, without a tie ({values})"
             yield Problem(file, item.id, rule, message)
 
 

@@ -271,15 +271,24 @@ class SjtItem(ChoiceItem):
         return self.response == "best_worst"
 
     def keyed_best_worst(self) -> tuple[str, str] | None:
-        """(best, worst) option ids by the panel's consensus, None without a unique pair."""
+        """(best, worst) option ids by the panel's consensus; None without a unique best.
+
+        Options tied for the lowest effectiveness are equally worst: choosing either scores the
+        same, and the first in file order stands for them in the key.
+        """
         values = {o.id: o.effectiveness for o in self.options}
         if any(value is None for value in values.values()):
             return None
         ranked = sorted(values, key=lambda option_id: values[option_id])  # type: ignore[arg-type, return-value]
-        low, high = values[ranked[0]], values[ranked[-1]]
-        if values[ranked[1]] == low or values[ranked[-2]] == high:
+        if values[ranked[-2]] == values[ranked[-1]]:
             return None
         return ranked[-1], ranked[0]
+
+    def worst_options(self) -> tuple[str, ...]:
+        """Every option tied for the lowest effectiveness."""
+        values = [o.effectiveness for o in self.options if o.effectiveness is not None]
+        low = min(values, default=None)
+        return tuple(o.id for o in self.options if o.effectiveness == low)
 
 
 class LikertItem(ItemBase):

@@ -9,10 +9,11 @@ races, so a section's limit must cover
   language they are written in);
 * plus a working time per item (:func:`working_seconds`).
 
-A section with a pool counts the longest form a candidate can be given: the ``form_length``
-items that need the most time (for a language section, per hurdle blueprint, the longest
-items of each level), the impression-management checks that every form carries, and the
-practice items, which run inside the section's clock.
+A section with a pool counts the longest form a candidate can be given: every form has the
+same blueprint (``questionnaires.forms``), so that is the items needing the most time within
+each stratum of the blueprint (for a language section, for the hurdle whose form is longest),
+plus the impression-management checks that every form carries and the practice items, which
+run inside the section's clock.
 
 A word is a whitespace-separated token holding at least one letter or digit ("€", "–" and
 "%" alone are not words; "3.400", "k€" and "l'ordine" are one word each).
@@ -144,23 +145,11 @@ class SectionTiming:
         return self.time_limit_s >= self.needed_s
 
 
-def _longest(items: Iterable[Item], count: int) -> list[Item]:
-    return sorted(items, key=item_seconds, reverse=True)[:count]
-
-
 def longest_form(section: Section) -> list[Item]:
     """The items of the form that needs the most time (scored items and checks)."""
-    checks = [item for item in section.items if not item.scored]
-    scored = [item for item in section.items if item.scored]
-    if section.form_by_hurdle:
-        forms = []
-        for counts in section.form_by_hurdle.values():
-            form = []
-            for level, count in counts.items():
-                form += _longest((i for i in scored if i.cefr == level), count)
-            forms.append(form)
-        return checks + max(forms, key=lambda form: sum(map(item_seconds, form)))
-    return checks + _longest(scored, section.form_length or len(scored))
+    from questionnaires.forms import longest_form as longest  # forms imports this module
+
+    return longest(section, item_seconds)
 
 
 def section_timing(section: Section) -> SectionTiming:

@@ -8,6 +8,12 @@ job-knowledge tests are among the strongest predictors (ρ ≈ .40) → ``commer
 stability is a weak predictor (ρ ≈ .10) → ``stress_resistance`` .10. Foreign-language command
 is mostly a precondition of the job rather than a predictor of who does it better, so
 ``languages`` has a small weight (.05) and a hurdle (CEFR ``B2`` by default) instead.
+
+``drive`` (achievement striving, persistence, organisation, comfort with commission pay;
+bank v2) is reported but carries no default weight: conscientiousness predicts sales
+performance (ρ ≈ .19 in the same meta-analysis), but this is a new self-report scale, open to
+faking in a hiring setting, with no local evidence yet; a position may weight it, and the
+pilot's outcome data decide whether the default should (docs/instrument.md).
 """
 
 from __future__ import annotations
@@ -50,11 +56,21 @@ COMPETENCIES: Final[tuple[Competency, ...]] = (
     ),
     Competency("communication", "Communication", 0.20, "situational judgement (SJT) scenarios"),
     Competency("commercial_knowledge", "Commercial knowledge", 0.25, "keyed knowledge items"),
+    Competency(
+        "drive",
+        "Drive",
+        0.0,
+        "Likert self-report scale with balanced keying, an impression-management check "
+        "(flag only) and a realistic job preview",
+    ),
 )
 
 COMPETENCY_KEYS: Final[tuple[str, ...]] = tuple(c.key for c in COMPETENCIES)
 COMPETENCY_LABELS: Final = MappingProxyType({c.key: c.label for c in COMPETENCIES})
-DEFAULT_WEIGHTS: Final = MappingProxyType({c.key: c.default_weight for c in COMPETENCIES})
+#: Weights of a new position: competencies without a default weight are left out (weight 0).
+DEFAULT_WEIGHTS: Final = MappingProxyType(
+    {c.key: c.default_weight for c in COMPETENCIES if c.default_weight > 0}
+)
 
 #: CEFR levels measured by the language items, lowest first (Council of Europe, 2001/2020).
 CEFR_LEVELS: Final[tuple[str, ...]] = ("A2", "B1", "B2", "C1")

@@ -26,6 +26,14 @@ Rules and thresholds
     Counted by the page.
 ``ip_change`` (info – mobile networks change address on their own), ``ua_change`` (warning –
     a different browser or device mid-attempt).
+``idealized_answers`` (warning)
+    The impression-management check (statements almost nobody can honestly endorse, such as
+    "I have never lost patience with a client"; bank v2) answered with a mean of at least
+    4.0 on the 1–5 scale, or with the top point on at least 4 of them: the self-report scales
+    may describe the candidate more favourably than everyday behaviour (Paulhus, 1984,
+    *Journal of Personality and Social Psychology* 46(3), 598–609, on impression management;
+    the cut-offs are provisional until the pilot gives its own top 5 %). At least 4 of the
+    statements must be answered for the check to count.
 
 The timing and pattern evidence is computed for a whole group at once
 (:func:`timing_evidence`); :func:`compute_flags` and :func:`flag_candidate` turn it into flag
@@ -55,6 +63,9 @@ STRAIGHT_LINE_MIN_RUN = 8
 FOCUS_LOSS_WARNING = 5
 PASTE_WARNING = 3
 SECTION_STATUSES = ("completed", "timed_out", "ended_early", "not_started", "in_progress")
+IDEALIZED_MEAN = 4.0
+IDEALIZED_TOP_ANSWERS = 4
+IDEALIZED_MIN_ANSWERED = 4
 
 
 @dataclass(frozen=True)
@@ -422,6 +433,53 @@ def _counter_flags(counters: PageCounters | Mapping[str, Any] | None) -> list[Fl
     return flags
 
 
+def impression_management(values: Any, *, scale_max: int = 5) -> dict[str, np.ndarray]:
+    """Evidence of the impression-management check for a group (rows: candidates).
+
+    Returns the mean answer, the count of top-point answers, the count answered and the
+    boolean ``idealized`` (see ``idealized_answers`` in the module docstring). Reverse keying
+    does not apply: every statement is keyed so that agreeing idealizes.
+
+    >>> ev = impression_management([[5, 5, 4, 4, 3, 4], [5, 5, 5, 5, 2, 1], [2, 3, 4, 2, 3, 3]])
+    >>> ev["mean"].round(2).tolist(), ev["top"].tolist(), ev["idealized"].tolist()
+    ([4.17, 3.83, 2.83], [2, 4, 0], [True, True, False])
+    """
+    x = as_float_array("values", values)
+    if x.ndim == 1:
+        x = x[None, :]
+    answered = (~np.isnan(x)).sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        mean = np.divide(np.nansum(x, axis=1), answered, out=np.full(len(x), np.nan),
+                         where=answered > 0)
+        top = (x == scale_max).sum(axis=1)
+        idealized = (answered >= IDEALIZED_MIN_ANSWERED) & (
+            (mean >= IDEALIZED_MEAN - 1e-12) | (top >= IDEALIZED_TOP_ANSWERS)
+        )
+    return {"mean": mean, "top": top, "answered": answered, "idealized": idealized}
+
+
+def idealized_answers(values: Sequence[float | None], *, scale_max: int = 5) -> Flag | None:
+    """The ``idealized_answers`` flag for one candidate's check answers, or None."""
+    row = [np.nan if v is None else v for v in values]
+    if not row:
+        return None
+    ev = impression_management([row], scale_max=scale_max)
+    if not ev["idealized"][0]:
+        return None
+    mean, top, answered = float(ev["mean"][0]), int(ev["top"][0]), int(ev["answered"][0])
+    return Flag(
+        "idealized_answers",
+        "warning",
+        f"Idealized answers: the statements that almost nobody can fully endorse were answered"
+        f" with a mean of {mean:.1f} (flagged from {IDEALIZED_MEAN:g}) and {top} of {answered}"
+        " at the top of the scale. The self-report scores may describe the candidate more"
+        " favourably than everyday behaviour: check them with behavioural interview questions."
+        " The scores themselves are unchanged.",
+        {"mean": mean, "top_answers": top, "answered": answered,
+         "mean_threshold": IDEALIZED_MEAN, "top_threshold": IDEALIZED_TOP_ANSWERS},
+    )
+
+
 def compute_flags(
     keys: Sequence[ItemKey] | KeySet,
     X: Any,
@@ -456,6 +514,7 @@ def flag_candidate(
     likert_sequence: Sequence[int | None] | None = None,
     sections: Sequence[SectionProgress | Mapping[str, Any]] = (),
     counters: PageCounters | Mapping[str, Any] | None = None,
+    impression: Sequence[float | None] | None = None,
 ) -> tuple[Flag, ...]:
     """Flags for one candidate (a thin layer over the vectorised path).
 
@@ -468,6 +527,9 @@ def flag_candidate(
     likert_sequence : sequence, optional
         The Likert answers in the order they were shown, when it differs from key order;
         the straight-lining threshold then uses its length as the scale size.
+    impression : sequence, optional
+        The answers (1–5, None when not answered) to the impression-management statements,
+        which are never scored and so are not among ``keys``.
     """
     keyset = compile_keys(keys)
     X = encode_responses(keyset, [answers])
@@ -498,4 +560,7 @@ def flag_candidate(
             )
     flags += _section_flags(sections)
     flags += _counter_flags(counters)
+    if impression is not None:
+        idealized = idealized_answers(impression)
+        flags += [idealized] if idealized is not None else []
     return tuple(flags)

@@ -4,6 +4,16 @@ Scoring rules, one per item type:
 
 * ``single_choice`` – keyed choice: the chosen option's score, 1 for the key and 0 otherwise.
 * ``sjt`` – situational judgement: the chosen option's expert score (0–3 in the bank).
+* ``best_worst`` – situational judgement answered by picking the most and the least effective
+  option. Each option carries its effectiveness ``e`` (the panel's consensus, 1–4); with
+  ``R = max(e) − min(e)`` the item score is::
+
+      score = (e[best] − e[worst] + R) / (2 R)          (0 ≤ score ≤ 1)
+
+  1 when the candidate picks the panel's best and worst, 0 when the two are swapped, 0.5
+  when the two choices are equally effective; linear in ``e[best] − e[worst]`` in between, so
+  every item weighs the same in its scale whatever the spread of its ratings. An answer with
+  only one of the two choices counts as not answered.
 * ``likert`` – the answer x on ``scale_min..scale_max``; reverse-keyed items are flipped,
   ``x' = scale_min + scale_max - x`` (6 − x on a 1–5 scale).
 * ``numeric`` – 1 when ``|x - answer| <= tolerance``, else 0. A relative slack of
@@ -12,7 +22,8 @@ Scoring rules, one per item type:
 
 Responses travel in two forms. The app holds one ``{item_id: value}`` dict per candidate;
 :func:`encode_responses` turns a list of them into a float matrix (candidates × items) where a
-choice is the *index* of the chosen option in ``ItemKey.option_scores`` order, a Likert answer
+choice is the *index* of the chosen option in ``ItemKey.option_scores`` order, a best/worst
+answer ``{"best": b, "worst": w}`` is ``index(b) · n_options + index(w)``, a Likert answer
 or a number is itself, and NaN means "not answered". Everything downstream works on that
 matrix, one NumPy operation per item type (never a Python loop over candidates).
 
@@ -34,11 +45,13 @@ from scoring.checks import as_float_array
 from scoring.competencies import CEFR_LEVELS, COMPETENCY_KEYS
 from scoring.errors import ScoringInputError
 
-ItemType = Literal["single_choice", "sjt", "likert", "numeric"]
-ITEM_TYPES: tuple[str, ...] = ("single_choice", "sjt", "likert", "numeric")
+ItemType = Literal["single_choice", "sjt", "best_worst", "likert", "numeric"]
+ITEM_TYPES: tuple[str, ...] = ("single_choice", "sjt", "best_worst", "likert", "numeric")
 CHOICE_TYPES: tuple[str, ...] = ("single_choice", "sjt")
+#: Item types whose options carry a number (a score, or an effectiveness for best/worst).
+OPTION_TYPES: tuple[str, ...] = (*CHOICE_TYPES, "best_worst")
 #: Items with a right (or better) answer, as opposed to self-report Likert items.
-ABILITY_TYPES: tuple[str, ...] = ("single_choice", "sjt", "numeric")
+ABILITY_TYPES: tuple[str, ...] = ("single_choice", "sjt", "best_worst", "numeric")
 
 #: Relative slack added to a numeric item's tolerance (see module docstring).
 NUMERIC_SLACK = 1e-9
@@ -56,8 +69,8 @@ class ItemKey:
         One of :data:`scoring.competencies.COMPETENCY_KEYS`.
     type : {"single_choice", "sjt", "likert", "numeric"}
     option_scores : Mapping[str, float], optional
-        Choice types only: option id → score, in a fixed order (the encoded value of an
-        answer is the option's position in this mapping).
+        Choice types: option id → score, in a fixed order (the encoded value of an answer is
+        the option's position in this mapping). ``best_worst``: option id → effectiveness.
     reverse : bool
         Likert only: reverse-keyed.
     scale_min, scale_max : int
@@ -100,7 +113,7 @@ class ItemKey:
             )
         if self.reverse and self.type != "likert":
             raise ScoringInputError(f"{where}.reverse", "only Likert items can be reverse-keyed")
-        if self.type in CHOICE_TYPES:
+        if self.type in OPTION_TYPES:
             self._check_options(where)
         elif self.option_scores is not None:
             raise ScoringInputError(f"{where}.option_scores", "only choice items have options")
@@ -222,11 +235,13 @@ def item_max(key: ItemKey) -> float:
     """Highest possible score of an item.
 
     Choice: the highest option score; Likert: ``scale_max`` (a reverse-keyed item maps
-    ``scale_min`` to ``scale_max``, so the range is the same); numeric: 1.
+    ``scale_min`` to ``scale_max``, so the range is the same); numeric and best/worst: 1.
 
     >>> item_max(ItemKey("sr01", "stress_resistance", "likert", reverse=True))
     5.0
     """
+    if key.type == "best_worst":
+        return 1.0
     if key.option_scores is not None:
         return max(key.option_scores.values())
     if key.type == "likert":
@@ -240,6 +255,8 @@ def item_min(key: ItemKey) -> float:
     >>> item_min(ItemKey("an01", "analysis", "numeric", answer=12.5, tolerance=0.1))
     0.0
     """
+    if key.type == "best_worst":
+        return 0.0
     if key.option_scores is not None:
         return min(key.option_scores.values())
     if key.type == "likert":
@@ -283,6 +300,13 @@ class KeySet:
     numeric_cols: np.ndarray
     numeric_answer: np.ndarray
     numeric_limit: np.ndarray
+    #: Best/worst items: columns, option count, effectiveness table (``max_options`` per
+    #: item, flattened) and each item's range max(e) − min(e).
+    bw_cols: np.ndarray
+    bw_n_options: np.ndarray
+    bw_table: np.ndarray
+    bw_width: int
+    bw_range: np.ndarray
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -335,6 +359,14 @@ def compile_keys(keys: Sequence[ItemKey] | KeySet) -> KeySet:
     table = np.full((len(choice_cols), width), np.nan)
     for row, j in enumerate(choice_cols):
         table[row, : n_options[row]] = list(keys[j].option_scores.values())  # type: ignore[union-attr]
+    bw_cols = np.array([j for j, k in enumerate(keys) if k.type == "best_worst"], dtype=np.intp)
+    bw_n = np.array([len(keys[j].option_ids) for j in bw_cols], dtype=np.intp)
+    bw_width = int(bw_n.max()) if len(bw_n) else 0
+    bw_table = np.full((len(bw_cols), bw_width), np.nan)
+    for row, j in enumerate(bw_cols):
+        bw_table[row, : bw_n[row]] = list(keys[j].option_scores.values())  # type: ignore[union-attr]
+    bw_range = np.nanmax(bw_table, axis=1) - np.nanmin(bw_table, axis=1) if len(bw_cols) else (
+        np.zeros(0))
     likert = [k for k in keys if k.type == "likert"]
     numeric = [k for k in keys if k.type == "numeric"]
     answer = np.array([k.answer for k in numeric], dtype=float)
@@ -364,6 +396,11 @@ def compile_keys(keys: Sequence[ItemKey] | KeySet) -> KeySet:
         ),
         numeric_answer=answer,
         numeric_limit=tolerance + NUMERIC_SLACK * np.maximum(1.0, np.abs(answer)),
+        bw_cols=bw_cols,
+        bw_n_options=bw_n,
+        bw_table=bw_table.ravel(),
+        bw_width=bw_width,
+        bw_range=bw_range,
     )
 
 
@@ -377,9 +414,10 @@ def encode_responses(
     keys : sequence of ItemKey
         Column order of the result.
     responses : sequence of mapping
-        One ``{item_id: value}`` per candidate: an option id (str) for choice items, an
-        integer on the scale for Likert items, a number for numeric items. A missing item is
-        absent or ``None``.
+        One ``{item_id: value}`` per candidate: an option id (str) for choice items,
+        ``{"best": id, "worst": id}`` for best/worst items (either may be ``None`` while the
+        candidate has chosen only one: not answered yet), an integer on the scale for Likert
+        items, a number for numeric items. A missing item is absent or ``None``.
 
     Returns
     -------
@@ -422,6 +460,11 @@ def _bad_value(key: ItemKey, column: list[Any], is_valid: Any) -> ScoringInputEr
     value = column[row]
     if key.type in CHOICE_TYPES:
         accepts = "one of the option ids " + ", ".join(repr(o) for o in key.option_ids)
+    elif key.type == "best_worst":
+        accepts = (
+            "{'best': id, 'worst': id}, two different option ids among "
+            + ", ".join(repr(o) for o in key.option_ids)
+        )
     elif key.type == "likert":
         accepts = f"an integer from {key.scale_min} to {key.scale_max}"
     else:
@@ -431,7 +474,42 @@ def _bad_value(key: ItemKey, column: list[Any], is_valid: Any) -> ScoringInputEr
     )
 
 
+def best_worst_code(key: ItemKey, value: Any) -> float:
+    """Encode ``{"best": b, "worst": w}``: ``index(b) · n + index(w)``; NaN when incomplete.
+
+    Raises ``KeyError`` for anything else (unknown ids, the same option twice, extra keys).
+
+    >>> k = ItemKey("bs101", "business_sense", "best_worst", {"a": 2, "b": 1, "c": 4, "d": 2})
+    >>> best_worst_code(k, {"best": "c", "worst": "b"}), best_worst_code(k, {"best": "c"})
+    (9.0, nan)
+    """
+    if not isinstance(value, Mapping) or not set(value) <= {"best", "worst"}:
+        raise KeyError(value)
+    ids = key.option_ids
+    best, worst = value.get("best"), value.get("worst")
+    for choice in (best, worst):
+        if choice is not None and (not isinstance(choice, str) or choice not in ids):
+            raise KeyError(choice)
+    if best is None or worst is None:
+        return math.nan
+    if best == worst:
+        raise KeyError(best)
+    return float(ids.index(best) * len(ids) + ids.index(worst))
+
+
 def _encode_column(key: ItemKey, column: list[Any]) -> np.ndarray | list[float]:
+    if key.type == "best_worst":
+        def valid_pair(v: Any) -> bool:
+            try:
+                best_worst_code(key, v)
+            except KeyError:
+                return False
+            return True
+
+        try:
+            return [math.nan if v is None else best_worst_code(key, v) for v in column]
+        except KeyError:
+            raise _bad_value(key, column, valid_pair) from None
     if key.type in CHOICE_TYPES:
         lookup: dict[Any, float] = {o: float(i) for i, o in enumerate(key.option_ids)}
         lookup[None] = math.nan
@@ -508,6 +586,8 @@ def score_items(keys: Sequence[ItemKey] | KeySet, X: Any) -> np.ndarray:
         scores[:, keyset.likert_cols] = _score_likert(keyset, X[:, keyset.likert_cols])
     if len(keyset.numeric_cols):
         scores[:, keyset.numeric_cols] = _score_numeric(keyset, X[:, keyset.numeric_cols])
+    if len(keyset.bw_cols):
+        scores[:, keyset.bw_cols] = _score_best_worst(keyset, X[:, keyset.bw_cols])
     return scores
 
 
@@ -529,6 +609,23 @@ def _score_choice(keyset: KeySet, X: np.ndarray) -> np.ndarray:
     _first_bad_column(index != codes, keyset.choice_cols, keyset, X)  # not a whole number
     index += np.arange(len(keyset.choice_cols), dtype=np.intp) * keyset.max_options
     scores = np.take(keyset.choice_table, index)
+    scores[missing] = np.nan
+    return scores
+
+
+def _score_best_worst(keyset: KeySet, X: np.ndarray) -> np.ndarray:
+    """(e[best] − e[worst] + R) / (2R) from codes ``best · n + worst`` (see module docstring)."""
+    missing = np.isnan(X)
+    codes = np.where(missing, 0.0, X)
+    n = keyset.bw_n_options.astype(float)
+    best, worst = np.floor_divide(codes, n), np.mod(codes, n)
+    bad = (codes < 0) | (codes >= n * n) | (codes != np.floor(codes)) | (best == worst)
+    _first_bad_column(bad & ~missing, keyset.bw_cols, keyset, X)
+    rows = np.arange(len(keyset.bw_cols), dtype=np.intp) * keyset.bw_width
+    e_best = np.take(keyset.bw_table, rows + best.astype(np.intp))
+    e_worst = np.take(keyset.bw_table, rows + worst.astype(np.intp))
+    spread = keyset.bw_range
+    scores = (e_best - e_worst + spread) / (2 * spread)
     scores[missing] = np.nan
     return scores
 

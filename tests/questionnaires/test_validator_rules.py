@@ -328,8 +328,8 @@ CASES = [
     Case("two raters only", "sjt-best-worst", "bs03",
          lambda d: [o.update(panel=o["panel"][:2], effectiveness=sum(o["panel"][:2]) / 2)
                     for o in _item(d, "bs03")["options"]], "at least 3 raters", v2=True),
-    Case("two equally worst options", "sjt-best-worst", "bs04",
-         _panel("bs04", 3, [1, 1, 2]), "without ties", v2=True),
+    Case("two equally best options", "sjt-best-worst", "bs04",
+         _panel("bs04", 3, [4, 4, 4]), "without a tie", v2=True),
     Case("panel split on the best option", "panel-disagreement", "bs05",
          _panel("bs05", 0, [4, 4, 2]), "SD 1.15 > 1", v2=True),
     Case("section without practice", "practice", None,

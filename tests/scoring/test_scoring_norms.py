@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring import (
+    SCORING_VERSION,
     NormTable,
     ScoringInputError,
     apply_norms,
@@ -185,7 +186,7 @@ def test_norm_table_json_round_trip(small_keys) -> None:
     data = json.loads(text)
     assert data["questionnaire_key"] == "kam-battery"
     assert data["questionnaire_version"] == 3
-    assert data["scoring_version"] == "1.0.0"
+    assert data["scoring_version"] == SCORING_VERSION
     assert data["created"] == "2025-02-01T10:00:00+01:00"
     assert data["scales"]["business_sense"]["status"] == "provisional"
     assert data["scales"]["business_sense"]["sjt"] is True

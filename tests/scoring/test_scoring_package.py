@@ -44,7 +44,7 @@ def test_no_forbidden_import_in_the_source() -> None:
 
 
 def test_version_and_exports() -> None:
-    assert scoring.SCORING_VERSION == "1.0.0"
+    assert scoring.SCORING_VERSION == "1.1.0"
     for name in scoring.__all__:
         assert hasattr(scoring, name), name
     assert scoring.COMPETENCY_KEYS == (
@@ -54,7 +54,9 @@ def test_version_and_exports() -> None:
         "languages",
         "communication",
         "commercial_knowledge",
+        "drive",
     )
+    assert "drive" not in scoring.DEFAULT_WEIGHTS  # reported, weighted only by a position
     json.dumps([c.to_dict() for c in scoring.COMPETENCIES])
 
 

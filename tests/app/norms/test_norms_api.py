@@ -10,7 +10,7 @@ from app.assessments.models import Score
 from app.audit.models import AuditEntry
 from app.bank.models import NormTable as NormRow
 from app.norms import service as norm_service
-from scoring import NormTable
+from scoring import SCORING_VERSION, NormTable
 from tests.app.reports.scenario import bulk_completed, complete, make_team, synthetic_norms
 from tests.factories import auth_headers
 
@@ -103,7 +103,7 @@ def test_export_import_round_trip(client, session, team):
     assert "attachment" in exported.headers["content-disposition"]
     table = exported.json()
     assert table["questionnaire_key"] == "commercial-knowledge"
-    assert table["questionnaire_version"] == 1 and table["scoring_version"] == "1.0.0"
+    assert table["questionnaire_version"] == 1 and table["scoring_version"] == SCORING_VERSION
     # The other organization has no table, and cannot read ours.
     outsider = auth_headers(client, team.outsider)
     assert client.get("/api/v1/norms/commercial-knowledge/1/export",
