@@ -141,7 +141,11 @@ def draw_form(section: Section, *, seed: int | str, hurdle: str | None = None) -
         banned.update(enemies.get(item.id, ()))
 
     short: list[Stratum] = []
-    for stratum in blueprint(section, hurdle=hurdle):
+    # The most constrained strata choose first (a hurdle level that takes its whole pool),
+    # so an enemy drawn elsewhere never leaves them short.
+    strata = sorted(blueprint(section, hurdle=hurdle),
+                    key=lambda s: -s.count / max(1, len(s.items)))
+    for stratum in strata:
         candidates = list(stratum.items)
         rng.shuffle(candidates)
         taken = 0
