@@ -8,8 +8,12 @@ their names say "(demo)"; the demo organization is labelled as demo data on ever
 The answers come from a simple generative model: each candidate has a latent level per
 competency (standard normal); the probability of a keyed answer being right follows a
 logistic curve in that level and the item's difficulty; SJT options are chosen with
-probabilities rising with their expert score for stronger candidates; Likert answers centre
-on 3 + 1.1 × level (reverse-keyed items mirrored). It is demo data, not a validation study.
+probabilities rising with their expert score for stronger candidates (best/worst SJTs: the
+most effective option picked with probabilities rising with the panel's effectiveness, the
+least effective with probabilities falling with it); Likert answers centre on 3 + 1.1 × level
+(reverse-keyed items mirrored); the impression-management statements follow a separate
+"idealizing" tendency, so a few candidates raise that flag. Candidates answer the items of
+their own forms (bank v2). It is demo data, not a validation study.
 """
 
 from __future__ import annotations
@@ -64,6 +68,14 @@ def _difficulty(item: Item) -> float:
 
 def simulated_answer(item: Item, level: float, rng: random.Random) -> Any:
     """One answer of a candidate at ``level`` (a standard-normal latent trait)."""
+    if isinstance(item, SjtItem) and item.best_worst:
+        ids = [option.id for option in item.options]
+        strength = 0.8 + 0.9 * level
+        effect = {option.id: option.effectiveness or 0.0 for option in item.options}
+        best = rng.choices(ids, weights=[math.exp(strength * effect[i]) for i in ids])[0]
+        rest = [i for i in ids if i != best]
+        worst = rng.choices(rest, weights=[math.exp(-strength * effect[i]) for i in rest])[0]
+        return {"best": best, "worst": worst}
     if isinstance(item, LikertItem):
         value = round(3 + 1.1 * level + rng.gauss(0, 0.9))
         value = min(5, max(1, value))
@@ -94,6 +106,8 @@ def _screening(rng: random.Random, levels: dict[str, float]) -> ScreeningAnswers
         "years_key_accounts": max(0.0, round(experience - rng.uniform(0, 4), 1)),
         "client_base_size": rng.randint(5, 60),
         "salary_expectation_monthly": round(rng.gauss(3200 + 300 * experience, 400), -1),
+        "variable_pay": rng.choices(("fixed_only", "up_to_30", "30_to_60", "over_60"),
+                                    weights=(1, 3, 4, 2))[0],
     })
 
 
@@ -125,7 +139,8 @@ def simulate_candidates(
         general = rng.gauss(0, 1)
         levels = {c: 0.6 * general + 0.8 * rng.gauss(0, 1) for c in (
             "business_sense", "analysis", "stress_resistance", "languages", "communication",
-            "commercial_knowledge")}
+            "commercial_knowledge", "drive")}
+        levels["idealizing"] = rng.gauss(-0.6, 1)
         simulated.append(Simulated(candidate.id, levels))
         if rng.random() > complete_share:
             continue
@@ -149,14 +164,16 @@ def _take(session: Session, *, token: str, levels: dict[str, float], rng: random
         session, attempt)}
     clock = started
     for _questionnaire_key, section in battery.sections.values():
-        # Use 50-95 % of the section's time, spread over its items.
-        step = limits[section.key] * rng.uniform(0.5, 0.95) / len(section.items)
-        for item in ordered_items(section, attempt.order_seed):
+        items = ordered_items(section, attempt.order_seed, attempt.forms)
+        # Use 50-95 % of the section's time, spread over the items of the form.
+        step = limits[section.key] * rng.uniform(0.5, 0.95) / len(items)
+        for item in items:
             seconds = step * rng.uniform(0.7, 1.0)
             clock += timedelta(seconds=seconds)
+            level = levels["idealizing"] if not item.scored else levels[item.competency]
             assessment_service.save_answer(
                 session, ctx=ctx, item_id=item.id,
-                value=simulated_answer(item, levels[item.competency], rng),
+                value=simulated_answer(item, level, rng),
                 elapsed_ms=int(seconds * 1000), ip="203.0.113.10",
                 user_agent="KAM demo simulator", now=clock,
             )

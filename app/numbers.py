@@ -104,12 +104,16 @@ def _checked(text: str, value: float | int) -> NumberReading:
     return NumberReading(text, value if abs(value) <= MAX_ABS else None)
 
 
-def show_number(value: float | int | None, lang: str) -> str:
+def show_number(value: float | int | None, lang: str, *, group_from: float = 1000) -> str:
     """A number the way the page's language writes it (grouping, up to 6 decimals).
+
+    Thousands are grouped from ``group_from`` on (tables pass 10,000, so that a four-digit
+    figure such as a year stays as it is written).
 
     >>> show_number(3400, "it"), show_number(3400, "en"), show_number(12.5, "it")
     ('3.400', '3,400', '12,5')
     """
     if value is None or isinstance(value, bool):
         return ""
-    return format_decimal(value, format="#,##0.######", locale=lang)
+    pattern = "#,##0.######" if abs(value) >= group_from else "0.######"
+    return format_decimal(value, format=pattern, locale=lang)

@@ -410,6 +410,20 @@ class Questionnaire(Model):
         return next((item for _, item in self.iter_items() if item.id == item_id), None)
 
 
+def is_answered(item: Item, value: Any) -> bool:
+    """Whether a saved value answers the item: a best/worst SJT needs both choices.
+
+    >>> from questionnaires.schema import SjtItem
+    >>> is_answered(SjtItem.model_construct(response="best_worst"), {"best": "a", "worst": None})
+    False
+    """
+    if value is None:
+        return False
+    if isinstance(item, SjtItem) and item.best_worst:
+        return isinstance(value, dict) and bool(value.get("best")) and bool(value.get("worst"))
+    return True
+
+
 def json_schema() -> dict[str, Any]:
     """Return the JSON Schema of a questionnaire file."""
     schema = Questionnaire.model_json_schema()

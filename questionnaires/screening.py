@@ -15,6 +15,9 @@ from questionnaires.schema import LocalizedText, Model
 SCREENING_PATH = Path(__file__).resolve().parent / "screening.yaml"
 
 Education = Literal["none", "secondary", "bachelor", "master", "doctorate"]
+#: The largest share of variable pay accepted, least first (a knock-out may set a minimum).
+VariablePay = Literal["fixed_only", "up_to_30", "30_to_60", "over_60"]
+VARIABLE_PAY_CHOICES: tuple[VariablePay, ...] = get_args(VariablePay)
 EDUCATION_LEVELS: tuple[Education, ...] = get_args(Education)  # lowest first
 SelfCefr = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
 SELF_CEFR_LEVELS: tuple[SelfCefr, ...] = get_args(SelfCefr)  # lowest first
@@ -28,10 +31,11 @@ NUMBER_BOUNDS: dict[str, tuple[int, int]] = {
 
 
 class Choice(Model):
-    """One choice of a choice field."""
+    """One choice of a choice field (with an optional help line saying what it covers)."""
 
     value: str
     label: LocalizedText
+    help: LocalizedText | None = None
 
 
 class SubField(Model):
@@ -158,6 +162,9 @@ class ScreeningAnswers(BaseModel):
     years_key_accounts: Annotated[float, Field(ge=0, le=60)]
     client_base_size: Annotated[int, Field(ge=0, le=100_000)]
     salary_expectation_monthly: Annotated[float, Field(ge=0, le=100_000)] | None = None
+    variable_pay: VariablePay | None = Field(
+        default=None, description="the largest share of variable pay accepted (bank v2)"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -111,7 +111,11 @@ def has_cefr_items(keys: Sequence[ItemKey] | KeySet) -> bool:
 
 
 def estimate_cefr(
-    keys: Sequence[ItemKey] | KeySet, item_scores: Any, *, pass_share: float = CEFR_PASS_SHARE
+    keys: Sequence[ItemKey] | KeySet,
+    item_scores: Any,
+    *,
+    pass_share: float = CEFR_PASS_SHARE,
+    administered: Any = None,
 ) -> CefrEstimate:
     """Estimate each candidate's CEFR level from the item scores of CEFR-tagged items.
 
@@ -122,6 +126,9 @@ def estimate_cefr(
     item_scores : array_like, shape (n_candidates, n_items)
     pass_share : float
         Share correct needed at each level (0.70).
+    administered : array_like of bool, shape (n_candidates, n_items), optional
+        The items each candidate was given (forms drawn from a pool, bank v2): each
+        candidate's ``n_L`` counts the items of their own form at level L.
 
     Examples
     --------
@@ -139,11 +146,18 @@ def estimate_cefr(
     scores = check_item_scores(keyset, item_scores)
     if not 0 < pass_share <= 1:
         raise ScoringInputError("pass_share", "must be in (0, 1]")
-    return cefr_unchecked(keyset, scores, pass_share)
+    given = None
+    if administered is not None:
+        given = np.asarray(administered, dtype=bool)
+        if given.shape != scores.shape:
+            raise ScoringInputError("administered", f"has shape {given.shape}, expected "
+                                    f"{scores.shape} like item_scores")
+    return cefr_unchecked(keyset, scores, pass_share, administered=given)
 
 
 def cefr_unchecked(
-    keyset: KeySet, scores: np.ndarray, pass_share: float = CEFR_PASS_SHARE
+    keyset: KeySet, scores: np.ndarray, pass_share: float = CEFR_PASS_SHARE,
+    *, administered: np.ndarray | None = None,
 ) -> CefrEstimate:
     """:func:`estimate_cefr` on inputs already validated (the vectorised core)."""
     levels = np.array([CEFR_LEVELS.index(k.cefr) if k.cefr else -1 for k in keyset.keys])
@@ -151,20 +165,22 @@ def cefr_unchecked(
         raise ScoringInputError("keys", "no item carries a CEFR level")
     n_levels = len(CEFR_LEVELS)
     n_correct = np.zeros((scores.shape[0], n_levels))
-    n_items = np.zeros(n_levels)
+    n_given = np.zeros((scores.shape[0], n_levels))
     for level in range(n_levels):
         cols = np.flatnonzero(levels == level)
-        n_items[level] = cols.size
+        n_given[:, level] = cols.size if administered is None else administered[:, cols].sum(
+            axis=1)
         if cols.size:
             with np.errstate(invalid="ignore"):  # NaN >= max is False: unanswered = not correct
                 correct = scores[:, cols] >= keyset.item_max[cols]
             n_correct[:, level] = correct.sum(axis=1)
-    ok = n_correct >= pass_share * n_items - 1e-9
-    reached = np.logical_and.accumulate(ok, axis=1) & (n_items > 0)
+    n_items = n_given.max(axis=0)
+    ok = n_correct >= pass_share * n_given - 1e-9
+    reached = np.logical_and.accumulate(ok, axis=1) & (n_given > 0)
     # Highest reached level: index of the last True (a level without items is never reached,
     # but a later level still can be, since the accumulate treats it as met).
     idx = np.where(reached.any(axis=1), n_levels - 1 - np.argmax(reached[:, ::-1], axis=1), -1)
-    share = np.divide(n_correct, n_items, out=np.full(n_correct.shape, np.nan), where=n_items > 0)
+    share = np.divide(n_correct, n_given, out=np.full(n_correct.shape, np.nan), where=n_given > 0)
     return CefrEstimate(
         level=np.array(_ESTIMATE_ORDER, dtype=object)[idx + 1],
         share_correct=share,

@@ -113,8 +113,34 @@ def corrected_item_total(matrix: Any) -> np.ndarray:
     return np.divide(num, den, out=np.full(y.shape[1], np.nan), where=den > 1e-12)
 
 
+def item_rest(scores: np.ndarray) -> np.ndarray:
+    """Item–rest correlations when each person answered only some items (forms from a pool).
+
+    For item j, over the people who answered it and at least one other item: the correlation
+    of x_j with the mean of their other answered items (the rest score of their own form;
+    forms of one blueprint have equal length, so the mean stands for the sum).
+
+    >>> m = np.array([[1, 1, np.nan], [1, np.nan, 0], [np.nan, 0, 0], [0, 0, 1], [1, 1, 1]])
+    >>> [round(float(r), 3) for r in item_rest(m)]
+    [0.174, 0.905, 0.0]
+    """
+    present = ~np.isnan(scores)
+    filled = np.where(present, scores, 0.0)
+    total, count = filled.sum(axis=1, keepdims=True), present.sum(axis=1, keepdims=True)
+    out = np.full(scores.shape[1], np.nan)
+    for j in range(scores.shape[1]):
+        rows = present[:, j] & (count[:, 0] > 1)
+        if rows.sum() < 3:
+            continue
+        x = scores[rows, j]
+        rest = (total[rows, 0] - x) / (count[rows, 0] - 1)
+        if x.std() > 1e-12 and rest.std() > 1e-12:
+            out[j] = float(np.corrcoef(x, rest)[0, 1])
+    return out
+
+
 def item_analysis(
-    keys: Sequence[ItemKey] | KeySet, item_scores: Any, X: Any = None
+    keys: Sequence[ItemKey] | KeySet, item_scores: Any, X: Any = None, *, pooled: bool = False
 ) -> ItemAnalysis:
     """Difficulty, corrected item–total r, α-if-deleted, option frequencies and review flags.
 
@@ -125,6 +151,10 @@ def item_analysis(
         Item scores (NaN = not answered).
     X : array_like, shape (n, m), optional
         Encoded responses; needed for option frequencies and distractor flags.
+    pooled : bool
+        The items come from pools and each person had a form of them (bank v2): the
+        discrimination is the item–rest correlation with the person's own form
+        (:func:`item_rest`), and α-if-deleted is not defined.
     """
     keyset = compile_keys(keys)
     scores = check_item_scores(keyset, item_scores)
@@ -144,6 +174,10 @@ def item_analysis(
     n_complete: dict[str, int] = {}
     for competency in keyset.competencies:
         cols = keyset.items_of(competency)
+        if pooled:
+            r_it[cols] = item_rest(scores[:, cols])
+            n_complete[competency] = int((~np.isnan(scores[:, cols])).any(axis=1).sum())
+            continue
         block = scores[:, cols]
         block = block[~np.isnan(block).any(axis=1)]
         n_complete[competency] = int(block.shape[0])

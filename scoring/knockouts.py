@@ -1,12 +1,14 @@
 """Knock-out rules on the screening answers (SPEC §2, §5 positions).
 
 A position may require a minimum education (ordered ``none < secondary < bachelor < master <
-doctorate``), minimum self-assessed CEFR levels per language, and minimum years in sales and
-with key accounts. Every rule gives a result with ``rule``, ``required``, ``actual`` and
-``passed``; a failed knock-out is shown, never hidden, and the product never rejects anyone
-by itself (a person decides; GDPR Art. 22). A screening answer that was not given cannot
-show that a requirement is met, so it counts as not passed, with ``actual = None`` and a
-message that says so.
+doctorate``), minimum self-assessed CEFR levels per language, minimum years in sales and with
+key accounts, and (bank v2) a minimum share of variable pay the candidate accepts, ordered
+``fixed_only < up_to_30 < 30_to_60 < over_60`` (asked after a realistic job preview says the
+job is paid mostly on commission). Every rule gives a result with ``rule``, ``required``,
+``actual`` and ``passed``; a failed knock-out is shown, never hidden, and the product never
+rejects anyone by itself (a person decides; GDPR Art. 22). A screening answer that was not
+given cannot show that a requirement is met, so it counts as not passed, with ``actual = None``
+and a message that says so.
 """
 
 from __future__ import annotations
@@ -22,6 +24,18 @@ from scoring.errors import ScoringInputError
 from scoring.serialization import jsonable
 
 EDUCATION_LEVELS: tuple[str, ...] = ("none", "secondary", "bachelor", "master", "doctorate")
+#: The largest variable share of pay a candidate accepts, least first (cumulative choices).
+VARIABLE_PAY_LEVELS: tuple[str, ...] = ("fixed_only", "up_to_30", "30_to_60", "over_60")
+
+
+def _variable_pay(value: Any, argument: str) -> str | None:
+    if value is None:
+        return None
+    if value not in VARIABLE_PAY_LEVELS:
+        raise ScoringInputError(
+            argument, f"{value!r} is not one of {', '.join(VARIABLE_PAY_LEVELS)}"
+        )
+    return str(value)
 
 
 def _education(value: Any, argument: str) -> str | None:
@@ -74,9 +88,11 @@ class Screening:
     years_key_accounts: float | None = None
     client_base_size: int | None = None
     salary_expectation_monthly: float | None = None
+    variable_pay: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "education", _education(self.education, "screening.education"))
+        _variable_pay(self.variable_pay, "screening.variable_pay")
         object.__setattr__(self, "languages", _languages(self.languages, "screening.languages"))
         for name in ("years_sales", "years_key_accounts"):
             object.__setattr__(self, name, _years(getattr(self, name), f"screening.{name}"))
@@ -116,6 +132,7 @@ class Screening:
                 "years_key_accounts": self.years_key_accounts,
                 "client_base_size": self.client_base_size,
                 "salary_expectation_monthly": self.salary_expectation_monthly,
+                "variable_pay": self.variable_pay,
             }
         )
 
@@ -128,11 +145,13 @@ class KnockoutRules:
     min_languages: Mapping[str, str] = field(default_factory=dict)
     min_years_sales: float | None = None
     min_years_key_accounts: float | None = None
+    min_variable_pay: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(
             self, "min_education", _education(self.min_education, "knockouts.min_education")
         )
+        _variable_pay(self.min_variable_pay, "knockouts.min_variable_pay")
         object.__setattr__(
             self, "min_languages", _languages(self.min_languages, "knockouts.min_languages")
         )
@@ -159,6 +178,7 @@ class KnockoutRules:
                 "min_languages": dict(self.min_languages),
                 "min_years_sales": self.min_years_sales,
                 "min_years_key_accounts": self.min_years_key_accounts,
+                "min_variable_pay": self.min_variable_pay,
             }
         )
 
@@ -244,6 +264,13 @@ def evaluate_knockouts(
             continue
         passed = actual is not None and actual >= required
         results.append(_result(rule, required, actual, passed, what))
+    if rules.min_variable_pay is not None:
+        actual = screening.variable_pay
+        passed = actual is not None and VARIABLE_PAY_LEVELS.index(
+            actual
+        ) >= VARIABLE_PAY_LEVELS.index(rules.min_variable_pay)
+        results.append(_result("min_variable_pay", rules.min_variable_pay, actual, passed,
+                               "Variable pay accepted"))
     return tuple(results)
 
 

@@ -434,7 +434,7 @@ def build_norm_table(
         alpha, sjt = None, scale in sjt_scales
         if keyset is not None and items is not None:
             cols = keyset.items_of(scale)
-            n_sjt = sum(keyset.types[c] == "sjt" for c in cols)
+            n_sjt = sum(keyset.types[c] in ("sjt", "best_worst") for c in cols)
             sjt = sjt or (bool(cols.size) and n_sjt * 2 >= cols.size)
             rows = ~np.isnan(column)
             try:

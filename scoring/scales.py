@@ -146,7 +146,11 @@ def check_item_scores(keyset: KeySet, item_scores: Any) -> np.ndarray:
 
 
 def score_scales(
-    keys: Sequence[ItemKey] | KeySet, item_scores: Any, *, min_complete: float = MIN_COMPLETE
+    keys: Sequence[ItemKey] | KeySet,
+    item_scores: Any,
+    *,
+    min_complete: float = MIN_COMPLETE,
+    administered: Any = None,
 ) -> ScaleScores:
     """Raw, prorated and percent-of-maximum scores per competency for a whole group.
 
@@ -157,6 +161,12 @@ def score_scales(
         Output of :func:`scoring.items.score_items` (NaN = not answered).
     min_complete : float
         Share of items that must be answered (default 0.80).
+    administered : array_like of bool, shape (n_candidates, n_items), optional
+        The items each candidate was given, when forms are drawn from pools (bank v2): a
+        candidate's scale counts, prorates and scores only the items of their form, and an
+        item not given is not "unanswered". Every form of a blueprint has the same length
+        and item types, so ``n_items``, ``min_possible`` and ``max_possible`` are those of a
+        form (the largest, should forms differ).
 
     Returns
     -------
@@ -178,8 +188,48 @@ def score_scales(
     min_complete = check_number("min_complete", min_complete, minimum=0.0, maximum=1.0)
     if min_complete == 0.0:
         raise ScoringInputError("min_complete", "must be > 0")
+    if administered is None:
+        return scale_scores_unchecked(keyset, scores, min_complete)
+    given = np.asarray(administered, dtype=bool)
+    if given.shape != scores.shape:
+        raise ScoringInputError("administered", f"has shape {given.shape}, expected "
+                                f"{scores.shape} like item_scores")
+    if (~given & ~np.isnan(scores)).any():
+        raise ScoringInputError("administered", "an item not given has an answer")
+    return _scales_of_forms(keyset, scores, given, min_complete)
 
-    return scale_scores_unchecked(keyset, scores, min_complete)
+
+def _scales_of_forms(
+    keyset: KeySet, scores: np.ndarray, given: np.ndarray, min_complete: float
+) -> ScaleScores:
+    """:func:`score_scales` with per-candidate forms (each row counts its own items)."""
+    answered_mask = ~np.isnan(scores)
+    answered = keyset.sum_by_scale(answered_mask, dtype=np.int64)
+    total = keyset.sum_by_scale(np.where(answered_mask, scores, 0.0))
+    n_items = keyset.sum_by_scale(given, dtype=np.int64)
+    min_possible = keyset.sum_by_scale(np.where(given, keyset.item_min, 0.0))
+    max_possible = keyset.sum_by_scale(np.where(given, keyset.item_max, 0.0))
+    min_answered = keyset.sum_by_scale(np.where(answered_mask, keyset.item_min, 0.0))
+    max_answered = keyset.sum_by_scale(np.where(answered_mask, keyset.item_max, 0.0))
+    full = (answered == n_items) & (n_items > 0)
+    complete = (answered >= min_complete * n_items - 1e-9) & (n_items > 0)
+    share = np.divide(total - min_answered, max_answered - min_answered,
+                      out=np.full(total.shape, np.nan), where=max_answered > min_answered)
+    raw = np.where(full, total, np.where(complete, min_possible + share * (
+        max_possible - min_possible), np.nan))
+    percent = np.divide(100.0 * (raw - min_possible), max_possible - min_possible,
+                        out=np.full(raw.shape, np.nan), where=max_possible > min_possible)
+    return ScaleScores(
+        competencies=keyset.competencies,
+        raw=raw,
+        percent=percent,
+        answered=answered,
+        n_items=n_items.max(axis=0).astype(np.int64),
+        min_possible=np.where(n_items == n_items.max(axis=0), min_possible, np.inf).min(axis=0),
+        max_possible=np.where(n_items == n_items.max(axis=0), max_possible, -np.inf).max(axis=0),
+        complete=complete,
+        prorated=complete & ~full,
+    )
 
 
 def _answered_range(

@@ -85,11 +85,22 @@ SCREENING = {
 }
 
 
-def create_position(session: Session, *, actor: User, **overrides: Any):  # type: ignore[no-untyped-def]
-    """A position with the SPEC defaults (whole bank) unless told otherwise."""
+#: The six questionnaires of bank v1: most tests exercise the machinery on their fixed items.
+V1_BANK = ["analysis", "business-sense", "commercial-knowledge", "communication", "english",
+           "stress-resistance"]
+
+
+def create_position(session: Session, *, actor: User, v2: bool = False, **overrides: Any):  # type: ignore[no-untyped-def]
+    """A position on bank v1 (its six questionnaires, pinned to version 1) unless told
+    otherwise; ``v2=True`` gives the default battery of bank v2, as a new position gets it."""
     from app.positions import service as position_service
     from app.positions.schemas import PositionCreate
 
+    if not v2:
+        keys = overrides.setdefault("questionnaires", list(V1_BANK))
+        overrides.setdefault("questionnaire_versions", dict.fromkeys(keys, 1))
+        if "english" not in keys:
+            overrides.setdefault("language_hurdle", None)
     data = PositionCreate(title=overrides.pop("title", "Key Account Manager"), **overrides)
     return position_service.create(session, data=data, actor=actor)
 

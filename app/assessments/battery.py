@@ -4,14 +4,16 @@ candidate's own stable random order."""
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
 
 from app.bank import service as bank_service
+from questionnaires.forms import draw_form
 from questionnaires.schema import ChoiceItem, Item, Questionnaire, Section
-from questionnaires.views import public_item
+from questionnaires.views import practice_item, public_item
 
 
 @dataclass(frozen=True)
@@ -45,9 +47,24 @@ class Battery:
                     battery.items[item.id] = (section, item)
         return battery
 
-    def section_items(self, section_key: str) -> tuple[Item, ...]:
-        """The items of a section in bank order."""
-        return self.sections[section_key][1].items
+    def section_items(self, section_key: str, forms: Mapping[str, Any] | None = None
+                      ) -> tuple[Item, ...]:
+        """The items of a section in bank order: those on the candidate's form, if it has one."""
+        items = self.sections[section_key][1].items
+        form = (forms or {}).get(section_key)
+        if form is None:
+            return items
+        chosen = set(form)
+        return tuple(item for item in items if item.id in chosen)
+
+    def find(self, item_id: str, forms: Mapping[str, Any] | None = None
+             ) -> tuple[Section, Item] | None:
+        """The section and item of ``item_id`` if the candidate was given it, else None."""
+        found = self.items.get(item_id)
+        if found is None:
+            return None
+        form = (forms or {}).get(found[0].key)
+        return found if form is None or item_id in form else None
 
 
 # A published (key, version) never changes, so its parsed battery is safe to share between
@@ -55,11 +72,31 @@ class Battery:
 _batteries: dict[tuple[tuple[str, int], ...], Battery] = {}
 
 
-def ordered_items(section: Section, seed: int) -> list[Item]:
-    """The section's items in this candidate's order (the same on every reload)."""
-    items = list(section.items)
+def ordered_items(section: Section, seed: int, forms: Mapping[str, Any] | None = None
+                  ) -> list[Item]:
+    """The section's items (those on the form) in this candidate's order, the same on every
+    reload."""
+    form = (forms or {}).get(section.key)
+    items = [item for item in section.items if form is None or item.id in form]
     random.Random(f"{seed}:{section.key}:items").shuffle(items)
     return items
+
+
+def form_size(section: Section, *, hurdle: str | None) -> int:
+    """How many items a candidate's form of ``section`` holds (checks included)."""
+    if section.form_length or section.form_by_hurdle:
+        return len(draw_form(section, seed=0, hurdle=hurdle))
+    return len(section.items)
+
+
+def draw_forms(battery: Battery, *, seed: int, hurdle: str | None) -> dict[str, list[str]]:
+    """Each pooled section's form for one candidate (sections without a pool show all)."""
+    forms = {}
+    for questionnaire in battery.questionnaires.values():
+        for section in questionnaire.sections:
+            if section.form_length or section.form_by_hurdle:
+                forms[section.key] = list(draw_form(section, seed=seed, hurdle=hurdle))
+    return forms
 
 
 def candidate_view(
@@ -72,3 +109,14 @@ def candidate_view(
         random.Random(f"{seed}:{item.id}:options").shuffle(view["options"])
     view["answer"] = answer
     return view
+
+
+def practice_views(section: Section, seed: int, language: str) -> list[dict[str, Any]]:
+    """The section's practice items as the candidate sees them (with feedback; never saved)."""
+    views = []
+    for item in section.practice:
+        view = practice_item(item, language, scale=section.scale)
+        if isinstance(item, ChoiceItem):
+            random.Random(f"{seed}:{item.id}:options").shuffle(view["options"])
+        views.append(view)
+    return views

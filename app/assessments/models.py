@@ -23,6 +23,9 @@ class Attempt(SQLModel, table=True):
     consent_at: datetime
     screening: dict = Field(default_factory=dict, sa_type=JSON)
     questionnaire_versions: dict = Field(default_factory=dict, sa_type=JSON)  # {key: version}
+    # {section key: [item ids]}: each section's form, drawn from its pool at the start (bank
+    # v2), so a score is always reproduced on the items the candidate saw. {} for v1 sections.
+    forms: dict = Field(default_factory=dict, sa_type=JSON)
     order_seed: int
     started_at: datetime = Field(default_factory=utcnow)
     submitted_at: datetime | None = None
@@ -49,6 +52,23 @@ class AttemptSection(SQLModel, table=True):
     started_at: datetime | None = None
     deadline_at: datetime | None = None
     completed_at: datetime | None = None
+
+
+class ItemExposure(SQLModel, table=True):
+    """How many candidates of an organization have been shown an item (forms, bank v2)."""
+
+    __tablename__ = "item_exposure"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "questionnaire_key", "questionnaire_version",
+                         "item_id", name="uq_item_exposure_item"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    questionnaire_key: str = Field(max_length=80)
+    questionnaire_version: int
+    item_id: str = Field(max_length=40)
+    exposures: int = Field(default=0)
 
 
 class Answer(SQLModel, table=True):

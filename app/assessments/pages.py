@@ -35,10 +35,13 @@ from app.config import get_settings
 from app.db import SessionDep, SessionRoute, WriteSessionDep
 from app.errors import Conflict, Gone, Invalid, NotFound
 from app.i18n import gettext_for, pick_language
+from app.numbers import read_number, show_number
 from app.organizations import service as organization_service
 from app.ratelimit import guard_candidate_token
 from app.templating import render
 from questionnaires.privacy import PrivacyNotice, load_privacy_notice, render_privacy_notice
+from questionnaires.rjp import JobPreview
+from questionnaires.schema import Item, SjtItem, is_answered
 from questionnaires.screening import ScreeningForm, load_screening_form
 
 # Unknown tokens are counted per client address (429 past the limit); valid ones pass.
@@ -65,8 +68,8 @@ ERROR_ORDER = (
     "lang_2",
     "lang_3",
     *NUMBER_FIELDS,
+    "variable_pay",
 )
-_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
 
 
@@ -79,6 +82,11 @@ def _screening_form() -> ScreeningForm:
 @lru_cache
 def _privacy_notice() -> PrivacyNotice:
     return load_privacy_notice()
+
+
+@lru_cache
+def _job_preview() -> JobPreview:
+    return JobPreview.load()
 
 
 # --- language, errors, small helpers ------------------------------------------------------
@@ -193,21 +201,11 @@ def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def _parse_number(raw: str) -> float | int | None:
-    """A number written with a decimal point or a decimal comma ("22,6"), else None."""
-    text = raw.strip().replace(" ", "")
-    if not _NUMBER.match(text):
-        return None
-    number = float(text.replace(",", "."))
-    return int(number) if number.is_integer() and not re.search(r"[.,]", text) else number
-
-
-def _show_number(value: Any, lang: str) -> str:
-    """A number as the candidate would write it (decimal comma in Italian)."""
+def _show_number(value: Any, lang: str, *, group_from: float = 1000) -> str:
+    """A number as the candidate's language writes it (3.400,5 in Italian, 3,400.5 in English)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "" if value is None else str(value)
-    text = str(int(value)) if float(value).is_integer() else repr(float(value))
-    return text.replace(".", ",") if lang == "it" else text
+    return show_number(value, lang, group_from=group_from)
 
 
 def _clock(seconds: int) -> str:
@@ -253,6 +251,8 @@ def _screening_view(lang: str) -> dict[str, Any]:
         }
         if field.type == "choice":
             entry["choices"] = [(c.value, c.label.pick(lang)) for c in field.choices]
+            entry["choice_help"] = [(c.label.pick(lang), c.help.pick(lang))
+                                    for c in field.choices if c.help]
         elif field.type in ("number", "integer"):
             entry["unit"] = field.unit.pick(lang) if field.unit else ""
             entry["integer"] = field.type == "integer"
@@ -320,6 +320,7 @@ def _render_landing(
             "sections": sections,
             "extra_time_pct": ctx.candidate.extra_time_pct,
             "notice": notice,
+            "preview": _job_preview().render(lang),
             "screening": screening,
             "values": values or {},
             "errors": ordered,
@@ -366,6 +367,7 @@ def _start_errors(
             "Enter an amount in euros from 0 to 100000, or leave it empty."
         ),
         "languages": _("Each language can be listed only once."),
+        "variable_pay": _("Choose one of the options."),
     }
     errors: dict[str, str] = {}
     for error in exc.errors():
@@ -402,6 +404,8 @@ def _start_request(form: FormData, lang: str) -> tuple[dict[str, Any], list[int]
         rows.append(row)
     for key in NUMBER_FIELDS:
         screening[key] = str(form.get(key) or "").strip()
+    if form.get("variable_pay"):
+        screening["variable_pay"] = str(form.get("variable_pay"))
     body = {"consent": form.get("consent") == "yes", "language": lang, "screening": screening}
     return body, rows, errors
 
@@ -463,6 +467,7 @@ def _item_views(
     item_lang: str | None,
     errors: dict[str, str],
     raw: dict[str, str],
+    readings: dict[str, list[tuple[str, str]]] | None = None,
 ) -> list[dict[str, Any]]:
     """What the section template needs per item (still no key, score or tolerance)."""
     views = []
@@ -472,6 +477,8 @@ def _item_views(
             value = raw[item["id"]]
         elif item["type"] == "numeric":
             value = _show_number(answer, lang)
+        elif isinstance(answer, dict):
+            value = ""
         else:
             value = "" if answer is None else str(answer)
         view = {
@@ -480,7 +487,12 @@ def _item_views(
             "value": value,
             "error": errors.get(item["id"]),
             "lang": item_lang if item_lang and item_lang != lang else None,
+            "readings": (readings or {}).get(item["id"]),
+            "understood": _show_number(answer, lang)
+            if item["type"] == "numeric" and item["id"] not in raw else None,
         }
+        if item.get("practice"):
+            view["correct_text"] = _correct_text(item, lang)
         if item["type"] == "likert":
             scale = item["scale"]
             labels = list(scale["labels"])
@@ -505,7 +517,18 @@ def _item_views(
 
 def _cell(cell: Any, lang: str) -> dict[str, Any]:
     numeric = isinstance(cell, int | float) and not isinstance(cell, bool)
-    return {"text": _show_number(cell, lang) if numeric else str(cell), "numeric": numeric}
+    text = _show_number(cell, lang, group_from=10_000) if numeric else str(cell)
+    return {"text": text, "numeric": numeric}
+
+
+def _correct_text(item: dict[str, Any], lang: str) -> str | None:
+    """The answer of a practice item, as the feedback shows it (practice is never scored)."""
+    correct = item.get("correct")
+    if item["type"] == "numeric" and isinstance(correct, int | float):
+        return _show_number(correct, lang)
+    if item["type"] == "single_choice":
+        return next((o["text"] for o in item.get("options", []) if o["id"] == correct), None)
+    return None
 
 
 def _render_section(
@@ -517,6 +540,7 @@ def _render_section(
     *,
     errors: dict[str, str] | None = None,
     raw: dict[str, str] | None = None,
+    readings: dict[str, list[tuple[str, str]]] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     current = state["current_section"]
@@ -535,8 +559,13 @@ def _render_section(
             "section_number": index + 1,
             "sections_total": len(state["sections"]),
             "items": _item_views(
-                current["items"], lang, item_lang=item_lang, errors=errors or {}, raw=raw or {}
+                current["items"], lang, item_lang=item_lang, errors=errors or {}, raw=raw or {},
+                readings=readings,
             ),
+            "practice": _item_views(
+                current.get("practice", []), lang, item_lang=item_lang, errors={}, raw={}
+            ),
+            "number_example": "3.400 / 12,5" if lang == "it" else "3,400 / 12.5",
             "errors": errors or {},
             "remaining_s": remaining,
             "remaining_text": _clock(remaining),
@@ -544,6 +573,7 @@ def _render_section(
             "progress": state["progress"],
             "answered_elsewhere": state["progress"]["answered"] - here["answered"],
             "saved": request.query_params.get("saved"),
+            "half": request.query_params.get("half"),
             "closed": request.query_params.get("closed"),
             "decimal_example": "12,5" if lang == "it" else "12.5",
         },
@@ -593,25 +623,51 @@ def section_form_page(token: Token, section_key: str) -> Response:
     return _redirect(f"/a/{token}/section")
 
 
-def _form_value(item_type: str, raw: str) -> Any:
-    """The API value of a form answer: option id, Likert integer, or number (None: unusable)."""
-    if item_type == "likert":
-        return int(raw) if re.fullmatch(r"[+-]?\d{1,3}", raw) else None
-    if item_type == "numeric":
-        return _parse_number(raw)
-    return raw
+def _form_value(item: Item, form: FormData, lang: str) -> tuple[Any, str, list[float]]:
+    """The API value of an item's form answer, the text typed, and the readings of an
+    ambiguous number. Value ``None`` with text: unusable (an error); no text: not answered."""
+    if isinstance(item, SjtItem) and item.best_worst:
+        best, worst = (str(form.get(f"item-{item.id}-{side}") or "").strip() or None
+                       for side in ("best", "worst"))
+        if best is None and worst is None:
+            return None, "", []
+        return {"best": best, "worst": worst}, "best/worst", []
+    given = form.get(f"item-{item.id}")
+    text = given.strip() if isinstance(given, str) else ""
+    if not text:
+        return None, "", []
+    if item.type == "likert":
+        return (int(text) if re.fullmatch(r"[+-]?\d{1,3}", text) else None), text, []
+    if item.type == "numeric":
+        chosen = form.get(f"item-{item.id}-reading")
+        reading = read_number(text, lang)
+        if reading.ambiguous:
+            picked = next((v for v in reading.alternatives if str(v) == chosen), None)
+            return picked, text, [] if picked is not None else list(reading.alternatives)
+        return reading.value, text, []
+    return text, text, []
 
 
 def _item_error(
-    _: Callable[..., str], item_type: str, lang: str, scale: dict[str, Any] | None
+    _: Callable[..., str], item: Item, lang: str, scale: dict[str, Any] | None,
+    value: Any = None, ambiguous: bool = False,
 ) -> str:
-    if item_type == "likert":
+    if item.type == "likert":
         low, high = (scale["min"], scale["max"]) if scale else (1, 5)
         return _("Choose one point of the scale, from %(low)d to %(high)d.", low=low, high=high)
-    if item_type == "numeric":
+    if item.type == "numeric":
+        if ambiguous:
+            return _("This number can be read in two ways: choose the one you mean.")
         return _(
-            "Enter a number, for example %(example)s.", example="12,5" if lang == "it" else "12.5"
+            "Enter a number, for example %(example)s.",
+            example="3.400 / 12,5" if lang == "it" else "3,400 / 12.5",
         )
+    if isinstance(item, SjtItem) and item.best_worst:
+        if isinstance(value, dict) and value.get("best") and value.get("best") == value.get(
+            "worst"
+        ):
+            return _("The most and the least effective action must be two different actions.")
+        return _("Choose the most effective and the least effective action.")
     return _("Choose one of the options.")
 
 
@@ -641,12 +697,12 @@ def save_section(
     section = battery.sections[section_key][1]
     scale = {"min": section.scale.min, "max": section.scale.max} if section.scale else None
     errors, raw, closed, saved = {}, {}, False, 0
-    for item in section.items:
-        given = form.get(f"item-{item.id}")
-        text = given.strip() if isinstance(given, str) else ""
+    readings: dict[str, list[tuple[str, str]]] = {}
+    incomplete = 0
+    for item in battery.section_items(section_key, ctx.attempt.forms):
+        value, text, alternatives = _form_value(item, form, lang)
         if not text:
             continue
-        value = _form_value(item.type, text)
         try:
             if value is None:
                 raise Invalid(item.id)
@@ -660,9 +716,13 @@ def save_section(
                 user_agent=request.headers.get("user-agent"),
             )
             saved += 1
+            incomplete += not is_answered(item, value)
         except Invalid:
-            errors[item.id] = _item_error(_, item.type, lang, scale)
-            raw[item.id] = text[:100]
+            errors[item.id] = _item_error(_, item, lang, scale, value, bool(alternatives))
+            if item.type == "numeric":
+                raw[item.id] = text[:100]
+            if alternatives:
+                readings[item.id] = [(str(v), _show_number(v, lang)) for v in alternatives]
         except Conflict:
             closed = True
     session.commit()
@@ -673,13 +733,14 @@ def save_section(
         session.commit()
         if state["current_section"] and state["current_section"]["key"] == section_key:
             return _render_section(
-                request, session, ctx, lang, state, errors=errors, raw=raw, status_code=422
+                request, session, ctx, lang, state, errors=errors, raw=raw, readings=readings,
+                status_code=422,
             )
     if form.get("action") == "complete" and not errors:
         assessment_service.complete_section(session, ctx=ctx, section_key=section_key)
         session.commit()
         return _redirect(f"/a/{token}/section")
-    return _redirect(f"/a/{token}/section?saved={saved}")
+    return _redirect(f"/a/{token}/section?saved={saved}" + ("&half=1" if incomplete else ""))
 
 
 @router.post("/{token}/submit", response_class=HTMLResponse)

@@ -11,16 +11,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.assessments.battery import Battery, ordered_items
-from app.assessments.models import Attempt, AttemptSection, Score
+from app.assessments.models import Answer, Attempt, AttemptSection, Score
 from app.bank.models import NormTable as NormRow
 from app.candidates.models import Candidate
 from app.config import get_settings
 from app.positions import service as position_service
 from app.positions.models import Position
-from questionnaires.keys import item_keys
+from questionnaires.keys import impression_item_ids, scoring_inputs
+from questionnaires.schema import is_answered
 from scoring import (
     SCORING_VERSION,
     CompositeResult,
@@ -37,16 +38,36 @@ from scoring.serialization import optional_float
 
 
 def attempt_inputs(session: Session, attempt: Attempt) -> tuple[Battery, list, dict, dict]:
-    """The battery, its item keys, the saved answers and the per-item seconds of an attempt."""
+    """The battery, the keys of the items on the attempt's forms, the answers they score and
+    the per-item seconds (checks such as the impression items are not keyed: see
+    ``impression_answers``)."""
     from app.assessments.service import answers_of
 
     battery = Battery.load(session, attempt.questionnaire_versions)
-    keys = item_keys(battery.questionnaires.values())
     saved = answers_of(session, attempt)
-    answers = {item_id: answer.value["v"] for item_id, answer in saved.items()}
+    keys, answers, _impression = scoring_inputs(
+        list(battery.questionnaires.values()),
+        {item_id: answer.value["v"] for item_id, answer in saved.items()},
+        forms=attempt.forms,
+    )
     seconds = {item_id: answer.elapsed_ms / 1000 for item_id, answer in saved.items()
-               if answer.elapsed_ms is not None}
+               if answer.elapsed_ms is not None and item_id in answers}
     return battery, keys, answers, seconds
+
+
+def impression_answers(session: Session, attempt: Attempt, battery: Battery) -> list | None:
+    """The answers to the impression-management check (None when the battery has none)."""
+    ids = impression_item_ids(battery.questionnaires.values())
+    if not ids:
+        return None
+    saved = {
+        item_id: value["v"] for item_id, value in session.exec(
+            select(Answer.item_id, Answer.value).where(
+                Answer.attempt_id == attempt.id, col(Answer.item_id).in_(ids)
+            )
+        )
+    }
+    return [saved.get(item_id) for item_id in ids]
 
 
 def norms_for(session: Session, *, organization_id: int, versions: dict[str, int]) -> list:
@@ -136,12 +157,13 @@ def composite_snapshots(composite: CompositeResult) -> list[dict[str, Any]]:
 
 
 def _section_progress(
-    sections: list[AttemptSection], battery: Battery, answers: dict[str, Any]
+    sections: list[AttemptSection], battery: Battery, answers: dict[str, Any],
+    forms: dict[str, Any] | None = None,
 ) -> list[SectionProgress]:
     progress = []
     for row in sections:
-        items = battery.section_items(row.section_key)
-        answered = sum(1 for item in items if item.id in answers)
+        items = battery.section_items(row.section_key, forms)
+        answered = sum(1 for item in items if is_answered(item, answers.get(item.id)))
         if row.started_at is None or (row.completed_at == row.started_at and not answered):
             status = "not_started"
         elif row.completed_at is not None and row.completed_at == row.deadline_at:
@@ -160,11 +182,12 @@ def score_attempt(session: Session, *, attempt: Attempt) -> Score:
     candidate = session.get(Candidate, attempt.candidate_id)
     position = session.get(Position, candidate.position_id)
     battery, keys, answers, seconds = attempt_inputs(session, attempt)
+    impression = impression_answers(session, attempt, battery)
     norms = norms_for(session, organization_id=attempt.organization_id,
                       versions=attempt.questionnaire_versions)
     result = score_battery(
         keys, [answers], norms=norms or None, weights=position.weights,
-        minimums=position.minimums or None, language_hurdle=position.language_hurdle,
+        minimums=position.minimums or None, language_hurdle=position.hurdle_level,
         min_n=get_settings().norm_min_n,
     )
     report = result.candidate(0)
@@ -175,16 +198,18 @@ def score_attempt(session: Session, *, attempt: Attempt) -> Score:
     likert_sequence = [
         answers.get(item.id)
         for row in sections
-        for item in ordered_items(battery.sections[row.section_key][1], attempt.order_seed)
-        if item.type == "likert"
+        for item in ordered_items(battery.sections[row.section_key][1], attempt.order_seed,
+                                  attempt.forms)
+        if item.type == "likert" and item.scored
     ]
     integrity = attempt.integrity or {}
     flags = flag_candidate(
         keys, answers, seconds,
         likert_sequence=likert_sequence or None,
-        sections=_section_progress(sections, battery, answers),
+        sections=_section_progress(sections, battery, answers, attempt.forms),
         counters=PageCounters(**{k: int(integrity.get(k, 0)) for k in
                                  ("focus_losses", "paste_attempts", "ip_changes", "ua_changes")}),
+        impression=impression,
     )
     knockouts = evaluate_knockouts(position.knockouts or None, attempt.screening)
     summary = report.to_dict()

@@ -19,8 +19,15 @@ from sqlalchemy import bindparam, case, func, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
-from app.assessments.battery import Battery, candidate_view, ordered_items
-from app.assessments.models import Answer, Attempt, AttemptSection
+from app.assessments.battery import (
+    Battery,
+    candidate_view,
+    draw_forms,
+    form_size,
+    ordered_items,
+    practice_views,
+)
+from app.assessments.models import Answer, Attempt, AttemptSection, ItemExposure
 from app.assessments.schemas import StartRequest
 from app.auth.security import token_hash
 from app.candidates import service as candidate_service
@@ -29,7 +36,15 @@ from app.clock import utcnow
 from app.errors import Conflict, Gone, Invalid, NotFound
 from app.positions.models import Position
 from app.webhooks import service as webhook_service
-from questionnaires.schema import ChoiceItem, Item, LikertItem, NumericItem, Section
+from questionnaires.schema import (
+    ChoiceItem,
+    Item,
+    LikertItem,
+    NumericItem,
+    Section,
+    SjtItem,
+    is_answered,
+)
 
 GRACE = timedelta(seconds=60)
 # After the candidate ends the last section early, the attempt waits this long for the
@@ -119,9 +134,14 @@ def start(
     from app.bank import service as bank_service
 
     position = session.get(Position, ctx.candidate.position_id)
+    pinned = position.questionnaire_versions or {}
     versions = {
-        key: bank_service.get_row(session, key=key).version for key in position.questionnaires
+        key: pinned.get(key) or bank_service.get_row(session, key=key).version
+        for key in position.questionnaires
     }
+    seed = secrets.randbits(31)
+    battery = Battery.load(session, versions)
+    forms = draw_forms(battery, seed=seed, hurdle=position.hurdle_level)
     attempt = Attempt(
         organization_id=ctx.candidate.organization_id,
         candidate_id=ctx.candidate.id,
@@ -130,7 +150,8 @@ def start(
         consent_at=now,
         screening=data.screening.model_dump(mode="json"),
         questionnaire_versions=versions,
-        order_seed=secrets.randbits(31),
+        forms=forms,
+        order_seed=seed,
         started_at=now,
         first_ip=ip,
         first_user_agent=_agent(user_agent),
@@ -138,7 +159,8 @@ def start(
     )
     session.add(attempt)
     session.flush()
-    battery = Battery.load(session, versions)
+    _count_exposures(session, organization_id=attempt.organization_id, versions=versions,
+                     battery=battery, forms=forms)
     index = 0
     for questionnaire_key, version in versions.items():
         for section in battery.questionnaires[questionnaire_key].sections:
@@ -163,6 +185,34 @@ def start(
     session.flush()
     ctx.attempt = attempt
     return attempt
+
+
+def _count_exposures(
+    session: Session, *, organization_id: int, versions: dict[str, int], battery: Battery,
+    forms: dict[str, list[str]],
+) -> None:
+    """One more exposure for every item on the new attempt's forms (item analysis shows them)."""
+    rows = [
+        {"organization_id": organization_id, "questionnaire_key": key,
+         "questionnaire_version": versions[key], "item_id": item_id}
+        for section_key, item_ids in forms.items()
+        for key in [battery.sections[section_key][0]]
+        for item_id in item_ids
+    ]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = ItemExposure.__table__
+    statement = insert(table).values(exposures=1)
+    session.connection().execute(
+        statement.on_conflict_do_update(
+            index_elements=["organization_id", "questionnaire_key", "questionnaire_version",
+                            "item_id"],
+            set_={"exposures": table.c.exposures + 1},
+        ),
+        rows,
+    )
 
 
 # --- time --------------------------------------------------------------------------------
@@ -255,7 +305,14 @@ def is_overdue(sections: list[AttemptSection], now: datetime) -> bool:
 
 
 def check_value(item: Item, section: Section, value: Any) -> Any:
-    """The value in its stored form, or 422 naming the item and what it accepts."""
+    """The value in its stored form, or 422 naming the item and what it accepts.
+
+    A best/worst SJT takes ``{"best": option id, "worst": option id}``; either may be null
+    while the candidate has chosen only one (saved, so nothing is lost, but the item counts
+    as answered only with both: ``questionnaires.schema.is_answered``).
+    """
+    if isinstance(item, SjtItem) and item.best_worst:
+        return _best_worst_value(item, value)
     if isinstance(item, ChoiceItem):
         ids = [option.id for option in item.options]
         if not isinstance(value, str) or value not in ids:
@@ -273,6 +330,26 @@ def check_value(item: Item, section: Section, value: Any) -> Any:
             raise Invalid(f"item {item.id} accepts a number (use a decimal point, e.g. 12.5)")
         return value
     raise Invalid(f"item {item.id} cannot be answered")  # pragma: no cover - exhaustive types
+
+
+def _best_worst_value(item: SjtItem, value: Any) -> dict[str, str | None]:
+    ids = [option.id for option in item.options]
+    if not isinstance(value, dict) or not set(value) <= {"best", "worst"} or not value:
+        raise Invalid(
+            f'item {item.id} accepts {{"best": option id, "worst": option id}} with two '
+            f"different options among {', '.join(ids)} (null for one not chosen yet)"
+        )
+    best, worst = value.get("best"), value.get("worst")
+    for name, choice in (("best", best), ("worst", worst)):
+        if choice is not None and (not isinstance(choice, str) or choice not in ids):
+            raise Invalid(f"item {item.id}: {name} must be one of the option ids {', '.join(ids)}")
+    if best is None and worst is None:
+        raise Invalid(f"item {item.id}: choose the most or the least effective option")
+    if best == worst:
+        raise Invalid(
+            f"item {item.id}: the most and the least effective option must be different"
+        )
+    return {"best": best, "worst": worst}
 
 
 def _writable_section(
@@ -306,7 +383,7 @@ def save_answer(
     attempt = require_running(ctx)
     now = now or utcnow()
     battery = Battery.load(session, attempt.questionnaire_versions)
-    found = battery.items.get(item_id)
+    found = battery.find(item_id, attempt.forms)
     if found is None:
         raise NotFound(f"Item {item_id} is not part of this assessment.")
     section, item = found
@@ -343,7 +420,7 @@ def refuse_save(
     attempt = require_running(ctx)
     now = now or utcnow()
     battery = Battery.load(session, attempt.questionnaire_versions)
-    found = battery.items.get(item_id)
+    found = battery.find(item_id, attempt.forms)
     if found is None:
         raise NotFound(f"Item {item_id} is not part of this assessment.")
     section, item = found
@@ -387,7 +464,9 @@ def save_answer_quickly(
             _running_section_statement(), {"token_hash": token_hash(token)}
         ).first()
         if running is not None:
-            found = Battery.load(read, running.questionnaire_versions).items.get(item_id)
+            found = Battery.load(read, running.questionnaire_versions).find(
+                item_id, running.forms
+            )
     if read is not write:
         read.commit()
     if (
@@ -457,7 +536,8 @@ def _running_section_statement() -> Any:
         _statements["running"] = (
             select(
                 attempt.c.id.label("attempt_id"), attempt.c.questionnaire_versions,
-                attempt.c.integrity, attempt.c.first_ip, attempt.c.first_user_agent,
+                attempt.c.forms, attempt.c.integrity, attempt.c.first_ip,
+                attempt.c.first_user_agent,
                 section.c.id.label("section_id"), section.c.section_key, section.c.status,
                 section.c.deadline_at, section.c.time_limit_s,
             )
@@ -786,9 +866,15 @@ def state(
     answers = answers_of(session, attempt)
     section_views = []
     current = None
+    answered_total = total = 0
     for row in sections:
         _, section = battery.sections[row.section_key]
-        answered = sum(1 for item in section.items if item.id in answers)
+        items = battery.section_items(row.section_key, attempt.forms)
+        answered = sum(
+            1 for item in items
+            if item.id in answers and is_answered(item, answers[item.id].value["v"])
+        )
+        answered_total, total = answered_total + answered, total + len(items)
         section_views.append({
             "key": row.section_key,
             "title": section.title.pick(language),
@@ -796,7 +882,7 @@ def state(
             "time_limit_s": row.time_limit_s,
             "remaining_s": _remaining(row, now),
             "answered": answered,
-            "total": len(section.items),
+            "total": len(items),
         })
         if row.status == "active" and current is None and attempt.status == "in_progress":
             current = {
@@ -805,10 +891,12 @@ def state(
                 "instructions": section.instructions.pick(language),
                 "deadline_at": row.deadline_at,
                 "remaining_s": _remaining(row, now),
+                # Practice comes first, unscored and never saved: the page shows the feedback.
+                "practice": practice_views(section, attempt.order_seed, language),
                 "items": [
                     candidate_view(item, section, attempt.order_seed, language,
                                    answers[item.id].value["v"] if item.id in answers else None)
-                    for item in ordered_items(section, attempt.order_seed)
+                    for item in ordered_items(section, attempt.order_seed, attempt.forms)
                 ],
             }
     status = attempt.status
@@ -818,7 +906,7 @@ def state(
         "language": language,
         "sections": section_views,
         "current_section": current,
-        "progress": {"answered": len(answers), "total": len(battery.items)},
+        "progress": {"answered": answered_total, "total": total},
     }
 
 
@@ -831,15 +919,17 @@ def _preview(
     language = language or ctx.candidate.language
     section_views = []
     total_items = 0
+    pinned = (position.questionnaire_versions or {}) if position else {}
     for key in position.questionnaires if position else []:
-        for section in bank_service.get(session, key=key).sections:
+        for section in bank_service.get(session, key=key, version=pinned.get(key)).sections:
             limit = _scaled(section.time_limit_s, ctx.candidate.extra_time_pct)
+            count = form_size(section, hurdle=position.hurdle_level if position else None)
             section_views.append({
                 "key": section.key, "title": section.title.pick(language), "status": "pending",
                 "time_limit_s": limit, "remaining_s": limit, "answered": 0,
-                "total": len(section.items),
+                "total": count,
             })
-            total_items += len(section.items)
+            total_items += count
     return {
         "status": "invited",
         "language": language,

@@ -89,6 +89,32 @@ def latest_keys(session: Session) -> list[str]:
     return [row.key for row in latest_rows(session)]
 
 
+def language_tests(session: Session) -> dict[str, str]:
+    """Language code -> the key of the questionnaire that tests it (newest versions)."""
+    tests = {}
+    for row in latest_rows(session):
+        target = parsed(row).target_language
+        if target is not None:
+            tests.setdefault(target, row.key)
+    return tests
+
+
+def default_battery(session: Session, *, language: str | None) -> list[str]:
+    """The questionnaires a new position gets: the newest versions marked for the default
+    battery, with the language test in ``language`` only (none without a hurdle).
+
+    A bank without such marks (the v1 bank alone) gives every questionnaire, as before.
+    """
+    rows = latest_rows(session)
+    marked = [row for row in rows if parsed(row).default_battery]
+    if not marked:
+        return [row.key for row in rows]
+    return [
+        row.key for row in marked
+        if parsed(row).target_language is None or parsed(row).target_language == language
+    ]
+
+
 def get_row(session: Session, *, key: str, version: int | None = None) -> QuestionnaireVersion:
     """One stored version (the newest when ``version`` is None), or NotFound."""
     query = select(QuestionnaireVersion).where(QuestionnaireVersion.key == key)

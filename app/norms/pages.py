@@ -257,8 +257,12 @@ def _keyed(session: Any, key: str, version: int) -> dict[str, set[str]]:
     keyed = {}
     for _section, item in bank_service.get(session, key=key, version=version).iter_items():
         if isinstance(item, ChoiceItem):
-            best = max(option.score for option in item.options)
-            keyed[item.id] = {option.id for option in item.options if option.score == best}
+            # A best/worst SJT's best is the panel's most effective option.
+            values = [option.score if option.score is not None else option.effectiveness
+                      for option in item.options]
+            best = max(v for v in values if v is not None)
+            keyed[item.id] = {o.id for o, v in zip(item.options, values, strict=True)
+                              if v == best}
     return keyed
 
 
@@ -307,6 +311,7 @@ def items(
                 ),
                 "p_text": decimal(item["p"], lang),
                 "r_text": decimal(item["r_it"], lang),
+                "exposures_text": decimal(item.get("exposures"), lang, 0),
                 "frequencies": frequencies,
                 "flag_rows": _grouped_flags(item["flags"], _, lang),
             }

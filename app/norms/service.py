@@ -36,7 +36,7 @@ import numpy as np
 from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
-from app.assessments.models import Answer, Attempt, AttemptSection
+from app.assessments.models import Answer, Attempt, AttemptSection, ItemExposure
 from app.audit import service as audit
 from app.auth.models import User
 from app.bank import service as bank_service
@@ -64,7 +64,7 @@ from scoring import (
     score_scales,
 )
 from scoring.item_analysis import DISTRACTOR_MIN, P_MAX, P_MIN, R_MIN
-from scoring.reliability import alpha_threshold
+from scoring.reliability import alpha_threshold, form_alpha
 
 GROWTH = 1.10
 
@@ -82,11 +82,18 @@ class NormGroup:
     attempt_ids: list[int]
     responses: np.ndarray
     item_scores: np.ndarray
+    #: The items each attempt was given (forms from pools, bank v2); None when all were.
+    administered: np.ndarray | None = None
 
     @property
     def n(self) -> int:
         """Size of the group."""
         return len(self.attempt_ids)
+
+    @property
+    def pooled(self) -> bool:
+        """True when the attempts had forms drawn from pools."""
+        return self.administered is not None
 
 
 def _completed_attempts(organization_id: int, key: str, version: int):  # type: ignore[no-untyped-def]
@@ -147,7 +154,29 @@ def load_group(session: Session, *, organization_id: int, key: str, version: int
         attempt_ids=attempt_ids,
         responses=responses,
         item_scores=score_items(keys, responses),
+        administered=_administered(session, questionnaire, keys, attempt_ids),
     )
+
+
+def _administered(
+    session: Session, questionnaire: Questionnaire, keys: KeySet, attempt_ids: list[int]
+) -> np.ndarray | None:
+    """Which items each attempt was given, for a version whose sections draw forms."""
+    pooled = [s.key for s in questionnaire.sections if s.form_length or s.form_by_hurdle]
+    if not pooled:
+        return None
+    forms = dict(session.exec(
+        select(Attempt.id, Attempt.forms).where(col(Attempt.id).in_(attempt_ids))
+    ).all()) if attempt_ids else {}
+    section_of = {item.id: section.key for section, item in questionnaire.iter_items()}
+    given = np.ones((len(attempt_ids), len(keys)), dtype=bool)
+    for row, attempt_id in enumerate(attempt_ids):
+        form = forms.get(attempt_id) or {}
+        for col_index, item_id in enumerate(keys.ids):
+            items = form.get(section_of[item_id])
+            if items is not None:
+                given[row, col_index] = item_id in items
+    return given
 
 
 def _newest_rows(session: Session, *, organization_id: int) -> dict[VersionKey, NormRow]:
@@ -175,15 +204,30 @@ def newest(session: Session, *, organization_id: int, key: str, version: int) ->
 
 
 def _build(group: NormGroup, now: datetime) -> NormTable:
+    scales = score_scales(group.keys, group.item_scores, administered=group.administered)
     return build_norm_table(
-        score_scales(group.keys, group.item_scores),
+        scales,
         questionnaire_key=group.key,
         questionnaire_version=group.version,
         created=now.isoformat(),
         item_scores=group.item_scores,
         keys=group.keys,
+        alphas=_form_alphas(group, scales) if group.pooled else None,
         min_n=get_settings().norm_min_n,
     )
+
+
+def _form_alphas(group: NormGroup, scales: Any) -> dict[str, float]:
+    """Alpha of each scale for a form of its length, from the pool's pairwise covariances
+    (nobody answers a whole pool, so the listwise alpha does not exist)."""
+    alphas = {}
+    for j, competency in enumerate(scales.competencies):
+        cols = group.keys.items_of(competency)
+        try:
+            alphas[competency] = form_alpha(group.item_scores[:, cols], int(scales.n_items[j]))
+        except ScoringInputError:
+            continue
+    return alphas
 
 
 def rebuild(
@@ -459,11 +503,23 @@ def analyse_items(
     """Item analysis over the organization's completed attempts on a version."""
     version = version if version is not None else bank_service.get_row(session, key=key).version
     group = load_group(session, organization_id=organization_id, key=key, version=version)
-    analysis = item_analysis(group.keys, group.item_scores, group.responses)
+    analysis = item_analysis(group.keys, group.item_scores, group.responses, pooled=group.pooled)
+    exposures = dict(session.exec(
+        select(ItemExposure.item_id, ItemExposure.exposures).where(
+            ItemExposure.organization_id == organization_id,
+            ItemExposure.questionnaire_key == key,
+            ItemExposure.questionnaire_version == version,
+        )
+    ).all())
+    result = analysis.to_dict()
+    for item in result.get("items", []):
+        # How many candidates were shown the item (attempts started, completed or not).
+        item["exposures"] = exposures.get(item["item_id"], group.n if not group.pooled else 0)
     return {
         "questionnaire_key": key,
         "questionnaire_version": version,
         "n": group.n,
+        "pooled": group.pooled,
         "flagged": len(analysis.flagged),
         "thresholds": {
             "r_min": R_MIN,
@@ -471,5 +527,5 @@ def analyse_items(
             "p_max": P_MAX,
             "distractor_min": DISTRACTOR_MIN,
         },
-        **analysis.to_dict(),
+        **result,
     }

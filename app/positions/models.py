@@ -19,9 +19,16 @@ class Position(SQLModel, table=True):
     territory: str | None = Field(default=None, max_length=200)
     status: str = Field(default="open", max_length=16)  # open | closed
     questionnaires: list = Field(default_factory=list, sa_type=JSON)
+    # {key: version}: the versions this position's candidates take (pinned when the position
+    # is created or a questionnaire is added), so one campaign is measured with one version.
+    questionnaire_versions: dict = Field(default_factory=dict, sa_type=JSON)
     weights: dict = Field(default_factory=dict, sa_type=JSON)
     minimums: dict = Field(default_factory=dict, sa_type=JSON)
-    language_hurdle: str | None = Field(default="B2", max_length=8)
+    # {"language": "en" | "it", "level": "A2".."C1"}: the language the job needs and the
+    # CEFR level measured in it; None for no hurdle.
+    language_hurdle: dict | None = Field(
+        default_factory=lambda: {"language": "en", "level": "B2"}, sa_type=JSON
+    )
     knockouts: dict = Field(default_factory=dict, sa_type=JSON)
     cost_assumptions: dict = Field(default_factory=dict, sa_type=JSON)
     ranking: dict = Field(default_factory=dict, sa_type=JSON)
@@ -29,6 +36,16 @@ class Position(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def hurdle_level(self) -> str | None:
+        """The CEFR level the language hurdle requires (None: no hurdle)."""
+        return (self.language_hurdle or {}).get("level")
+
+    @property
+    def hurdle_language(self) -> str | None:
+        """The language the hurdle is measured in (None: no hurdle)."""
+        return (self.language_hurdle or {}).get("language") if self.language_hurdle else None
 
 
 class PositionManager(SQLModel, table=True):

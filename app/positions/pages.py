@@ -19,10 +19,13 @@ from app.bank import service as bank_service
 from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
 from app.errors import DomainError, Forbidden
+from app.numbers import show_number
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionCreate, PositionUpdate
 from app.templating import render
+from questionnaires.screening import load_screening_form
+from questionnaires.timing import questionnaire_seconds
 from scoring.competencies import CEFR_LEVELS, COMPETENCIES
 from scoring.knockouts import EDUCATION_LEVELS
 
@@ -55,6 +58,8 @@ def _position_data(form: FormData) -> dict[str, Any]:
         knockouts["min_education"] = form.get("min_education")
     if form.get("min_english"):
         knockouts["min_languages"] = {"en": form.get("min_english")}
+    if form.get("min_variable_pay"):
+        knockouts["min_variable_pay"] = form.get("min_variable_pay")
     for name in ("min_years_sales", "min_years_key_accounts"):
         if (value := _number(form.get(name))) is not None:
             knockouts[name] = value
@@ -64,7 +69,10 @@ def _position_data(form: FormData) -> dict[str, Any]:
         "questionnaires": form.getlist("questionnaires"),
         "weights": {k: v for k, v in weights.items() if v not in (None, 0.0)},
         "minimums": {k: v for k, v in minimums.items() if v is not None},
-        "language_hurdle": form.get("language_hurdle") or None,
+        "language_hurdle": (
+            {"language": form.get("hurdle_language") or "en", "level": form.get("language_hurdle")}
+            if form.get("language_hurdle") else None
+        ),
         "knockouts": knockouts,
         "ranking": {"mode": form.get("ranking_mode") or "fit",
                     "fit_weight": _number(form.get("ranking_fit_weight")) or 0.5},
@@ -94,14 +102,31 @@ def _form_context(session, user: User, values: dict[str, Any], errors: dict[str,
         select(User).where(User.organization_id == user.organization_id,
                            User.role == Role.manager.value).order_by(User.full_name)
     ).all()
+    lang = user.language if getattr(user, "language", None) in ("it", "en") else "en"
+    rows = bank_service.latest_rows(session)
+    seconds = {row.key: questionnaire_seconds(bank_service.parsed(row)) for row in rows}
     questionnaires = [
-        (row.key, bank_service.parsed(row).title) for row in bank_service.latest_rows(session)
+        (row.key, bank_service.parsed(row).title, seconds[row.key],
+         _minutes(seconds[row.key], lang))
+        for row in rows
     ]
+    chosen = sum(seconds.get(key, 0) for key in values.get("questionnaires") or [])
+    screening = load_screening_form()
+    variable_pay = screening.field("variable_pay") if any(
+        f.key == "variable_pay" for f in screening.fields) else None
     return {
         "values": values, "errors": errors, "position": position,
         "competencies": COMPETENCIES, "questionnaires": questionnaires,
+        "chosen_minutes": _minutes(chosen, lang),
+        "variable_pay_choices": [(c.value, c.label.pick(lang)) for c in variable_pay.choices]
+        if variable_pay else [],
         "managers": managers, "cefr_levels": CEFR_LEVELS, "education_levels": EDUCATION_LEVELS,
     }
+
+
+def _minutes(seconds: int, lang: str) -> str:
+    """Minutes to the half, the page's way (9.5 or 9,5)."""
+    return show_number(round(seconds / 30) / 2, lang)
 
 
 def _values_of(session, position: Position) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -131,9 +156,9 @@ def positions(request: Request, session: SessionDep, user: PageUser) -> Response
 def new_position(request: Request, session: SessionDep, user: PageUser) -> Response:
     """The form for a new position, with the documented defaults filled in."""
     _require_hr(user)
-    values = {"questionnaires": bank_service.latest_keys(session),
+    values = {"questionnaires": bank_service.default_battery(session, language="en"),
               "weights": {c.key: c.default_weight for c in COMPETENCIES},
-              "language_hurdle": "B2", "invitation_expiry_days": 14,
+              "language_hurdle": {"language": "en", "level": "B2"}, "invitation_expiry_days": 14,
               "ranking": {"mode": "fit", "fit_weight": 0.5}}
     return render(request, "positions/form.html", _form_context(session, user, values, {}, None))
 

@@ -12,6 +12,36 @@ from scoring.cost import CostAssumptions
 from scoring.knockouts import KnockoutRules
 
 
+class LanguageHurdle(BaseModel):
+    """The language the job needs and the CEFR level measured in it (default: English)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: Literal["en", "it"] = Field(
+        default="en", description="the language tested (its questionnaire joins the battery)"
+    )
+    level: str = Field(description="CEFR level the items measure: A2, B1, B2 or C1")
+
+    @field_validator("level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        return str(validate_language_hurdle(value))
+
+
+def language_hurdle_value(value: Any) -> dict[str, str] | None:
+    """A hurdle as stored: ``{"language", "level"}``; a plain level such as "B2" means English.
+
+    Kept for clients of the first API, which sent the level alone.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"language": "en", "level": value}
+    if isinstance(value, LanguageHurdle):
+        return value.model_dump()
+    return LanguageHurdle.model_validate(value).model_dump()
+
+
 class Ranking(BaseModel):
     """How the pipeline is ordered: by fit, by expected NPV, or a weighted mix of both ranks."""
 
@@ -36,10 +66,10 @@ class PositionFields(BaseModel):
     def _minimums(cls, value: dict[str, float] | None) -> dict[str, float] | None:
         return None if value is None else validate_minimums(value)
 
-    @field_validator("language_hurdle", check_fields=False)
+    @field_validator("language_hurdle", check_fields=False, mode="before")
     @classmethod
-    def _hurdle(cls, value: str | None) -> str | None:
-        return validate_language_hurdle(value)
+    def _hurdle(cls, value: Any) -> dict[str, str] | None:
+        return language_hurdle_value(value)
 
     @field_validator("knockouts", check_fields=False)
     @classmethod
@@ -63,7 +93,14 @@ class PositionCreate(PositionFields):
     title: str = Field(min_length=1, max_length=200)
     territory: str | None = Field(default=None, max_length=200)
     questionnaires: list[str] | None = Field(
-        default=None, description="questionnaire keys; default: the whole bank"
+        default=None,
+        description="questionnaire keys; default: the default battery, with the language test "
+        "in the hurdle's language",
+    )
+    questionnaire_versions: dict[str, int] | None = Field(
+        default=None,
+        description="{key: version} to keep a campaign on a published version (e.g. 1, where "
+        "its norms are); keys not listed get the newest version",
     )
     weights: dict[str, float] | None = Field(
         default=None, description="{competency: weight} summing to 1; default: SPEC §3 weights"
@@ -72,7 +109,11 @@ class PositionCreate(PositionFields):
         default=None,
         description="{competency: minimum}: a T-score once norms exist, percent before",
     )
-    language_hurdle: str | None = "B2"
+    language_hurdle: dict[str, str] | None = Field(
+        default_factory=lambda: {"language": "en", "level": "B2"},
+        description='{"language": "en" | "it", "level": "A2".."C1"}, null for none; a plain '
+        'level such as "B2" means English',
+    )
     knockouts: dict[str, Any] | None = None
     cost_assumptions: dict[str, Any] | None = None
     ranking: Ranking = Field(default_factory=Ranking)
@@ -89,7 +130,9 @@ class PositionUpdate(PositionFields):
     questionnaires: list[str] | None = None
     weights: dict[str, float] | None = None
     minimums: dict[str, float] | None = None
-    language_hurdle: str | None = None
+    language_hurdle: dict[str, str] | None = Field(
+        default=None, description='{"language", "level"} or a plain level (English); null for none'
+    )
     knockouts: dict[str, Any] | None = None
     cost_assumptions: dict[str, Any] | None = None
     ranking: Ranking | None = None
@@ -105,9 +148,10 @@ class PositionPublic(BaseModel):
     territory: str | None
     status: str
     questionnaires: list[str]
+    questionnaire_versions: dict[str, int]
     weights: dict[str, float]
     minimums: dict[str, float]
-    language_hurdle: str | None
+    language_hurdle: LanguageHurdle | None
     knockouts: dict[str, Any]
     cost_assumptions: dict[str, Any]
     cost_assumptions_effective: dict[str, Any]

@@ -12,7 +12,7 @@ from app.clock import utcnow
 from app.errors import Invalid, NotFound
 from app.positions.models import Position, PositionManager
 from app.positions.schemas import PositionCreate, PositionPublic, PositionUpdate, Ranking
-from scoring.competencies import DEFAULT_WEIGHTS
+from scoring.competencies import DEFAULT_LANGUAGE_HURDLE, DEFAULT_WEIGHTS
 from scoring.composite import validate_weights
 from scoring.cost import CostAssumptions
 
@@ -64,6 +64,52 @@ def _check_questionnaires(session: Session, keys: list[str]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+LANGUAGE_NAMES = {"en": "English", "it": "Italian"}
+
+
+def _check_hurdle(session: Session, *, keys: list[str], hurdle: dict[str, str] | None) -> None:
+    """The language a hurdle names must be tested: its questionnaire is in the battery."""
+    if hurdle is None:
+        return
+    tests = bank_service.language_tests(session)
+    wanted = tests.get(hurdle["language"])
+    if wanted is None or wanted not in keys:
+        name = LANGUAGE_NAMES.get(hurdle["language"], hurdle["language"])
+        add = f"add the {wanted!r} questionnaire" if wanted else "no questionnaire tests it"
+        raise Invalid(
+            f"language_hurdle: the position requires {name} {hurdle['level']}, so its "
+            f"battery must test {name}; {add} or remove the hurdle"
+        )
+
+
+def _default_hurdle(session: Session, keys: list[str]) -> dict[str, str] | None:
+    """SPEC's default hurdle, B2 in the language the battery tests (English when it tests
+    both); none when it tests no language."""
+    tests = bank_service.language_tests(session)
+    tested = [language for language, key in tests.items() if key in keys]
+    if not tested:
+        return None
+    return {"language": "en" if "en" in tested else tested[0], "level": DEFAULT_LANGUAGE_HURDLE}
+
+
+def _pinned(session: Session, keys: list[str], pinned: dict[str, int] | None = None
+            ) -> dict[str, int]:
+    """The versions of a battery: kept where pinned already, else the newest published."""
+    pinned = pinned or {}
+    unknown = sorted(set(pinned) - set(keys))
+    if unknown:
+        raise Invalid(f"questionnaire_versions: {unknown[0]!r} is not one of the questionnaires")
+    versions = {}
+    for key in keys:
+        try:
+            versions[key] = bank_service.get_row(session, key=key, version=pinned.get(key)).version
+        except NotFound:
+            raise Invalid(
+                f"questionnaire_versions: {key} has no published version {pinned.get(key)}"
+            ) from None
+    return versions
+
+
 def _weights_for(
     session: Session, *, questionnaires: list[str], weights: dict[str, float] | None
 ) -> dict[str, float]:
@@ -104,18 +150,25 @@ def _set_managers(session: Session, *, position: Position, user_ids: list[int]) 
 
 def create(session: Session, *, data: PositionCreate, actor: User) -> Position:
     """A new position in the actor's organization, defaults filled in."""
-    keys = data.questionnaires if data.questionnaires is not None else bank_service.latest_keys(
-        session
+    hurdle = data.language_hurdle
+    keys = data.questionnaires if data.questionnaires is not None else (
+        bank_service.default_battery(
+            session, language=hurdle["language"] if hurdle else None
+        )
     )
     keys = _check_questionnaires(session, keys)
+    if "language_hurdle" not in data.model_fields_set:
+        hurdle = _default_hurdle(session, keys)
+    _check_hurdle(session, keys=keys, hurdle=hurdle)
     position = Position(
         organization_id=actor.organization_id,
         title=data.title.strip(),
         territory=data.territory,
         questionnaires=keys,
+        questionnaire_versions=_pinned(session, keys, data.questionnaire_versions),
         weights=_weights_for(session, questionnaires=keys, weights=data.weights),
         minimums=data.minimums or {},
-        language_hurdle=data.language_hurdle,
+        language_hurdle=hurdle,
         knockouts=data.knockouts or {},
         cost_assumptions=data.cost_assumptions or {},
         ranking=data.ranking.model_dump(),
@@ -134,6 +187,15 @@ def update(session: Session, *, position: Position, data: PositionUpdate) -> dic
     changes = data.model_dump(exclude_unset=True)
     if "questionnaires" in changes:
         changes["questionnaires"] = _check_questionnaires(session, changes["questionnaires"] or [])
+        changes["questionnaire_versions"] = _pinned(
+            session, changes["questionnaires"], position.questionnaire_versions
+        )
+    if "questionnaires" in changes or "language_hurdle" in changes:
+        _check_hurdle(
+            session,
+            keys=changes.get("questionnaires", position.questionnaires),
+            hurdle=changes.get("language_hurdle", position.language_hurdle),
+        )
     if "weights" in changes or "questionnaires" in changes:
         changes["weights"] = _weights_for(
             session,
@@ -177,6 +239,7 @@ def public(session: Session, position: Position) -> PositionPublic:
         territory=position.territory,
         status=position.status,
         questionnaires=position.questionnaires,
+        questionnaire_versions=position.questionnaire_versions or {},
         weights=position.weights,
         minimums=position.minimums,
         language_hurdle=position.language_hurdle,

@@ -210,7 +210,7 @@ def _rescore_group(
         basis="z" if use_z else "percent",
         minimums=position.minimums or None,
         cefr=None if all(level is None for level in cefr) else cefr,
-        language_hurdle=position.language_hurdle,
+        language_hurdle=position.hurdle_level,
     )
     z = [optional_float(v) for v in composite.composite_z]
     utility = attempt_scoring.utilities(position, z=z, screenings=[r.screening for r in rows])

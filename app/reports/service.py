@@ -38,7 +38,7 @@ from app.config import get_settings
 from app.errors import Invalid, NotFound
 from app.positions import service as position_service
 from app.positions.models import Position
-from questionnaires.keys import item_keys
+from questionnaires.keys import item_keys, scoring_inputs
 from scoring import (
     SCORING_VERSION,
     NormTable,
@@ -214,13 +214,21 @@ def _scored(
             select(Answer.item_id, Answer.value).where(Answer.attempt_id == attempt.id)
         )
     }
+    if attempt.forms:  # bank v2: scored on the items of the attempt's own forms
+        battery = Battery.load(session, attempt.questionnaire_versions)
+        keys, answers, _impression = scoring_inputs(
+            list(battery.questionnaires.values()), answers, forms=attempt.forms
+        )
+    else:
+        answers = {item_id: value for item_id, value in answers.items()
+                   if item_id in {key.id for key in keys}}
     result = score_candidate(
         keys,
         answers,
         norms=tables or None,
         weights=position.weights,
         minimums=position.minimums or None,
-        language_hurdle=position.language_hurdle,
+        language_hurdle=position.hurdle_level,
         min_n=min_n,
     ).to_dict()
     knockouts = evaluate_knockouts(position.knockouts or None, attempt.screening)

@@ -232,6 +232,7 @@ def knockout_rule(_: Gettext, rule: str) -> str:
         "min_education": _("Education"),
         "min_years_sales": _("Years in sales"),
         "min_years_key_accounts": _("Years with key accounts"),
+        "min_variable_pay": _("Variable pay accepted"),
     }
     return names.get(rule, rule)
 
@@ -242,7 +243,13 @@ def knockout_value(_: Gettext, value: Any, numbers: Numbers) -> str:
         return _("not stated")
     if isinstance(value, int | float) and not isinstance(value, bool):
         return numbers.plain(value)
-    return _(str(value))
+    pay = {
+        "fixed_only": _("fixed pay only"),
+        "up_to_30": _("up to 30 % variable"),
+        "30_to_60": _("30 to 60 % variable"),
+        "over_60": _("over 60 % variable"),
+    }
+    return pay.get(str(value)) or _(str(value))
 
 
 def flag_title(_: Gettext, code: str) -> str:
@@ -256,6 +263,7 @@ def flag_title(_: Gettext, code: str) -> str:
         "paste_attempt": _("Paste attempts"),
         "ip_change": _("IP address changed"),
         "ua_change": _("Browser changed"),
+        "idealized_answers": _("Idealized answers"),
     }
     return titles.get(code, code)
 

@@ -26,7 +26,8 @@
   var RESEND_MS = 30000;
   var EVENTS_MS = 15000;
   var REQUEST_TIMEOUT_MS = 15000;
-  var NUMBER = /^[+-]?(\d+([.,]\d*)?|[.,]\d+)$/;
+  var IGNORED = /[\s\u00a0\u202f'’€%]/g;
+  var SHAPE = /^[+-]?[\d.,]+$/;
 
   var form = document.getElementById("assessment-form");
   var submitForm = document.getElementById("submit-form");
@@ -265,7 +266,10 @@
     closed: form.getAttribute("data-msg-closed"),
     rejected: form.getAttribute("data-msg-rejected"),
     number: form.getAttribute("data-msg-number"),
-    confirm: form.getAttribute("data-msg-confirm")
+    confirm: form.getAttribute("data-msg-confirm"),
+    understood: form.getAttribute("data-msg-understood"),
+    which: form.getAttribute("data-msg-which"),
+    both: form.getAttribute("data-msg-both")
   };
   items = {};
   Array.prototype.forEach.call(form.querySelectorAll("[data-item-id]"), function (element) {
@@ -273,17 +277,110 @@
   });
   var lastAnswerAt = Date.now();
 
+  /* --- numbers as people type them: the rules of app/numbers.py --------------------- */
+
+  var pageLang = form.getAttribute("data-lang") || document.documentElement.lang || "en";
+
+  function grouped(parts) {
+    var head = parts[0].replace(/^[+-]/, "");
+    return head.length >= 1 && head.length <= 3 &&
+      parts.slice(1).every(function (part) { return part.length === 3; });
+  }
+
+  /* {value: number|null, alternatives: [decimal reading, thousands reading]} */
+  function readNumber(text, lang) {
+    var none = { value: null, alternatives: [] };
+    var s = (text || "").replace(IGNORED, "");
+    if (!s || !SHAPE.test(s) || !/\d/.test(s)) { return none; }
+    var decimal = lang === "it" ? "," : ".";
+    var group = lang === "it" ? "." : ",";
+    var seps = s.replace(/[^.,]/g, "");
+    var value;
+    if (!seps) {
+      value = Number(s);
+    } else if (seps.indexOf(".") >= 0 && seps.indexOf(",") >= 0) {
+      var last = Math.max(s.lastIndexOf("."), s.lastIndexOf(","));
+      var head = s.slice(0, last);
+      var other = s.charAt(last) === "." ? "," : ".";
+      if (head.indexOf(s.charAt(last)) >= 0 || !grouped(head.split(other))) { return none; }
+      value = Number(head.split(other).join("") + "." + s.slice(last + 1));
+    } else {
+      var sep = seps.charAt(0);
+      var parts = s.split(sep);
+      if (parts.length > 2) {
+        if (!grouped(parts)) { return none; }
+        value = Number(parts.join(""));
+      } else if (parts[1].length !== 3 || !grouped(parts) ||
+                 parts[0].replace(/^[+-]/, "") === "" || parts[0].replace(/^[+-]/, "") === "0") {
+        value = Number((parts[0] || "0") + "." + parts[1]);
+      } else if (sep === group) {
+        value = Number(parts[0] + parts[1]);
+      } else {
+        return { value: null,
+                 alternatives: [Number(parts[0] + "." + parts[1]), Number(parts[0] + parts[1])] };
+      }
+    }
+    return isFinite(value) && Math.abs(value) <= 1e12 ? { value: value, alternatives: [] } : none;
+  }
+
+  function showNumber(value, lang) {
+    try {
+      return new Intl.NumberFormat(lang === "it" ? "it-IT" : "en-GB",
+                                   { maximumFractionDigits: 6 }).format(value);
+    } catch (error) {
+      return lang === "it" ? String(value).replace(".", ",") : String(value);
+    }
+  }
+
+  /* Say what the page understood, or ask which of two numbers is meant. */
+  function explainNumber(element, reading) {
+    var input = element.querySelector("input[data-number]");
+    var out = document.getElementById("understood-" + input.id.replace(/^in-/, ""));
+    if (!out) { return; }
+    out.textContent = "";
+    if (reading.value !== null) {
+      out.textContent = messages.understood.replace("{number}", showNumber(reading.value, pageLang));
+    } else if (reading.alternatives.length) {
+      out.appendChild(document.createTextNode(messages.which + " "));
+      reading.alternatives.forEach(function (value) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "secondary reading";
+        button.textContent = showNumber(value, pageLang);
+        button.addEventListener("click", function () {
+          input.setAttribute("data-reading", String(value));
+          input.value = showNumber(value, pageLang);
+          input.dispatchEvent(new Event("change", { bubbles: true }));
+        });
+        out.appendChild(button);
+      });
+    }
+  }
+
   /* The API value of an item as its inputs show it: undefined = no answer, null = cleared,
-     NaN = a number that cannot be read. */
+     NaN = a number that cannot be read or that still needs the candidate's choice. */
   function valueOf(itemId) {
     var element = items[itemId];
     var type = element.getAttribute("data-item-type");
     if (type === "numeric") {
-      var text = element.querySelector("input").value.replace(/\s/g, "");
-      if (!text) {
+      var input = element.querySelector("input");
+      if (!input.value.replace(IGNORED, "")) {
         return null;
       }
-      return NUMBER.test(text) ? Number(text.replace(",", ".")) : NaN;
+      var reading = readNumber(input.value, pageLang);
+      var chosen = input.getAttribute("data-reading");
+      if (chosen !== null && Number(chosen) === readNumber(input.value, pageLang).value) {
+        return Number(chosen);
+      }
+      return reading.value === null ? NaN : reading.value;
+    }
+    if (type === "best_worst") {
+      var best = element.querySelector("input[name$='-best']:checked");
+      var worst = element.querySelector("input[name$='-worst']:checked");
+      if (!best && !worst) {
+        return undefined;
+      }
+      return { best: best ? best.value : null, worst: worst ? worst.value : null };
     }
     var checked = element.querySelector("input[type=radio]:checked");
     if (!checked) {
@@ -292,16 +389,28 @@
     return type === "likert" ? parseInt(checked.value, 10) : checked.value;
   }
 
+  /* Counts as answered: a best/worst question needs both choices. */
+  function complete(value) {
+    if (value === undefined || value === null || value !== value) {
+      return false;
+    }
+    return typeof value !== "object" || (value.best !== null && value.worst !== null);
+  }
+
   function show(itemId, value) {
     var element = items[itemId];
-    if (element.getAttribute("data-item-type") === "numeric") {
-      var comma = document.documentElement.lang === "it";
-      element.querySelector("input").value =
-        value === null ? "" : comma ? String(value).replace(".", ",") : String(value);
+    var type = element.getAttribute("data-item-type");
+    if (type === "numeric") {
+      element.querySelector("input").value = value === null ? "" : showNumber(value, pageLang);
       return;
     }
     Array.prototype.forEach.call(element.querySelectorAll("input[type=radio]"), function (radio) {
-      radio.checked = radio.value === String(value);
+      if (type === "best_worst") {
+        var side = /-best$/.test(radio.name) ? "best" : "worst";
+        radio.checked = !!value && radio.value === value[side];
+      } else {
+        radio.checked = radio.value === String(value);
+      }
     });
   }
 
@@ -314,8 +423,7 @@
     }
     var count = parseInt(form.getAttribute("data-answered-elsewhere"), 10) || 0;
     Object.keys(items).forEach(function (itemId) {
-      var value = valueOf(itemId);
-      if (value !== undefined && value !== null && value === value) {
+      if (complete(valueOf(itemId))) {
         count += 1;
       }
     });
@@ -333,12 +441,23 @@
       return;
     }
     var itemId = element.getAttribute("data-item-id");
+    if (element.getAttribute("data-item-type") === "best_worst") {
+      /* One option cannot be both the most and the least effective: the other side yields. */
+      var side = /-best$/.test(event.target.name) ? "worst" : "best";
+      var twin = element.querySelector("input[name$='-" + side + "'][value='" +
+                                       event.target.value + "']");
+      if (twin && twin.checked && event.target.checked) {
+        twin.checked = false;
+      }
+    }
     var value = valueOf(itemId);
     if (value === undefined) {
       return;
     }
-    if (value !== value) { /* NaN: not a number; what was saved before stays saved */
-      setStatus(itemId, "refused", messages.number);
+    if (value !== value) { /* NaN: not a number yet; what was saved before stays saved */
+      setStatus(itemId, "refused", readNumber(element.querySelector("input").value,
+                                               pageLang).alternatives.length
+        ? messages.which : messages.number);
       return;
     }
     var now = Date.now();
@@ -348,16 +467,51 @@
     lastAnswerAt = now;
     writeBuffer(buffer);
     setStatus(itemId, "pending", messages.saving);
+    if (typeof value === "object" && value !== null && !complete(value)) {
+      setStatus(itemId, "pending", messages.both);
+    }
     updateProgress();
     flush();
+  });
+
+  /* Live: what the page understands while the number is typed (before it is saved). */
+  form.addEventListener("input", function (event) {
+    if (!event.target.hasAttribute || !event.target.hasAttribute("data-number")) {
+      return;
+    }
+    event.target.removeAttribute("data-reading");
+    var element = event.target.closest("[data-item-id]");
+    if (element) {
+      explainNumber(element, readNumber(event.target.value, pageLang));
+    }
+  });
+
+  /* Practice: the feedback opens once the candidate has answered (nothing is saved). */
+  Array.prototype.forEach.call(document.querySelectorAll("[data-practice-id]"), function (block) {
+    block.addEventListener("change", function (event) {
+      if (event.target.hasAttribute && event.target.hasAttribute("data-number")) {
+        var reading = readNumber(event.target.value, pageLang);
+        var out = block.querySelector(".understood");
+        if (out) {
+          out.textContent = reading.value !== null
+            ? messages.understood.replace("{number}", showNumber(reading.value, pageLang))
+            : reading.alternatives.length ? messages.which : "";
+        }
+      }
+      var details = block.querySelector("details.feedback");
+      var bestWorst = block.querySelectorAll("input[type=radio]:checked").length;
+      var needsTwo = block.querySelector("input[name$='-worst']");
+      if (details && (!needsTwo || bestWorst >= 2)) {
+        details.open = true;
+      }
+    });
   });
 
   form.addEventListener("submit", function (event) {
     var submitter = event.submitter;
     var finishing = submitter && submitter.hasAttribute("data-finish");
     var missing = Object.keys(items).some(function (itemId) {
-      var value = valueOf(itemId);
-      return value === undefined || value === null;
+      return !complete(valueOf(itemId));
     });
     if (finishing && missing && !window.confirm(messages.confirm)) {
       event.preventDefault();
@@ -385,7 +539,7 @@
       if (!items[itemId]) {
         return;
       }
-      if (valueOf(itemId) === buffer[itemId].value) {
+      if (JSON.stringify(valueOf(itemId)) === JSON.stringify(buffer[itemId].value)) {
         forget(itemId);
       } else {
         show(itemId, buffer[itemId].value);

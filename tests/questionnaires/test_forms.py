@@ -32,7 +32,7 @@ def test_every_form_has_the_same_length_and_mix(name: str) -> None:
         assert len(scored) == section.form_length
         if name == "drive.v1.yaml":  # the six impression statements are on every form
             assert sum(not item.scored for item in form) == 6
-            assert sum(item.reverse for item in scored) == 6  # type: ignore[union-attr]
+            assert sum(item.reverse for item in scored) * 2 == len(scored)  # type: ignore[union-attr]
         mixes.add(tuple(sorted(Counter(i.difficulty for i in scored).items(), key=str)))
     assert len(mixes) == 1, mixes  # balanced difficulty: the same mix on every form
 
@@ -92,7 +92,7 @@ def test_keys_follow_the_form_and_leave_out_the_checks() -> None:
     section = drive.questionnaire.sections[0]
     form = draw_form(section, seed=9)
     keys = item_keys([drive.questionnaire], forms={section.key: form})
-    assert len(keys) == 12 and not any(key.id.startswith("im") for key in keys)
+    assert len(keys) == section.form_length and not any(k.id.startswith("im") for k in keys)
     answers = {item_id: 5 for item_id in form}
     keyed, scored, impression = scoring_inputs([drive.questionnaire], answers,
                                                forms={section.key: form})

@@ -21,7 +21,7 @@ def test_an_edited_published_version_is_refused_with_a_bump_hint(session, tmp_pa
     shutil.copytree(BANK_DIR, edited, ignore=shutil.ignore_patterns("*.json"))
     path = Path(edited / "commercial-knowledge.v1.yaml")
     path.write_text(path.read_text().replace("time_limit_s: 330", "time_limit_s: 331"))
-    with pytest.raises(Conflict, match="bump the version to 2"):
+    with pytest.raises(Conflict, match="bump the version to 3"):  # v2 is published too
         bank_service.publish(session, directory=edited)
 
 

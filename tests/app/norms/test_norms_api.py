@@ -189,7 +189,7 @@ def test_the_worker_rebuilds_a_due_table_once_it_is_ten_minutes_old(session, tea
 def test_item_analysis_shape(client, session, team):
     bulk_completed(session, position=team.position, n=40)
     headers = auth_headers(client, team.admin)
-    response = client.get("/api/v1/questionnaires/commercial-knowledge/item-analysis",
+    response = client.get("/api/v1/questionnaires/commercial-knowledge/item-analysis?version=1",
                           headers=headers)
     assert response.status_code == 200, response.text
     body = response.json()

@@ -16,12 +16,17 @@ def test_new_position_gets_documented_defaults(client, session):
     response = _create(client, headers)
     assert response.status_code == 201, response.text
     position = response.json()
-    assert position["weights"] == dict(DEFAULT_WEIGHTS)
-    assert position["language_hurdle"] == "B2"
+    assert position["weights"] == dict(DEFAULT_WEIGHTS)  # drive is measured, not weighted
+    assert position["language_hurdle"] == {"language": "en", "level": "B2"}
     assert position["invitation_expiry_days"] == 14
+    # The default battery of bank v2 (at most 60 minutes), English as the hurdle's language.
     assert set(position["questionnaires"]) == {
-        "analysis", "business-sense", "commercial-knowledge", "communication", "english",
-        "stress-resistance",
+        "analysis", "business-sense", "commercial-knowledge", "communication", "drive",
+        "english", "stress-resistance",
+    }
+    assert position["questionnaire_versions"] == {
+        "analysis": 2, "business-sense": 2, "commercial-knowledge": 2, "communication": 2,
+        "drive": 1, "english": 2, "stress-resistance": 2,
     }
     assert position["cost_assumptions_effective"]["horizon_months"] == 36
     assert position["ranking"] == {"mode": "fit", "fit_weight": 0.5}
@@ -158,3 +163,32 @@ def test_weight_on_a_competency_no_questionnaire_measures_is_refused(client, ses
                        weights={"analysis": 0.5, "communication": 0.5})
     assert response.status_code == 422
     assert "communication carries weight" in response.json()["detail"]
+
+
+def test_the_hurdle_names_its_language_and_a_plain_level_means_english(client, session):
+    headers = auth_headers(client, create_user(session))
+    italian = _create(client, headers, language_hurdle={"language": "it", "level": "B1"})
+    assert italian.status_code == 201, italian.text
+    body = italian.json()
+    assert body["language_hurdle"] == {"language": "it", "level": "B1"}
+    assert "italian" in body["questionnaires"] and "english" not in body["questionnaires"]
+    plain = _create(client, headers, language_hurdle="C1", questionnaires=["english", "analysis"])
+    assert plain.json()["language_hurdle"] == {"language": "en", "level": "C1"}
+    untested = _create(client, headers, questionnaires=["analysis", "english"],
+                       language_hurdle={"language": "it", "level": "B2"})
+    assert untested.status_code == 422
+    assert "add the 'italian' questionnaire" in untested.json()["detail"]
+    none = _create(client, headers, questionnaires=["analysis"])
+    assert none.json()["language_hurdle"] is None  # nothing tests a language: no hurdle
+    bad = _create(client, headers, language_hurdle={"language": "de", "level": "B2"})
+    assert bad.status_code == 422
+
+
+def test_a_campaign_can_stay_on_a_published_version(client, session):
+    headers = auth_headers(client, create_user(session))
+    body = _create(client, headers, questionnaires=["english", "analysis"],
+                   questionnaire_versions={"english": 1}).json()
+    assert body["questionnaire_versions"] == {"english": 1, "analysis": 2}
+    refused = _create(client, headers, questionnaires=["english"],
+                      questionnaire_versions={"english": 9})
+    assert refused.status_code == 422 and "no published version 9" in refused.json()["detail"]

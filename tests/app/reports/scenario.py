@@ -97,7 +97,9 @@ def bulk_completed(
     from app.candidates.models import Invitation
     from app.clock import utcnow
 
-    versions = {k: bank_service.get_row(session, key=k).version for k in position.questionnaires}
+    pinned = position.questionnaire_versions or {}
+    versions = {k: pinned.get(k) or bank_service.get_row(session, key=k).version
+                for k in position.questionnaires}
     battery = Battery.load(session, versions)
     rng = random.Random(seed)
     now = utcnow()
@@ -245,10 +247,12 @@ VISIBILITY = {"admin": 200, "hr": 200, "manager": 200, "other_manager": 404, "ou
 
 
 def synthetic_norms(
-    session: Session, *, keys: list[str], n: int = 150, alpha: float = 0.8, seed: int = 0
+    session: Session, *, keys: list[str], n: int = 150, alpha: float = 0.8, seed: int = 0,
+    version: int | None = 1,
 ) -> list[dict[str, Any]]:
-    """Exportable norm tables (as JSON) for the newest versions of ``keys``, built from ``n``
-    normally distributed scale scores with the given α: a shared table to import."""
+    """Exportable norm tables (as JSON) for ``version`` of ``keys`` (the v1 bank the test
+    positions take; None: the newest), built from ``n`` normally distributed scale scores
+    with the given α: a shared table to import."""
     import numpy as np
 
     from app.bank import service as bank_service
@@ -258,7 +262,7 @@ def synthetic_norms(
     rng = np.random.default_rng(seed)
     tables = []
     for key in keys:
-        row = bank_service.get_row(session, key=key)
+        row = bank_service.get_row(session, key=key, version=version)
         keyset = compile_keys(item_keys([bank_service.parsed(row)]))
         low = keyset.item_min @ keyset.membership
         high = keyset.item_max @ keyset.membership

@@ -10,7 +10,7 @@ from app.candidates import decisions as decision_service
 from app.config import get_settings
 from app.positions import service as position_service
 from questionnaires.keys import item_keys
-from scoring import candidate_utility, score_candidate
+from scoring import SCORING_VERSION, candidate_utility, score_candidate
 from tests.app.reports.scenario import (
     VISIBILITY,
     complete,
@@ -29,7 +29,7 @@ def _expected(session, team, attempt):
                       versions=attempt.questionnaire_versions)
     return score_candidate(
         keys, stored_answers(session, attempt), norms=norms or None, weights=position.weights,
-        minimums=position.minimums or None, language_hurdle=position.language_hurdle,
+        minimums=position.minimums or None, language_hurdle=position.hurdle_level,
         min_n=get_settings().norm_min_n,
     ).to_dict()
 
@@ -73,7 +73,7 @@ def test_report_numbers_equal_scoring_on_the_stored_answers_before_norms(client,
     assert body["composite"]["basis"] == "percent"
     assert body["composite"]["explanation"]["terms"]
     assert body["questionnaire_versions"] == {"commercial-knowledge": 1, "english": 1}
-    assert body["scoring_version"] == "1.0.0"
+    assert body["scoring_version"] == SCORING_VERSION
     assert body["screening"]["years_key_accounts"] == 4
     # No composite z before norms: no productivity or NPV, but the option is known and why.
     assert body["utility"]["available"] is False

@@ -113,7 +113,7 @@ def build_world(session: Session, app: FastAPI, client: TestClient, stack: ExitS
         organization_id=team.admin.organization_id,
         tables=synthetic_norms(session, keys=["english"], n=120),
     )
-    row = bank_service.get_row(session, key="english")
+    row = bank_service.get_row(session, key="english", version=1)  # the synthetic table's
     users = {
         "manager_unassigned": team.other_manager,
         "manager": team.manager,
