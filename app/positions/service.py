@@ -118,6 +118,8 @@ def _weights_for(
     measured = bank_service.competencies_measured(session, keys=questionnaires)
     if weights is None:
         defaults = {c: w for c, w in DEFAULT_WEIGHTS.items() if c in measured}
+        if not defaults:  # only competencies without a default weight (e.g. drive alone)
+            defaults = dict.fromkeys(sorted(measured), 1.0)
         total = sum(defaults.values())
         return validate_weights({c: w / total for c, w in defaults.items()})
     weights = validate_weights(weights)

@@ -1,5 +1,7 @@
 """Alembic is the only way the schema is made: one head, upgrades cleanly, matches the models."""
 
+import json
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -34,3 +36,48 @@ def test_upgrading_twice_changes_nothing(fresh_database):
     upgrade()
     upgrade()
     assert is_up_to_date()
+
+
+def test_bank_v2_migration_keeps_positions_on_their_hurdle_and_version(fresh_database):
+    """A position of the first schema ("B2", English) becomes {"language": "en", ...}, keeps
+    the versions published when it was migrated, and the downgrade gives the level back."""
+    import sqlalchemy as sa
+
+    from app.migrations import alembic_config
+
+    engine = get_engine()
+    upgrade(revision="986f834b5d46")
+    now = "2026-11-30 10:00:00"
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO organization (name, slug, retention_months, default_language, settings, "
+            "is_demo, created_at) VALUES ('Acme', 'acme', 24, 'it', '{}', false, :now)"),
+            {"now": now})
+        connection.execute(sa.text(
+            "INSERT INTO questionnaire_version (key, version, content_hash, content, "
+            "published_at) VALUES ('english', 1, 'x', '{}', :now)"), {"now": now})
+        for title, hurdle in (("With hurdle", "B2"), ("Without", None)):
+            connection.execute(sa.text(
+                "INSERT INTO position (organization_id, title, status, questionnaires, weights, "
+                "minimums, language_hurdle, knockouts, cost_assumptions, ranking, "
+                "invitation_expiry_days, created_at, updated_at) VALUES (1, :title, 'open', "
+                "'[\"english\"]', '{}', '{}', :hurdle, '{}', '{}', '{}', 14, :now, :now)"),
+                {"title": title, "hurdle": hurdle, "now": now})
+    upgrade()
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT title, language_hurdle, questionnaire_versions FROM position ORDER BY id"
+        )).all()
+    decoded = [(t, h if isinstance(h, dict) or h is None else json.loads(h),
+                v if isinstance(v, dict) else json.loads(v)) for t, h, v in rows]
+    assert decoded == [
+        ("With hurdle", {"language": "en", "level": "B2"}, {"english": 1}),
+        ("Without", None, {"english": 1}),
+    ]
+    from alembic import command
+
+    command.downgrade(alembic_config(), "986f834b5d46")
+    with engine.connect() as connection:
+        levels = connection.execute(sa.text(
+            "SELECT language_hurdle FROM position ORDER BY id")).scalars().all()
+    assert levels == ["B2", None]
