@@ -323,13 +323,17 @@
     return isFinite(value) && Math.abs(value) <= 1e12 ? { value: value, alternatives: [] } : none;
   }
 
+  /* As app/numbers.py's show_number: thousands grouped from 1,000, up to 6 decimals. */
   function showNumber(value, lang) {
-    try {
-      return new Intl.NumberFormat(lang === "it" ? "it-IT" : "en-GB",
-                                   { maximumFractionDigits: 6 }).format(value);
-    } catch (error) {
-      return lang === "it" ? String(value).replace(".", ",") : String(value);
+    var decimal = lang === "it" ? "," : ".";
+    var group = lang === "it" ? "." : ",";
+    var text = String(Math.round(Math.abs(value) * 1e6) / 1e6);
+    var parts = text.split(".");
+    var whole = parts[0];
+    if (Math.abs(value) >= 1000) {
+      whole = whole.replace(/\B(?=(\d{3})+(?!\d))/g, group);
     }
+    return (value < 0 ? "-" : "") + whole + (parts[1] ? decimal + parts[1] : "");
   }
 
   /* Say what the page understood, or ask which of two numbers is meant. */
