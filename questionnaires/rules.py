@@ -78,7 +78,7 @@ RULES: dict[str, str] = {
     "missing-translation": "every text has non-blank it and en; language items the target language",
     "target-language": "target_language is set exactly when there are language items, and "
     "language items are written in it only",
-    "unknown-competency": "competency is one of the six of the competency model",
+    "unknown-competency": "competency is one of the seven of the competency model",
     "section-time-limit": "every section has time_limit_s > 0",
     "option-count": "single_choice has 3-5 options, sjt exactly 4",
     "keyed-one-correct": "a single_choice item has exactly one option scoring 1, the rest 0",

@@ -186,6 +186,16 @@ def report(rows: list[ScaleReliability]) -> str:
     return "\n".join(lines)
 
 
+def with_pressure_sjts(k_likert: int = 8, r_likert: float = 0.25, r_cross: float = 0.08,
+                       r_sjt: float = 0.10, k_sjt: int = 3) -> tuple[float, float]:
+    """Predicted alpha of the stress scale alone and with v1's three pressure SJTs added
+    (standardized alpha from the mean of all inter-item correlations)."""
+    pairs = (k_likert * (k_likert - 1) / 2, k_likert * k_sjt, k_sjt * (k_sjt - 1) / 2)
+    mean_r = (pairs[0] * r_likert + pairs[1] * r_cross + pairs[2] * r_sjt) / sum(pairs)
+    return (float(predicted_alpha(r_likert, k_likert)),
+            float(predicted_alpha(mean_r, k_likert + k_sjt)))
+
+
 def main() -> None:
     """Print the table of docs/instrument.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -194,6 +204,9 @@ def main() -> None:
     parser.add_argument("--no-simulation", action="store_true")
     args = parser.parse_args()
     print(report(run(n=args.n, seed=args.seed, simulate=not args.no_simulation)))
+    alone, mixed = with_pressure_sjts()
+    print(f"\nStress scale: predicted alpha {alone:.3f} alone, {mixed:.3f} with v1's three "
+          "pressure SJTs (r .08 with the statements, .10 among themselves)")
 
 
 if __name__ == "__main__":
