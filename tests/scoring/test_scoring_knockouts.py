@@ -87,3 +87,21 @@ def test_bad_rules_and_screening(rules: dict, screening: dict, argument: str) ->
     with pytest.raises(ScoringInputError) as info:
         evaluate_knockouts(rules, screening)
     assert str(info.value).startswith(argument + ":")
+
+
+@pytest.mark.parametrize(
+    ("accepted", "passed"),
+    [("over_60", True), ("30_to_60", True), ("up_to_30", False), ("fixed_only", False),
+     (None, False)],
+)
+def test_variable_pay_as_a_knock_out(accepted: str | None, passed: bool) -> None:
+    # A job paid mostly on commission asks for at least 30-60 % variable (bank v2 screening).
+    [result] = evaluate_knockouts({"min_variable_pay": "30_to_60"},
+                                  {"variable_pay": accepted})
+    assert (result.rule, result.passed) == ("min_variable_pay", passed)
+    assert ("not stated" in result.message) is (accepted is None)
+
+
+def test_an_unknown_variable_pay_level_names_the_field() -> None:
+    with pytest.raises(ScoringInputError, match=r"knockouts\.min_variable_pay"):
+        evaluate_knockouts({"min_variable_pay": "half"}, {})
