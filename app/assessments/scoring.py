@@ -206,7 +206,10 @@ def score_attempt(session: Session, *, attempt: Attempt) -> Score:
     flags = flag_candidate(
         keys, answers, seconds,
         likert_sequence=likert_sequence or None,
-        sections=_section_progress(sections, battery, answers, attempt.forms),
+        # Progress counts every item of the forms, the unscored checks included.
+        sections=_section_progress(sections, battery, {**answers, **dict(zip(
+            impression_item_ids(battery.questionnaires.values()), impression or [],
+            strict=False))}, attempt.forms),
         counters=PageCounters(**{k: int(integrity.get(k, 0)) for k in
                                  ("focus_losses", "paste_attempts", "ip_changes", "ua_changes")}),
         impression=impression,

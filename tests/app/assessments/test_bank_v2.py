@@ -167,6 +167,7 @@ def test_the_score_is_made_on_the_form_and_idealized_answers_raise_a_flag(client
     assert drive["percent"] == pytest.approx(50.0)  # all 3s, reverse keying mirrors 3 to 3
     codes = [flag["code"] for flag in score.flags]
     assert "idealized_answers" in codes
+    assert "abandoned_section" not in codes  # the six checks count as answered items
     assert "stress_resistance" not in score.scales
 
 
