@@ -52,6 +52,13 @@ from scoring.flags import (
     flag_candidate,
     timing_evidence,
 )
+from scoring.interrater import (
+    IccInterval,
+    IccResult,
+    icc_confidence_interval,
+    icc_oneway,
+    spearman_brown,
+)
 from scoring.item_analysis import ItemAnalysis, ItemStats, corrected_item_total, item_analysis
 from scoring.items import (
     ItemKey,
@@ -131,6 +138,8 @@ __all__ = [
     "Flag",
     "GroupUtility",
     "HurdleResult",
+    "IccInterval",
+    "IccResult",
     "ItemAnalysis",
     "ItemKey",
     "ItemStats",
@@ -174,6 +183,8 @@ __all__ = [
     "evaluate_knockouts",
     "expected_productivity",
     "flag_candidate",
+    "icc_confidence_interval",
+    "icc_oneway",
     "item_analysis",
     "item_max",
     "item_min",
@@ -191,6 +202,7 @@ __all__ = [
     "score_items",
     "score_scales",
     "simulate_option",
+    "spearman_brown",
     "standard_error_of_measurement",
     "sten",
     "t_score",
