@@ -339,10 +339,11 @@ def intersectional_groups(attributes: Mapping[str, Sequence[Hashable | None]]) -
         raise ScoringInputError("attributes", f"must all have one entry per person ({sizes})")
     n = lengths.pop()
     labelled = [_labels(f"attributes[{name!r}]", v, n) for name, v in columns.items()]
-    return [
-        None if any(part is None for part in parts) else INTERSECTION.join(parts)  # type: ignore[arg-type]
-        for parts in zip(*labelled, strict=True)
-    ]
+    result: list[str | None] = []
+    for parts in zip(*labelled, strict=True):
+        known = [part for part in parts if part is not None]
+        result.append(INTERSECTION.join(known) if len(known) == len(parts) else None)
+    return result
 
 
 # --------------------------------------------------------------------------- Mantel–Haenszel DIF

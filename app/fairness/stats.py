@@ -23,6 +23,7 @@ exists to own them.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +61,7 @@ class GroupTest:
 
 def _check_counts(name: str, selected: int, n: int) -> None:
     for label, value in ((f"{name}_selected", selected), (f"{name}_n", n)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
             raise ScoringInputError(label, f"must be a whole number ≥ 0, got {value!r}")
     if n == 0:
         raise ScoringInputError(f"{name}_n", "must be ≥ 1")

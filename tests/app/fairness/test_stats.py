@@ -42,6 +42,7 @@ def test_doctests() -> None:
 def test_fisher_exact_matches_the_tea_tasting_table() -> None:
     # Fisher (1935): 3 of 4 cups right each way; P = (16 + 1) / 70 × 2 = 17/35 two-sided.
     assert fisher_exact_p(3, 4, 1, 4) == pytest.approx(17 / 35, abs=1e-12)
+    assert fisher_exact_p(np.int64(3), np.int64(4), 1, 4) == fisher_exact_p(3, 4, 1, 4)
 
 
 def test_z_test_by_hand() -> None:
