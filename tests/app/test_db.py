@@ -137,9 +137,9 @@ def _sync_dependencies(dependant):  # type: ignore[no-untyped-def]
 def test_every_route_ends_its_transactions_in_the_thread_that_ran_it(shared_app):
     """A request's transaction must end where the work ran: the endpoint through
     ``SessionRoute``, each sync dependency that takes a session through
-    ``@ends_transactions``; no async endpoint takes a session. Otherwise the async teardown needs a second thread of the pool
-    while the first still holds the write lock (tests/app/faults/test_error_paths_release.py
-    shows what that did to the service)."""
+    ``@ends_transactions``; no async endpoint takes a session. Otherwise the async teardown
+    needs a second thread of the pool while the first still holds the write lock
+    (tests/app/faults/test_error_paths_release.py shows what that did to the service)."""
     import inspect
 
     from fastapi import routing
