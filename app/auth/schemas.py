@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from app.auth.models import Role
+from app.fields import TitleText
 
 
 class Token(BaseModel):
@@ -21,7 +22,7 @@ class UserBase(BaseModel):
     """What every user has."""
 
     email: EmailStr
-    full_name: str = Field(min_length=1, max_length=200)
+    full_name: TitleText
     role: Role
     language: str = Field(default="en", pattern="^(it|en)$")
 
