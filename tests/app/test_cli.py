@@ -50,7 +50,7 @@ def test_users_create_refuses_unknown_org_and_short_password(fresh_database):
     result = runner.invoke(cli, ["users", "create", "--org", "Gamma", "--email", "y@g.example",
                                  "--password", "short"])
     assert result.exit_code == 1
-    assert "at least 10 characters" in result.output
+    assert "password: Use at least 12 characters" in result.output
 
 
 def test_demo_prints_url_and_credentials(fresh_database):
