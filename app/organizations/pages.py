@@ -10,12 +10,12 @@ from sqlmodel import col, select
 from app.assessments.models import Score
 from app.auth.dependencies import PageUser
 from app.candidates.models import Candidate
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
