@@ -244,3 +244,19 @@ def test_an_amount_that_rounds_to_zero_never_shows_as_minus_zero(client, admin):
     shown = re.sub(r"<[^>]*>", " ", page.text)  # what a person reads, without the markup
     assert not re.search(r"(?<![\w-])[-−]\s?(€\s?)?0(?![\d.,])", shown), shown
     assert "€-0" not in shown and "€−0" not in shown
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_the_position_form_shows_a_line_break_next_to_its_field(client, admin, lang):
+    from tests.factories import csrf_token
+
+    _headers, position, _manager = admin
+    form = {"csrf_token": csrf_token(client, f"/positions/{position.id}/edit"),
+            "title": "Key Account Manager", "territory": "Nord\tSud",
+            "questionnaires": "english", "weight_languages": "1"}
+    response = client.post(f"/positions/{position.id}/edit?lang={lang}", data=form,
+                           headers={"Accept": "text/html"})
+    assert response.status_code == 422
+    assert 'id="err-territory"' in response.text
+    expected = {"en": "Use one line of text", "it": "Usa una sola riga"}[lang]
+    assert expected in response.text
