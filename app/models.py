@@ -2,7 +2,7 @@
 
 from app.assessments.models import Answer, Attempt, AttemptSection, Score
 from app.audit.models import AuditEntry
-from app.auth.models import AuthSession, LoginAttempt, User
+from app.auth.models import AuthSession, LoginAddress, LoginAttempt, User
 from app.bank.models import NormTable, QuestionnaireVersion
 from app.candidates.models import Candidate, Decision, Invitation
 from app.db import metadata
@@ -20,6 +20,7 @@ __all__ = [
     "Candidate",
     "Decision",
     "Invitation",
+    "LoginAddress",
     "LoginAttempt",
     "NormTable",
     "Organization",

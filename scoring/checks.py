@@ -42,7 +42,10 @@ def check_number(
     """Check a finite real number (not a bool) within [minimum, maximum]; return it as float."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ScoringInputError(name, f"must be a number, got {value!r}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer past a float's range (10**400)
+        raise ScoringInputError(name, "is too large") from None
     if not math.isfinite(number):
         raise ScoringInputError(name, f"must be finite, got {value!r}")
     if integer and not number.is_integer():
@@ -50,8 +53,17 @@ def check_number(
     if minimum is not None and number < minimum:
         raise ScoringInputError(name, f"must be ≥ {minimum:g}, got {value!r}")
     if maximum is not None and number > maximum:
-        raise ScoringInputError(name, f"must be ≤ {maximum:g}, got {value!r}")
+        raise ScoringInputError(name, f"must be ≤ {_plain(maximum)}, got {_plain(number)}",
+                                maximum=maximum, value=number)
     return number
+
+
+def _plain(number: float) -> str:
+    """1000000000.0 → "1,000,000,000"; 0.5 → "0.5"; 1e28 stays "1e+28" (a float's digits)."""
+    number = float(number)
+    if number.is_integer() and abs(number) < 1e15:
+        return f"{int(number):,}"
+    return f"{number:g}"
 
 
 def check_same_length(name: str, array: np.ndarray, expected: int, what: str) -> None:

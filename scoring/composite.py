@@ -48,7 +48,7 @@ from scoring.competencies import (
     label,
 )
 from scoring.errors import ScoringInputError
-from scoring.serialization import jsonable, optional_float
+from scoring.serialization import jsonable, optional_float, unsigned_zero
 
 Basis = Literal["z", "percent"]
 #: Lower bounds of bands A, B, C (D is everything below C).
@@ -403,8 +403,9 @@ class CompositeResult:
             contribution = w * score
             if self.basis == "z":
                 sentence = (
-                    f"{name}: z = {score:+.2f} × weight {w:.2f} = {contribution:+.3f}"
-                    f" ({10 * contribution:+.1f} T points)."
+                    f"{name}: z = {unsigned_zero(score, 2):+.2f} × weight {w:.2f}"
+                    f" = {unsigned_zero(contribution, 3):+.3f}"
+                    f" ({unsigned_zero(10 * contribution, 1):+.1f} T points)."
                 )
             else:
                 sentence = (
@@ -430,7 +431,8 @@ class CompositeResult:
             )
         elif self.basis == "z":
             text = (
-                f"Fit T = 50 + 10 × {(fit - 50) / 10:+.3f} (the weighted sum of competency"
+                f"Fit T = 50 + 10 × {unsigned_zero((fit - 50) / 10, 3):+.3f} (the weighted sum"
+                " of competency"
                 f" z-scores) = {fit:.1f}, band {band}. The weighted sum is not re-standardised."
             )
         else:

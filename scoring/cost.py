@@ -63,7 +63,7 @@ from scoring.cost_assumptions import (
     OptionAssumptions,
 )
 from scoring.errors import ScoringInputError
-from scoring.serialization import jsonable
+from scoring.serialization import jsonable, unsigned_zero
 
 __all__ = [
     "DEFAULT_BANDS",
@@ -410,7 +410,7 @@ class CostComparison:
 
 
 def _money(x: float) -> str:
-    return f"€{x:,.0f}"
+    return f"€{unsigned_zero(x):,.0f}"
 
 
 def _break_even_text(result: OptionResult) -> str:

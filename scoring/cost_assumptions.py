@@ -3,9 +3,12 @@
 Every field can be set per position and overridden per request
 (:meth:`CostAssumptions.from_dict` merges a request body over a base). Validation follows
 SPEC §4: band shares sum to 1 (within 1e-9), rates and percentages lie in [0, 1], months are
-whole and ≥ 0, ``ramp_months`` ≥ 1, the horizon is 1–600 months and ``simulations``
-0–200,000; anything else raises :class:`~scoring.errors.ScoringInputError` naming the field
-path (``"experienced.ramp_months"``, ``"commission_bands[1].share"``).
+whole and ≥ 0, ``ramp_months`` ≥ 1, the horizon is 1–600 months, ``simulations``
+0–200,000, every amount of money (salary, costs, revenue, budget) 0–1,000,000,000 € and
+productivity 0–10 (1,000 %); anything else raises :class:`~scoring.errors.ScoringInputError`
+naming the field path (``"experienced.ramp_months"``, ``"commission_bands[1].share"``). The
+bounds keep every result a finite number that pages can show: 10⁹ € a month for 600 months
+at ten times the target is still far inside a float's exact range.
 
 Defaults (Italy, 2025; documented for the hiring manager, overridable per position/request)
 -------------------------------------------------------------------------------------------
@@ -44,6 +47,9 @@ OPTIONS: tuple[str, str] = ("experienced", "grow_in_house")
 SHARE_TOLERANCE = 1e-9
 MAX_HORIZON = 600
 MAX_SIMULATIONS = 200_000
+#: The largest amount of money any field takes, in euros (a month's revenue or salary, a
+#: one-off cost, the hiring budget).
+MAX_MONEY = 1_000_000_000.0
 
 
 def _path(prefix: str, name: str) -> str:
@@ -70,10 +76,10 @@ DEFAULT_BANDS: tuple[CommissionBand, ...] = (
 
 _OPTION_FIELDS = {
     # name: (minimum, maximum, whole)
-    "base_salary_monthly": (0.0, None, False),
+    "base_salary_monthly": (0.0, MAX_MONEY, False),
     "overhead_pct": (0.0, 1.0, False),
-    "hiring_cost": (0.0, None, False),
-    "training_cost_total": (0.0, None, False),
+    "hiring_cost": (0.0, MAX_MONEY, False),
+    "training_cost_total": (0.0, MAX_MONEY, False),
     "training_months": (0.0, float(MAX_HORIZON), True),
     "ramp_months": (1.0, float(MAX_HORIZON), True),
     "productivity": (0.0, 10.0, False),
@@ -178,7 +184,7 @@ class MonteCarloRanges:
 _POSITION_FIELDS = {
     "horizon_months": (1.0, float(MAX_HORIZON), True),
     "discount_rate_annual": (0.0, 1.0, False),
-    "target_monthly_revenue": (0.0, None, False),
+    "target_monthly_revenue": (0.0, MAX_MONEY, False),
     "gross_margin_pct": (0.0, 1.0, False),
     "simulations": (0.0, float(MAX_SIMULATIONS), True),
     "seed": (0.0, float(2**63 - 1), True),
@@ -216,7 +222,9 @@ class CostAssumptions:
         object.__setattr__(self, "commission_bands", _check_bands(self.commission_bands))
         if self.hiring_budget is not None:
             object.__setattr__(
-                self, "hiring_budget", check_number("hiring_budget", self.hiring_budget, minimum=0)
+                self,
+                "hiring_budget",
+                check_number("hiring_budget", self.hiring_budget, minimum=0, maximum=MAX_MONEY),
             )
         for name in OPTIONS:
             option = getattr(self, name)

@@ -28,6 +28,7 @@ from scoring import (
     PageCounters,
     SectionProgress,
     candidate_utilities,
+    costed_option,
     evaluate_knockouts,
     flag_candidate,
     knockouts_passed,
@@ -77,6 +78,14 @@ def utilities(
     if not z:
         return []
     years = [years_key_accounts(s) for s in screenings]
+    if position_service.cost_problem(position) is not None:
+        # Assumptions that no longer validate (stored before a bound existed): no NPV rather
+        # than no score; the position's pages say which field to correct.
+        return [
+            {"costed_option": costed_option(y), "expected_productivity": None,
+             "expected_npv": None}
+            for y in years
+        ]
     result = candidate_utilities(
         np.array([np.nan if v is None else v for v in z], dtype=float),
         np.array([np.nan if y is None else y for y in years], dtype=float),

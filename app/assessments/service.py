@@ -79,6 +79,9 @@ def _by_token_statement() -> Any:
             .join(Candidate, Candidate.id == Invitation.candidate_id)
             .outerjoin(Attempt, Attempt.invitation_id == Invitation.id)
             .where(Invitation.token_hash == bindparam("token_hash"))
+            # A session that read these rows before another transaction changed them (the
+            # request that finalizes an overdue attempt) must see the new values.
+            .execution_options(populate_existing=True)
         )
     return _statements["by_token"]
 
@@ -90,6 +93,7 @@ def sections_of(session: Session, attempt: Attempt) -> list[AttemptSection]:
             select(AttemptSection)
             .where(AttemptSection.attempt_id == bindparam("attempt_id"))
             .order_by(AttemptSection.position)
+            .execution_options(populate_existing=True)
         )
     return list(session.exec(_statements["sections"], params={"attempt_id": attempt.id}))
 

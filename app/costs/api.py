@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query
 from app.auth.dependencies import StaffUser
 from app.costs import service as cost_service
 from app.db import SessionDep, SessionRoute
+from app.fields import MAX_ID
 from app.positions import service as position_service
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["costs"])
@@ -25,7 +26,8 @@ def cost_comparison(
     user: StaffUser,
     body: CostBody = None,
     position_id: Annotated[
-        int | None, Query(description="start from this position's saved assumptions")
+        int | None,
+        Query(ge=1, le=MAX_ID, description="start from this position's saved assumptions"),
     ] = None,
 ) -> dict[str, Any]:
     """Compare the two options for the given inputs (defaults: the position's, or SPEC §4's)."""

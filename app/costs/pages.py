@@ -36,6 +36,7 @@ from app.templating import render
 from scoring.cost import CostAssumptions
 from scoring.cost_assumptions import OPTIONS
 from scoring.errors import ScoringInputError
+from scoring.serialization import unsigned_zero
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
@@ -149,7 +150,7 @@ def money(value: float, lang: str) -> str:
 def number(value: float, lang: str, decimals: int = 0) -> str:
     """A number with grouping and a fixed number of decimals."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=lang)
+    return format_decimal(unsigned_zero(value, decimals), format=pattern, locale=lang)
 
 
 def percent(fraction: float, lang: str, decimals: int = 0) -> str:
@@ -263,8 +264,12 @@ def _substitute(overrides: dict[str, Any], path: str, base: CostAssumptions) -> 
     return False
 
 
-def check(submitted: Submitted, base: CostAssumptions) -> dict[str, str]:
+def check(
+    submitted: Submitted, base: CostAssumptions, lang: str = "en",
+    _: Callable[..., str] | None = None,
+) -> dict[str, str]:
     """Every wrong field with the scoring library's message, keyed by the form's field path."""
+    _ = _ or gettext_for(lang)
     errors = dict(submitted.errors)
     trial = {
         key: (dict(value) if isinstance(value, dict) else value)
@@ -279,7 +284,7 @@ def check(submitted: Submitted, base: CostAssumptions) -> dict[str, str]:
             CostAssumptions.from_dict(trial, base=base)
             break
         except ScoringInputError as exc:
-            found.setdefault(exc.argument, exc.problem)
+            found.setdefault(exc.argument, problem_text(exc, lang, _))
             if not _substitute(trial, exc.argument, base):
                 break
     if any(_BAND_PATH.match(path) for path in found):
@@ -403,38 +408,73 @@ def form_context(
     }
 
 
-def _error_list(
-    errors: Mapping[str, str], lang: str, _: Callable[..., str]
-) -> list[dict[str, str]]:
-    """The summary at the top: which field, what is wrong, and a link to it."""
+def field_label(path: str, _: Callable[..., str]) -> str:
+    """The form's label of a field path (``experienced.hiring_cost`` → "Experienced hire ·
+    Hiring cost (agency fee, ads), €"), translated."""
     labels = {i.name: i.label for i in (*POSITION_INPUTS, *RUN_INPUTS)}
     labels |= {
         "hiring_budget": N_("Hiring budget, € (empty: none)"),
         "commission_base": N_("Commission paid on"),
         "commission_bands": N_("Commission bands"),
     }
+    if match := _BAND_PATH.match(path):
+        index, part = match.groups()
+        return _(
+            "Commission band %(number)s, %(part)s",
+            number=int(index) + 1,
+            part=_(BAND_PARTS[part]),
+        )
+    option, _dot, name = path.partition(".")
+    if option in OPTIONS and name:
+        item = next((i for i in OPTION_INPUTS if i.name == name), None)
+        return f"{_(OPTION_TITLES[option])} · {_(item.label) if item else name}"
+    return _(labels.get(path, path))
+
+
+def problem_text(exc: ScoringInputError, lang: str, _: Callable[..., str]) -> str:
+    """What is wrong with a field, in the page's language where the library says enough."""
+    if exc.maximum is None or exc.value is None:
+        return exc.problem
+    return _(
+        "must be ≤ %(maximum)s, got %(value)s",
+        maximum=_any_number(exc.maximum, lang),
+        value=_any_number(exc.value, lang),
+    )
+
+
+def _any_number(value: float, lang: str) -> str:
+    """Any finite float in the page's language; past Babel's 28 digits, in e-notation."""
+    try:
+        return format_decimal(value, format="#,##0.###", locale=lang)
+    except ArithmeticError:  # decimal.InvalidOperation: more digits than the context holds
+        text = f"{value:.6g}"
+        return text.replace(".", ",") if lang == "it" else text
+
+
+def stored_problem(exc: ScoringInputError, lang: str) -> dict[str, str]:
+    """A position's stored assumptions that no longer validate, as pages show it: the field
+    and what is wrong (the pipeline, the report and the cost page)."""
+    _ = gettext_for(lang)
+    return {"path": exc.argument, "label": field_label(exc.argument, _),
+            "message": problem_text(exc, lang, _)}
+
+
+def _error_list(
+    errors: Mapping[str, str], lang: str, _: Callable[..., str]
+) -> list[dict[str, str]]:
+    """The summary at the top: which field, what is wrong, and a link to it."""
     out = []
     for path, message in errors.items():
         if match := _BAND_PATH.match(path):
             index, part = match.groups()
-            label = _(
-                "Commission band %(number)s, %(part)s",
-                number=int(index) + 1,
-                part=_(BAND_PARTS[part]),
-            )
             anchor = f"band-{part}-{index}"
         else:
-            option, _dot, name = path.partition(".")
-            if option in OPTIONS and name:
-                item = next((i for i in OPTION_INPUTS if i.name == name), None)
-                label = f"{_(OPTION_TITLES[option])} · {_(item.label) if item else name}"
-            else:
-                label = _(labels.get(path, path))
             anchor = "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", path)
             if path == "commission_bands":
                 anchor = "bands"
             elif path == "commission_base":
                 anchor = "f-commission_base"
+        label = field_label(path, _)
         out.append({"label": label, "message": message, "anchor": anchor, "path": path})
     return out
 
@@ -517,12 +557,25 @@ def results_context(result: dict[str, Any], lang: str, _: Callable[..., str]) ->
 
 
 
-def _base(position: Position) -> tuple[CostAssumptions, str | None]:
+def _base(position: Position) -> tuple[CostAssumptions, ScoringInputError | None]:
     """The position's assumptions; the defaults if stored ones no longer validate."""
+    problem = position_service.cost_problem(position)
+    if problem is not None:
+        return CostAssumptions(), problem
+    return cost_service.base_assumptions(position), None
+
+
+def _stored_text(position: Position, path: str, lang: str) -> str | None:
+    """What is stored for ``path`` (``experienced.hiring_cost``), as the form shows it."""
+    stored: Any = position.cost_assumptions or {}
+    for part in path.split("."):
+        stored = stored.get(part) if isinstance(stored, Mapping) else None
+    if isinstance(stored, bool) or not isinstance(stored, int | float):
+        return None if stored is None else str(stored)
     try:
-        return cost_service.base_assumptions(position), None
-    except ScoringInputError as exc:
-        return CostAssumptions(), str(exc)
+        return shown_value(stored, KINDS.get(path, "money"), lang)
+    except (ValueError, OverflowError, ArithmeticError):
+        return str(stored)
 
 
 def _page(
@@ -566,12 +619,21 @@ def cost_page(
     base, problem = _base(position)
     lang = getattr(request.state, "language", "en")
     notice = "saved" if saved else None
-    errors = {"form": problem} if problem else {}
+    values = values_of(base, lang)
+    errors: dict[str, str] = {}
+    if problem is not None:
+        # The stored value that no longer validates, shown in its field with what is wrong
+        # (the comparison below uses the default in its place).
+        shown = stored_problem(problem, lang)
+        errors[shown["path"]] = shown["message"]
+        stored = _stored_text(position, shown["path"], lang)
+        if stored is not None:
+            values[shown["path"]] = stored
     return _page(
         request,
         user,
         position,
-        values=values_of(base, lang),
+        values=values,
         errors=errors,
         result=cost_service.compare(base=base),
         edited=False,
@@ -593,7 +655,7 @@ def calculate(
     _ = gettext_for(lang)
     base, _problem = _base(position)
     submitted = read_form(form, lang, _)
-    errors = check(submitted, base)
+    errors = check(submitted, base, lang, _)
     result = None
     if not errors:
         try:

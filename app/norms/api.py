@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, status
+from fastapi import APIRouter, Body, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from app.audit import service as audit
 from app.auth.dependencies import AdminUser, client_ip
 from app.config import get_settings
 from app.db import SessionDep, SessionRoute
+from app.fields import MAX_ID
 from app.norms import service as norm_service
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["norms"])
@@ -77,7 +78,10 @@ def import_norms(
 
 @router.get("/questionnaires/{key}/item-analysis")
 def item_analysis(
-    key: str, session: SessionDep, user: AdminUser, version: int | None = None
+    key: str,
+    session: SessionDep,
+    user: AdminUser,
+    version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> dict[str, Any]:
     """Item difficulty, discrimination, option frequencies and review flags (admins)."""
     return norm_service.analyse_items(

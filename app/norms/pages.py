@@ -26,6 +26,7 @@ from questionnaires.schema import ChoiceItem
 from scoring import norm_status
 from scoring.competencies import COMPETENCIES
 from scoring.item_analysis import DISTRACTOR_MIN, P_MAX, P_MIN, R_MIN
+from scoring.serialization import unsigned_zero
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
@@ -45,7 +46,8 @@ def decimal(value: float | None, lang: str, decimals: int = 2) -> str:
     """A statistic with fixed decimals in the page's language; a dash when there is none."""
     if value is None:
         return "—"
-    return format_decimal(value, format="#,##0." + "0" * decimals, locale=lang)
+    return format_decimal(unsigned_zero(value, decimals), format="#,##0." + "0" * decimals,
+                          locale=lang)
 
 
 def status_message(n: int, min_n: int, _: Callable[..., str]) -> str:

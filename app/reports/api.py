@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from app.auth.dependencies import StaffUser
 from app.db import SessionDep, SessionRoute
+from app.fields import MAX_OFFSET
 from app.positions import service as position_service
 from app.reports import pipeline
 from app.reports import service as report_service
@@ -46,7 +47,7 @@ def position_pipeline(
         ),
     ] = "rank",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     """A position's candidates: filtered, sorted and paged in the database."""
     position = position_service.get(session, position_id=position_id, user=user)

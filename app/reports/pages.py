@@ -29,6 +29,7 @@ from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.schemas import CandidateCreate
 from app.config import get_settings
+from app.costs import pages as cost_pages
 from app.db import SessionDep, SessionRoute
 from app.errors import DomainError, Forbidden, Invalid, NotFound
 from app.i18n import gettext_for
@@ -100,7 +101,8 @@ def _choice(_: Any, name: str, value: str, allowed: dict[str, Any]) -> Any:
 def _whole(_: Any, name: str, value: str, default: int, low: int, high: int) -> int:
     if not value:
         return default
-    if not value.isdigit() or not low <= int(value) <= high:
+    # ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
+    if not re.fullmatch(r"[0-9]{1,18}", value) or not low <= int(value) <= high:
         raise Invalid(
             _(
                 "%(field)s: give a whole number from %(low)s to %(high)s.",
@@ -217,6 +219,7 @@ def _pipeline_page(
             "errors": errors or {},
             "values": values or {},
             "fmt": Numbers(_lang(request)),
+            "cost_problem": _cost_problem(position, _lang(request)),
         },
         status_code=status_code,
     )
@@ -268,7 +271,7 @@ def invite(
             session,
             user,
             position,
-            errors=field_errors(exc),
+            errors=field_errors(exc, gettext_for(_lang(request))),
             values=values,
             status_code=422,
         )
@@ -575,7 +578,14 @@ def _report_context(
         "decision_choices": DECISION_ORDER,
         "pdf": pdf,
         "fmt": fmt,
+        "cost_problem": _cost_problem(position, lang),
     }
+
+
+def _cost_problem(position: Position, lang: str) -> dict[str, str] | None:
+    """The stored cost assumption that cannot be used, for the notice at the top."""
+    problem = position_service.cost_problem(position)
+    return None if problem is None else cost_pages.stored_problem(problem, lang)
 
 
 @router.get("/candidates/{candidate_id:int}", response_class=HTMLResponse)

@@ -148,6 +148,23 @@ def utility(position: Position, *, z: float | None, screening: dict[str, Any]) -
                 " norms are established for every weighted competency."
             ),
         }
+    problem = position_service.cost_problem(position)
+    if problem is not None:
+        return {
+            **result,
+            "available": False,
+            "expected_productivity": None,
+            "productivity": None,
+            "npv": None,
+            "break_even_month": None,
+            "options": None,
+            "problem": {"field": f"cost_assumptions.{problem.argument}",
+                        "message": problem.problem},
+            "explanation": (
+                f"The position's cost assumptions cannot be used (cost_assumptions.{problem}):"
+                " correct that field on the position's cost page to see the expected NPV."
+            ),
+        }
     assumptions = position_service.cost_assumptions(position)
     applied = candidate_utility(z, years, assumptions)
     return {

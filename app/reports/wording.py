@@ -17,6 +17,7 @@ from babel import Locale
 from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 
 from scoring.competencies import label as competency_label
+from scoring.serialization import unsigned_zero
 
 Gettext = Callable[..., str]
 DASH = "—"
@@ -42,12 +43,14 @@ class Numbers:
         if value is None or (isinstance(value, float) and not math.isfinite(value)):
             return DASH
         pattern = _pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
+        value = unsigned_zero(value, decimals)  # never "−0"
         return format_decimal(value, format=pattern, locale=self.locale).replace("-", MINUS)
 
     def signed(self, value: float | None, decimals: int = 2) -> str:
         """``+0.31`` / ``−0.77``: the sign always shown (terms of a sum)."""
         if value is None:
             return DASH
+        value = unsigned_zero(value, decimals)
         text = self.num(abs(value), decimals)
         return ("+" if value >= 0 else MINUS) + text
 
