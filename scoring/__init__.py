@@ -5,7 +5,17 @@ candidates. Every public function documents its formula and a reference; see SPE
 Results are frozen dataclasses with ``to_dict()`` returning plain JSON-able Python.
 """
 
-from scoring.battery import BatteryResult, CandidateReport, score_battery, score_candidate
+from scoring.battery import (
+    BatteryResult,
+    CandidateReport,
+    Measured,
+    ScaleEvaluation,
+    competency_entries,
+    evaluate_scales,
+    measure,
+    score_battery,
+    score_candidate,
+)
 from scoring.cefr import CefrEstimate, cefr_meets, cefr_rank, estimate_cefr
 from scoring.competencies import (
     BELOW_A2,
@@ -137,6 +147,7 @@ __all__ = [
     "KeySet",
     "KnockoutResult",
     "KnockoutRules",
+    "Measured",
     "MonteCarloRanges",
     "MonteCarloResult",
     "NormTable",
@@ -144,6 +155,7 @@ __all__ = [
     "OptionAssumptions",
     "OptionResult",
     "PageCounters",
+    "ScaleEvaluation",
     "ScaleNorm",
     "ScaleScores",
     "ScoringInputError",
@@ -162,6 +174,7 @@ __all__ = [
     "cefr_rank",
     "combine_norms",
     "compare",
+    "competency_entries",
     "compile_keys",
     "composite_scores",
     "compute_flags",
@@ -172,12 +185,14 @@ __all__ = [
     "encode_responses",
     "estimate_cefr",
     "evaluate_knockouts",
+    "evaluate_scales",
     "expected_productivity",
     "flag_candidate",
     "item_analysis",
     "item_max",
     "item_min",
     "knockouts_passed",
+    "measure",
     "monte_carlo",
     "norm_status",
     "norm_status_message",

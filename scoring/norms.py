@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
@@ -528,6 +528,30 @@ class NormedScores:
             )
             out[c]["sten"] = None if out[c]["sten"] is None else int(out[c]["sten"])
         return out
+
+    def column_constants(self, j: int) -> dict[str, Any]:
+        """What every row shares in column ``j``: α, its flag, the norm status and size."""
+        alpha = float(self.alpha[j])
+        return {
+            "alpha": None if alpha != alpha else alpha,
+            "alpha_low": self.alpha_low[j],
+            "norm_status": self.status[j],
+            "norm_n": int(self.n[j]),
+            "norm_message": norm_status_message(int(self.n[j]), self.min_n),
+        }
+
+    def row(self, i: int) -> NormedScores:
+        """Row ``i`` alone, as a group of one."""
+        rows = slice(i, i + 1)
+        return replace(
+            self,
+            percentile=self.percentile[rows],
+            z=self.z[rows],
+            t=self.t[rows],
+            sten=self.sten[rows],
+            ci90_low=self.ci90_low[rows],
+            ci90_high=self.ci90_high[rows],
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Column-wise JSON-able form."""

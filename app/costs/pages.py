@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from app import charts
 from app.audit import service as audit
 from app.auth.dependencies import CsrfChecked, PageUser, client_ip
 from app.auth.models import Role, User
@@ -31,7 +32,7 @@ from app.i18n import gettext_for
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionUpdate
-from app.reports import charts
+from app.scores import service as score_service
 from app.templating import render
 from scoring.cost import CostAssumptions
 from scoring.cost_assumptions import OPTIONS
@@ -634,7 +635,7 @@ def calculate(
     if "monte_carlo_ranges" in (position.cost_assumptions or {}):
         stored["monte_carlo_ranges"] = position.cost_assumptions["monte_carlo_ranges"]
     try:
-        position_service.update(
+        changes = position_service.update(
             session, position=position, data=PositionUpdate(cost_assumptions=stored)
         )
     except (ValidationError, DomainError) as exc:
@@ -649,6 +650,8 @@ def calculate(
             edited=True,
             status_code=422,
         )
+    if position_service.changes_scores(changes):
+        score_service.rescore_position(session, position=position)
     audit.record(
         session,
         actor=user,

@@ -22,6 +22,7 @@ from app.errors import DomainError, Forbidden
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionCreate, PositionUpdate
+from app.scores import service as score_service
 from app.templating import render
 from scoring.competencies import CEFR_LEVELS, COMPETENCIES
 from scoring.knockouts import EDUCATION_LEVELS
@@ -187,6 +188,8 @@ async def update_position(position_id: int, request: Request, session: SessionDe
         session.rollback()
         context = _form_context(session, user, data, _errors(exc), position)
         return render(request, "positions/form.html", context, status_code=422)
+    if position_service.changes_scores(changes):
+        score_service.rescore_position(session, position=position)
     audit.record(session, actor=user, action="position.update", object_type="position",
                  object_id=position.id, details={"fields": sorted(changes)},
                  ip=client_ip(request))

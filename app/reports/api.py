@@ -11,7 +11,7 @@ from app.db import SessionDep
 from app.positions import service as position_service
 from app.reports import pipeline
 from app.reports import service as report_service
-from app.reports.schemas import SORTS, PipelineFilters, PipelinePage
+from app.reports.schemas import SORTS, CandidateReport, Comparison, PipelineFilters, PipelinePage
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -63,14 +63,14 @@ def position_pipeline(
     return pipeline.list_candidates(session, position=position, filters=filters)
 
 
-@router.get("/candidates/{candidate_id}/report")
+@router.get("/candidates/{candidate_id}/report", response_model=CandidateReport)
 def candidate_report(candidate_id: int, session: SessionDep, user: StaffUser) -> dict[str, Any]:
     """A candidate's report recomputed from the stored answers (no scores before completion)."""
     candidate = report_service.visible_candidate(session, candidate_id=candidate_id, user=user)
     return report_service.report(session, candidate=candidate)
 
 
-@router.get("/positions/{position_id}/compare")
+@router.get("/positions/{position_id}/compare", response_model=Comparison)
 def compare_candidates(
     position_id: int,
     session: SessionDep,

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from app import charts
 from app.audit import service as audit
 from app.auth.dependencies import CsrfChecked, PageUser, client_ip
 from app.auth.models import Role, User
@@ -37,7 +38,7 @@ from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.pages import _errors as field_errors
 from app.ratelimit import enforce_invitations
-from app.reports import charts, exports, pipeline, wording
+from app.reports import exports, pipeline, wording
 from app.reports import service as report_service
 from app.reports.schemas import BANDS, STATUSES, PipelineFilters
 from app.reports.wording import Numbers

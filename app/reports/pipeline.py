@@ -1,18 +1,5 @@
-"""Rescoring from stored scale scores, and a position's pipeline (SPEC §3.5, §4, §5).
+"""A position's pipeline (SPEC §3.5, §4, §5): read only; scores are made in app/scores.
 
-Rescoring
----------
-A completed attempt's raw scale scores depend only on its answers and the immutable
-questionnaire version, so they are stored once, at submit. Everything that depends on the
-norms or on the position (percentiles, T, bands, fit score, hurdles, knock-outs, utility) is
-recomputed from them in one vectorised pass per group of attempts taken on the same
-questionnaire versions, following :func:`scoring.score_battery`'s rule: z-scores only when
-every positively weighted competency is normed, percent of maximum otherwise. The result
-equals what :func:`scoring.score_candidate` gives for the stored answers with the same norms
-and rules; changing weights re-ranks without a retake.
-
-Pipeline
---------
 Filtering, sorting and paging run in SQL on the columns of ``candidate`` and ``score``: one
 query counts the matching candidates, one picks the page's ids, one reads the page's rows.
 Ranks are over the whole position, before filters apply, so a candidate's rank does not
@@ -33,259 +20,26 @@ and sort last in every order.
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, case, exists, func, literal, or_, update
+from sqlalchemy import and_, case, exists, func, literal, or_
 from sqlalchemy import select as sql_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from app.assessments import scoring as attempt_scoring
-from app.assessments.models import Attempt, Score
 from app.candidates import decisions as decision_service
 from app.candidates.models import Candidate, Invitation
 from app.clock import utcnow
-from app.config import get_settings
 from app.errors import Invalid
 from app.positions.models import Position
 from app.reports.schemas import BANDS, SORTS, STATUSES, PipelineFilters
-from scoring import (
-    COMPETENCY_KEYS,
-    SCORING_VERSION,
-    NormTable,
-    apply_norms,
-    bands,
-    composite_scores,
-    evaluate_knockouts,
-    knockouts_passed,
-    norm_status_message,
-    validate_weights,
-)
-from scoring.competencies import label
-from scoring.serialization import optional_float
-
-#: The fields of a stored competency entry that come from the answers alone.
-SCALE_FIELDS = (
-    "raw",
-    "percent",
-    "answered",
-    "n_items",
-    "answered_fraction",
-    "complete",
-    "prorated",
-    "min_possible",
-    "max_possible",
-)
-#: A competency entry's norm fields when no norm table covers it (as scoring/battery.py).
-NO_NORMS = {
-    "percentile": None,
-    "z": None,
-    "t_score": None,
-    "sten": None,
-    "ci90": None,
-    "alpha": None,
-    "alpha_low": None,
-    "norm_status": "none",
-    "norm_n": 0,
-    "norm_message": "norms not yet established (no norm table)",
-}
-
-
-# --- rescoring ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Stored:
-    """What rescoring reads of one score."""
-
-    id: int
-    versions: dict[str, int]
-    scales: dict[str, dict[str, Any]]
-    cefr: str | None
-    screening: dict[str, Any]
+from app.scores.models import Score
 
 
 def _number(value: Any) -> float:
     return np.nan if value is None else float(value)
-
-
-def _value(x: float) -> float | None:
-    return None if x != x else x  # NaN → None, as scoring's jsonable
-
-
-def _norm_columns(normed: Any, j: int) -> dict[str, Any]:
-    """The per-competency constants of a normed column."""
-    alpha = float(normed.alpha[j])
-    n = int(normed.n[j])
-    return {
-        "alpha": _value(alpha),
-        "alpha_low": normed.alpha_low[j],
-        "norm_status": normed.status[j],
-        "norm_n": n,
-        "norm_message": norm_status_message(n, normed.min_n),
-    }
-
-
-def _entries(
-    competencies: Sequence[str], rows: list[_Stored], normed: Any, percent: np.ndarray
-) -> list[dict[str, dict[str, Any]]]:
-    """Every row's competency entries as scoring/ builds them, column by column."""
-    percent_band = bands(percent, "percent").tolist()
-    if normed is not None:
-        t_band = bands(normed.t, "T").tolist()
-        columns = {
-            name: getattr(normed, attr).tolist()
-            for name, attr in (
-                ("percentile", "percentile"),
-                ("z", "z"),
-                ("t_score", "t"),
-                ("sten", "sten"),
-                ("low", "ci90_low"),
-                ("high", "ci90_high"),
-            )
-        }
-        constants = [_norm_columns(normed, j) for j in range(len(competencies))]
-    out = []
-    for i, row in enumerate(rows):
-        entries = {}
-        for j, c in enumerate(competencies):
-            stored = row.scales.get(c, {})
-            entry: dict[str, Any] = {"label": label(c)}
-            entry.update({k: stored.get(k) for k in SCALE_FIELDS})
-            if normed is None:
-                entry.update(NO_NORMS)
-                is_normed = False
-            else:
-                low, sten = columns["low"][i][j], columns["sten"][i][j]
-                entry.update(
-                    {
-                        "percentile": _value(columns["percentile"][i][j]),
-                        "z": _value(columns["z"][i][j]),
-                        "t_score": _value(columns["t_score"][i][j]),
-                        "sten": None if sten != sten else int(sten),
-                        "ci90": None if low != low else [low, columns["high"][i][j]],
-                        **constants[j],
-                    }
-                )
-                is_normed = bool(normed.normed[j])
-            entry["band"] = t_band[i][j] if is_normed else percent_band[i][j]
-            entry["band_unit"] = "T" if is_normed else "percent"
-            entries[c] = entry
-        out.append(entries)
-    return out
-
-
-def _rescore_group(
-    position: Position,
-    rows: list[_Stored],
-    norms: list[NormTable],
-    now: datetime,
-    renorm: bool,
-) -> list[dict[str, Any]]:
-    """New score columns for attempts taken on the same questionnaire versions."""
-    competencies = [c for c in COMPETENCY_KEYS if any(c in r.scales for r in rows)]
-    raw = np.array(
-        [[_number(r.scales.get(c, {}).get("raw")) for c in competencies] for r in rows], float
-    ).reshape(len(rows), len(competencies))
-    percent = np.array(
-        [[_number(r.scales.get(c, {}).get("percent")) for c in competencies] for r in rows], float
-    ).reshape(len(rows), len(competencies))
-    normed = (
-        apply_norms(raw, competencies, norms, min_n=get_settings().norm_min_n) if norms else None
-    )
-    weighted = [c for c, w in validate_weights(position.weights).items() if w > 0]
-    use_z = normed is not None and all(
-        c in normed.competencies and normed.normed[normed.competencies.index(c)] for c in weighted
-    )
-    cefr = [r.cefr for r in rows]
-    composite = composite_scores(
-        normed.z if use_z else percent,  # type: ignore[union-attr]
-        competencies,
-        position.weights,
-        basis="z" if use_z else "percent",
-        minimums=position.minimums or None,
-        cefr=None if all(level is None for level in cefr) else cefr,
-        language_hurdle=position.language_hurdle,
-    )
-    z = [optional_float(v) for v in composite.composite_z]
-    utility = attempt_scoring.utilities(position, z=z, screenings=[r.screening for r in rows])
-    entries = _entries(competencies, rows, normed, percent) if renorm else None
-    snapshots = attempt_scoring.composite_snapshots(composite)
-    outcomes: dict[str, tuple[list[dict[str, Any]], bool]] = {}
-    updates = []
-    for i, row in enumerate(rows):
-        screening = json.dumps(row.screening, sort_keys=True)
-        if screening not in outcomes:  # many candidates state the same things
-            knockouts = evaluate_knockouts(position.knockouts or None, row.screening)
-            outcomes[screening] = ([k.to_dict() for k in knockouts], knockouts_passed(knockouts))
-        knockout_dicts, passed = outcomes[screening]
-        summary = snapshots[i]
-        updates.append(
-            {
-                "id": row.id,
-                "scoring_version": SCORING_VERSION,
-                **({} if entries is None else {"scales": entries[i]}),
-                "composite": {**summary, "knockouts": knockout_dicts},
-                "fit_score": summary["fit_score"],
-                "fit_unit": summary["unit"],
-                "band": summary["band"],
-                "composite_z": summary["composite_z"],
-                "knockouts_passed": passed,
-                **utility[i],
-                "computed_at": now,
-            }
-        )
-    return updates
-
-
-def rescore_position(
-    session: Session, *, position: Position, renorm: bool = False, now: datetime | None = None
-) -> int:
-    """Rescore a position's completed attempts from stored scale scores; returns how many."""
-    # ``renorm`` (the norms changed) also rewrites each competency's percentile, T, band and
-    # 90 % band; new rules of the position leave those as they are.
-    now = now or utcnow()
-    session.flush()
-    stored = [
-        _Stored(id=score_id, versions=versions, scales=scales, cefr=cefr, screening=screening or {})
-        for score_id, versions, scales, cefr, screening in session.exec(
-            select(
-                Score.id, Score.questionnaire_versions, Score.scales, Score.cefr, Attempt.screening
-            )
-            .join(Attempt, col(Attempt.id) == Score.attempt_id)
-            .where(Score.position_id == position.id)
-            .order_by(col(Score.id))
-        )
-    ]
-    groups: dict[str, list[_Stored]] = defaultdict(list)
-    for row in stored:
-        groups[json.dumps(row.versions, sort_keys=True)].append(row)
-    updates = []
-    for rows in groups.values():
-        norms = attempt_scoring.norms_for(
-            session, organization_id=position.organization_id, versions=rows[0].versions
-        )
-        updates.extend(_rescore_group(position, rows, norms, now, renorm))
-    if updates:
-        session.exec(update(Score), params=updates)  # bulk UPDATE by primary key
-        for obj in list(session.identity_map.values()):
-            if isinstance(obj, Score):
-                session.expire(obj)
-    return len(updates)
-
-
-def rescore_organization(session: Session, *, organization_id: int) -> int:
-    """Rescore every position of an organization (after its norms changed)."""
-    positions = session.exec(select(Position).where(Position.organization_id == organization_id))
-    return sum(rescore_position(session, position=p, renorm=True) for p in positions)
-
-
-# --- the pipeline -------------------------------------------------------------------------
 
 
 def _choices(field: str, values: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:

@@ -1,11 +1,15 @@
-"""Shapes of the pipeline API."""
+"""Shapes of the pipeline, report and comparison APIs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.candidates.schemas import CandidatePublic
+from app.scores.schemas import ReportScores
 
 STATUSES = ("invited", "in_progress", "completed", "expired", "revoked")
 BANDS = ("A", "B", "C", "D")
@@ -74,3 +78,81 @@ class PipelinePage(BaseModel):
     limit: int
     offset: int
     items: list[PipelineItem]
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReportPosition(_Shape):
+    """The position a report belongs to."""
+
+    id: int
+    title: str
+
+
+class ReportAttempt(_Shape):
+    """The candidate's (latest) attempt."""
+
+    id: int
+    status: str
+    language: str
+    started_at: datetime | None
+    submitted_at: datetime | None
+
+
+class ReportDecision(_Shape):
+    """A decision recorded on the candidate."""
+
+    id: int
+    candidate_id: int
+    decision: str
+    note: str
+    user_id: int | None
+    user_name: str | None
+    created_at: datetime
+
+
+class CandidateReport(ReportScores):
+    """A candidate's full report: who, which attempt, the scores, the decisions so far."""
+
+    candidate: CandidatePublic
+    position: ReportPosition
+    status: str
+    scored: bool = Field(description="the attempt is completed and scored")
+    attempt: ReportAttempt | None
+    questionnaire_versions: dict[str, int]
+    screening: dict[str, Any] | None
+    decisions: list[ReportDecision]
+
+
+class PairDifference(_Shape):
+    """Whether two candidates differ reliably on one competency."""
+
+    reliably_different: bool | None
+    basis: Literal["T", "percent", "not_established"]
+    difference: float | None
+    margin: float | None
+
+
+class Pair(_Shape):
+    """Two compared candidates, competency by competency."""
+
+    a: int
+    b: int
+    competencies: dict[str, PairDifference]
+
+
+class Reliability(_Shape):
+    """The rule used to call a difference reliable, and every pair."""
+
+    rule: str
+    pairs: list[Pair]
+
+
+class Comparison(_Shape):
+    """2–5 candidate reports of one position side by side."""
+
+    position: ReportPosition
+    candidates: list[CandidateReport]
+    reliability: Reliability

@@ -93,7 +93,7 @@ def cefr(_: Gettext, level: str | None) -> str:
 
 
 def chart_labels(_: Gettext, numbers: Numbers) -> dict[str, str]:
-    """The translated labels of app.reports.charts (placeholders in braces stay as they are)."""
+    """The translated labels of app.charts (placeholders in braces stay as they are)."""
     return {
         "radar_title": _("Competency profile"),
         "comparison_title": _("Competency comparison"),

@@ -240,12 +240,12 @@ def test_bad_inputs_are_shown_next_to_their_fields(client, session, team):
 
 
 def test_saving_needs_hr_and_csrf_and_is_audited(client, session, team, monkeypatch):
-    from app.reports import pipeline
+    from app.scores import service as score_service
 
     rescored = []
-    original = pipeline.rescore_position
+    original = score_service.rescore_position
     monkeypatch.setattr(
-        pipeline,
+        score_service,
         "rescore_position",
         lambda session, *, position, **kw: (
             rescored.append(position.id) or original(session, position=position, **kw)
