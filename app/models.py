@@ -10,7 +10,7 @@ from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.positions.models import Position, PositionManager
 from app.ratelimit import RateEvent
-from app.scores.models import Score
+from app.scores.models import CompositeNorm, Score
 
 __all__ = [
     "Answer",
@@ -19,6 +19,7 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Candidate",
+    "CompositeNorm",
     "Decision",
     "Invitation",
     "LoginAttempt",

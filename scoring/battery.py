@@ -23,6 +23,7 @@ from scoring.checks import as_float_array, check_number
 from scoring.competencies import DEFAULT_LANGUAGE_HURDLE, label
 from scoring.composite import (
     CandidateComposite,
+    CompositeNorm,
     CompositeResult,
     bands,
     composite_scores,
@@ -266,6 +267,7 @@ def evaluate_scales(
     minimums: Mapping[str, Any] | None = None,
     language_hurdle: str | None = DEFAULT_LANGUAGE_HURDLE,
     min_n: int | None = None,
+    composite_norms: Mapping[str, CompositeNorm] | None = None,
 ) -> ScaleEvaluation:
     """Norms, composite and hurdles of a group's scale scores: the one step after the answers.
 
@@ -279,7 +281,7 @@ def evaluate_scales(
     scales : ScaleScores
     cefr : sequence of str, optional
         One CEFR estimate per row (for the language hurdle).
-    norms, weights, minimums, language_hurdle, min_n
+    norms, weights, minimums, language_hurdle, min_n, composite_norms
         As :func:`score_battery`.
     """
     weights = validate_weights(weights)
@@ -297,6 +299,7 @@ def evaluate_scales(
         minimums=minimums,
         cefr=cefr,
         language_hurdle=language_hurdle,
+        norm=(composite_norms or {}).get("z" if use_z else "percent"),
     )
     return ScaleEvaluation(scales=scales, normed=normed, composite=composite)
 
@@ -311,6 +314,7 @@ def score_battery(
     language_hurdle: str | None = DEFAULT_LANGUAGE_HURDLE,
     min_complete: float = MIN_COMPLETE,
     min_n: int | None = None,
+    composite_norms: Mapping[str, CompositeNorm] | None = None,
 ) -> BatteryResult:
     """Score a group of candidates from answers to composite in one vectorised pass.
 
@@ -328,6 +332,9 @@ def score_battery(
         Share of a scale's items needed to score it (0.80).
     min_n : int, optional
         ``KAM_NORM_MIN_N`` (overrides the norm table's).
+    composite_norms : mapping, optional
+        ``{"z": CompositeNorm, "percent": CompositeNorm}``: the norm group the weighted sum is
+        re-standardized against, per basis (see :mod:`scoring.composite`).
     """
     weights = validate_weights(weights)
     measured = measure(keys, data, min_complete=min_complete)
@@ -340,6 +347,7 @@ def score_battery(
         minimums=minimums,
         language_hurdle=language_hurdle,
         min_n=min_n,
+        composite_norms=composite_norms,
     )
     return BatteryResult(
         keys=measured.keys,

@@ -58,3 +58,17 @@ def check_same_length(name: str, array: np.ndarray, expected: int, what: str) ->
     """Check that ``array`` has ``expected`` rows (one per ``what``)."""
     if array.shape[0] != expected:
         raise ScoringInputError(name, f"has {array.shape[0]} rows but there are {expected} {what}")
+
+
+#: An SD at or below this (relative to the scores' size) is no spread: floating-point noise
+#: over equal scores gives SDs of 1e-15, not 0.
+ZERO_SPREAD = 1e-9
+
+
+def has_spread(sd: float | None, scale: float = 1.0) -> bool:
+    """Whether an SD is a real spread, not zero nor the floating-point noise of equal scores.
+
+    >>> has_spread(0.5), has_spread(1.7e-15), has_spread(None)
+    (True, False, False)
+    """
+    return sd is not None and sd == sd and sd > ZERO_SPREAD * max(1.0, abs(scale))

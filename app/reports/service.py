@@ -5,8 +5,9 @@ stored answers the same way a stored score is made, with the organization's norm
 and the position's current rules; nothing here writes a score. Flags come from the snapshot
 taken at submit (they describe how the attempt was taken, not the answers' meaning).
 
-Comparison: two candidates' scores on a competency are *reliably different* when their 90 %
-bands do not overlap, ``|a − b| > 1.645 · (SEM_a + SEM_b)`` (:func:`scoring.reliably_different`):
+Comparison: two candidates' scores on a competency are *reliably different* when they differ
+by at least the 90 % margin of the difference, ``|a − b| ≥ 1.645 · √(SEM_a² + SEM_b²)``
+(the standard error of the difference; :func:`scoring.reliably_different`):
 
 * normed competency: T-scores with ``SEM_T = 10 · √(1 − α)`` (the report's ``ci90``);
 * before norms: percent of maximum with ``SEM_% = 100 · SD · √(1 − α) / (max − min)``, SD and
@@ -35,7 +36,7 @@ from app.errors import Invalid, NotFound
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.scores import service as score_service
-from scoring import NormTable, reliably_different
+from scoring import NormTable, difference_margin, reliably_different
 from scoring.reliability import Z90
 
 MIN_COMPARED, MAX_COMPARED = 2, 5
@@ -210,7 +211,7 @@ def _pair(
             "reliably_different": bool(reliably_different(score_a, score_b, sem_a, sem_b)),
             "basis": basis_a,
             "difference": score_a - score_b,
-            "margin": Z90 * (sem_a + sem_b),
+            "margin": difference_margin(sem_a, sem_b),
         }
     return out
 
@@ -248,8 +249,9 @@ def compare(session: Session, *, position: Position, candidate_ids: list[int]) -
         "candidates": [r for r, _tables in reports],
         "reliability": {
             "rule": (
-                "Reliably different when the two 90 % bands do not overlap:"
-                " |a − b| > 1.645 × (SEM_a + SEM_b). T-scores once norms are established;"
+                "Reliably different when the difference is at least its 90 % margin:"
+                " |a − b| ≥ 1.645 × √(SEM_a² + SEM_b²), the standard error of the difference."
+                " T-scores once norms are established;"
                 " before that percent of maximum with the SEM from the organization's"
                 f" provisional group (at least {MIN_N_PERCENT_SEM} scores); otherwise not"
                 " established."

@@ -16,6 +16,7 @@ from typing import Any
 from babel import Locale
 from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 
+from scoring import MIN_COMPOSITE_N
 from scoring.competencies import label as competency_label
 
 Gettext = Callable[..., str]
@@ -142,7 +143,7 @@ def term_sentence(_: Gettext, term: Mapping[str, Any], numbers: Numbers) -> str:
             z=numbers.signed(score, 2),
             weight=weight,
             contribution=numbers.signed(contribution, 3),
-            points=numbers.signed(10 * contribution, 1),
+            points=numbers.signed(term["contribution_t"], 1),
         )
     return _(
         "%(name)s: %(score)s %% of maximum × weight %(weight)s = %(contribution)s points.",
@@ -180,6 +181,7 @@ def fit_summary(_: Gettext, composite: Mapping[str, Any], numbers: Numbers) -> s
     """How the fit score was made, in one paragraph (mirrors scoring.composite's summary)."""
     explanation = composite["explanation"]
     fit = composite["fit_score"]
+    std = composite["standardization"]
     if fit is None:
         names = ", ".join(_(competency_label(c)) for c in explanation["missing"])
         parts = [
@@ -189,15 +191,43 @@ def fit_summary(_: Gettext, composite: Mapping[str, Any], numbers: Numbers) -> s
                 names=names,
             )
         ]
+        partial = composite.get("partial")
+        if partial is not None:
+            parts.append(
+                _(
+                    "Partial fit over the complete competencies (weights renormalized,"
+                    " %(share)s %% of the weight): %(fit)s, band %(band)s.",
+                    share=numbers.num(100 * partial["coverage"], 0),
+                    fit=numbers.score(partial["fit_score"], composite["unit"]),
+                    band=partial["band"],
+                )
+            )
+    elif composite["basis"] == "z" and std["standardized"]:
+        weighted_sum = std["mean"] + std["sd"] * (fit - 50) / 10
+        parts = [
+            _(
+                "Fit T = 50 + 10 × (%(sum)s − %(mean)s) / %(sd)s = %(fit)s, band %(band)s: the"
+                " weighted sum of competency z-scores (%(sum)s), re-standardized against the"
+                " norm group (mean %(mean)s, SD %(sd)s over n = %(n)s completed attempts), so"
+                " 50 is the group's average and 10 its SD.",
+                sum=numbers.signed(weighted_sum, 3),
+                mean=numbers.signed(std["mean"], 3),
+                sd=numbers.num(std["sd"], 3),
+                n=std["n"],
+                fit=numbers.num(fit, 1),
+                band=composite["band"],
+            )
+        ]
     elif composite["basis"] == "z":
         parts = [
             _(
                 "Fit T = 50 + 10 × %(z)s (the weighted sum of competency z-scores) = %(fit)s,"
-                " band %(band)s. The weighted sum is not re-standardised.",
+                " band %(band)s. Not re-standardized:",
                 z=numbers.signed((fit - 50) / 10, 3),
                 fit=numbers.num(fit, 1),
                 band=composite["band"],
-            )
+            ),
+            no_standardization(_, std),
         ]
     else:
         parts = [
@@ -208,6 +238,17 @@ def fit_summary(_: Gettext, composite: Mapping[str, Any], numbers: Numbers) -> s
                 band=composite["band"],
             )
         ]
+        if std["standardized"]:
+            parts.append(
+                _(
+                    "Against the %(n)s completed attempts so far (mean %(mean)s %%, SD"
+                    " %(sd)s %%) that is z = %(z)s.",
+                    n=std["n"],
+                    mean=numbers.num(std["mean"], 1),
+                    sd=numbers.num(std["sd"], 1),
+                    z=numbers.signed((fit - std["mean"]) / std["sd"], 2),
+                )
+            )
     hurdles = composite.get("hurdles") or []
     missed = [h for h in hurdles if h["passed"] is False]
     unknown = [h for h in hurdles if h["passed"] is None]
@@ -222,6 +263,24 @@ def fit_summary(_: Gettext, composite: Mapping[str, Any], numbers: Numbers) -> s
     if missed or unknown:
         parts.append(_("Hurdles are reported beside the fit score and never change it."))
     return " ".join(parts)
+
+
+def no_standardization(_: Gettext, std: Mapping[str, Any]) -> str:
+    """Why a fit score was not re-standardized against the norm group."""
+    if std["reason"] == "no_spread":
+        return _(
+            "the norm group's %(n)s complete attempts all have the same weighted sum (no"
+            " spread).",
+            n=std["n"],
+        )
+    if std["reason"] == "small_group":
+        return _(
+            "only %(n)s completed attempts in the norm group are complete on every weighted"
+            " competency (at least %(min)s are needed).",
+            n=std["n"],
+            min=MIN_COMPOSITE_N,
+        )
+    return _("no norm group for these weights yet.")
 
 
 def knockout_rule(_: Gettext, rule: str) -> str:

@@ -1,4 +1,4 @@
-"""The stored score of a completed attempt (one row per attempt)."""
+"""The stored score of a completed attempt (one row per attempt) and the composite norms."""
 
 from datetime import datetime
 
@@ -31,10 +31,32 @@ class Score(SQLModel, table=True):
     fit_score: float | None = Field(default=None, index=True)
     fit_unit: str | None = Field(default=None, max_length=8)  # T | percent
     band: str | None = Field(default=None, max_length=2)
-    composite_z: float | None = None  # Σ w·z; None before norms
+    # The weighted sum re-standardized against the norm group (SPEC §3.5); before norms, on
+    # percent scores once the group is large enough, else None.
+    composite_z: float | None = None
+    # When a weighted competency is incomplete: the fit over the complete ones (weights
+    # renormalized), and the share of the weight it covers (1.0 for a complete fit).
+    partial_fit: float | None = None
+    fit_coverage: float | None = None
     knockouts_passed: bool | None = None
+    # Knock-outs, the language hurdle and the minimums together: None when one could not be
+    # evaluated (and none failed).
+    requirements_passed: bool | None = None
     flags_count: int = Field(default=0)
     costed_option: str | None = Field(default=None, max_length=16)  # experienced | grow_in_house
     expected_productivity: float | None = None
     expected_npv: float | None = None
     computed_at: datetime = Field(default_factory=utcnow)
+
+
+class CompositeNorm(SQLModel, table=True):
+    """The norm group's mean and covariance of a position's weighted competencies, per basis:
+    what its fit scores are re-standardized against (rebuilt when weights or norms change)."""
+
+    __tablename__ = "composite_norm"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    position_id: int = Field(foreign_key="position.id", unique=True, ondelete="CASCADE")
+    data: dict = Field(default_factory=dict, sa_type=JSON)  # {"z": {...}, "percent": {...}}
+    created_at: datetime = Field(default_factory=utcnow)

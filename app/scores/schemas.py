@@ -76,6 +76,30 @@ class ExplanationTerm(_Shape):
     sentence: str
 
 
+class Standardization(_Shape):
+    """What the weighted sum was re-standardized against (SPEC §3.5)."""
+
+    standardized: bool = Field(description="re-standardized against the norm group")
+    n: int = Field(description="completed attempts in the norm group, complete on the weights")
+    mean: float | None = Field(description="mean of the weighted sum in the group")
+    sd: float | None = Field(description="SD of the weighted sum in the group")
+    reason: Literal["no_group", "small_group", "no_spread"] | None
+
+
+class PartialFit(_Shape):
+    """The fit over the complete competencies when a weighted one has no score."""
+
+    fit_score: float
+    band: str
+    composite_z: float | None
+    coverage: float = Field(description="share of the position's weight that has a score")
+    missing: list[str]
+    weights: dict[str, float] = Field(description="complete competencies, weights renormalized")
+    standardized: bool
+    mean: float | None
+    sd: float | None
+
+
 class Explanation(_Shape):
     """How the fit score was made, term by term, in words a manager can follow."""
 
@@ -88,6 +112,8 @@ class Explanation(_Shape):
     missing: list[str]
     hurdles: list[Hurdle]
     summary: str
+    standardization: Standardization
+    partial: PartialFit | None
 
 
 class Composite(_Shape):
@@ -99,6 +125,8 @@ class Composite(_Shape):
     band: str | None
     complete: bool
     composite_z: float | None
+    standardization: Standardization
+    partial: PartialFit | None
     hurdles: list[Hurdle]
     hurdles_passed: bool | None
     explanation: Explanation

@@ -42,18 +42,22 @@ from app.clock import utcnow
 from app.config import get_settings
 from app.positions import service as position_service
 from app.positions.models import Position
+from app.scores.models import CompositeNorm as CompositeNormRow
 from app.scores.models import Score
 from app.webhooks import service as webhook_service
 from questionnaires.keys import item_keys
 from scoring import (
     COMPETENCY_KEYS,
     SCORING_VERSION,
+    CompositeNorm,
     CompositeResult,
     NormTable,
     PageCounters,
     ScaleEvaluation,
     ScaleScores,
     SectionProgress,
+    apply_norms,
+    build_composite_norm,
     candidate_utilities,
     candidate_utility,
     costed_option,
@@ -66,6 +70,7 @@ from scoring import (
     norm_status,
     norm_status_message,
     simulate_option,
+    validate_weights,
 )
 from scoring.cost_assumptions import OPTIONS, CostAssumptions
 from scoring.serialization import optional_float
@@ -112,6 +117,7 @@ def _evaluate(
     scales: ScaleScores,
     cefr: Sequence[str | None] | None,
     norms: list[NormTable],
+    composite_norms: dict[str, CompositeNorm],
 ) -> ScaleEvaluation:
     """Norms, composite and hurdles of scale scores under the position's rules."""
     return evaluate_scales(
@@ -122,7 +128,101 @@ def _evaluate(
         minimums=position.minimums or None,
         language_hurdle=position.language_hurdle,
         min_n=get_settings().norm_min_n,
+        composite_norms=composite_norms,
     )
+
+
+# --- the norm group of a position's composite ---------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _Group:
+    """Every completed attempt of an organization: competency z (against the norm tables
+    in force, NaN where a competency is not normed) and percent scores, model order."""
+
+    z: np.ndarray
+    percent: np.ndarray
+
+
+def _stored_rows(session: Session, *, where: Any) -> list[_Stored]:
+    return [
+        _Stored(id=score_id, versions=versions, scales=scales, cefr=cefr, screening=screening or {})
+        for score_id, versions, scales, cefr, screening in session.exec(
+            select(
+                Score.id, Score.questionnaire_versions, Score.scales, Score.cefr, Attempt.screening
+            )
+            .join(Attempt, col(Attempt.id) == Score.attempt_id)
+            .where(where)
+            .order_by(col(Score.id))
+        )
+    ]
+
+
+def _by_versions(rows: list[_Stored]) -> list[list[_Stored]]:
+    groups: dict[str, list[_Stored]] = defaultdict(list)
+    for row in rows:
+        groups[json.dumps(row.versions, sort_keys=True)].append(row)
+    return list(groups.values())
+
+
+def _organization_group(session: Session, *, organization_id: int) -> _Group:
+    """The norm group's completed attempts (every scored attempt of the organization)."""
+    z_rows, percent_rows = [], []
+    for rows in _by_versions(_stored_rows(session, where=Score.organization_id == organization_id)):
+        scales = stored_scales([r.scales for r in rows])
+        columns = [COMPETENCY_KEYS.index(c) for c in scales.competencies]
+        percent = np.full((len(rows), len(COMPETENCY_KEYS)), np.nan)
+        percent[:, columns] = scales.percent
+        z = np.full(percent.shape, np.nan)
+        norms = norms_for(session, organization_id=organization_id, versions=rows[0].versions)
+        if norms:
+            normed = apply_norms(scales, norms=norms, min_n=get_settings().norm_min_n)
+            z[:, columns] = np.where(normed.normed, normed.z, np.nan)
+        z_rows.append(z)
+        percent_rows.append(percent)
+    empty = np.empty((0, len(COMPETENCY_KEYS)))
+    return _Group(
+        z=np.vstack(z_rows) if z_rows else empty,
+        percent=np.vstack(percent_rows) if percent_rows else empty,
+    )
+
+
+def _composite_norms(position: Position, group: _Group) -> dict[str, CompositeNorm]:
+    weighted = [c for c, w in validate_weights(position.weights).items() if w > 0]
+    columns = [COMPETENCY_KEYS.index(c) for c in weighted]
+    return {
+        "z": build_composite_norm(group.z[:, columns], weighted, basis="z"),
+        "percent": build_composite_norm(group.percent[:, columns], weighted, basis="percent"),
+    }
+
+
+def refresh_composite_norms(
+    session: Session, *, position: Position, group: _Group | None = None
+) -> dict[str, CompositeNorm]:
+    """Rebuild and store what the position's fit scores are re-standardized against: the
+    mean and covariance of its weighted competencies over the organization's completed
+    attempts (when its weights or the norms change)."""
+    group = group or _organization_group(session, organization_id=position.organization_id)
+    norms = _composite_norms(position, group)
+    row = session.exec(
+        select(CompositeNormRow).where(CompositeNormRow.position_id == position.id)
+    ).first() or CompositeNormRow(organization_id=position.organization_id,
+                                  position_id=position.id)
+    row.data = {basis: norm.to_dict() for basis, norm in norms.items()}
+    row.created_at = utcnow()
+    session.add(row)
+    session.flush()
+    return norms
+
+
+def composite_norms(session: Session, *, position: Position) -> dict[str, CompositeNorm]:
+    """The position's stored composite norms (built on first use)."""
+    row = session.exec(
+        select(CompositeNormRow).where(CompositeNormRow.position_id == position.id)
+    ).first()
+    if row is None:
+        return refresh_composite_norms(session, position=position)
+    return {basis: CompositeNorm.from_dict(data) for basis, data in row.data.items()}
 
 
 def utilities(
@@ -151,12 +251,18 @@ def _present(x: Any) -> Any:
     return None if isinstance(x, float) and x != x else x  # NaN → None
 
 
+def _scored(fit: float, partial: float) -> bool:
+    return fit == fit or partial == partial  # either is not NaN
+
+
 def composite_snapshots(composite: CompositeResult) -> list[dict[str, Any]]:
     """Each row's composite as stored: fit, band, basis, z and hurdle outcomes."""
     # No per-candidate explanation text: a report rebuilds it, and leaving it out keeps
     # rescoring a 10,000-candidate position to a few seconds.
     fit, band = composite.fit.tolist(), composite.band.tolist()
     z, complete = composite.composite_z.tolist(), composite.complete.tolist()
+    partial_fit, coverage = composite.partial_fit.tolist(), composite.coverage.tolist()
+    standardization = composite.standardization.to_dict()
     passed_all = composite.hurdles_passed.tolist()
     passed, actual = composite.hurdle_passed.tolist(), composite.hurdle_actual.tolist()
     cefr = None if composite.cefr is None else composite.cefr.tolist()
@@ -183,6 +289,9 @@ def composite_snapshots(composite: CompositeResult) -> list[dict[str, Any]]:
             "band": band[i],
             "complete": bool(complete[i]),
             "composite_z": _present(z[i]),
+            "standardization": standardization,
+            "partial": None if partial_fit[i] != partial_fit[i] else composite.partial(i),
+            "coverage": _present(coverage[i]) if _scored(fit[i], partial_fit[i]) else None,
             "weights": dict(zip(composite.competencies, composite.weights.tolist(), strict=True)),
             "hurdles": hurdles,
             "hurdles_passed": None if passed_all[i] != passed_all[i] else bool(passed_all[i]),
@@ -193,6 +302,32 @@ def composite_snapshots(composite: CompositeResult) -> list[dict[str, Any]]:
 def _knockouts(position: Position, screening: dict[str, Any] | None) -> tuple[list, bool]:
     results = evaluate_knockouts(position.knockouts or None, screening)
     return [k.to_dict() for k in results], knockouts_passed(results)
+
+
+def requirements_passed(knockouts: bool | None, hurdles: bool | None) -> bool | None:
+    """Knock-outs, the language hurdle and the minimums together: False when any is missed,
+    None when none is missed but one could not be evaluated, else True."""
+    if knockouts is False or hurdles is False:
+        return False
+    if knockouts is None or hurdles is None:
+        return None
+    return True
+
+
+def _columns(summary: dict[str, Any], knockouts: list, passed: bool) -> dict[str, Any]:
+    """The score row's columns from a composite snapshot and the knock-outs."""
+    partial = summary["partial"]
+    return {
+        "composite": {**summary, "knockouts": knockouts},
+        "fit_score": summary["fit_score"],
+        "fit_unit": summary["unit"],
+        "band": summary["band"] if partial is None else partial["band"],
+        "composite_z": summary["composite_z"],
+        "partial_fit": None if partial is None else partial["fit_score"],
+        "fit_coverage": summary["coverage"],
+        "knockouts_passed": passed,
+        "requirements_passed": requirements_passed(passed, summary["hurdles_passed"]),
+    }
 
 
 # --- submit -------------------------------------------------------------------------------
@@ -260,7 +395,8 @@ def score_submitted(session: Session, *, attempt: Attempt) -> Score:
     cefr = None if measured.cefr is None else [str(measured.cefr.level[0])]
     norms = norms_for(session, organization_id=attempt.organization_id,
                       versions=attempt.questionnaire_versions)
-    evaluation = _evaluate(position, measured.scales, cefr, norms)
+    evaluation = _evaluate(position, measured.scales, cefr, norms,
+                           composite_norms(session, position=position))
     composite = composite_snapshots(evaluation.composite)[0]
     knockouts, passed = _knockouts(position, attempt.screening)
     [utility] = utilities(position, z=[composite["composite_z"]], screenings=[attempt.screening])
@@ -275,12 +411,7 @@ def score_submitted(session: Session, *, attempt: Attempt) -> Score:
         scales=evaluation.competency_entries()[0],
         cefr=None if cefr is None else cefr[0],
         flags=flags,
-        composite={**composite, "knockouts": knockouts},
-        fit_score=composite["fit_score"],
-        fit_unit=composite["unit"],
-        band=composite["band"],
-        composite_z=composite["composite_z"],
-        knockouts_passed=passed,
+        **_columns(composite, knockouts, passed),
         flags_count=len(flags),
         **utility,
     )
@@ -348,11 +479,16 @@ def stored_scales(rows: Sequence[dict[str, dict[str, Any]]]) -> ScaleScores:
 
 
 def _rescore_group(
-    position: Position, rows: list[_Stored], norms: list[NormTable], now: datetime, renorm: bool
+    position: Position,
+    rows: list[_Stored],
+    norms: list[NormTable],
+    group_norms: dict[str, CompositeNorm],
+    now: datetime,
+    renorm: bool,
 ) -> list[dict[str, Any]]:
     """New score columns for attempts taken on the same questionnaire versions."""
     evaluation = _evaluate(position, stored_scales([r.scales for r in rows]),
-                           [r.cefr for r in rows], norms)
+                           [r.cefr for r in rows], norms, group_norms)
     snapshots = composite_snapshots(evaluation.composite)
     utility = utilities(position, z=[s["composite_z"] for s in snapshots],
                         screenings=[r.screening for r in rows])
@@ -364,18 +500,12 @@ def _rescore_group(
         if screening not in outcomes:  # many candidates state the same things
             outcomes[screening] = _knockouts(position, row.screening)
         knockout_dicts, passed = outcomes[screening]
-        summary = snapshots[i]
         updates.append(
             {
                 "id": row.id,
                 "scoring_version": SCORING_VERSION,
                 **({} if entries is None else {"scales": entries[i]}),
-                "composite": {**summary, "knockouts": knockout_dicts},
-                "fit_score": summary["fit_score"],
-                "fit_unit": summary["unit"],
-                "band": summary["band"],
-                "composite_z": summary["composite_z"],
-                "knockouts_passed": passed,
+                **_columns(snapshots[i], knockout_dicts, passed),
                 **utility[i],
                 "computed_at": now,
             }
@@ -384,37 +514,30 @@ def _rescore_group(
 
 
 def rescore_position(
-    session: Session, *, position: Position, renorm: bool = False, now: datetime | None = None
+    session: Session,
+    *,
+    position: Position,
+    renorm: bool = False,
+    now: datetime | None = None,
+    group: _Group | None = None,
 ) -> int:
     """Rescore a position's completed attempts from stored scale scores; returns how many.
 
     Called by the handler that changed the position's rules (weights, minimums, hurdles,
     knock-outs, cost assumptions) in its transaction: the pipeline re-ranks without a retake.
+    The composite's norm group is rebuilt first, for the position's weights.
     """
     # ``renorm`` (the norms changed) also rewrites each competency's percentile, T, band and
     # 90 % band; new rules of the position leave those as they are.
     now = now or utcnow()
     session.flush()
-    stored = [
-        _Stored(id=score_id, versions=versions, scales=scales, cefr=cefr, screening=screening or {})
-        for score_id, versions, scales, cefr, screening in session.exec(
-            select(
-                Score.id, Score.questionnaire_versions, Score.scales, Score.cefr, Attempt.screening
-            )
-            .join(Attempt, col(Attempt.id) == Score.attempt_id)
-            .where(Score.position_id == position.id)
-            .order_by(col(Score.id))
-        )
-    ]
-    groups: dict[str, list[_Stored]] = defaultdict(list)
-    for row in stored:
-        groups[json.dumps(row.versions, sort_keys=True)].append(row)
+    group_norms = refresh_composite_norms(session, position=position, group=group)
     updates = []
-    for rows in groups.values():
+    for rows in _by_versions(_stored_rows(session, where=Score.position_id == position.id)):
         norms = norms_for(
             session, organization_id=position.organization_id, versions=rows[0].versions
         )
-        updates.extend(_rescore_group(position, rows, norms, now, renorm))
+        updates.extend(_rescore_group(position, rows, norms, group_norms, now, renorm))
     if updates:
         session.exec(update(Score), params=updates)  # bulk UPDATE by primary key
         for obj in list(session.identity_map.values()):
@@ -426,8 +549,10 @@ def rescore_position(
 def rescore_organization(session: Session, *, organization_id: int) -> int:
     """Rescore every position of an organization; the handler that changed its norms calls
     this in the same transaction."""
+    session.flush()
+    group = _organization_group(session, organization_id=organization_id)
     positions = session.exec(select(Position).where(Position.organization_id == organization_id))
-    return sum(rescore_position(session, position=p, renorm=True) for p in positions)
+    return sum(rescore_position(session, position=p, renorm=True, group=group) for p in positions)
 
 
 def rescore_after_norms(session: Session, *, rows: Sequence[NormRow]) -> int:
@@ -447,6 +572,8 @@ def forget_screening(session: Session, *, attempt_ids: Sequence[int], position: 
         [utility] = utilities(position, z=[score.composite_z], screenings=[{}])
         score.composite = {**(score.composite or {}), "knockouts": knockouts}
         score.knockouts_passed = passed
+        score.requirements_passed = requirements_passed(
+            passed, (score.composite or {}).get("hurdles_passed"))
         score.flags = []
         score.flags_count = 0
         for name, value in utility.items():
@@ -577,7 +704,8 @@ def report_scores(
     measured = measure(keys, [_answers(session, attempt)])
     cefr_detail = None if measured.cefr is None else measured.cefr.candidate(0)
     evaluation = _evaluate(position, measured.scales,
-                           None if cefr_detail is None else [cefr_detail["cefr"]], tables)
+                           None if cefr_detail is None else [cefr_detail["cefr"]], tables,
+                           composite_norms(session, position=position))
     composite = evaluation.composite.candidate(0).to_dict()
     knockouts, passed = _knockouts(position, attempt.screening)
     snapshot = session.exec(select(Score).where(Score.attempt_id == attempt.id)).first()

@@ -408,7 +408,7 @@ def test_comparison_marks_pairs_inside_the_measurement_error(client, session, te
     assert "kam-chart-radar" not in page.text  # two competencies: no radar, table only
     for label in ("Fit score", "Band", "Knock-outs", "Expected NPV"):
         assert f">{label}</th>" in page.text
-    assert "|a − b| &gt; 1.645" in page.text
+    assert "1.645 × √(SEM a² + SEM b²)" in page.text  # the standard error of the difference
 
 
 def test_comparison_overlays_a_radar_of_three(client, session):

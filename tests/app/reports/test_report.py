@@ -8,7 +8,7 @@ from app.candidates import decisions as decision_service
 from app.config import get_settings
 from app.positions import service as position_service
 from app.scores.models import Score
-from app.scores.service import norms_for
+from app.scores.service import composite_norms, norms_for
 from questionnaires.keys import item_keys
 from scoring import candidate_utility, score_candidate
 from tests.app.reports.scenario import (
@@ -22,7 +22,8 @@ from tests.factories import auth_headers, invite_candidate
 
 
 def _expected(session, team, attempt):
-    """What scoring/ says for the stored answers, the norms in force and the position."""
+    """What scoring/ says for the stored answers, the norms in force, the position and the
+    norm group its weighted sum is re-standardized against."""
     position = team.position
     keys = item_keys(Battery.load(session, attempt.questionnaire_versions).questionnaires.values())
     norms = norms_for(session, organization_id=attempt.organization_id,
@@ -31,6 +32,7 @@ def _expected(session, team, attempt):
         keys, stored_answers(session, attempt), norms=norms or None, weights=position.weights,
         minimums=position.minimums or None, language_hurdle=position.language_hurdle,
         min_n=get_settings().norm_min_n,
+        composite_norms=composite_norms(session, position=position),
     ).to_dict()
 
 
