@@ -11,16 +11,22 @@ never wait for writers.
 from __future__ import annotations
 
 import fcntl
+import functools
+import inspect
+import logging
 import os
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from contextvars import ContextVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
@@ -248,10 +254,88 @@ def session_scope(*, read_only: bool = False) -> Iterator[Session]:
         session.close()
 
 
+# --- request sessions ------------------------------------------------------------------------
+#
+# Sync handlers and dependencies run in the AnyIO thread pool (``KAM_WORKER_THREADS`` threads,
+# one database connection each). A request's transaction, and on SQLite the process's write
+# gate, must end in the thread that ran the work: ending it later, in the dependency's async
+# teardown, needs a thread of that same pool, which under load is held by requests queued on
+# the very lock the failed request still holds, and the whole service freezes (seen: minutes,
+# after twenty concurrent 404s). So every session a request opens is registered here, and
+#
+# * every endpoint runs through ``SessionRoute``, which closes the request's sessions in the
+#   endpoint's own thread whatever ends it (return, HTTPException, any exception);
+# * sync dependencies that touch a session are decorated with ``@ends_transactions``, which
+#   does the same when the dependency returns or raises;
+# * the async teardown only finds sessions without a transaction; should one still hold one
+#   (a missed dependency), it is closed on a thread outside the request pool, shielded from
+#   cancellation (a client that disconnects), and logged as a bug.
+
+log = logging.getLogger("kam.db")
+
+_request_sessions: ContextVar[list[Session] | None] = ContextVar(
+    "kam_request_sessions", default=None
+)
+# Closing a forgotten transaction must never wait for a thread of the request pool.
+_closer = anyio.CapacityLimiter(2)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _register(session: Session) -> Session:
+    sessions = _request_sessions.get()
+    if sessions is None:
+        # Set in the dependency's task context, which the endpoint's thread copies.
+        sessions = []
+        _request_sessions.set(sessions)
+    sessions.append(session)
+    return session
+
+
+def end_request_transactions() -> None:
+    """End every transaction of the current request's sessions, in this thread.
+
+    Closing rolls back whatever was not committed and returns the connection (on SQLite the
+    write gate opens); the session stays usable, and objects already loaded keep their values.
+    """
+    for session in _request_sessions.get() or ():
+        session.close()
+
+
+def ends_transactions(call: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a sync dependency that uses a request session: when it returns or raises, the
+    request's transactions end in its thread (the endpoint opens its own afterwards)."""
+
+    @functools.wraps(call)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return call(*args, **kwargs)
+        finally:
+            end_request_transactions()
+
+    run.__kam_ends_transactions__ = True  # type: ignore[attr-defined]
+    return run
+
+
+class SessionRoute(APIRoute):
+    """An API route whose endpoint ends the request's transactions in its own thread.
+
+    Every router of the app uses it (``APIRouter(route_class=SessionRoute)``); a test checks.
+    Async endpoints must not touch a session (they would block the event loop); they are
+    left as they are.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = ends_transactions(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """Request-scoped session: read-only for GET/HEAD, writing otherwise. The handler commits."""
     read_only = request.method in ("GET", "HEAD", "OPTIONS")
-    session = session_for(get_engine(), read_only=read_only)
+    session = _register(session_for(get_engine(), read_only=read_only))
     try:
         yield session
     finally:
@@ -261,7 +345,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 async def get_read_session() -> AsyncIterator[Session]:
     """A read-only session whatever the method: on SQLite its transaction takes no write
     lock, so a writing handler can check everything before it begins to write."""
-    session = session_for(get_engine(), read_only=True)
+    session = _register(session_for(get_engine(), read_only=True))
     try:
         yield session
     finally:
@@ -270,7 +354,7 @@ async def get_read_session() -> AsyncIterator[Session]:
 
 async def get_write_session() -> AsyncIterator[Session]:
     """A writing session for the few GET handlers that change state (e.g. finalizing on access)."""
-    session = session_for(get_engine())
+    session = _register(session_for(get_engine()))
     try:
         yield session
     finally:
@@ -278,18 +362,20 @@ async def get_write_session() -> AsyncIterator[Session]:
 
 
 async def _close(session: Session) -> None:
-    """Close a request's session.
+    """Close a request's session after the response.
 
     The session dependencies are async so that making and closing a session costs no trip
-    through the thread pool (two per dependency per request, a fifth of a save's time): a
-    Session touches the database only when used, in the handler's thread. Closing one that
-    still holds a connection (the handler failed before its commit) rolls back, which is
-    database I/O and must not block the event loop, so that close runs in the pool.
+    through the thread pool. By now the endpoint (``SessionRoute``) or the dependency
+    (``@ends_transactions``) has ended the transaction in its own thread, so closing does no
+    I/O. A transaction still open here is a bug: it is closed all the same, on a thread
+    outside the request pool and shielded from cancellation, so the gate opens at once.
     """
-    if session.in_transaction():
-        await run_in_threadpool(session.close)
-    else:
+    if not session.in_transaction():
         session.close()
+        return
+    log.error("a request ended with its database transaction still open; closing it aside")
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(session.close, limiter=_closer)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -123,6 +123,10 @@ class Invalid(DomainError):
     status_code = 422
 
 
+class UnknownLink(NotFound):
+    """A candidate page for a link that does not exist: a friendly page, not the staff one."""
+
+
 class TooManyRequests(DomainError):
     """Rate limited; ``Retry-After`` says when to try again."""
 

@@ -23,7 +23,7 @@ from app.candidates import decisions_api
 from app.config import Settings, get_settings
 from app.costs import api as cost_api
 from app.costs import pages as cost_pages
-from app.errors import STAFF_ERRORS, error_responses, install_error_handlers
+from app.errors import STAFF_ERRORS, UnknownLink, error_responses, install_error_handlers
 from app.limits import BodySizeLimit, ids_in_range
 from app.norms import api as norm_api
 from app.norms import pages as norm_pages
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(ids_in_range)],
     )
     install_error_handlers(app)
+    app.add_exception_handler(UnknownLink, assessment_pages.unknown_link_page)
     app.add_middleware(BodySizeLimit, max_bytes=1_000_000)
 
     app.add_middleware(PageContext)

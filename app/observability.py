@@ -47,6 +47,8 @@ from prometheus_client.registry import Collector
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.db import SessionRoute
+
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("kam.access")
 
@@ -474,7 +476,7 @@ class RequestContext:
 
 # --- the /metrics endpoint ---------------------------------------------------------------
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 
 def metrics_token() -> str | None:

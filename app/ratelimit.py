@@ -14,12 +14,15 @@ and address there count together across the sign-in page and the token API.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy import Engine, Index, delete, func
@@ -28,8 +31,16 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth.security import token_hash
 from app.clock import utcnow
-from app.db import SessionDep, WriteSessionDep, session_for
-from app.errors import TooManyRequests
+from app.db import (
+    READ_ONLY,
+    SessionDep,
+    SessionRoute,
+    WriteSessionDep,
+    end_request_transactions,
+    ends_transactions,
+    session_for,
+)
+from app.errors import Conflict, NotFound, TooManyRequests, UnknownLink
 from app.i18n import gettext_for
 
 
@@ -63,7 +74,13 @@ class Limit:
 TOKEN_MISSES = Limit("token-miss", max_events=20, window=timedelta(minutes=10))
 # Each invitation sends an e-mail: a stolen or runaway HR account must not become a spam cannon.
 INVITATIONS = Limit("invite", max_events=200, window=timedelta(hours=1))
-LIMITS = (TOKEN_MISSES, INVITATIONS)
+# A valid link whose requests keep ending in 409 (saves to a submitted attempt, to closed
+# sections) is a script gone wrong or a probe; the page itself drops an answer on its first
+# 409. Past the limit the link gets 429 for the rest of the minute; answers a page buffered
+# meanwhile are re-sent later (the page treats 429 as "try again"), so none is lost.
+TOKEN_CONFLICTS = Limit("token-conflict", max_events=20, window=timedelta(minutes=1))
+LIMITS = (TOKEN_MISSES, INVITATIONS, TOKEN_CONFLICTS)
+UNKNOWN_LINK = "This assessment link is not valid. Check that you copied all of it."
 
 
 def retry_after(
@@ -195,13 +212,15 @@ known_tokens = _KnownTokens()
 async def guard_candidate_token(
     request: Request, session: SessionDep, write_session: WriteSessionDep
 ) -> None:
-    """Count unknown invitation tokens per client address; 429 once one guesses too many.
+    """Count unknown invitation tokens per client address; 404 for each, 429 once an
+    address has guessed too many.
 
     A router dependency of the candidate API and pages. Known tokens (valid, expired or
     withdrawn) pass untouched, and a token seen lately passes without a database lookup (the
-    event loop answers it; no trip through the thread pool). The lookup itself runs in the
-    pool and ends each transaction there, so no SQLite lock is held while the handler waits
-    for a thread.
+    event loop answers it; no trip through the thread pool). An unknown token never reaches
+    the handler: the lookup is a read, the miss is counted in its own short transaction
+    (whatever the answer: every miss counts), and the 404 is raised here, so a flood of
+    made-up links never takes the write lock for more than that one insert.
     """
     token = request.path_params.get("token")
     if not isinstance(token, str):
@@ -212,6 +231,7 @@ async def guard_candidate_token(
     await run_in_threadpool(_guard_lookup, request, token, digest, session, write_session)
 
 
+@ends_transactions
 def _guard_lookup(
     request: Request, token: str, digest: str, session: Session, write_session: Session
 ) -> None:
@@ -225,10 +245,10 @@ def _guard_lookup(
     if known:
         known_tokens.add(digest)
         return
+    # A page in the candidate's language; the API (JSON) answers in English.
+    api = request.url.path.startswith("/api/")
+    _ = gettext_for("en" if api else request.state.language)
     if seconds is not None:
-        # A page in the candidate's language; the API (JSON) answers in English.
-        language = "en" if request.url.path.startswith("/api/") else request.state.language
-        _ = gettext_for(language)
         raise too_many(
             seconds,
             _(
@@ -239,3 +259,94 @@ def _guard_lookup(
         )
     record(write_session, limit=TOKEN_MISSES, subject=subject)
     write_session.commit()
+    # The API's message; pages show the candidate's "link not valid" page instead.
+    raise NotFound(UNKNOWN_LINK) if api else UnknownLink(UNKNOWN_LINK)
+
+
+class _Slowed:
+    """Links this process has slowed down lately, until when (monotonic seconds).
+
+    The count lives in the database (every worker adds to it); this only spares a
+    slowed link's further requests their database work. Bounded like ``_KnownTokens``.
+    """
+
+    def __init__(self, *, max_entries: int = 10_000) -> None:
+        self._max_entries = max_entries
+        self._until: dict[str, float] = {}
+
+    def seconds_left(self, digest: str) -> int | None:
+        until = self._until.get(digest)
+        if until is None:
+            return None
+        left = until - time.monotonic()
+        if left <= 0:
+            del self._until[digest]
+            return None
+        return max(1, math.ceil(left))
+
+    def add(self, digest: str, seconds: int) -> None:
+        if len(self._until) >= self._max_entries:
+            self._until = {}
+        self._until[digest] = time.monotonic() + seconds
+
+
+slowed_links = _Slowed()
+SLOWED_MESSAGE = (
+    "Too many requests from this assessment link could not be carried out. "
+    "Wait %(seconds)d seconds, then reload the page."
+)
+
+
+def _writing_session(arguments: dict[str, Any]) -> Session | None:
+    """The endpoint's writing session (a test's shared session counts as one)."""
+    for value in arguments.values():
+        if isinstance(value, Session):
+            bind = value.get_bind()
+            if not (isinstance(bind, Engine) and bind.get_execution_options().get(READ_ONLY)):
+                return value
+    return None
+
+
+def slows_repeated_conflicts(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a candidate API endpoint: its 409s are counted per link, and past
+    ``TOKEN_CONFLICTS`` the link gets 429 with ``Retry-After`` instead."""
+
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        token = kwargs.get("token")
+        digest = token_hash(token) if isinstance(token, str) else None
+        if digest is not None and (seconds := slowed_links.seconds_left(digest)):
+            raise too_many(seconds, SLOWED_MESSAGE % {"seconds": seconds})
+        try:
+            return endpoint(*args, **kwargs)
+        except Conflict:
+            session = _writing_session(kwargs)
+            if digest is None or session is None:
+                raise
+            # The failed work ends first, in this thread, and gives its connections back (a
+            # thread that held one while asking for another could starve the pool); the
+            # count is a transaction of its own.
+            end_request_transactions()
+            session.rollback()
+            seconds = retry_after(session, limit=TOKEN_CONFLICTS, subject=digest)
+            if seconds is None:
+                record(session, limit=TOKEN_CONFLICTS, subject=digest)
+                session.commit()
+                raise
+            session.commit()
+            slowed_links.add(digest, seconds)
+            raise too_many(seconds, SLOWED_MESSAGE % {"seconds": seconds}) from None
+
+    return run
+
+
+class CandidateApiRoute(SessionRoute):
+    """The candidate API's routes: sessions end in the endpoint's thread, repeated 409s
+    slow the link down."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        # Reads stay open to a slowed link: the page can still show where the candidate is.
+        writes = set(kwargs.get("methods") or ()) - {"GET", "HEAD"}
+        if writes and not inspect.iscoroutinefunction(endpoint):
+            endpoint = slows_repeated_conflicts(endpoint)
+        super().__init__(path, endpoint, **kwargs)

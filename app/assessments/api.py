@@ -17,11 +17,12 @@ from app.clock import utcnow
 from app.db import ReadSessionDep, SessionDep, WriteSessionDep
 from app.errors import Conflict, Invalid, NotFound
 from app.json_response import PydanticJSON
-from app.ratelimit import guard_candidate_token
+from app.ratelimit import CandidateApiRoute, guard_candidate_token
 from app.scores import service as score_service
 
 # Unknown tokens are counted per client address (429 past the limit); valid ones pass.
 router = APIRouter(
+    route_class=CandidateApiRoute,
     prefix="/api/v1/assessments",
     tags=["assessment (candidate)"],
     dependencies=[Depends(guard_candidate_token)],
@@ -72,10 +73,14 @@ def start(
     data: StartRequest,
 ) -> PydanticJSON:
     """Give consent, answer the screening form and start the first section."""
-    ctx = assessment_service.resolve(session, token=token)
-    assessment_service.start(session, ctx=ctx, data=data, ip=client_ip(request),
-                             user_agent=request.headers.get("user-agent"))
-    session.commit()
+    ctx = assessment_service.resolve(read_session, token=token)
+    if ctx.attempt is None:
+        # Only a first start writes; a repeated one (a reload, a second tab) is a read.
+        read_session.commit()
+        ctx = assessment_service.resolve(session, token=token)
+        assessment_service.start(session, ctx=ctx, data=data, ip=client_ip(request),
+                                 user_agent=request.headers.get("user-agent"))
+        session.commit()
     return PydanticJSON(_state_after_write(read_session, ctx))
 
 
@@ -104,12 +109,23 @@ def save_answer(
     """
     ip, user_agent = client_ip(request), request.headers.get("user-agent")
     # PostgreSQL locks rows, not the database: one transaction saves the round trips.
-    read = read_session if write_session.get_bind().dialect.name == "sqlite" else write_session
+    sqlite = write_session.get_bind().dialect.name == "sqlite"
+    read = read_session if sqlite else write_session
     result = assessment_service.save_answer_quickly(
         read, write_session, token=token, item_id=item_id, value=data.value,
         elapsed_ms=data.elapsed_ms, ip=ip, user_agent=user_agent,
     )
     if result is None:
+        # A save the quick path could not take. Its guarded statement may have begun a
+        # write that wrote nothing: end it (and give back the lock and the connection)
+        # before reading again. Then refuse what a read can refuse (a submitted attempt, a
+        # closed section, a bad value) without the write lock.
+        if read is not write_session:
+            write_session.rollback()
+        ctx = assessment_service.resolve(read, token=token)
+        assessment_service.refuse_save(read, ctx=ctx, item_id=item_id, value=data.value)
+        if sqlite:
+            read.commit()
         ctx = assessment_service.resolve(write_session, token=token)
         result = assessment_service.save_answer(
             write_session, ctx=ctx, item_id=item_id, value=data.value,
@@ -122,32 +138,52 @@ def save_answer(
 @router.post("/{token}/answers", response_class=PydanticJSON,
              response_model=dict[str, Any])
 def save_answers(
-    token: Token, request: Request, session: WriteSessionDep, data: BatchAnswers
+    token: Token, request: Request, session: WriteSessionDep, read_session: ReadSessionDep,
+    data: BatchAnswers,
 ) -> PydanticJSON:
     """Save several answers in one transaction (the page's re-send of unsaved answers).
 
     An answer the server cannot take (closed section, unknown item, bad value) is listed
-    under ``refused`` with the reason; every other answer is saved.
+    under ``refused`` with the reason; every other answer is saved. Answers that a read can
+    already refuse never take the write lock; when none is left, nothing is written.
     """
-    ctx = assessment_service.resolve(session, token=token)
-    saved, refused = [], {}
+    ctx = assessment_service.resolve(read_session, token=token)
+    refused: dict[str, str] = {}
     for item_id, answer in data.answers.items():
         try:
-            assessment_service.save_answer(
-                session, ctx=ctx, item_id=item_id, value=answer.value,
-                elapsed_ms=answer.elapsed_ms, ip=client_ip(request),
-                user_agent=request.headers.get("user-agent"),
-            )
-            saved.append(item_id)
+            assessment_service.refuse_save(read_session, ctx=ctx, item_id=item_id,
+                                           value=answer.value)
         except (Conflict, Invalid, NotFound) as exc:
             refused[item_id] = exc.detail
-    session.commit()
+    read_session.commit()
+    saved = []
+    remaining = {k: v for k, v in data.answers.items() if k not in refused}
+    if remaining:
+        ctx = assessment_service.resolve(session, token=token)
+        for item_id, answer in remaining.items():
+            try:
+                assessment_service.save_answer(
+                    session, ctx=ctx, item_id=item_id, value=answer.value,
+                    elapsed_ms=answer.elapsed_ms, ip=client_ip(request),
+                    user_agent=request.headers.get("user-agent"),
+                )
+                saved.append(item_id)
+            except (Conflict, Invalid, NotFound) as exc:
+                refused[item_id] = exc.detail
+        session.commit()
     return PydanticJSON({"saved": saved, "refused": refused})
 
 
 @router.post("/{token}/events", status_code=204)
-def report_events(token: Token, session: WriteSessionDep, data: PageEvents) -> None:
+def report_events(
+    token: Token, session: WriteSessionDep, read_session: ReadSessionDep, data: PageEvents
+) -> None:
     """Focus losses and paste attempts counted by the page (for flags, never for scores)."""
+    ctx = assessment_service.resolve(read_session, token=token)
+    assessment_service.require_running(ctx)
+    read_session.commit()
+    if not (data.focus_losses or data.paste_attempts) or ctx.attempt.status != "in_progress":
+        return
     ctx = assessment_service.resolve(session, token=token)
     assessment_service.record_events(session, ctx=ctx, focus_losses=data.focus_losses,
                                      paste_attempts=data.paste_attempts)
@@ -163,18 +199,25 @@ def complete_section(
     read_session: ReadSessionDep,
 ) -> PydanticJSON:
     """End a section early; the next one becomes current."""
-    ctx = assessment_service.resolve(session, token=token)
-    assessment_service.complete_section(session, ctx=ctx, section_key=section_key)
-    session.commit()
+    ctx = assessment_service.resolve(read_session, token=token)
+    if assessment_service.completing_changes_something(read_session, ctx=ctx,
+                                                       section_key=section_key):
+        read_session.commit()
+        ctx = assessment_service.resolve(session, token=token)
+        assessment_service.complete_section(session, ctx=ctx, section_key=section_key)
+        session.commit()
     return PydanticJSON(_state_after_write(read_session, ctx))
 
 
 @router.post("/{token}/submit")
-def submit(token: Token, session: WriteSessionDep) -> dict[str, Any]:
+def submit(token: Token, session: WriteSessionDep, read_session: ReadSessionDep) -> dict[str, Any]:
     """Complete the attempt; repeated or concurrent calls return the same result."""
-    ctx = assessment_service.resolve(session, token=token)
-    if assessment_service.submit(session, ctx=ctx):
-        score_service.score_submitted(session, attempt=ctx.attempt)
-    result = {"status": ctx.attempt.status, "submitted_at": ctx.attempt.submitted_at}
-    session.commit()
-    return result
+    ctx = assessment_service.resolve(read_session, token=token)
+    attempt = assessment_service.require_running(ctx)
+    if attempt.status == "in_progress":
+        read_session.commit()
+        ctx = assessment_service.resolve(session, token=token)
+        if assessment_service.submit(session, ctx=ctx):
+            score_service.score_submitted(session, attempt=ctx.attempt)
+        session.commit()
+    return {"status": ctx.attempt.status, "submitted_at": ctx.attempt.submitted_at}

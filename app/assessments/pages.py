@@ -27,12 +27,12 @@ from app.assessments import service as assessment_service
 from app.assessments.battery import Battery
 from app.assessments.schemas import StartRequest
 from app.auth import service as auth_service
-from app.auth.dependencies import CSRF_COOKIE, LANGUAGE_COOKIE, client_ip
+from app.auth.dependencies import CSRF_COOKIE, LANGUAGE_COOKIE, PostedForm, client_ip
 from app.auth.models import Role
 from app.auth.security import csrf_matches
 from app.candidates import service as candidate_service
 from app.config import get_settings
-from app.db import SessionDep, WriteSessionDep
+from app.db import SessionDep, SessionRoute, WriteSessionDep
 from app.errors import Conflict, Gone, Invalid, NotFound
 from app.i18n import gettext_for, pick_language
 from app.organizations import service as organization_service
@@ -44,6 +44,7 @@ from questionnaires.screening import ScreeningForm, load_screening_form
 
 # Unknown tokens are counted per client address (429 past the limit); valid ones pass.
 router = APIRouter(
+    route_class=SessionRoute,
     prefix="/a", include_in_schema=False, dependencies=[Depends(guard_candidate_token)]
 )
 
@@ -69,12 +70,6 @@ ERROR_ORDER = (
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
 
-async def _posted_form(request: Request) -> FormData:
-    """The posted form, read once (sync handlers cannot await it)."""
-    return await request.form()
-
-
-PostedForm = Annotated[FormData, Depends(_posted_form)]
 
 
 @lru_cache
@@ -145,6 +140,17 @@ def _problem(
         status_code=status,
         language=lang,
     )
+
+
+async def unknown_link_page(request: Request, _exc: Exception) -> Response:
+    """The page for a link that does not exist (refused by the token guard before any
+    handler), in the browser's language; it needs no database."""
+    response = render(request, "assessments/problem.html",
+                      {"kind": "not_found", "token": None, "company": None}, status_code=404,
+                      language=_language(request, None))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def _candidate_page(handler: Callable[..., Response]) -> Callable[..., Response]:

@@ -35,6 +35,7 @@ GRACE = timedelta(seconds=60)
 # explicit submit (the page shows a summary first) before it is finalized anyway.
 SUBMIT_WINDOW = timedelta(minutes=15)
 MAX_TRACKED_ADDRESSES = 10
+SUBMITTED = "The assessment has been submitted; answers can no longer be changed."
 
 
 @dataclass
@@ -214,6 +215,20 @@ def _lock(session: Session, attempt: Attempt) -> None:
     session.exec(select(Attempt.id).where(Attempt.id == attempt.id).with_for_update())
 
 
+def _status_under_share_lock(session: Session, attempt: Attempt) -> str:
+    """The attempt's status, read under a shared row lock (PostgreSQL; SQLite writers queue).
+
+    Saves take this lock and submit's conditional UPDATE takes the exclusive one, so the two
+    serialize on the attempt row: a save that got in first is committed before submit reads
+    the answers, and one that comes after waits for the submit and then sees it (a 409).
+    Without it, under READ COMMITTED a save could check "in progress", write, and answer 200
+    after the submit had already scored from a snapshot that missed it.
+    """
+    return session.exec(
+        select(Attempt.status).where(Attempt.id == attempt.id).with_for_update(read=True)
+    ).one()
+
+
 def final_deadline(sections: list[AttemptSection]) -> datetime | None:
     """When the last section ends if nobody ends it early (None until all are scheduled)."""
     ends = [s.completed_at or s.deadline_at for s in sections]
@@ -287,7 +302,7 @@ def save_answer(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Save (or clear, with None) one answer; committed by the caller before it answers 2xx."""
-    attempt = _require_running(ctx)
+    attempt = require_running(ctx)
     now = now or utcnow()
     battery = Battery.load(session, attempt.questionnaire_versions)
     found = battery.items.get(item_id)
@@ -298,8 +313,8 @@ def save_answer(
     section_row = _writable_section(
         next((s for s in sections if s.section_key == section.key), None), item_id, now
     )
-    if attempt.status != "in_progress":
-        raise Conflict("The assessment has been submitted; answers can no longer be changed.")
+    if _status_under_share_lock(session, attempt) != "in_progress":
+        raise Conflict(SUBMITTED)
     _note_client(session, attempt, ip=ip, user_agent=user_agent)
     if value is None:
         session.exec(
@@ -312,6 +327,32 @@ def save_answer(
     return {"item_id": item_id, "saved": True, "value": value, "saved_at": now,
             "section": {"key": section_row.section_key,
                         "remaining_s": _remaining(section_row, now)}}
+
+
+def refuse_save(
+    session: Session, *, ctx: Context, item_id: str, value: Any, now: datetime | None = None
+) -> None:
+    """Raise the error ``save_answer`` would end in, when a read can already tell.
+
+    The same checks in the same order, on the stored rows without catching up with the
+    clock (catching up writes; it never reopens a closed section): an attempt not started
+    or submitted, an unknown item, a section that is closed, a value the item cannot take.
+    A save that passes may still be refused by ``save_answer``, under the write lock.
+    """
+    attempt = require_running(ctx)
+    now = now or utcnow()
+    battery = Battery.load(session, attempt.questionnaire_versions)
+    found = battery.items.get(item_id)
+    if found is None:
+        raise NotFound(f"Item {item_id} is not part of this assessment.")
+    section, item = found
+    row = next((s for s in sections_of(session, attempt) if s.section_key == section.key), None)
+    if row is None or row.status == "completed":
+        _writable_section(row, item_id, now)
+    if attempt.status != "in_progress":
+        raise Conflict(SUBMITTED)
+    if value is not None:
+        check_value(item, section, value)
 
 
 def save_answer_quickly(
@@ -435,11 +476,14 @@ def _guarded_upsert_statement(dialect: str) -> Any:
     key = f"guarded-{dialect}"
     if key not in _upserts:
         answer, section, attempt = Answer.__table__, AttemptSection.__table__, Attempt.__table__
+        # FOR SHARE OF attempt (PostgreSQL; SQLite has no row locks and needs none): the
+        # save and submit serialize on the attempt row, see _status_under_share_lock.
         still_open = (
             select(section.c.id)
             .where(section.c.id == bindparam("section_id"), section.c.status == "active",
                    section.c.deadline_at > bindparam("now", type_=section.c.deadline_at.type),
                    attempt.c.id == section.c.attempt_id, attempt.c.status == "in_progress")
+            .with_for_update(read=True, of=attempt)
             .exists()
         )
         columns = ["attempt_id", "item_id", "value", "elapsed_ms", "changes", "saved_at"]
@@ -515,7 +559,7 @@ def record_events(
     session: Session, *, ctx: Context, focus_losses: int, paste_attempts: int
 ) -> None:
     """Add the page's focus-loss and paste counters to a running attempt."""
-    attempt = _require_running(ctx)
+    attempt = require_running(ctx)
     if not (focus_losses or paste_attempts) or attempt.status != "in_progress":
         return
     _lock(session, attempt)
@@ -528,7 +572,8 @@ def record_events(
     session.flush()
 
 
-def _require_running(ctx: Context) -> Attempt:
+def require_running(ctx: Context) -> Attempt:
+    """The attempt behind the link, or 409 when the candidate has not started yet."""
     if ctx.attempt is None:
         raise Conflict("The assessment has not started yet: give your consent first.")
     return ctx.attempt
@@ -537,11 +582,32 @@ def _require_running(ctx: Context) -> Attempt:
 # --- sections and submit -----------------------------------------------------------------
 
 
+def completing_changes_something(
+    session: Session, *, ctx: Context, section_key: str, now: datetime | None = None
+) -> bool:
+    """Would ``complete_section`` change anything? Its errors, decided by a read.
+
+    False for a submitted attempt or a section already over (ending it again changes
+    nothing); True when the section runs, or when the clock may have moved things on.
+    """
+    attempt = require_running(ctx)
+    now = now or utcnow()
+    sections = sections_of(session, attempt)
+    section = next((s for s in sections if s.section_key == section_key), None)
+    if section is None:
+        raise NotFound(f"Section {section_key} is not part of this assessment.")
+    if section.status == "completed" or attempt.status != "in_progress":
+        return False
+    if section.status == "pending" and not _needs_catch_up(sections, now):
+        raise Conflict(f"Section {section_key} has not started yet; finish the current one first.")
+    return True
+
+
 def complete_section(
     session: Session, *, ctx: Context, section_key: str, now: datetime | None = None
 ) -> None:
     """End the current section early and start the next; repeating it changes nothing."""
-    attempt = _require_running(ctx)
+    attempt = require_running(ctx)
     now = now or utcnow()
     sections = catch_up(session, attempt, now)
     index = next((i for i, s in enumerate(sections) if s.section_key == section_key), None)
@@ -571,7 +637,7 @@ def submit(session: Session, *, ctx: Context, now: datetime | None = None) -> bo
     The caller that gets True scores the attempt in the same transaction
     (``app.scores.service.score_submitted``).
     """
-    attempt = _require_running(ctx)
+    attempt = require_running(ctx)
     now = now or utcnow()
     changed = session.exec(
         update(Attempt)

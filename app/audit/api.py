@@ -11,10 +11,10 @@ from pydantic import BaseModel
 
 from app.audit import service as audit_service
 from app.auth.dependencies import AdminUser
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.reports.exports import pipeline_csv
 
-router = APIRouter(prefix="/api/v1", tags=["audit"])
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["audit"])
 
 ActionFilter = Annotated[
     str | None, Query(max_length=60, description="only this action, e.g. candidate.erase")

@@ -13,10 +13,10 @@ from fastapi.responses import HTMLResponse
 from app.audit import service as audit_service
 from app.auth.dependencies import require_roles
 from app.auth.models import Role, User
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 PAGE_SIZE = 50
 AdminPageUser = Annotated[User, Depends(require_roles(Role.admin, page=True))]

@@ -14,11 +14,11 @@ from app.auth.dependencies import AdminUser, StaffUser, bearer_scheme, client_ip
 from app.auth.schemas import Me, Token, UserCreate, UserPublic
 from app.clock import utcnow
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import NotAuthenticated
 from app.organizations import service as organization_service
 
-router = APIRouter(prefix="/api/v1", tags=["auth"])
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["auth"])
 
 
 @router.post("/auth/token", response_model=Token)

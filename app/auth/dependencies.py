@@ -5,17 +5,18 @@ dependencies inside ``require_roles`` at definition time, closures included.
 """
 
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from starlette.datastructures import FormData
 
 from app.auth import service as auth_service
 from app.auth.models import Role, User
 from app.auth.security import csrf_matches
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import ReadSessionDep, ends_transactions
 from app.errors import Forbidden, Invalid, LoginRequired, NotAuthenticated
 from app.i18n import pick_language
 
@@ -31,12 +32,17 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+@ends_transactions
 def optional_user(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     token: Annotated[str | None, Depends(bearer_scheme)],
 ) -> User | None:
-    """The signed-in staff member from a bearer token or the session cookie, or None."""
+    """The signed-in staff member from a bearer token or the session cookie, or None.
+
+    A read: it never takes SQLite's write lock, and its transaction ends in this thread
+    (``ends_transactions``) before the handler runs in another.
+    """
     user = None
     cookie_only = False
     if token:
@@ -44,9 +50,6 @@ def optional_user(
     elif cookie := request.cookies.get(SESSION_COOKIE):
         user = auth_service.user_for_token(session, token=cookie, kind="cookie")
         cookie_only = user is not None
-    # End the lookup's transaction here, in this thread: a SQLite write lock must never be
-    # held while the handler waits for a thread of the pool (that could deadlock under load).
-    session.commit()
     if cookie_only and not _csrf_header_ok(request):
         raise Forbidden(
             "A change through the API with the browser's session needs the X-CSRF-Token "
@@ -103,6 +106,21 @@ def require_roles(*roles: Role, page: bool = False) -> Callable[..., User]:
     return dependency
 
 
+async def posted_form(request: Request) -> AsyncIterator[FormData]:
+    """The posted form, read once (sync handlers cannot await it) and closed after the
+    response (an upload is a temporary file).
+
+    Listed before the CSRF check (``FormFirst``), so the form is closed even when that
+    check refuses it. Handlers that touch the database stay sync and take the form from
+    here: an async handler would run its queries on the event loop.
+    """
+    form = await request.form()
+    try:
+        yield form
+    finally:
+        await form.close()
+
+
 async def csrf_protect(request: Request) -> None:
     """Every state-changing form carries the token that matches this browser's CSRF cookie."""
     form = await request.form()
@@ -122,3 +140,5 @@ PageUser = Annotated[User, Depends(page_user)]
 AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
 HrUser = Annotated[User, Depends(require_roles(Role.admin, Role.hr))]
 CsrfChecked = Depends(csrf_protect)
+PostedForm = Annotated[FormData, Depends(posted_form)]
+FormFirst = [Depends(posted_form), CsrfChecked]

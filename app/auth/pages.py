@@ -17,12 +17,12 @@ from app.auth.dependencies import (
 )
 from app.auth.security import csrf_for, new_token
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import NotAuthenticated, TooManyRequests
 from app.i18n import gettext_for
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 
 def safe_next(next_url: str | None) -> str:

@@ -8,11 +8,11 @@ from fastapi import APIRouter
 
 from app.auth.dependencies import StaffUser
 from app.bank import service as bank_service
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from questionnaires.views import keyed_questionnaire
 from scoring.competencies import COMPETENCIES, DEFAULT_LANGUAGE_HURDLE
 
-router = APIRouter(prefix="/api/v1", tags=["questionnaires"])
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["questionnaires"])
 
 
 @router.get("/competencies")

@@ -9,11 +9,11 @@ from app.auth.dependencies import HrUser, client_ip
 from app.candidates import service as candidate_service
 from app.candidates.schemas import CandidateCreate, CandidatePublic, InvitedCandidate
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.positions import service as position_service
 from app.ratelimit import enforce_invitations
 
-router = APIRouter(prefix="/api/v1", tags=["candidates"])
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["candidates"])
 
 
 @router.post(

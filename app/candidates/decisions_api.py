@@ -13,10 +13,10 @@ from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.positions import service as position_service
 
-router = APIRouter(prefix="/api/v1", tags=["decisions"])
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["decisions"])
 
 
 class DecisionCreate(BaseModel):

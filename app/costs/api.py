@@ -8,10 +8,10 @@ from fastapi import APIRouter, Body, Query
 
 from app.auth.dependencies import StaffUser
 from app.costs import service as cost_service
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.positions import service as position_service
 
-router = APIRouter(prefix="/api/v1", tags=["costs"])
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["costs"])
 
 CostBody = Annotated[
     dict[str, Any] | None,

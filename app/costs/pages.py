@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Any
 
 from babel.numbers import format_currency, format_decimal
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app import charts
 from app.audit import service as audit
-from app.auth.dependencies import CsrfChecked, PageUser, client_ip
+from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
 from app.costs import service as cost_service
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import DomainError, Forbidden
 from app.i18n import gettext_for
 from app.positions import service as position_service
@@ -38,7 +38,7 @@ from scoring.cost import CostAssumptions
 from scoring.cost_assumptions import OPTIONS
 from scoring.errors import ScoringInputError
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 HR_ROLES = (Role.admin.value, Role.hr.value)
 MAX_BANDS = 12
@@ -516,17 +516,6 @@ def results_context(result: dict[str, Any], lang: str, _: Callable[..., str]) ->
 # --- routes --------------------------------------------------------------------------------
 
 
-async def posted_form(request: Request) -> AsyncIterator[FormData]:
-    """The posted form, read once and closed after the response (a stray upload is a temp
-    file); listed before the CSRF check, so it is closed even when that check refuses."""
-    form = await request.form()
-    try:
-        yield form
-    finally:
-        await form.close()
-
-
-PostedForm = Annotated[FormData, Depends(posted_form)]
 
 
 def _base(position: Position) -> tuple[CostAssumptions, str | None]:
@@ -591,7 +580,7 @@ def cost_page(
     )
 
 
-@router.post("/positions/{position_id}/costs", dependencies=[Depends(posted_form), CsrfChecked])
+@router.post("/positions/{position_id}/costs", dependencies=FormFirst)
 def calculate(
     position_id: int, request: Request, session: SessionDep, user: PageUser, form: PostedForm
 ) -> Response:

@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse
 from app.audit import service as audit
 from app.auth.dependencies import AdminUser, client_ip
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.norms import service as norm_service
 from app.scores import service as score_service
 
-router = APIRouter(prefix="/api/v1", tags=["norms"])
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["norms"])
 
 
 @router.get("/norms")

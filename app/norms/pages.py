@@ -4,20 +4,20 @@ and the item analysis of each questionnaire version (SPEC §3.3, §3.4, §3.8)."
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 
 from app.audit import service as audit
-from app.auth.dependencies import CsrfChecked, client_ip, require_roles
+from app.auth.dependencies import FormFirst, PostedForm, client_ip, require_roles
 from app.auth.models import Role, User
 from app.bank import service as bank_service
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import DomainError, NotFound
 from app.i18n import gettext_for
 from app.norms import service as norm_service
@@ -28,27 +28,13 @@ from scoring import norm_status
 from scoring.competencies import COMPETENCIES
 from scoring.item_analysis import DISTRACTOR_MIN, P_MAX, P_MIN, R_MIN
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 AdminPage = Annotated[User, Depends(require_roles(Role.admin, page=True))]
 COMPETENCY_LABELS = {c.key: c.label for c in COMPETENCIES}
 SORTS = ("item", "flag", "p", "r")
 
 
-async def posted_form(request: Request) -> AsyncIterator[FormData]:
-    """The posted form, read once and closed after the response (an upload is a temp file).
-
-    Listed before the CSRF check, so the form is closed even when that check refuses it.
-    """
-    form = await request.form()
-    try:
-        yield form
-    finally:
-        await form.close()
-
-
-PostedForm = Annotated[FormData, Depends(posted_form)]
-FormFirst = [Depends(posted_form), CsrfChecked]
 
 
 def _language(request: Request) -> tuple[str, Callable[..., str]]:

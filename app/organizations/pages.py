@@ -9,14 +9,14 @@ from sqlmodel import select
 
 from app.auth.dependencies import PageUser
 from app.candidates.models import Candidate
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.scores.models import Score
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)

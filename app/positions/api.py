@@ -6,13 +6,13 @@ from fastapi import APIRouter, Request, status
 
 from app.audit import service as audit
 from app.auth.dependencies import HrUser, StaffUser, client_ip
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.positions import service as position_service
-from app.positions.dependencies import valid_position
+from app.positions.dependencies import VisiblePosition, valid_position
 from app.positions.schemas import PositionCreate, PositionPublic, PositionUpdate
 from app.scores import service as score_service
 
-router = APIRouter(prefix="/api/v1", tags=["positions"])
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["positions"])
 
 
 @router.post("/positions", response_model=PositionPublic, status_code=status.HTTP_201_CREATED)
@@ -44,10 +44,10 @@ def get_position(position_id: int, session: SessionDep, user: StaffUser) -> Posi
 
 @router.patch("/positions/{position_id}", response_model=PositionPublic)
 def update_position(
-    position_id: int, request: Request, session: SessionDep, user: HrUser, data: PositionUpdate
+    user: HrUser, position: VisiblePosition, request: Request, session: SessionDep,
+    data: PositionUpdate,
 ) -> PositionPublic:
     """Change a position (admin, hr). New weights re-rank from stored scores."""
-    position = valid_position(position_id, session, user)
     changes = position_service.update(session, position=position, data=data)
     if position_service.changes_scores(changes):
         score_service.rescore_position(session, position=position)

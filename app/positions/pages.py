@@ -13,11 +13,11 @@ from sqlmodel import select
 from starlette.datastructures import FormData
 
 from app.audit import service as audit
-from app.auth.dependencies import CsrfChecked, PageUser, client_ip
+from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
 from app.bank import service as bank_service
 from app.candidates.models import Candidate
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import DomainError, Forbidden
 from app.positions import service as position_service
 from app.positions.models import Position
@@ -27,7 +27,7 @@ from app.templating import render
 from scoring.competencies import CEFR_LEVELS, COMPETENCIES
 from scoring.knockouts import EDUCATION_LEVELS
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 HR_ROLES = (Role.admin.value, Role.hr.value)
 
@@ -139,11 +139,12 @@ def new_position(request: Request, session: SessionDep, user: PageUser) -> Respo
     return render(request, "positions/form.html", _form_context(session, user, values, {}, None))
 
 
-@router.post("/positions/new", dependencies=[CsrfChecked])
-async def create_position(request: Request, session: SessionDep, user: PageUser) -> Response:
+@router.post("/positions/new", dependencies=FormFirst)
+def create_position(
+    request: Request, session: SessionDep, user: PageUser, form: PostedForm
+) -> Response:
     """Create the position, or show the form again with each error next to its field."""
     _require_hr(user)
-    form = await request.form()
     data = _position_data(form)
     try:
         position = position_service.create(
@@ -169,13 +170,12 @@ def edit_position(position_id: int, request: Request, session: SessionDep,
     return render(request, "positions/form.html", context)
 
 
-@router.post("/positions/{position_id}/edit", dependencies=[CsrfChecked])
-async def update_position(position_id: int, request: Request, session: SessionDep,
-                          user: PageUser) -> Response:
+@router.post("/positions/{position_id}/edit", dependencies=FormFirst)
+def update_position(position_id: int, request: Request, session: SessionDep,
+                    user: PageUser, form: PostedForm) -> Response:
     """Save the changes (weights re-rank from stored scores; nobody retakes anything)."""
     _require_hr(user)
     position = position_service.get(session, position_id=position_id, user=user)
-    form = await request.form()
     data = _position_data(form)
     data["status"] = form.get("status") or position.status
     if not data["weights"]:

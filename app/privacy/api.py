@@ -15,14 +15,14 @@ from app.auth.dependencies import AdminUser, client_ip
 from app.auth.models import User
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
-from app.db import SessionDep, WriteSessionDep
+from app.db import SessionDep, SessionRoute, WriteSessionDep
 from app.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.organizations.models import Organization
 from app.privacy import service as privacy_service
 from app.privacy.service import RETENTION_MAX_MONTHS, RETENTION_MIN_MONTHS
 
-router = APIRouter(prefix="/api/v1", tags=["privacy"])
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["privacy"])
 
 
 class OrganizationPublic(BaseModel):

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.auth.dependencies import StaffUser
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.positions import service as position_service
 from app.reports import pipeline
 from app.reports import service as report_service
 from app.reports.schemas import SORTS, CandidateReport, Comparison, PipelineFilters, PipelinePage
 
-router = APIRouter(prefix="/api/v1", tags=["reports"])
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["reports"])
 
 
 def _listed(value: str | None) -> tuple[str, ...]:

@@ -23,14 +23,14 @@ from sqlmodel import Session
 
 from app import charts
 from app.audit import service as audit
-from app.auth.dependencies import CsrfChecked, PageUser, client_ip
+from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
 from app.bank import service as bank_service
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.schemas import CandidateCreate
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import DomainError, Forbidden, Invalid, NotFound
 from app.i18n import gettext_for
 from app.organizations import service as organization_service
@@ -47,7 +47,7 @@ from questionnaires.screening import ScreeningForm, load_screening_form
 from scoring import COMPETENCY_KEYS
 from scoring.competencies import label as competency_label
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 HR_ROLES = (Role.admin.value, Role.hr.value)
 PAGE_SIZES = (25, 50, 100, 200)
@@ -232,9 +232,9 @@ def position_pipeline(
     return _pipeline_page(request, session, user, position)
 
 
-@router.post("/positions/{position_id:int}/candidates", dependencies=[CsrfChecked])
-async def invite(
-    position_id: int, request: Request, session: SessionDep, user: PageUser
+@router.post("/positions/{position_id:int}/candidates", dependencies=FormFirst)
+def invite(
+    position_id: int, request: Request, session: SessionDep, user: PageUser, form: PostedForm
 ) -> Response:
     """Invite a candidate; the link is shown once, to copy, and e-mailed via the outbox."""
     if user.role not in HR_ROLES:
@@ -242,7 +242,6 @@ async def invite(
     position = position_service.get(session, position_id=position_id, user=user)
     # 429 past the hourly limit; a refused form below rolls the count back.
     enforce_invitations(session, user_id=user.id, language=_lang(request))
-    form = await request.form()
     values = {
         key: str(form.get(key) or "").strip()
         for key in ("full_name", "email", "language", "extra_time_pct")

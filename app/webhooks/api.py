@@ -13,12 +13,12 @@ from app.audit import service as audit
 from app.auth.dependencies import AdminUser, client_ip
 from app.auth.models import User
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.organizations import service as organization_service
 from app.organizations.models import Organization
 from app.webhooks import service as webhook_service
 
-router = APIRouter(prefix="/api/v1", tags=["webhooks"])
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["webhooks"])
 
 Event = Literal["assessment.completed", "decision.recorded"]
 

@@ -118,3 +118,55 @@ def test_writers_in_several_processes_all_commit(fresh_database):
     assert [process.returncode for process in processes] == [0, 0], outputs
     with session_scope(read_only=True) as session:
         assert len(session.exec(select(LoginAttempt)).all()) == 2 * 8 * 40
+
+
+def _sync_dependencies(dependant):  # type: ignore[no-untyped-def]
+    """Every sync, non-generator callable among a route's dependencies, recursively."""
+    import inspect
+
+    for sub in dependant.dependencies:
+        call = sub.call
+        if call is not None and not (
+            inspect.iscoroutinefunction(call) or inspect.isgeneratorfunction(call)
+            or inspect.isasyncgenfunction(call)
+        ):
+            yield call
+        yield from _sync_dependencies(sub)
+
+
+def test_every_route_ends_its_transactions_in_the_thread_that_ran_it(shared_app):
+    """A request's transaction must end where the work ran: the endpoint through
+    ``SessionRoute``, each sync dependency that takes a session through
+    ``@ends_transactions``; no async endpoint takes a session. Otherwise the async teardown
+    needs a second thread of the pool while the first still holds the write lock
+    (tests/app/faults/test_error_paths_release.py shows what that did to the service)."""
+    import inspect
+
+    from fastapi import routing
+
+    from app.db import SessionRoute
+
+    missing, checked = [], 0
+    for context in routing.iter_route_contexts(shared_app.routes):
+        route = context.original_route
+        if not isinstance(route, routing.APIRoute):
+            continue
+        checked += 1
+        if not isinstance(route, SessionRoute):
+            missing.append(f"{route.path}: not a SessionRoute")
+        endpoint_parameters = inspect.signature(route.endpoint).parameters.values()
+        if inspect.iscoroutinefunction(route.endpoint) and any(
+            "Session" in str(parameter.annotation) for parameter in endpoint_parameters
+        ):
+            missing.append(f"{route.path}: async endpoint with a session (it would block "
+                           "the event loop on every query): make it sync")
+        dependant = getattr(context, "dependant", None) or route.dependant
+        for call in _sync_dependencies(dependant):
+            takes_session = any(
+                "Session" in str(parameter.annotation)
+                for parameter in inspect.signature(call).parameters.values()
+            )
+            if takes_session and not getattr(call, "__kam_ends_transactions__", False):
+                missing.append(f"{route.path}: dependency {call.__qualname__}")
+    assert checked > 50, "the app's routes were not found"
+    assert not missing, "\n".join(sorted(set(missing)))

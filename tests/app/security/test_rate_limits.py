@@ -68,6 +68,28 @@ def test_guessing_links_on_the_api_and_the_pages_ends_in_429(client, session, in
     assert elsewhere.get(f"/api/v1/assessments/{UNKNOWN.format(n=99)}").status_code == 404
 
 
+def test_a_link_that_keeps_getting_409_is_slowed_down(client, session, invited):
+    from app.ratelimit import TOKEN_CONFLICTS
+    from tests.factories import SCREENING
+
+    _hr, _position, token = invited
+    state = client.post(f"/api/v1/assessments/{token}/start",
+                        json={"consent": True, "screening": SCREENING}).json()
+    item = state["current_section"]["items"][0]
+    assert client.post(f"/api/v1/assessments/{token}/submit").status_code == 200
+    save = f"/api/v1/assessments/{token}/answers/{item['id']}"
+    value = {"value": item["options"][0]["id"]}
+    for _ in range(TOKEN_CONFLICTS.max_events):
+        assert client.put(save, json=value).status_code == 409
+    slowed = client.put(save, json=value)
+    assert slowed.status_code == 429
+    assert 0 < int(slowed.headers["retry-after"]) <= 60
+    # Every write of the link waits now, without touching the database...
+    assert client.post(f"/api/v1/assessments/{token}/submit").status_code == 429
+    # ...but the page can still read where the candidate is.
+    assert client.get(f"/api/v1/assessments/{token}").json()["status"] == "completed"
+
+
 def test_withdrawn_and_valid_links_do_not_count(client, session, invited):
     hr, _position, token = invited
     headers = auth_headers(client, hr)
