@@ -34,6 +34,11 @@ def position_pipeline(
     ] = None,
     band: Annotated[str | None, Query(description="A, B, C, D; several by commas")] = None,
     knockouts_passed: bool | None = None,
+    requirements_passed: Annotated[
+        bool | None,
+        Query(description="knock-outs, language hurdle and minimums all met (true) or any"
+              " missed (false)"),
+    ] = None,
     flagged: Annotated[bool | None, Query(description="has integrity flags")] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="name or e-mail contains (any case)")
@@ -54,6 +59,7 @@ def position_pipeline(
         status=_listed(status),
         band=_listed(band),
         knockouts_passed=knockouts_passed,
+        requirements_passed=requirements_passed,
         flagged=flagged,
         q=q,
         sort=sort,

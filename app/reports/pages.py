@@ -118,10 +118,14 @@ def pipeline_query(request: Request) -> PipelineQuery:
     _ = gettext_for(_lang(request))
     raw = {
         key: request.query_params.get(key, "").strip()
-        for key in ("status", "band", "knockouts", "flagged", "q", "sort", "limit", "offset")
+        for key in ("status", "band", "requirements", "knockouts", "flagged", "q", "sort", "limit",
+                    "offset")
     }
     status = _choice(_, "status", raw["status"], {"": (), **{s: (s,) for s in STATUSES}})
     band = _choice(_, "band", raw["band"], {"": (), **{b: (b,) for b in BANDS}})
+    requirements = _choice(
+        _, "requirements", raw["requirements"], {"": None, "met": True, "missed": False}
+    )
     knockouts = _choice(
         _, "knockouts", raw["knockouts"], {"": None, "passed": True, "failed": False}
     )
@@ -134,6 +138,7 @@ def pipeline_query(request: Request) -> PipelineQuery:
         status=status,
         band=band,
         knockouts_passed=knockouts,
+        requirements_passed=requirements,
         flagged=flagged,
         q=raw["q"][:200] or None,
         sort=sort,
@@ -192,6 +197,11 @@ def _pipeline_page(
     """The pipeline of a position, with the invitation form for HR."""
     query = pipeline_query(request)
     page = pipeline.list_candidates(session, position=position, filters=query.filters)
+    _, numbers = _tools(request)
+    for item in page["items"]:
+        item["requirements_text"] = [
+            wording.requirement_short(_, r, numbers) for r in item["requirements_missed"]
+        ]
     base = f"/positions/{position.id}"
     organization = organization_service.get(session, position.organization_id)
     export_query = {k: v for k, v in query.values.items() if k not in ("limit", "offset") and v}
@@ -211,13 +221,15 @@ def _pipeline_page(
             "bands": BANDS,
             "export_suffix": export_suffix,
             "filtered": any(
-                query.values.get(k) for k in ("status", "band", "knockouts", "flagged", "q")
+                query.values.get(k)
+                for k in ("status", "band", "requirements", "knockouts", "flagged", "q")
             ),
             "can_edit": user.role in HR_ROLES,
             "invited": invited,
             "errors": errors or {},
             "values": values or {},
             "fmt": Numbers(_lang(request)),
+            "ranking_text": wording.ranking_text(_, page["ranking"], numbers),
         },
         status_code=status_code,
     )
@@ -293,20 +305,27 @@ def invite(
 
 
 def _export_rows(
-    session: Session, position: Position, filters: PipelineFilters, _: Any
+    session: Session, position: Position, filters: PipelineFilters, _: Any, numbers: Numbers
 ) -> Iterator[dict[str, Any]]:
     """Every candidate matching the filters, in the page's order, a chunk at a time."""
     offset = 0
+    ranking = None
     while True:
         chunk = pipeline.list_candidates(
             session,
             position=position,
             filters=replace(filters, limit=EXPORT_CHUNK, offset=offset),
         )
+        ranking = ranking or wording.ranking_mode(_, chunk["ranking"]["mode"])
         for item in chunk["items"]:
             decision = item["latest_decision"] or {}
             yield {
                 **item,
+                "requirements_passed": _requirements_word(_, item["requirements_passed"]),
+                "requirements_missed": "; ".join(
+                    wording.requirement_short(_, r, numbers) for r in item["requirements_missed"]
+                ),
+                "ranking": ranking,
                 "status": _(item["status"]),
                 "fit_unit": {"T": "T", "percent": "%"}.get(item["fit_unit"] or "", ""),
                 "costed_option": wording.option_name(_, item["costed_option"])
@@ -321,16 +340,27 @@ def _export_rows(
             return
 
 
+def _requirements_word(_: Any, passed: bool | None) -> str | None:
+    if passed is None:
+        return None
+    return _("met") if passed else _("missed")
+
+
 def _export_columns(_: Any) -> list[tuple[str, str]]:
     return [
         ("rank", _("Rank")),
         ("full_name", _("Name")),
         ("email", _("E-mail")),
+        ("ranking", _("Ranked by")),
         ("status", _("Status")),
         ("fit_score", _("Fit score")),
         ("fit_unit", _("Unit")),
+        ("partial_fit", _("Partial fit")),
+        ("fit_coverage", _("Share of weight scored")),
         ("band", _("Band")),
         ("cefr", _("CEFR")),
+        ("requirements_passed", _("Requirements")),
+        ("requirements_missed", _("Requirements missed")),
         ("knockouts_passed", _("Knock-outs passed")),
         ("flags_count", _("Flags")),
         ("expected_npv", _("Expected NPV (EUR)")),
@@ -358,7 +388,7 @@ def pipeline_csv(
     _ = gettext_for(_lang(request))
     italian = _lang(request) == "it"
     text = exports.pipeline_csv(
-        _export_rows(session, position, query.filters, _),
+        _export_rows(session, position, query.filters, _, Numbers(_lang(request))),
         _export_columns(_),
         bom=italian,
         delimiter=";" if italian else ",",
@@ -379,7 +409,7 @@ def pipeline_xlsx(
     query = pipeline_query(request)
     _ = gettext_for(_lang(request))
     data = exports.pipeline_xlsx(
-        _export_rows(session, position, query.filters, _),
+        _export_rows(session, position, query.filters, _, Numbers(_lang(request))),
         _export_columns(_),
         sheet_title=position.title,
     )

@@ -14,8 +14,9 @@ score row, from their fit scores and NPVs read at once (and sorting by them is d
   ``w · fit_rank + (1 − w) · npv_rank`` with ``w = ranking.fit_weight``, falling back to the
   fit rank while there is no NPV (before norms nobody has one).
 
-Candidates without a fit score (not completed, or a weighted scale incomplete) have no rank
-and sort last in every order.
+A *partial* fit (a weighted competency incomplete, the fit made over the complete ones) ranks
+after every complete fit, by its value; candidates with neither (not completed) have no rank
+and sort last in every order. Each page says which ranking made its ranks (:func:`ranking`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from app.clock import utcnow
 from app.errors import Invalid
 from app.positions.models import Position
 from app.reports.schemas import BANDS, SORTS, STATUSES, PipelineFilters
+from app.scores import service as score_service
 from app.scores.models import Score
 
 
@@ -120,6 +122,27 @@ def _descending_ranks(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(values), np.nan, ranks)
 
 
+def _partial_ranks(
+    session: Session, position: Position, partials: Sequence[float]
+) -> dict[float, int]:
+    """Ranks of partial fits: after every complete fit, 1 + how many partial fits are higher."""
+    if not partials:
+        return {}
+    complete = session.connection().execute(
+        sql_select(func.count()).where(
+            Score.position_id == position.id, col(Score.fit_score).is_not(None)
+        )
+    ).scalar_one()
+    higher = session.connection().execute(
+        sql_select(Score.partial_fit).where(
+            Score.position_id == position.id, col(Score.partial_fit) > min(partials)
+        )
+    )
+    ascending = np.sort(np.fromiter(higher.scalars(), float))
+    above = len(ascending) - np.searchsorted(ascending, np.array(partials, float), side="right")
+    return {value: int(complete) + int(n) + 1 for value, n in zip(partials, above, strict=True)}
+
+
 def _fit_ranks(session: Session, position: Position, fits: Sequence[float]) -> dict[float, int]:
     """The fit ranking's rank of each fit score in ``fits``: 1 + how many of the position are
     higher. Only the scores above the lowest one asked about are read: a handful for the
@@ -143,7 +166,7 @@ def _position_ranks(session: Session, position: Position) -> dict[int, int]:
     rows = (
         session.connection()
         .execute(
-            sql_select(Score.id, Score.fit_score, Score.expected_npv).where(
+            sql_select(Score.id, Score.fit_score, Score.expected_npv, Score.partial_fit).where(
                 Score.position_id == position.id
             )
         )
@@ -162,7 +185,13 @@ def _position_ranks(session: Session, position: Position) -> dict[int, int]:
     new[1:] = (p[1:] != p[:-1]) | (q[1:] != q[:-1])
     ranks = np.empty(len(order), int)
     ranks[order] = np.maximum.accumulate(np.where(new, np.arange(1, len(order) + 1), 0))
-    return {row[0]: int(r) for row, r, f in zip(rows, ranks, fit, strict=True) if f == f}
+    ranked = {row[0]: int(r) for row, r, f in zip(rows, ranks, fit, strict=True) if f == f}
+    # Partial fits after every complete one, by their value (no NPV: it needs a full fit).
+    partial = _descending_ranks(np.array(
+        [np.nan if row[1] is not None else _number(row[3]) for row in rows], float))
+    ranked.update({row[0]: len(ranked) + int(r) for row, r in zip(rows, partial, strict=True)
+                   if r == r})
+    return ranked
 
 
 def _order(sort: str, *, fit_ranking: bool) -> list:  # type: ignore[type-arg]
@@ -183,6 +212,10 @@ def _order(sort: str, *, fit_ranking: bool) -> list:  # type: ignore[type-arg]
             "created": col(Candidate.created_at),
         }[name]
     first = column.desc() if descending else column.asc()
+    if name in ("rank", "fit"):  # partial fits after the complete ones, in the same direction
+        partial = col(Score.partial_fit)
+        second = partial.desc() if descending else partial.asc()
+        return [first.nulls_last(), second.nulls_last(), col(Candidate.id).asc()]
     return [first.nulls_last(), col(Candidate.id).asc()]
 
 
@@ -227,6 +260,8 @@ def _where(filters: PipelineFilters, now: datetime) -> list:  # type: ignore[typ
         conditions.append(col(Score.band).in_(filters.band))
     if filters.knockouts_passed is not None:
         conditions.append(Score.knockouts_passed == filters.knockouts_passed)
+    if filters.requirements_passed is not None:
+        conditions.append(Score.requirements_passed == filters.requirements_passed)
     if filters.flagged is not None:
         flags = func.coalesce(Score.flags_count, 0)
         conditions.append(flags > 0 if filters.flagged else flags == 0)
@@ -254,6 +289,9 @@ COLUMNS = (
     "band",
     "cefr",
     "knockouts_passed",
+    "requirements_passed",
+    "partial_fit",
+    "fit_coverage",
     "flags_count",
     "composite_z",
     "expected_npv",
@@ -320,6 +358,7 @@ def list_candidates(
                     Candidate.created_at,
                     *(getattr(Score, name) for name in COLUMNS[6:]),
                     col(Score.id).label("score_id"),
+                    col(Score.composite).label("composite"),
                 ),
                 position,
             ).where(col(Candidate.id).in_(candidate_ids))
@@ -330,15 +369,26 @@ def list_candidates(
         if ranks is None
         else {}
     )
+    partial_ranks = (
+        _partial_ranks(session, position, list(
+            {r.partial_fit for r in rows.values() if r.fit_score is None} - {None}))
+        if ranks is None
+        else {}
+    )
     latest = decision_service.latest(session, candidate_ids=[c for c, _s in keys])
     items = []
     for key in keys:
         row = rows[key]
         item = dict(zip(COLUMNS, row, strict=False))
-        if row.fit_score is None:
-            item["rank"] = None
+        if ranks is not None:
+            item["rank"] = ranks.get(row.score_id)
+        elif row.fit_score is not None:
+            item["rank"] = fit_ranks[row.fit_score]
         else:
-            item["rank"] = fit_ranks[row.fit_score] if ranks is None else ranks.get(row.score_id)
+            item["rank"] = partial_ranks.get(row.partial_fit)
+        item["requirements_missed"] = [
+            r for r in score_service.requirements(row.composite or {}) if r["passed"] is False
+        ]
         decision = latest.get(row.id)
         item["latest_decision"] = decision and {
             "decision": decision["decision"],
@@ -346,4 +396,20 @@ def list_candidates(
             "created_at": decision["created_at"],
         }
         items.append(item)
-    return {"total": total, "limit": filters.limit, "offset": filters.offset, "items": items}
+    return {"total": total, "limit": filters.limit, "offset": filters.offset,
+            "ranking": ranking(position), "items": items}
+
+
+def ranking(position: Position) -> dict[str, Any]:
+    """How the position's ranks are made: its mode, the fit weight and the formula in words."""
+    mode, w = _mode(position)
+    formulas = {
+        "fit": "rank by fit score, best first",
+        "npv": "rank by expected value (expected NPV), best first; ties by fit score",
+        "mix": f"{w:.0%} × fit rank + {1 - w:.0%} × expected-value rank, smallest first",
+    }
+    return {
+        "mode": mode,
+        "fit_weight": w,
+        "formula": formulas[mode] + "; partial fits after complete ones",
+    }

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.candidates.schemas import CandidatePublic
-from app.scores.schemas import ReportScores
+from app.scores.schemas import ReportScores, Requirement
 
 STATUSES = ("invited", "in_progress", "completed", "expired", "revoked")
 BANDS = ("A", "B", "C", "D")
@@ -34,6 +34,7 @@ class PipelineFilters:
     status: tuple[str, ...] = ()
     band: tuple[str, ...] = ()
     knockouts_passed: bool | None = None
+    requirements_passed: bool | None = None
     flagged: bool | None = None
     q: str | None = None
     sort: str = "rank"
@@ -58,17 +59,34 @@ class PipelineItem(BaseModel):
     status: str
     is_demo: bool
     created_at: datetime
-    fit_score: float | None
+    fit_score: float | None = Field(description="None when a weighted competency is incomplete")
     fit_unit: str | None
-    band: str | None
+    partial_fit: float | None = Field(
+        description="fit over the complete competencies when one is incomplete (ranked after"
+        " every complete fit)"
+    )
+    fit_coverage: float | None = Field(description="share of the weight the fit covers")
+    band: str | None = Field(description="band of the fit, or of the partial fit")
     rank: int | None
     cefr: str | None
     knockouts_passed: bool | None
+    requirements_passed: bool | None = Field(
+        description="knock-outs, language hurdle and minimums all met (None: one not evaluated)"
+    )
+    requirements_missed: list[Requirement]
     flags_count: int | None
     composite_z: float | None
     expected_npv: float | None
     costed_option: str | None
     latest_decision: LatestDecision | None
+
+
+class RankingInfo(BaseModel):
+    """How the page's ranks were made."""
+
+    mode: Literal["fit", "npv", "mix"]
+    fit_weight: float
+    formula: str
 
 
 class PipelinePage(BaseModel):
@@ -77,6 +95,7 @@ class PipelinePage(BaseModel):
     total: int
     limit: int
     offset: int
+    ranking: RankingInfo
     items: list[PipelineItem]
 
 

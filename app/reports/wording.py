@@ -283,6 +283,38 @@ def no_standardization(_: Gettext, std: Mapping[str, Any]) -> str:
     return _("no norm group for these weights yet.")
 
 
+def requirement_short(_: Gettext, requirement: Mapping[str, Any], numbers: Numbers) -> str:
+    """One requirement and where the candidate stands, e.g. ``Years in sales: 1 (needs 2)``."""
+    if requirement["kind"] != "knockout":
+        return hurdle_short(_, requirement, numbers)
+    return _(
+        "%(rule)s: %(actual)s (needs %(required)s)",
+        rule=knockout_rule(_, requirement["rule"]),
+        actual=knockout_value(_, requirement["actual"], numbers),
+        required=knockout_value(_, requirement["required"], numbers),
+    )
+
+
+def ranking_text(_: Gettext, ranking: Mapping[str, Any], numbers: Numbers) -> str:
+    """How the ranks of a position are made, in words and as a formula."""
+    if ranking["mode"] == "npv":
+        text = _("by expected value (expected NPV), best first; ties by fit score")
+    elif ranking["mode"] == "mix":
+        text = _(
+            "%(fit)s × fit rank + %(value)s × expected-value rank, smallest first",
+            fit=numbers.num(100 * ranking["fit_weight"], 0) + " %",
+            value=numbers.num(100 * (1 - ranking["fit_weight"]), 0) + " %",
+        )
+    else:
+        text = _("by fit score, best first")
+    return _("%(how)s; partial fits after complete ones.", how=text)
+
+
+def ranking_mode(_: Gettext, mode: str) -> str:
+    """The short name of a ranking mode."""
+    return {"fit": _("fit"), "npv": _("expected value"), "mix": _("mix")}.get(mode, mode)
+
+
 def knockout_rule(_: Gettext, rule: str) -> str:
     """The name of a knock-out rule."""
     if rule.startswith("min_languages."):

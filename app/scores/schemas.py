@@ -63,6 +63,18 @@ class Hurdle(_Shape):
     message: str
 
 
+class Requirement(_Shape):
+    """One requirement of the position (a knock-out, the language hurdle or a minimum)."""
+
+    kind: Literal["knockout", "language", "minimum"]
+    rule: str
+    competency: str | None
+    required: Any
+    actual: Any
+    unit: Literal["T", "percent", "CEFR"] | None
+    passed: bool | None = Field(description="None: not evaluated (no score or no estimate)")
+
+
 class ExplanationTerm(_Shape):
     """One term of the fit score: weight × score."""
 
@@ -207,6 +219,10 @@ class ReportScores(_Shape):
     hurdles: list[Hurdle]
     knockouts: list[Knockout]
     knockouts_passed: bool | None
+    requirements: list[Requirement] = Field(
+        description="knock-outs, the language hurdle and the minimums, each met or missed"
+    )
+    requirements_passed: bool | None
     flags: list[Flag]
     utility: Utility | None
     norms: list[NormSummary]

@@ -314,6 +314,23 @@ def requirements_passed(knockouts: bool | None, hurdles: bool | None) -> bool | 
     return True
 
 
+def requirements(composite: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every requirement of a stored composite: knock-outs, then the language hurdle and the
+    minimums, each ``{kind, rule, competency, required, actual, unit, passed}``."""
+    out = [
+        {"kind": "knockout", "rule": k["rule"], "competency": None, "required": k["required"],
+         "actual": k["actual"], "unit": None, "passed": k["passed"]}
+        for k in composite.get("knockouts") or []
+    ]
+    out.extend(
+        {"kind": "language" if h["rule"] == "language" else "minimum", "rule": h["rule"],
+         "competency": h["competency"], "required": h["required"], "actual": h["actual"],
+         "unit": h["unit"], "passed": h["passed"]}
+        for h in composite.get("hurdles") or []
+    )
+    return out
+
+
 def _columns(summary: dict[str, Any], knockouts: list, passed: bool) -> dict[str, Any]:
     """The score row's columns from a composite snapshot and the knock-outs."""
     partial = summary["partial"]
@@ -422,6 +439,10 @@ def score_submitted(session: Session, *, attempt: Attempt) -> Score:
         session, organization_id=attempt.organization_id, candidate_id=candidate.id,
         position_id=position.id, attempt_id=attempt.id,
         fit_score=score.fit_score, fit_unit=score.fit_unit, band=score.band,
+        partial_fit=score.partial_fit, fit_coverage=score.fit_coverage,
+        requirements_passed=score.requirements_passed,
+        requirements_missed=[r["rule"] for r in requirements(score.composite)
+                             if r["passed"] is False],
         completed_at=attempt.submitted_at,
     )
     return score
@@ -717,6 +738,8 @@ def report_scores(
         "hurdles": composite["hurdles"],
         "knockouts": knockouts,
         "knockouts_passed": passed,
+        "requirements": requirements({"knockouts": knockouts, "hurdles": composite["hurdles"]}),
+        "requirements_passed": requirements_passed(passed, composite["hurdles_passed"]),
         "flags": snapshot.flags if snapshot is not None else [],
         "utility": utility(position, z=composite["composite_z"], screening=attempt.screening),
         "norms": _norm_summary(attempt.questionnaire_versions, tables, min_n),
@@ -740,6 +763,8 @@ def no_scores() -> dict[str, Any]:
         "hurdles": [],
         "knockouts": [],
         "knockouts_passed": None,
+        "requirements": [],
+        "requirements_passed": None,
         "flags": [],
         "utility": None,
         "norms": [],

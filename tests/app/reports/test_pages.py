@@ -140,7 +140,7 @@ def test_the_demo_dashboard_points_at_the_demo_position(client, session):
 # --- the pipeline -------------------------------------------------------------------------
 
 
-def test_pipeline_shows_scores_flags_knockouts_and_pages(client, session, team):
+def test_pipeline_shows_scores_flags_requirements_and_pages(client, session, team):
     team.position.knockouts = {"min_years_key_accounts": 5}  # everyone states 4: all fail
     flagged, _ = complete(
         session,
@@ -157,7 +157,9 @@ def test_pipeline_shows_scores_flags_knockouts_and_pages(client, session, team):
     _login(client, team.manager)
     page = client.get(f"/positions/{team.position.id}").text
     assert "Flavia Flag" in page and "Bruno Basso" in page and "Ivo Invitato" in page
-    assert "✗ failed" in page  # a failed knock-out is shown, never hidden
+    assert "✗ missed" in page  # a missed requirement is shown, never hidden
+    assert "Years with key accounts: 4 (needs 5)" in page  # and which one
+    assert "Rank:</strong> by fit score, best first" in page  # how the ranks were made
     assert "⚠ 1" in page  # the flagged candidate's marker
     assert re.search(r"\d+[.,]\d\u00a0%", page)  # fit score with its unit, before norms
     assert "1–3 of 3" in page
@@ -179,6 +181,10 @@ def test_pipeline_shows_scores_flags_knockouts_and_pages(client, session, team):
     assert "Flavia Flag" in flagged_only and "Bruno Basso" not in flagged_only
     failed = client.get(f"/positions/{team.position.id}?knockouts=failed").text
     assert "1–2 of 2" in failed
+    missed = client.get(f"/positions/{team.position.id}?requirements=missed").text
+    assert "1–2 of 2" in missed and "Ivo Invitato" not in missed
+    assert "No candidate matches" in client.get(
+        f"/positions/{team.position.id}?requirements=met").text
     assert (
         "No candidate matches"
         in client.get(f"/positions/{team.position.id}?band=A&knockouts=passed").text
@@ -240,6 +246,11 @@ def test_csv_and_xlsx_follow_the_filters_and_the_language(client, session, team,
     assert [r["Name"] for r in rows] == ["Gemma Pari", "Stella Forte", "Walter Debole"]
     assert {r["Status"] for r in rows} == {"completed"}
     assert rows[0]["Rank"] and float(rows[0]["Fit score"]) > 0 and rows[0]["Unit"] == "%"
+    assert {r["Ranked by"] for r in rows} == {"fit"}
+    # Every requirement, with the missed ones named (the trio's English is estimated).
+    assert {r["Requirements"] for r in rows} <= {"met", "missed"}
+    for row in rows:
+        assert (row["Requirements"] == "missed") == bool(row["Requirements missed"])
 
     italian = client.get(f"{base}/pipeline.csv?lang=it").content.decode("utf-8")
     assert italian.startswith("\ufeff")
