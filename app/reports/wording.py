@@ -343,6 +343,7 @@ def flag_title(_: Gettext, code: str) -> str:
         "rapid_guessing": _("Rapid guessing"),
         "straight_lining": _("Straight-lining"),
         "abandoned_section": _("Abandoned section"),
+        "timed_out_section": _("Ran out of time"),
         "focus_loss": _("Left the page"),
         "paste_attempt": _("Paste attempts"),
         "ip_change": _("IP address changed"),
@@ -379,13 +380,28 @@ def flag_message(_: Gettext, flag: Mapping[str, Any], numbers: Numbers) -> str:
                 scale=_(competency_label(ev["competency"])),
                 threshold=ev["threshold"],
             )
-        if code == "abandoned_section":
+        if code == "timed_out_section":
             return _(
-                "Section %(section)s left with %(answered)s of %(total)s items answered;"
-                " its score will be incomplete.",
+                "Time ran out in section %(section)s with %(answered)s of %(total)s items"
+                " answered while the candidate was still answering; its score will be"
+                " incomplete.",
                 section=ev["section"],
                 answered=ev["answered"],
                 total=ev["total"],
+            )
+        if code == "abandoned_section":
+            reasons = {
+                "ended_early": _("the candidate ended it early"),
+                "left": _("the candidate left: the time ran out long after the last answer"),
+                "not_started": _("never started"),
+            }
+            return _(
+                "Section %(section)s left with %(answered)s of %(total)s items answered"
+                " (%(reason)s); its score will be incomplete.",
+                section=ev["section"],
+                answered=ev["answered"],
+                total=ev["total"],
+                reason=reasons.get(ev.get("status"), ev.get("status", "")),
             )
         count = int(ev["count"])
         if code == "focus_loss":

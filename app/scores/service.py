@@ -26,7 +26,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -350,8 +350,24 @@ def _columns(summary: dict[str, Any], knockouts: list, passed: bool) -> dict[str
 # --- submit -------------------------------------------------------------------------------
 
 
+#: A section the clock ended counts as *timed out* (not left) when the candidate's last answer
+#: in it came at most this long before the end, or this share of its time limit if longer.
+STILL_ANSWERING = timedelta(minutes=2)
+STILL_ANSWERING_SHARE = 0.25
+
+
+def _clock_ended(row: AttemptSection, saved: list[datetime]) -> str:
+    """``timed_out`` when the candidate was answering as the time ran out, ``left`` when the
+    last answer came long before (or never): the clock ended a section nobody was working on."""
+    if not saved or row.deadline_at is None:
+        return "left"
+    window = max(STILL_ANSWERING, timedelta(seconds=STILL_ANSWERING_SHARE * row.time_limit_s))
+    return "timed_out" if row.deadline_at - max(saved) <= window else "left"
+
+
 def _section_progress(
-    sections: list[AttemptSection], battery: Battery, answers: dict[str, Any]
+    sections: list[AttemptSection], battery: Battery, answers: dict[str, Any],
+    saved_at: dict[str, datetime],
 ) -> list[SectionProgress]:
     progress = []
     for row in sections:
@@ -360,7 +376,7 @@ def _section_progress(
         if row.started_at is None or (row.completed_at == row.started_at and not answered):
             status = "not_started"
         elif row.completed_at is not None and row.completed_at == row.deadline_at:
-            status = "timed_out"
+            status = _clock_ended(row, [saved_at[i.id] for i in items if i.id in saved_at])
         elif answered < len(items):
             status = "ended_early"
         else:
@@ -390,7 +406,8 @@ def _flags(session: Session, attempt: Attempt, battery: Battery, keys: list,
     flags = flag_candidate(
         keys, answers, seconds,
         likert_sequence=likert_sequence or None,
-        sections=_section_progress(sections, battery, answers),
+        sections=_section_progress(sections, battery, answers,
+                                   {item_id: a.saved_at for item_id, a in saved.items()}),
         counters=PageCounters(**{k: int(integrity.get(k, 0)) for k in
                                  ("focus_losses", "paste_attempts", "ip_changes", "ua_changes")}),
     )
