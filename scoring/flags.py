@@ -57,6 +57,11 @@ RAPID_GUESS_SHARE = 0.20
 STRAIGHT_LINE_MIN_RUN = 8
 FOCUS_LOSS_WARNING = 5
 PASTE_WARNING = 3
+#: Every flag code this module raises.
+FLAG_CODES = (
+    "speeding", "rapid_guessing", "straight_lining", "timed_out_section", "abandoned_section",
+    "focus_loss", "paste_attempt", "ip_change", "ua_change",
+)
 #: ``timed_out``: the clock ended the section while the candidate was answering; ``left``: the
 #: clock ended it long after the candidate's last answer (the candidate had gone).
 SECTION_STATUSES = (
