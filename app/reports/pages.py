@@ -38,7 +38,7 @@ from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.pages import _errors as field_errors
 from app.ratelimit import enforce_invitations
-from app.reports import exports, pipeline, wording
+from app.reports import exports, pipeline, summary, wording
 from app.reports import service as report_service
 from app.reports.schemas import BANDS, STATUSES, PipelineFilters
 from app.reports.wording import Numbers
@@ -55,6 +55,8 @@ DEFAULT_LIMIT = 50
 EXPORT_CHUNK = 1000
 #: Columns a person sorts the pipeline by (the service's SORTS without "created").
 SORTABLE = ("rank", "name", "fit", "npv")
+#: A comparison of more candidates names the pairs of its marks by number.
+NAMED_PAIRS_UP_TO = 3
 #: The decisions in the order a person weighs them (the service's order is not meant for people).
 DECISION_ORDER = ("advance", "hold", "reject", "hire")
 
@@ -553,7 +555,15 @@ def _report_context(
         for n in report["norms"]
     ]
     composite = report["composite"]
+    rank = pipeline.rank_of(session, position=position, score_id=report.get("score_id"))
+    plain = summary.summary(report, _=_, numbers=fmt, rank=rank,
+                            horizon=position_service.cost_assumptions(position).horizon_months)
     return {
+        "plain": plain,
+        "guide": summary.interview_guide(report, plain["weakest_keys"], lang=lang)
+        if plain
+        else None,
+        "rank": rank,
         "report": report,
         "candidate": report["candidate"],
         "position": position,
@@ -710,7 +720,8 @@ def _pair_marks(
     marks: dict[str, list[str]] = {"same": [], "different": [], "unknown": []}
     for pair in result["reliability"]["pairs"]:
         verdict = pair["competencies"].get(competency)
-        who = f"{names[pair['a']]} – {names[pair['b']]}"
+        a, b = names[pair["a"]], names[pair["b"]]
+        who = f"{a}–{b}" if a.isdigit() and b.isdigit() else f"{a} – {b}"
         if verdict is None or verdict["reliably_different"] is None:
             marks["unknown"].append(who)
         elif verdict["reliably_different"]:
@@ -720,10 +731,47 @@ def _pair_marks(
     return marks
 
 
-def _compare_context(request: Request, result: dict[str, Any]) -> dict[str, Any]:
+def _compare_summary(
+    session: Session, position: Position, reports: list[dict[str, Any]], _: Any, fmt: Numbers
+) -> list[dict[str, Any]]:
+    """Per candidate, what the comparison's first table shows: rank, fit, requirements, value,
+    CEFR, flags, strongest and weakest competencies."""
+    out = []
+    for r in reports:
+        rank = pipeline.rank_of(session, position=position, score_id=r.get("score_id"))
+        composite = r["composite"]
+        partial = composite.get("partial") if composite else None
+        strongest, weakest = summary.strongest_and_weakest(r["competencies"])
+        out.append(
+            {
+                "rank": rank["rank"],
+                "fit": None if composite is None else composite["fit_score"],
+                "partial": partial,
+                "unit": None if composite is None else composite["unit"],
+                "band": None if composite is None else (
+                    composite["band"] if partial is None else partial["band"]),
+                "requirements_passed": r["requirements_passed"],
+                "missed": [wording.requirement_short(_, q, fmt) for q in r["requirements"]
+                           if q["passed"] is False],
+                "strongest": [_(competency_label(k)) for k in strongest],
+                "weakest": [_(competency_label(k)) for k in weakest],
+            }
+        )
+    return out
+
+
+def _compare_context(
+    request: Request, result: dict[str, Any], session: Session, position: Position
+) -> dict[str, Any]:
     _, fmt = _tools(request)
     reports = result["candidates"]
-    names = {r["candidate"]["id"]: r["candidate"]["full_name"] for r in reports}
+    # Beyond three candidates the pairs are many (up to ten): they are named by the numbers
+    # in the table's heading, so a row of marks stays short enough for a printed page.
+    numbered = len(reports) > NAMED_PAIRS_UP_TO
+    names = {
+        r["candidate"]["id"]: str(i + 1) if numbered else r["candidate"]["full_name"]
+        for i, r in enumerate(reports)
+    }
     present = {k for r in reports for k in (r["competencies"] or {})}
     competencies = [k for k in COMPETENCY_KEYS if k in present]
     entries = [e for r in reports for e in (r["competencies"] or {}).values()]
@@ -762,10 +810,9 @@ def _compare_context(request: Request, result: dict[str, Any]) -> dict[str, Any]
         "fmt": fmt,
         "rule": result["reliability"]["rule"],
         "cefr": [wording.cefr(_, r["cefr"]) for r in reports],
-        "failed_knockouts": [
-            [wording.knockout_rule(_, k["rule"]) for k in r["knockouts"] if not k["passed"]]
-            for r in reports
-        ],
+        "summary": _compare_summary(session, position, reports, _, fmt),
+        "numbered": numbered,
+        "ranking_text": wording.ranking_text(_, pipeline.ranking(position), fmt),
     }
 
 
@@ -793,7 +840,7 @@ def _compare_page(
     except CompareProblem as problem:
         context["problem"] = problem.message
         return render(request, "reports/compare.html", context, status_code=problem.status)
-    context.update(_compare_context(request, result))
+    context.update(_compare_context(request, result, session, position))
     context["ids_param"] = ",".join(str(i) for i in candidate_ids)
     return render(request, "reports/compare.html", context)
 

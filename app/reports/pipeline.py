@@ -400,6 +400,27 @@ def list_candidates(
             "ranking": ranking(position), "items": items}
 
 
+def rank_of(session: Session, *, position: Position, score_id: int | None) -> dict[str, Any]:
+    """One candidate's rank in the position (as the pipeline shows it) and how many rank."""
+    ranked = session.connection().execute(
+        sql_select(func.count()).where(
+            Score.position_id == position.id,
+            or_(col(Score.fit_score).is_not(None), col(Score.partial_fit).is_not(None)),
+        )
+    ).scalar_one()
+    rank = None
+    score = None if score_id is None else session.get(Score, score_id)
+    if score is not None:
+        mode, _w = _mode(position)
+        if mode in ("npv", "mix"):
+            rank = _position_ranks(session, position).get(score.id)
+        elif score.fit_score is not None:
+            rank = _fit_ranks(session, position, [score.fit_score])[score.fit_score]
+        elif score.partial_fit is not None:
+            rank = _partial_ranks(session, position, [score.partial_fit])[score.partial_fit]
+    return {"rank": rank, "of": int(ranked), **ranking(position)}
+
+
 def ranking(position: Position) -> dict[str, Any]:
     """How the position's ranks are made: its mode, the fit weight and the formula in words."""
     mode, w = _mode(position)

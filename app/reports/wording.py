@@ -301,7 +301,7 @@ def ranking_text(_: Gettext, ranking: Mapping[str, Any], numbers: Numbers) -> st
         text = _("by expected value (expected NPV), best first; ties by fit score")
     elif ranking["mode"] == "mix":
         text = _(
-            "%(fit)s × fit rank + %(value)s × expected-value rank, smallest first",
+            "by %(fit)s × fit rank + %(value)s × expected-value rank, smallest first",
             fit=numbers.num(100 * ranking["fit_weight"], 0) + " %",
             value=numbers.num(100 * (1 - ranking["fit_weight"]), 0) + " %",
         )
@@ -371,6 +371,13 @@ def flag_message(_: Gettext, flag: Mapping[str, Any], numbers: Numbers) -> str:
                 timed=ev["timed"],
                 share=numbers.num(100 * ev["share"], 0),
                 threshold=numbers.plain(ev["threshold_seconds"]),
+            )
+        if code == "straight_lining" and "competency" not in ev:  # a run across sections
+            return _(
+                "%(run)s identical answers in a row on the self-report statements (flagged"
+                " from %(threshold)s).",
+                run=ev["run"],
+                threshold=ev["threshold"],
             )
         if code == "straight_lining":
             return _(

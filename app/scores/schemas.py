@@ -227,4 +227,5 @@ class ReportScores(_Shape):
     utility: Utility | None
     norms: list[NormSummary]
     scoring_version: str
+    score_id: int | None = Field(description="the stored score these numbers equal")
     scored_at_submit: ScoredAtSubmit | None

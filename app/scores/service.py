@@ -761,6 +761,7 @@ def report_scores(
         "utility": utility(position, z=composite["composite_z"], screening=attempt.screening),
         "norms": _norm_summary(attempt.questionnaire_versions, tables, min_n),
         "scoring_version": SCORING_VERSION,
+        "score_id": None if snapshot is None else snapshot.id,
         "scored_at_submit": None
         if snapshot is None
         else {
@@ -786,5 +787,6 @@ def no_scores() -> dict[str, Any]:
         "utility": None,
         "norms": [],
         "scoring_version": SCORING_VERSION,
+        "score_id": None,
         "scored_at_submit": None,
     }

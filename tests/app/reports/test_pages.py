@@ -417,8 +417,11 @@ def test_comparison_marks_pairs_inside_the_measurement_error(client, session, te
     assert "measurement error" in marks[0][0]  # the explanation travels with the mark
     assert "2 pair(s) reliably different" in row  # the weak one differs from both
     assert "kam-chart-radar" not in page.text  # two competencies: no radar, table only
-    for label in ("Fit score", "Band", "Knock-outs", "Expected NPV"):
-        assert f">{label}</th>" in page.text
+    # The summary table comes first, the competency detail with its marks after.
+    summary_at = page.text.index("At a glance")
+    assert summary_at < page.text.index("Competency by competency")
+    for label in ("Rank", "Fit score", "Band", "Requirements", "Expected value", "CEFR"):
+        assert f">{label}</th>" in page.text[summary_at:page.text.index("Competency by")]
     assert "1.645 × √(SEM a² + SEM b²)" in page.text  # the standard error of the difference
 
 
