@@ -42,6 +42,8 @@ from app.reports import exports, pipeline, summary, wording
 from app.reports import service as report_service
 from app.reports.schemas import BANDS, STATUSES, PipelineFilters
 from app.reports.wording import Numbers
+from app.scores import service as score_service
+from app.scores.models import Score
 from app.templating import render
 from questionnaires.screening import ScreeningForm, load_screening_form
 from scoring import COMPETENCY_KEYS
@@ -662,17 +664,40 @@ def record_decision(
     user: PageUser,
     decision: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """Record a person's decision with a note (audited), then back to the report."""
-    _ = gettext_for(_lang(request))
+    """Ask to confirm a decision (showing the score it is based on, and asking why when a
+    requirement was missed), then record it with a note (audited) and go back to the report."""
+    _, fmt = _tools(request)
     candidate = report_service.visible_candidate(session, candidate_id=candidate_id, user=user)
     if decision not in decision_service.DECISIONS:
         raise Invalid(_("decision: choose advance, hold, reject or hire."))
     if len(note) > 4000:
         raise Invalid(_("note: at most 4000 characters."))
+    basis = score_service.decision_basis(session, candidate_id=candidate.id)
+    needs_reason = decision_service.needs_reason(decision, basis)
+    if confirm != "1" or (needs_reason and not note.strip()):
+        score = None if basis is None else session.get(Score, basis["score_id"])
+        missed = [
+            wording.requirement_short(_, r, fmt)
+            for r in score_service.requirements(score.composite if score else {})
+            if r["passed"] is False
+        ]
+        context = {
+            "candidate": candidate,
+            "decision": decision,
+            "note": note,
+            "basis": basis,
+            "missed": missed,
+            "needs_reason": needs_reason,
+            "reason_missing": confirm == "1",
+            "fmt": fmt,
+        }
+        status_code = 422 if confirm == "1" else 200
+        return render(request, "reports/decision_confirm.html", context, status_code=status_code)
     decision_service.record(
         session, candidate=candidate, decision=decision, note=note, actor=user,
-        ip=client_ip(request),
+        ip=client_ip(request), basis=basis,
     )
     session.commit()
     return RedirectResponse(f"/candidates/{candidate.id}#decisions", status_code=303)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.candidates.schemas import CandidatePublic
-from app.scores.schemas import ReportScores, Requirement
+from app.scores.schemas import DecisionBasis, ReportScores, Requirement
 
 STATUSES = ("invited", "in_progress", "completed", "expired", "revoked")
 BANDS = ("A", "B", "C", "D")
@@ -129,6 +129,9 @@ class ReportDecision(_Shape):
     note: str
     user_id: int | None
     user_name: str | None
+    score_id: int | None
+    scoring_version: str | None
+    basis: DecisionBasis | None
     created_at: datetime
 
 

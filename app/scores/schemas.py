@@ -209,6 +209,21 @@ class ScoredAtSubmit(_Shape):
     computed_at: datetime
 
 
+class DecisionBasis(_Shape):
+    """The stored score a decision was based on, as it was when the decision was recorded."""
+
+    score_id: int
+    scoring_version: str
+    computed_at: datetime
+    fit_score: float | None
+    fit_unit: str | None
+    partial_fit: float | None
+    fit_coverage: float | None
+    band: str | None
+    requirements_passed: bool | None
+    requirements_missed: list[str]
+
+
 class ReportScores(_Shape):
     """The score part of a candidate report (all ``None``/empty before completion)."""
 

@@ -619,6 +619,29 @@ def forget_screening(session: Session, *, attempt_ids: Sequence[int], position: 
         session.add(score)
 
 
+def decision_basis(session: Session, *, candidate_id: int) -> dict[str, Any] | None:
+    """What a decision recorded now is based on: the candidate's stored score (id, scoring
+    version, when computed) and what it says (fit, band, requirements); None without one."""
+    score = session.exec(
+        select(Score).where(Score.candidate_id == candidate_id).order_by(col(Score.id).desc())
+    ).first()
+    if score is None:
+        return None
+    return {
+        "score_id": score.id,
+        "scoring_version": score.scoring_version,
+        "computed_at": score.computed_at.isoformat(),
+        "fit_score": score.fit_score,
+        "fit_unit": score.fit_unit,
+        "partial_fit": score.partial_fit,
+        "fit_coverage": score.fit_coverage,
+        "band": score.band,
+        "requirements_passed": score.requirements_passed,
+        "requirements_missed": [r["rule"] for r in requirements(score.composite or {})
+                                if r["passed"] is False],
+    }
+
+
 # --- a report's scores, recomputed from the answers ---------------------------------------
 
 

@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from app.audit.models import AuditEntry
 from app.candidates.models import Decision
+from app.scores.models import Score
 from tests.app.reports.scenario import (
     VISIBILITY,
     bulk_scored,
@@ -363,9 +364,13 @@ def test_the_decision_form_records_a_decision_and_an_audit_entry(client, session
     _login(client, team.manager)
     path = f"/candidates/{candidate.id}"
     token = _csrf(client.get(path).text)
+    data = {"csrf_token": token, "decision": "advance", "note": "Strong on numbers."}
+    asked = client.post(f"{path}/decision", data=data, follow_redirects=False)
+    assert asked.status_code == 200 and "Confirm and record" in asked.text  # nothing yet
+    assert "Record «Advance» for" in html.unescape(asked.text)
+    assert session.exec(select(Decision)).all() == []
     response = client.post(
-        f"{path}/decision",
-        data={"csrf_token": token, "decision": "advance", "note": "Strong on numbers."},
+        f"{path}/decision", data={**data, "csrf_token": _csrf(asked.text), "confirm": "1"},
         follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"] == f"{path}#decisions"
@@ -375,6 +380,9 @@ def test_the_decision_form_records_a_decision_and_an_audit_entry(client, session
         "Strong on numbers.",
         team.manager.id,
     )
+    score = session.exec(select(Score).where(Score.candidate_id == candidate.id)).one()
+    assert row.score_id == score.id and row.scoring_version == score.scoring_version
+    assert row.basis["fit_score"] == score.fit_score
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "candidate.decision")).one()
     assert entry.actor_user_id == team.manager.id and entry.object_id == str(candidate.id)
     history = client.get(path).text
