@@ -37,6 +37,12 @@ def _require_hr(user: User) -> None:
         raise Forbidden()
 
 
+def _fit_weight(value: Any) -> Any:
+    """The mix's fit weight as typed (0 is a weight, not a blank), 0.5 when left blank."""
+    number = _number(value)
+    return 0.5 if number is None else number
+
+
 def _number(value: Any) -> float | None:
     text = str(value or "").strip().replace(",", ".")
     if not text:
@@ -68,7 +74,7 @@ def _position_data(form: FormData) -> dict[str, Any]:
         "language_hurdle": form.get("language_hurdle") or None,
         "knockouts": knockouts,
         "ranking": {"mode": form.get("ranking_mode") or "fit",
-                    "fit_weight": _number(form.get("ranking_fit_weight")) or 0.5},
+                    "fit_weight": _fit_weight(form.get("ranking_fit_weight"))},
         "invitation_expiry_days": _number(form.get("invitation_expiry_days")) or 14,
         "manager_ids": [int(v) for v in form.getlist("manager_ids") if str(v).isdigit()],
     }
