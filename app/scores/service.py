@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.assessments.battery import Battery, ordered_items
@@ -204,14 +205,21 @@ def refresh_composite_norms(
     attempts (when its weights or the norms change)."""
     group = group or _organization_group(session, organization_id=position.organization_id)
     norms = _composite_norms(position, group)
-    row = session.exec(
-        select(CompositeNormRow).where(CompositeNormRow.position_id == position.id)
-    ).first() or CompositeNormRow(organization_id=position.organization_id,
-                                  position_id=position.id)
-    row.data = {basis: norm.to_dict() for basis, norm in norms.items()}
-    row.created_at = utcnow()
-    session.add(row)
-    session.flush()
+    data = {basis: norm.to_dict() for basis, norm in norms.items()}
+    # An upsert: two first submits of a new position may build it at the same moment.
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(CompositeNormRow).values(
+        organization_id=position.organization_id, position_id=position.id, data=data,
+        created_at=utcnow(),
+    )
+    session.exec(statement.on_conflict_do_update(
+        index_elements=["position_id"],
+        set_={"data": statement.excluded.data, "created_at": statement.excluded.created_at},
+    ))
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, CompositeNormRow):
+            session.expire(obj)
     return norms
 
 
