@@ -105,8 +105,8 @@ def _value_sentence(
     costed = wording.option_reason(_, utility, numbers)
     if not utility["available"]:
         return _(
-            "Expected value: not available yet (it needs a fit score standardized against a"
-            " norm group). %(costed)s",
+            "Expected value: not available (it needs a complete fit score standardized against"
+            " a norm group). %(costed)s",
             costed=costed,
         )
     break_even = (
