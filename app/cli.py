@@ -79,13 +79,21 @@ def questionnaires_validate(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: bank)")]
     = None,
 ) -> None:
-    """Check questionnaire files; each problem names the file, the item and the rule."""
+    """Check questionnaire files (and, for the shipped bank, the interview bank); each problem
+    names the file, the item and the rule."""
     from questionnaires.loader import BANK_DIR, questionnaire_files
     from questionnaires.validate import format_report, validate_paths
 
     targets = paths or [BANK_DIR]
     problems = validate_paths(targets)
     typer.echo(format_report(problems, files=len(questionnaire_files(targets))))
+    if not paths:  # the shipped bank: its interview questions too
+        from questionnaires.interview_bank import INTERVIEW_DIR, collect_interview_bank
+
+        _bank, interview_problems = collect_interview_bank(INTERVIEW_DIR)
+        files = len(list(INTERVIEW_DIR.glob("*.yaml")))
+        typer.echo("interview bank: " + format_report(interview_problems, files=files))
+        problems = [*problems, *interview_problems]
     raise typer.Exit(1 if problems else 0)
 
 

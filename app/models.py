@@ -1,6 +1,6 @@
 """Every table, imported in one place: the registry Alembic and the tests use."""
 
-from app.assessments.models import Answer, Attempt, AttemptSection, Score
+from app.assessments.models import Answer, Attempt, AttemptSection
 from app.audit.models import AuditEntry
 from app.auth.models import AuthSession, LoginAddress, LoginAttempt, User
 from app.bank.models import NormTable, QuestionnaireVersion
@@ -10,6 +10,7 @@ from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.positions.models import Position, PositionManager
 from app.ratelimit import RateEvent
+from app.scores.models import CompositeNorm, Score
 
 __all__ = [
     "Answer",
@@ -18,6 +19,7 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Candidate",
+    "CompositeNorm",
     "Decision",
     "Invitation",
     "LoginAddress",

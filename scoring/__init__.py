@@ -5,7 +5,17 @@ candidates. Every public function documents its formula and a reference; see SPE
 Results are frozen dataclasses with ``to_dict()`` returning plain JSON-able Python.
 """
 
-from scoring.battery import BatteryResult, CandidateReport, score_battery, score_candidate
+from scoring.battery import (
+    BatteryResult,
+    CandidateReport,
+    Measured,
+    ScaleEvaluation,
+    competency_entries,
+    evaluate_scales,
+    measure,
+    score_battery,
+    score_candidate,
+)
 from scoring.cefr import CefrEstimate, cefr_meets, cefr_rank, estimate_cefr
 from scoring.competencies import (
     BELOW_A2,
@@ -17,12 +27,15 @@ from scoring.competencies import (
     Competency,
 )
 from scoring.composite import (
+    MIN_COMPOSITE_N,
     CandidateComposite,
+    CompositeNorm,
     CompositeResult,
     Explanation,
     ExplanationTerm,
     HurdleResult,
     bands,
+    build_composite_norm,
     composite_scores,
     validate_minimums,
     validate_weights,
@@ -110,6 +123,7 @@ from scoring.reliability import (
     band90,
     cronbach_alpha,
     cronbach_alpha_from_cov,
+    difference_margin,
     reliably_different,
     standard_error_of_measurement,
 )
@@ -144,6 +158,7 @@ __all__ = [
     "DEFAULT_LANGUAGE_HURDLE",
     "DEFAULT_WEIGHTS",
     "EDUCATION_LEVELS",
+    "MIN_COMPOSITE_N",
     "SCORING_VERSION",
     "BatteryResult",
     "CandidateComposite",
@@ -152,6 +167,7 @@ __all__ = [
     "CefrEstimate",
     "CommissionBand",
     "Competency",
+    "CompositeNorm",
     "CompositeResult",
     "Correlation",
     "CostAssumptions",
@@ -172,6 +188,7 @@ __all__ = [
     "KeySet",
     "KnockoutResult",
     "KnockoutRules",
+    "Measured",
     "MonteCarloRanges",
     "MonteCarloResult",
     "NormTable",
@@ -179,6 +196,7 @@ __all__ = [
     "OptionAssumptions",
     "OptionResult",
     "PageCounters",
+    "ScaleEvaluation",
     "ScaleNorm",
     "ScaleScores",
     "ScoringInputError",
@@ -192,6 +210,7 @@ __all__ = [
     "apply_norms",
     "band90",
     "bands",
+    "build_composite_norm",
     "build_norm_table",
     "candidate_utilities",
     "candidate_utility",
@@ -200,6 +219,7 @@ __all__ = [
     "chi_square_1df_p_value",
     "combine_norms",
     "compare",
+    "competency_entries",
     "compile_keys",
     "composite_scores",
     "composite_validity",
@@ -209,10 +229,12 @@ __all__ = [
     "costed_option",
     "cronbach_alpha",
     "cronbach_alpha_from_cov",
+    "difference_margin",
     "encode_responses",
     "estimate_cefr",
     "ets_category",
     "evaluate_knockouts",
+    "evaluate_scales",
     "expected_productivity",
     "fisher_interval",
     "flag_candidate",
@@ -224,6 +246,7 @@ __all__ = [
     "item_min",
     "knockouts_passed",
     "mantel_haenszel_dif",
+    "measure",
     "monte_carlo",
     "norm_status",
     "norm_status_message",

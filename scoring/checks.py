@@ -78,3 +78,17 @@ def check_probability_open(name: str, value: Any) -> float:
     if not 0.0 < number < 1.0:
         raise ScoringInputError(name, f"must lie strictly between 0 and 1, got {value!r}")
     return number
+
+
+#: An SD at or below this (relative to the scores' size) is no spread: floating-point noise
+#: over equal scores gives SDs of 1e-15, not 0.
+ZERO_SPREAD = 1e-9
+
+
+def has_spread(sd: float | None, scale: float = 1.0) -> bool:
+    """Whether an SD is a real spread, not zero nor the floating-point noise of equal scores.
+
+    >>> has_spread(0.5), has_spread(1.7e-15), has_spread(None)
+    (True, False, False)
+    """
+    return sd is not None and sd == sd and sd > ZERO_SPREAD * max(1.0, abs(scale))

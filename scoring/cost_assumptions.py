@@ -14,8 +14,11 @@ Defaults (Italy, 2025; documented for the hiring manager, overridable per positi
 -------------------------------------------------------------------------------------------
 ``experienced``: base 5,000 €/month (≈ 60 k€ RAL/12, with 13th/14th-month pay spread over the
 year); overhead 0.35 (employer social-security contributions, INPS ≈ 28–30 % of gross pay,
-plus the TFR severance accrual of 6.91 %: ≈ 0.35–0.37 of base); hiring cost 12,000 € (agency
-fee = 20 % of first-year base); no training; ramp 6 months; productivity 1.0; monthly
+plus the TFR severance accrual of 6.91 %: ≈ 0.35–0.37 of base); hiring cost = the agency fee,
+20 % of the first-year base (12,000 € at the default base), and it **follows the base salary**
+unless set: a position or a request that changes the experienced base without setting the
+hiring cost gets 20 % of the new first-year base, and ``"hiring_cost": null`` asks for that
+rule explicitly; no training; ramp 6 months; productivity 1.0; monthly
 attrition 0.0353 (35 % a year: ``1 − 0.65 ** (1/12)``; external hires leave sooner than the
 ≈ 30 % a year of sales staff in general).
 ``grow_in_house``: base 2,600 €/month (≈ 31 k€ RAL); overhead 0.35; hiring cost 2,000 € (job
@@ -112,16 +115,36 @@ class OptionAssumptions:
 
     @classmethod
     def from_dict(
-        cls, data: Mapping[str, Any], *, base: OptionAssumptions | None = None, path: str = ""
+        cls,
+        data: Mapping[str, Any],
+        *,
+        base: OptionAssumptions | None = None,
+        path: str = "",
+        fee_share: float | None = None,
     ) -> OptionAssumptions:
-        """Build from a mapping, missing fields from ``base``; errors name ``path.field``."""
+        """Build from a mapping, missing fields from ``base``; errors name ``path.field``.
+
+        With ``fee_share`` (the experienced hire's agency fee), a hiring cost that is not
+        given follows the base salary (``fee_share × 12 × base_salary_monthly``) as long as
+        ``base``'s did; ``"hiring_cost": None`` applies that rule explicitly.
+        """
         if not isinstance(data, Mapping):
             raise ScoringInputError(path or "option", "must be an object")
         values = asdict(base) if base is not None else {}
+        follows = fee_share is not None and (
+            base is None or math.isclose(base.hiring_cost, agency_fee(base, fee_share))
+        )
         for name, value in data.items():
             if name not in _OPTION_FIELDS:
                 raise ScoringInputError(_path(path, str(name)), "unknown field")
             values[name] = value
+        if fee_share is not None and (
+            ("hiring_cost" in data and data["hiring_cost"] is None)
+            or ("hiring_cost" not in data and follows)
+        ):
+            salary = values.get("base_salary_monthly")
+            check_number(_path(path, "base_salary_monthly"), salary, minimum=0.0)
+            values["hiring_cost"] = fee_share * 12.0 * float(salary)
         for name, (low, high, whole) in _OPTION_FIELDS.items():
             if name not in values:
                 raise ScoringInputError(_path(path, name), "is required")
@@ -131,6 +154,15 @@ class OptionAssumptions:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
         return asdict(self)
+
+
+#: The experienced hire's default hiring cost: an agency fee of 20 % of the first-year base.
+EXPERIENCED_FEE_SHARE = 0.20
+
+
+def agency_fee(option: OptionAssumptions, share: float = EXPERIENCED_FEE_SHARE) -> float:
+    """``share × 12 × base_salary_monthly``: the agency fee on the first-year base."""
+    return share * 12.0 * option.base_salary_monthly
 
 
 #: 35 % a year → monthly rate 1 − 0.65^(1/12).
@@ -268,7 +300,8 @@ class CostAssumptions:
                 raise ScoringInputError(str(name), "unknown field")
             if name in OPTIONS:
                 values[name] = OptionAssumptions.from_dict(
-                    value, base=getattr(base, name), path=name
+                    value, base=getattr(base, name), path=name,
+                    fee_share=EXPERIENCED_FEE_SHARE if name == "experienced" else None,
                 )
             elif name == "commission_bands":
                 values[name] = _bands_from_list(value)

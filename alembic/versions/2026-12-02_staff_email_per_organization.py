@@ -1,7 +1,7 @@
 """staff e-mails unique per organization; addresses staff sign in from
 
 Revision ID: 7c1e4a9b2d30
-Revises: 986f834b5d46
+Revises: acd606515bc6
 Create Date: 2026-12-02 08:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "7c1e4a9b2d30"
-down_revision: str | None = "986f834b5d46"
+down_revision: str | None = "acd606515bc6"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

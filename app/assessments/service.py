@@ -28,7 +28,6 @@ from app.candidates.models import Candidate, Invitation
 from app.clock import utcnow
 from app.errors import Conflict, Gone, Invalid, NotFound
 from app.positions.models import Position
-from app.webhooks import service as webhook_service
 from questionnaires.schema import ChoiceItem, Item, LikertItem, NumericItem, Section
 
 GRACE = timedelta(seconds=60)
@@ -639,6 +638,8 @@ def submit(session: Session, *, ctx: Context, now: datetime | None = None) -> bo
 
     The state change is conditional (``WHERE status = 'in_progress'``), so two submits racing
     from two tabs produce one completion and one score; the loser sees the winner's result.
+    The caller that gets True scores the attempt in the same transaction
+    (``app.scores.service.score_submitted``).
     """
     attempt = require_running(ctx)
     now = now or utcnow()
@@ -660,16 +661,6 @@ def submit(session: Session, *, ctx: Context, now: datetime | None = None) -> bo
     ctx.candidate.status = "completed"
     session.add(ctx.candidate)
     session.flush()
-    from app.assessments import scoring as attempt_scoring
-
-    score = attempt_scoring.score_attempt(session, attempt=attempt)
-    # In this transaction: the event exists if and only if the completion is committed.
-    webhook_service.assessment_completed(
-        session, organization_id=attempt.organization_id, candidate_id=ctx.candidate.id,
-        position_id=ctx.candidate.position_id, attempt_id=attempt.id,
-        fit_score=score.fit_score, fit_unit=score.fit_unit, band=score.band,
-        completed_at=attempt.submitted_at,
-    )
     return True
 
 

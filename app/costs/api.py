@@ -30,7 +30,15 @@ def cost_comparison(
         Query(ge=1, le=MAX_ID, description="start from this position's saved assumptions"),
     ] = None,
 ) -> dict[str, Any]:
-    """Compare the two options for the given inputs (defaults: the position's, or SPEC §4's)."""
+    """Compare the two options for the given inputs (defaults: the position's, or SPEC §4's).
+
+    The monthly rows are expected values: revenue, margin, commission and fixed costs are each
+    weighted by the chance that the person is still there (survival), and the hiring cost is
+    part of month 1's fixed costs, so each row adds up (net = margin − commission − fixed).
+    The experienced hire's hiring cost follows its base salary (20 % of the first-year base)
+    unless set; ``null`` asks for that rule. ``reasons`` are in English; ``reason_codes``
+    carry each reason's code and numbers, to word them in another language.
+    """
     base = None
     if position_id is not None:
         position = position_service.get(session, position_id=position_id, user=user)

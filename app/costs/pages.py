@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from app import charts
 from app.audit import service as audit
 from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
@@ -31,7 +32,7 @@ from app.i18n import gettext_for
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionUpdate
-from app.reports import charts
+from app.scores import service as score_service
 from app.templating import render
 from scoring.cost import CostAssumptions
 from scoring.cost_assumptions import OPTIONS
@@ -218,7 +219,10 @@ def read_form(form: FormData, lang: str, _: Callable[..., str]) -> Submitted:
     for option in OPTIONS:
         overrides[option] = {}
         for item in OPTION_INPUTS:
-            take(f"{option}.{item.name}", item.kind, overrides[option], item.name)
+            # Blank, the experienced hire's hiring cost follows the salary (None: the rule).
+            follows = option == "experienced" and item.name == "hiring_cost"
+            take(f"{option}.{item.name}", item.kind, overrides[option], item.name,
+                 blank_ok=follows)
 
     # Empty rows are dropped, so band i of the body is row i of the form shown again.
     bands, rows = [], []
@@ -294,8 +298,11 @@ def check(
     return errors
 
 
-def values_of(assumptions: CostAssumptions, lang: str) -> dict[str, Any]:
-    """The form's text for a set of assumptions."""
+def values_of(
+    assumptions: CostAssumptions, lang: str, *, hiring_cost_set: bool = True
+) -> dict[str, Any]:
+    """The form's text for a set of assumptions; the experienced hiring cost blank when it
+    follows the salary (``hiring_cost_set`` False)."""
     a = assumptions.to_dict()
     values: dict[str, Any] = {
         item.name: shown_value(a[item.name], item.kind, lang)
@@ -306,6 +313,8 @@ def values_of(assumptions: CostAssumptions, lang: str) -> dict[str, Any]:
     for option in OPTIONS:
         for item in OPTION_INPUTS:
             values[f"{option}.{item.name}"] = shown_value(a[option][item.name], item.kind, lang)
+    if not hiring_cost_set:
+        values["experienced.hiring_cost"] = ""
     values["bands"] = [
         {
             "name": band["name"],
@@ -328,6 +337,9 @@ def _field(
     _: Callable[..., str],
 ) -> dict[str, Any]:
     default_text = _default_text(default, kind, lang, _)
+    if path == "experienced.hiring_cost":
+        default_text = _("blank: 20 %% of the first-year base (%(fee)s at the default salary)",
+                         fee=money(float(default), lang))
     if path.endswith("monthly_attrition"):
         yearly = percent(1 - (1 - float(default)) ** 12, lang)
         default_text = _("%(monthly)s (%(yearly)s a year)", monthly=default_text, yearly=yearly)
@@ -545,6 +557,7 @@ def results_context(result: dict[str, Any], lang: str, _: Callable[..., str]) ->
         }
     return {
         "result": result,
+        "reasons": [cost_reason(_, r, lang) for r in result["reason_codes"]],
         "chart": chart,
         "budget_rule": budget_rule,
         "mc_ranges": ranges,
@@ -552,9 +565,70 @@ def results_context(result: dict[str, Any], lang: str, _: Callable[..., str]) ->
     }
 
 
+def _break_even(_: Callable[..., str], month: int | None) -> str:
+    if month is None:
+        return _("does not break even within the horizon")
+    return _("breaks even in month %(month)s", month=month)
+
+
+def cost_reason(_: Callable[..., str], reason: Mapping[str, Any], lang: str) -> str:
+    """A reason of the recommendation (``scoring.cost.Reason``) in the reader's language."""
+    code, v = reason["code"], reason["values"]
+    names = {"experienced": _("The experienced hire"), "grow_in_house": _("Growing in-house")}
+    if code == "budget_rule":
+        return _(
+            "Budget rule: the experienced hire needs up to %(peak)s of cash before it breaks"
+            " even, more than the hiring budget of %(budget)s; growing a KAM in-house is"
+            " recommended for that reason.",
+            peak=money(v["peak_funding"], lang), budget=money(v["hiring_budget"], lang),
+        )
+    if code == "same_npv":
+        return _("Both options have the same NPV over %(months)s months; growing in-house is"
+                 " the smaller commitment.", months=v["horizon"])
+    if code == "higher_npv":
+        return _(
+            "%(better)s has the higher NPV over %(months)s months: %(high)s against %(low)s"
+            " (difference %(difference)s).",
+            better=names[v["better"]], months=v["horizon"], high=money(v["better_npv"], lang),
+            low=money(v["worse_npv"], lang), difference=money(v["difference"], lang),
+        )
+    if code == "break_even":
+        return _(
+            "The experienced hire %(experienced)s and needs peak funding of %(peak_e)s;"
+            " growing in-house %(grow)s with peak funding of %(peak_g)s.",
+            experienced=_break_even(_, v["experienced_month"]),
+            peak_e=money(v["experienced_peak"], lang),
+            grow=_break_even(_, v["grow_month"]), peak_g=money(v["grow_peak"], lang),
+        )
+    if code == "no_payback":
+        return _("Neither option pays back within the horizon at these assumptions; check the"
+                 " revenue target and the horizon.")
+    if code == "simulations":
+        count, share = number(v["simulations"], lang), number(100 * v["share"], lang)
+        if v["sensitive"]:
+            return _(
+                "In %(count)s simulations the experienced hire had the higher NPV in %(share)s %%"
+                " of the draws, so the choice is sensitive to the assumptions.",
+                count=count, share=share,
+            )
+        return _(
+            "In %(count)s simulations the experienced hire had the higher NPV in %(share)s %%"
+            " of the draws.",
+            count=count, share=share,
+        )
+    return code
+
+
 # --- routes --------------------------------------------------------------------------------
 
 
+
+
+def _hiring_cost_set(position: Position) -> bool:
+    """Whether the position sets the experienced hire's hiring cost (else it follows the
+    salary: 20 % of the first-year base)."""
+    experienced = (position.cost_assumptions or {}).get("experienced") or {}
+    return experienced.get("hiring_cost") is not None
 
 
 def _base(position: Position) -> tuple[CostAssumptions, ScoringInputError | None]:
@@ -619,7 +693,7 @@ def cost_page(
     base, problem = _base(position)
     lang = getattr(request.state, "language", "en")
     notice = "saved" if saved else None
-    values = values_of(base, lang)
+    values = values_of(base, lang, hiring_cost_set=_hiring_cost_set(position))
     errors: dict[str, str] = {}
     if problem is not None:
         # The stored value that no longer validates, shown in its field with what is wrong
@@ -685,7 +759,7 @@ def calculate(
     if "monte_carlo_ranges" in (position.cost_assumptions or {}):
         stored["monte_carlo_ranges"] = position.cost_assumptions["monte_carlo_ranges"]
     try:
-        position_service.update(
+        changes = position_service.update(
             session, position=position, data=PositionUpdate(cost_assumptions=stored)
         )
     except (ValidationError, DomainError) as exc:
@@ -700,6 +774,8 @@ def calculate(
             edited=True,
             status_code=422,
         )
+    if position_service.changes_scores(changes):
+        score_service.rescore_position(session, position=position)
     audit.record(
         session,
         actor=user,

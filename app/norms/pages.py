@@ -21,6 +21,7 @@ from app.db import SessionDep, SessionRoute
 from app.errors import DomainError, NotFound
 from app.i18n import gettext_for
 from app.norms import service as norm_service
+from app.scores import service as score_service
 from app.templating import render
 from questionnaires.schema import ChoiceItem
 from scoring import norm_status
@@ -160,6 +161,7 @@ def rebuild(request: Request, session: SessionDep, user: AdminPage, form: Posted
         organization_id=user.organization_id,
         replace_imported=form.get("replace_imported") == "1",
     )
+    score_service.rescore_after_norms(session, rows=rows)
     audit.record(
         session,
         actor=user,
@@ -219,6 +221,7 @@ def import_table(
     except DomainError as exc:
         session.rollback()
         return _status_page(request, session, user, status_code=422, import_error=_messages(exc))
+    score_service.rescore_after_norms(session, rows=[row])
     norm_service.audit_import(session, row, actor=user, ip=client_ip(request))
     session.commit()
     label = f"{row.questionnaire_key} v{row.questionnaire_version}"

@@ -7,12 +7,12 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from app.assessments.models import Score
 from app.auth.dependencies import PageUser
 from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
 from app.organizations import service as organization_service
 from app.positions import service as position_service
+from app.scores.models import Score
 from app.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)

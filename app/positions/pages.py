@@ -25,6 +25,7 @@ from app.i18n import gettext_for
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionCreate, PositionUpdate
+from app.scores import service as score_service
 from app.templating import render
 from scoring.competencies import CEFR_LEVELS, COMPETENCIES
 from scoring.knockouts import EDUCATION_LEVELS
@@ -37,6 +38,12 @@ HR_ROLES = (Role.admin.value, Role.hr.value)
 def _require_hr(user: User) -> None:
     if user.role not in HR_ROLES:
         raise Forbidden()
+
+
+def _fit_weight(value: Any) -> Any:
+    """The mix's fit weight as typed (0 is a weight, not a blank), 0.5 when left blank."""
+    number = _number(value)
+    return 0.5 if number is None else number
 
 
 def _number(value: Any) -> float | None:
@@ -70,7 +77,7 @@ def _position_data(form: FormData) -> dict[str, Any]:
         "language_hurdle": form.get("language_hurdle") or None,
         "knockouts": knockouts,
         "ranking": {"mode": form.get("ranking_mode") or "fit",
-                    "fit_weight": _number(form.get("ranking_fit_weight")) or 0.5},
+                    "fit_weight": _fit_weight(form.get("ranking_fit_weight"))},
         "invitation_expiry_days": _number(form.get("invitation_expiry_days")) or 14,
         # As sent: validation names a value that is no id (or one past every id's range).
         "manager_ids": [str(v) for v in form.getlist("manager_ids") if str(v).strip()],
@@ -198,6 +205,8 @@ def update_position(position_id: int, request: Request, session: SessionDep,
         context = _form_context(session, user, data, _errors(exc, _page_gettext(request)),
                                 position)
         return render(request, "positions/form.html", context, status_code=422)
+    if position_service.changes_scores(changes):
+        score_service.rescore_position(session, position=position)
     audit.record(session, actor=user, action="position.update", object_type="position",
                  object_id=position.id, details={"fields": sorted(changes)},
                  ip=client_ip(request))

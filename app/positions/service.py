@@ -131,7 +131,8 @@ def create(session: Session, *, data: PositionCreate, actor: User) -> Position:
 
 
 def update(session: Session, *, position: Position, data: PositionUpdate) -> dict[str, Any]:
-    """Apply a partial change; returns the fields that changed (for the audit log)."""
+    """Apply a partial change; returns the fields that changed (for the audit log and
+    :func:`changes_scores`)."""
     changes = data.model_dump(exclude_unset=True)
     if "questionnaires" in changes:
         changes["questionnaires"] = _check_questionnaires(session, changes["questionnaires"] or [])
@@ -157,12 +158,13 @@ def update(session: Session, *, position: Position, data: PositionUpdate) -> dic
     position.updated_at = utcnow()
     session.add(position)
     session.flush()
-    if RESCORING_FIELDS & changes.keys():
-        # New rules re-rank the stored scores (no retake); the pipeline reads the result.
-        from app.reports import pipeline  # the reports domain sits above positions
-
-        pipeline.rescore_position(session, position=position)
     return changes
+
+
+def changes_scores(changes: dict[str, Any]) -> bool:
+    """Whether a change returned by :func:`update` alters stored scores: the handler then
+    rescores the position (``app.scores.service.rescore_position``) in its transaction."""
+    return bool(RESCORING_FIELDS & changes.keys())
 
 
 def cost_assumptions(position: Position) -> CostAssumptions:

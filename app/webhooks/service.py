@@ -264,8 +264,12 @@ def assessment_completed(
     fit_unit: str | None,
     band: str | None,
     completed_at: datetime | None,
+    partial_fit: float | None = None,
+    fit_coverage: float | None = None,
+    requirements_passed: bool | None = None,
+    requirements_missed: list[str] | None = None,
 ) -> OutboxMessage | None:
-    """Queue ``assessment.completed``: ids and the fit, no personal data."""
+    """Queue ``assessment.completed``: ids, the fit and the requirements, no personal data."""
     return enqueue_event(
         session,
         organization_id=organization_id,
@@ -277,6 +281,10 @@ def assessment_completed(
             "fit_score": fit_score,
             "fit_unit": fit_unit,
             "band": band,
+            "partial_fit": partial_fit,
+            "fit_coverage": fit_coverage,
+            "requirements_passed": requirements_passed,
+            "requirements_missed": requirements_missed or [],
             "completed_at": _iso(completed_at),
         },
     )

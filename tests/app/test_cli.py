@@ -79,6 +79,7 @@ def test_questionnaires_validate_passes_on_the_shipped_bank():
     result = runner.invoke(cli, ["questionnaires", "validate"])
     assert result.exit_code == 0, result.output
     assert "no problems in 6 files" in result.output
+    assert "interview bank: no problems in 9 files" in result.output
 
 
 def test_questionnaires_validate_names_file_item_and_rule(tmp_path):
