@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -61,7 +61,7 @@ def _publish_bank(directory: Path | None) -> list:  # type: ignore[type-arg]
         with session_scope() as session:
             return bank_service.publish(session, directory=directory or BANK_DIR)
     except DomainError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
+        typer.echo(f"error: {_detail(exc)}", err=True)
     except InvalidQuestionnaireError as exc:
         typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(1)
@@ -82,15 +82,23 @@ def questionnaires_validate(
         help="Also fail on v1 files breaking the delivery rules of bank v2 (legacy problems)"
     )] = False,
 ) -> None:
-    """Check questionnaire files: each problem names the file, the item and the rule; the
-    time rule's numbers are printed per section."""
+    """Check questionnaire files (and, for the shipped bank, the interview bank); each problem
+    names the file, the item and the rule; the time rule's numbers are printed per section."""
     from questionnaires.loader import BANK_DIR, collect, questionnaire_files
     from questionnaires.validate import exit_code, format_report
 
     targets = paths or [BANK_DIR]
     loaded, problems = collect(targets)
     typer.echo(format_report(problems, files=len(questionnaire_files(targets)), loaded=loaded))
-    raise typer.Exit(exit_code(problems, strict=strict))
+    code = exit_code(problems, strict=strict)
+    if not paths:  # the shipped bank: its interview questions too
+        from questionnaires.interview_bank import INTERVIEW_DIR, collect_interview_bank
+
+        _bank, interview_problems = collect_interview_bank(INTERVIEW_DIR)
+        files = len(list(INTERVIEW_DIR.glob("*.yaml")))
+        typer.echo("interview bank: " + format_report(interview_problems, files=files))
+        code = max(code, 1 if interview_problems else 0)
+    raise typer.Exit(code)
 
 
 @questionnaires_app.command("load")
@@ -149,11 +157,19 @@ def orgs_create(
     _provision(org, admin_email, admin_password)
 
 
+def _detail(exc: Any) -> str:
+    """A domain error's message; one line per field for a 422 naming fields."""
+    if isinstance(exc.detail, list):
+        return "; ".join(str(d.get("message", d)) for d in exc.detail)
+    return str(exc.detail)
+
+
 @users_app.command("create")
 def users_create(
     org: Annotated[str, typer.Option(help="Organization name")],
     email: Annotated[str, typer.Option(help="E-mail (the login)")],
-    password: Annotated[str, typer.Option(help="Password (at least 10 characters)")],
+    password: Annotated[str, typer.Option(
+        help="Password: 12+ characters, not a common or breached one")],
     role: Annotated[str, typer.Option(help="admin, hr or manager")] = "hr",
     name: Annotated[str, typer.Option(help="Full name")] = "",
     language: Annotated[str, typer.Option(help="it or en")] = "en",
@@ -185,9 +201,58 @@ def users_create(
                 language=language,
             )
     except DomainError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
+        typer.echo(f"error: {_detail(exc)}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"user {email} ({role}) created in {org!r}")
+
+
+def _set_active(org: str, email: str, *, active: bool) -> None:
+    from app.auth import service as auth_service
+    from app.db import session_scope
+    from app.errors import DomainError
+    from app.organizations import service as organization_service
+
+    _settings()
+    try:
+        with session_scope() as session:
+            organization = organization_service.get_by_name(session, name=org)
+            user = None if organization is None else auth_service.find_by_email(
+                session, organization_id=organization.id, email=email
+            )
+            if user is None:
+                typer.echo(f"error: no user {email} in an organization named {org!r}", err=True)
+                raise typer.Exit(1)
+            changed = auth_service.set_active(session, user=user, active=active)
+            from app.audit import service as audit
+
+            if changed:
+                audit.record(session, actor=None, organization_id=user.organization_id,
+                             action="user.activate" if active else "user.deactivate",
+                             object_type="user", object_id=user.id,
+                             details={"email": user.email, "by": "kam users (command line)"})
+    except DomainError as exc:
+        typer.echo(f"error: {_detail(exc)}", err=True)
+        raise typer.Exit(1) from None
+    state = "active" if active else "deactivated: its sessions and tokens no longer work"
+    typer.echo(f"user {email} in {org!r}: {state}{'' if changed else ' (already)'}")
+
+
+@users_app.command("deactivate")
+def users_deactivate(
+    org: Annotated[str, typer.Option(help="Organization name")],
+    email: Annotated[str, typer.Option(help="E-mail of the user")],
+) -> None:
+    """Stop a staff user: sign-ins fail, sessions and API tokens stop working at once."""
+    _set_active(org, email, active=False)
+
+
+@users_app.command("activate")
+def users_activate(
+    org: Annotated[str, typer.Option(help="Organization name")],
+    email: Annotated[str, typer.Option(help="E-mail of the user")],
+) -> None:
+    """Let a deactivated staff user sign in again."""
+    _set_active(org, email, active=True)
 
 
 @app.command()
@@ -216,7 +281,9 @@ def demo(
         )
         users = {}
         for role, email, name in DEMO_USERS[1:]:
-            users[role] = auth_service.find_by_email(session, email=email)
+            users[role] = auth_service.find_by_email(
+                session, organization_id=result.organization.id, email=email
+            )
             if users[role] is None:
                 users[role] = auth_service.create_user(
                     session,

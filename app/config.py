@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+if TYPE_CHECKING:
+    from app.webhooks.egress import EgressPolicy
 
 DEV_SECRET = "dev-secret-do-not-use-in-production"
 DEFAULT_DATABASE_URL = "sqlite:///var/kam.db"
@@ -43,6 +46,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # JSON lines for log collectors; "auto" is readable text in development, JSON otherwise.
     log_format: Literal["json", "text", "auto"] = "auto"
+    # Networks webhooks may reach besides public addresses (an on-premise receiver), as a
+    # comma-separated CIDR list; empty: public addresses only (app/webhooks/egress.py).
+    webhook_allow_networks: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -67,6 +73,20 @@ class Settings(BaseSettings):
             )
         return url.render_as_string(hide_password=False)
 
+    @field_validator("webhook_allow_networks")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        from app.webhooks.egress import parse_networks
+
+        try:
+            parse_networks(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"KAM_WEBHOOK_ALLOW_NETWORKS: {exc}; give CIDR networks such as "
+                "10.20.0.0/16, 192.168.5.7/32"
+            ) from None
+        return value
+
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:
         weak = self.secret_key == DEV_SECRET or len(self.secret_key) < 32
@@ -83,6 +103,13 @@ class Settings(BaseSettings):
         return self.log_format == "json" or (
             self.log_format == "auto" and self.env != "development"
         )
+
+    @property
+    def webhook_egress(self) -> EgressPolicy:
+        """Where webhooks may connect: public addresses and the allowed networks."""
+        from app.webhooks.egress import EgressPolicy, parse_networks
+
+        return EgressPolicy(allowed=parse_networks(self.webhook_allow_networks))
 
     @property
     def is_sqlite(self) -> bool:

@@ -34,6 +34,7 @@ from app.candidates import service as candidate_service
 from app.candidates.schemas import CandidateCreate
 from app.clock import utcnow
 from app.positions.models import Position
+from app.scores import service as score_service
 from questionnaires.schema import ChoiceItem, Item, LikertItem, NumericItem, SjtItem
 from questionnaires.screening import ScreeningAnswers
 
@@ -179,7 +180,8 @@ def _take(session: Session, *, token: str, levels: dict[str, float], rng: random
             )
         assessment_service.complete_section(session, ctx=ctx, section_key=section.key,
                                             now=clock)
-    assessment_service.submit(session, ctx=ctx, now=clock + timedelta(seconds=5))
+    if assessment_service.submit(session, ctx=ctx, now=clock + timedelta(seconds=5)):
+        score_service.score_submitted(session, attempt=attempt)
 
 
 DEMO_POSITION = "Key Account Manager – Nord Italia (demo)"
@@ -219,5 +221,6 @@ def populate(session: Session, *, hr: User, manager: User | None = None,
     ))
     simulate_candidates(session, position=position, actor=hr, count=pipeline_size, seed=2026)
     session.flush()
-    norm_service.rebuild(session, organization_id=hr.organization_id)
+    score_service.rescore_after_norms(
+        session, rows=norm_service.rebuild(session, organization_id=hr.organization_id))
     return position

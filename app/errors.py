@@ -198,12 +198,18 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = [_readable(error) for error in exc.errors()]
         return _error_response(request, 422, errors, None)
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> Response:
+        # SQLite's driver refuses an integer past 64 bits with OverflowError: the request
+        # carried it (every field is bounded, app/fields.py; this is the net below them).
+        return await _out_of_range(request, exc)
+
     @app.exception_handler(DataError)
-    async def _out_of_range(request: Request, exc: DataError) -> Response:
+    async def _out_of_range(request: Request, exc: Exception) -> Response:
         # A value the database cannot hold (PostgreSQL: a number past INTEGER, a text longer
         # than its column) came from the request: a 422, never a 500. Logged, in case a
         # handler forgot a limit.
-        logger.warning("value out of the database's range: %s", exc.orig)
+        logger.warning("value out of the database's range: %s", getattr(exc, "orig", exc))
         message = OUT_OF_RANGE
         if not wants_json(request):
             from app.i18n import gettext_for

@@ -13,8 +13,9 @@ router = APIRouter(route_class=SessionRoute, tags=["health"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
-    """The process is alive (no dependency is checked)."""
+async def healthz() -> dict[str, str]:
+    """The process is alive (no dependency is checked). Async: answered on the event loop,
+    never queued behind busy request threads, so a loaded instance is not taken for dead."""
     return {"status": "ok"}
 
 

@@ -10,9 +10,9 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import NotFound
+from app.fields import MAX_ID
 
-#: The largest id a table can hold (PostgreSQL INTEGER); anything larger cannot exist.
-MAX_ID = 2**31 - 1
+__all__ = ["MAX_ID", "BodySizeLimit", "ids_in_range"]
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
@@ -45,28 +45,34 @@ class BodySizeLimit:
             await self._refuse(send)
             return
         received = 0
-        response_started = False
+        response_started = refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            # A body streamed without a length (chunked) is counted as it arrives: past the
+            # limit the 413 goes out at once and the app is told the client left, so it
+            # stops reading and whatever it answers is dropped.
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    refused = True
+                    if not response_started:
+                        await self._refuse(send)
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal response_started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not response_started:
-                await self._refuse(send)
+        await self.app(scope, limited_receive, tracking_send)
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(
@@ -81,7 +87,3 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass

@@ -23,6 +23,7 @@ from app.clock import utcnow
 from app.db import get_engine, session_for
 from app.norms import service as norm_service
 from app.privacy import service as privacy_service
+from app.scores import service as score_service
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def finalize_overdue(engine: Engine, *, now: datetime | None = None) -> list[int
             attempt, invitation, candidate = row
             ctx = assessment_service.Context(invitation, candidate, attempt)
             if assessment_service.finalize_if_overdue(session, ctx=ctx, now=now):
+                score_service.score_submitted(session, attempt=attempt)
                 finalized.append(attempt_id)
             session.commit()
     return finalized
@@ -111,8 +113,9 @@ def run_once(engine: Engine | None = None, *, now: datetime | None = None) -> Ma
         session.commit()
     if due:
         with session_for(engine) as session:
-            report.norm_tables = len(
-                norm_service.rebuild_all_due(session, settled_before=settled_before))
+            rows = norm_service.rebuild_all_due(session, settled_before=settled_before)
+            score_service.rescore_after_norms(session, rows=rows)
+            report.norm_tables = len(rows)
             session.commit()
     with session_for(engine) as session:  # rate-limit counts nobody looks at any more
         ratelimit.purge(session, now=now)

@@ -1,8 +1,8 @@
 """Every table, imported in one place: the registry Alembic and the tests use."""
 
-from app.assessments.models import Answer, Attempt, AttemptSection, Score
+from app.assessments.models import Answer, Attempt, AttemptSection, ItemExposure
 from app.audit.models import AuditEntry
-from app.auth.models import AuthSession, LoginAttempt, User
+from app.auth.models import AuthSession, LoginAddress, LoginAttempt, User
 from app.bank.models import NormTable, QuestionnaireVersion
 from app.candidates.models import Candidate, Decision, Invitation
 from app.db import metadata
@@ -10,6 +10,7 @@ from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.positions.models import Position, PositionManager
 from app.ratelimit import RateEvent
+from app.scores.models import CompositeNorm, Score
 
 __all__ = [
     "Answer",
@@ -18,8 +19,11 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Candidate",
+    "CompositeNorm",
     "Decision",
     "Invitation",
+    "ItemExposure",
+    "LoginAddress",
     "LoginAttempt",
     "NormTable",
     "Organization",

@@ -32,7 +32,12 @@ _SECURITY_HEADERS = {
 
 class PageContext:
     """Sets ``request.state.language`` (``?lang=``, then the cookie, then the browser) and
-    ``request.state.user``; gives pages a CSRF cookie; adds the security headers."""
+    ``request.state.user``; gives pages a CSRF cookie; adds the security headers.
+
+    Whatever a signed-in staff member is shown (pages and API answers: names, e-mails,
+    scores, decisions) is sent with ``Cache-Control: no-store``, so no browser or proxy
+    keeps a copy on disk for the next person at that computer.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -49,6 +54,7 @@ class PageContext:
             accept_language=request.headers.get("accept-language"),
         )
         request.state.user = None
+        state = request.state
         path: str = scope["path"]
         fresh_csrf = None if path.startswith("/api/") else ensure_csrf_cookie(request)
 
@@ -67,6 +73,8 @@ class PageContext:
                     headers.setdefault(name, value)
                 if not path.startswith(("/docs", "/redoc")):
                     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                if getattr(state, "user", None) is not None:
+                    headers.setdefault("Cache-Control", "no-store")
                 if get_settings().secure_cookies:
                     headers.setdefault("Strict-Transport-Security", "max-age=31536000")
             await send(message)

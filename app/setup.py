@@ -39,7 +39,9 @@ def provision(
         organization = organization_service.create(
             session, name=org_name, is_demo=is_demo, language=language
         )
-    admin = auth_service.find_by_email(session, email=admin_email)
+    admin = auth_service.find_by_email(
+        session, organization_id=organization.id, email=admin_email
+    )
     created_admin = admin is None
     if admin is None:
         admin = auth_service.create_user(
@@ -50,9 +52,5 @@ def provision(
             role=Role.admin,
             password=admin_password,
             language=language,
-        )
-    elif admin.organization_id != organization.id:
-        raise ValueError(
-            f"{admin_email} is already a user of another organization; choose another e-mail"
         )
     return Provisioned(organization, admin, created_organization, created_admin)

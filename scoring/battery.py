@@ -23,6 +23,7 @@ from scoring.checks import as_float_array, check_number
 from scoring.competencies import DEFAULT_LANGUAGE_HURDLE, label
 from scoring.composite import (
     CandidateComposite,
+    CompositeNorm,
     CompositeResult,
     bands,
     composite_scores,
@@ -73,46 +74,16 @@ class BatteryResult:
     def __len__(self) -> int:
         return int(self.item_scores.shape[0])
 
-    def _competency(
-        self, i: int, j: int, c: str, scale: dict[str, Any], norm: dict[str, Any] | None
-    ) -> dict[str, Any]:
-        entry: dict[str, Any] = {"label": label(c), **scale}
-        normed = self.normed is not None and bool(self.normed.normed[j])
-        if norm is not None:
-            entry.update(norm)
-        else:
-            entry.update(
-                {
-                    "percentile": None,
-                    "z": None,
-                    "t_score": None,
-                    "sten": None,
-                    "ci90": None,
-                    "alpha": None,
-                    "alpha_low": None,
-                    "norm_status": "none",
-                    "norm_n": 0,
-                    "norm_message": "norms not yet established (no norm table)",
-                }
-            )
-        if normed:
-            band = bands(self.normed.t[i, j], "T").item()  # type: ignore[union-attr]
-        else:
-            band = bands(self.scales.percent[i, j], "percent").item()
-        entry["band"] = band
-        entry["band_unit"] = "T" if normed else "percent"
-        return entry
+    def normed_row(self, i: int) -> NormedScores | None:
+        """The normed scores of row ``i`` alone."""
+        return None if self.normed is None else self.normed.row(i)
 
     def candidate(self, i: int) -> CandidateReport:
         """The report of candidate row ``i``."""
         if not -len(self) <= i < len(self):
             raise IndexError(f"candidate index {i} out of range for {len(self)} candidates")
-        scales = self.scales.candidate(i)
-        norms = None if self.normed is None else self.normed.candidate(i)
-        competencies = {
-            c: self._competency(i, j, c, scales[c], None if norms is None else norms[c])
-            for j, c in enumerate(self.scales.competencies)
-        }
+        i = i % len(self)
+        competencies = competency_entries(self.scales.row(i), self.normed_row(i))[0]
         return CandidateReport(
             index=i,
             scoring_version=self.scoring_version,
@@ -134,6 +105,205 @@ class BatteryResult:
         }
 
 
+@dataclass(frozen=True, eq=False)
+class ScaleEvaluation:
+    """What norms and the position make of a group's scale scores (see :func:`evaluate_scales`)."""
+
+    scales: ScaleScores
+    normed: NormedScores | None
+    composite: CompositeResult
+
+    def competency_entries(self) -> list[dict[str, dict[str, Any]]]:
+        """Every row's competency entries ``{competency: {...}}``, JSON-able, column by column
+        (the form :meth:`BatteryResult.candidate` reports)."""
+        return competency_entries(self.scales, self.normed)
+
+
+#: A competency entry's norm fields when no norm table covers it.
+NO_NORMS: dict[str, Any] = {
+    "percentile": None,
+    "z": None,
+    "t_score": None,
+    "sten": None,
+    "ci90": None,
+    "alpha": None,
+    "alpha_low": None,
+    "norm_status": "none",
+    "norm_n": 0,
+    "norm_message": "norms not yet established (no norm table)",
+}
+
+
+def _present(x: float) -> float | None:
+    return None if x != x else x  # NaN → None, as jsonable
+
+
+def competency_entries(
+    scales: ScaleScores, normed: NormedScores | None
+) -> list[dict[str, dict[str, Any]]]:
+    """Per row, ``{competency: entry}`` with the scale scores, the norms and the band.
+
+    Vectorised by column, so a 10,000-candidate group is reported in one pass; each entry
+    equals what :meth:`BatteryResult.candidate` gives for that row.
+    """
+    competencies = scales.competencies
+    per_row = _scale_rows(scales)
+    percent_band = bands(scales.percent, "percent").tolist()
+    if normed is not None:
+        t_band = bands(normed.t, "T").tolist()
+        columns = {
+            name: getattr(normed, attr).tolist()
+            for name, attr in (
+                ("percentile", "percentile"),
+                ("z", "z"),
+                ("t_score", "t"),
+                ("sten", "sten"),
+                ("low", "ci90_low"),
+                ("high", "ci90_high"),
+            )
+        }
+        constants = [normed.column_constants(j) for j in range(len(competencies))]
+    out = []
+    for i, row in enumerate(per_row):
+        entries = {}
+        for j, c in enumerate(competencies):
+            entry: dict[str, Any] = {"label": label(c), **row[j]}
+            if normed is None:
+                entry.update(NO_NORMS)
+                is_normed = False
+            else:
+                low, sten_value = columns["low"][i][j], columns["sten"][i][j]
+                entry.update(
+                    {
+                        "percentile": _present(columns["percentile"][i][j]),
+                        "z": _present(columns["z"][i][j]),
+                        "t_score": _present(columns["t_score"][i][j]),
+                        "sten": None if sten_value != sten_value else int(sten_value),
+                        "ci90": None if low != low else [low, columns["high"][i][j]],
+                        **constants[j],
+                    }
+                )
+                is_normed = bool(normed.normed[j])
+            entry["band"] = t_band[i][j] if is_normed else percent_band[i][j]
+            entry["band_unit"] = "T" if is_normed else "percent"
+            entries[c] = entry
+        out.append(entries)
+    return out
+
+
+def _scale_rows(scales: ScaleScores) -> list[list[dict[str, Any]]]:
+    """The answers-only fields of every entry, row by row (plain Python numbers)."""
+    raw, percent = scales.raw.tolist(), scales.percent.tolist()
+    answered = scales.answered.tolist()
+    complete, prorated = scales.complete.tolist(), scales.prorated.tolist()
+    n_items = scales.n_items.tolist()
+    low, high = scales.min_possible.tolist(), scales.max_possible.tolist()
+    rows = []
+    for i in range(len(scales)):
+        rows.append(
+            [
+                {
+                    "raw": _present(raw[i][j]),
+                    "percent": _present(percent[i][j]),
+                    "answered": int(answered[i][j]),
+                    "n_items": int(n_items[j]),
+                    "answered_fraction": answered[i][j] / n_items[j],
+                    "complete": bool(complete[i][j]),
+                    "prorated": bool(prorated[i][j]),
+                    "min_possible": low[j],
+                    "max_possible": high[j],
+                }
+                for j in range(len(scales.competencies))
+            ]
+        )
+    return rows
+
+
+@dataclass(frozen=True, eq=False)
+class Measured:
+    """A group's answers made into item scores, scale scores and CEFR estimates."""
+
+    keys: KeySet
+    responses: np.ndarray
+    item_scores: np.ndarray
+    scales: ScaleScores
+    cefr: CefrEstimate | None
+
+
+def measure(
+    keys: Sequence[ItemKey] | KeySet, data: Any, *, min_complete: float = MIN_COMPLETE
+) -> Measured:
+    """Item scores, scale scores and CEFR estimates of a group: everything that depends on
+    the answers alone (and so never changes once an attempt is submitted).
+
+    ``data`` is as for :func:`score_battery`.
+    """
+    keyset = compile_keys(keys)
+    if isinstance(data, np.ndarray) or (
+        isinstance(data, Sequence) and data and not isinstance(data[0], Mapping)
+    ):
+        X = as_float_array("X", data, ndim=2)
+    else:
+        X = encode_responses(keyset, data)
+    min_complete = check_number("min_complete", min_complete, minimum=0.0, maximum=1.0)
+    if min_complete == 0.0:
+        raise ScoringInputError("min_complete", "must be > 0")
+    item_scores = score_items(keyset, X)  # validated here; the cores below trust it
+    return Measured(
+        keys=keyset,
+        responses=X,
+        item_scores=item_scores,
+        scales=scale_scores_unchecked(keyset, item_scores, min_complete),
+        cefr=cefr_unchecked(keyset, item_scores) if has_cefr_items(keyset) else None,
+    )
+
+
+def evaluate_scales(
+    scales: ScaleScores,
+    *,
+    cefr: Sequence[str | None] | np.ndarray | None = None,
+    norms: NormsLike | None = None,
+    weights: Mapping[str, Any] | None = None,
+    minimums: Mapping[str, Any] | None = None,
+    language_hurdle: str | None = DEFAULT_LANGUAGE_HURDLE,
+    min_n: int | None = None,
+    composite_norms: Mapping[str, CompositeNorm] | None = None,
+) -> ScaleEvaluation:
+    """Norms, composite and hurdles of a group's scale scores: the one step after the answers.
+
+    :func:`score_battery` calls it on scale scores it has just computed from answers; a
+    service that stored the scale scores calls it again when norms or weights change, and
+    gets the same numbers. The composite uses z-scores only when every positively weighted
+    competency is normed (see the module docstring), percent of maximum otherwise.
+
+    Parameters
+    ----------
+    scales : ScaleScores
+    cefr : sequence of str, optional
+        One CEFR estimate per row (for the language hurdle).
+    norms, weights, minimums, language_hurdle, min_n, composite_norms
+        As :func:`score_battery`.
+    """
+    weights = validate_weights(weights)
+    normed = apply_norms(scales, norms=norms, min_n=min_n) if norms is not None else None
+    weighted = [c for c, w in weights.items() if w > 0]
+    use_z = normed is not None and all(
+        c in normed.competencies and normed.normed[normed.competencies.index(c)] for c in weighted
+    )
+    matrix = normed.z if use_z else scales.percent  # type: ignore[union-attr]
+    composite = composite_scores(
+        matrix,
+        scales.competencies,
+        weights,
+        basis="z" if use_z else "percent",
+        minimums=minimums,
+        cefr=cefr,
+        language_hurdle=language_hurdle,
+        norm=(composite_norms or {}).get("z" if use_z else "percent"),
+    )
+    return ScaleEvaluation(scales=scales, normed=normed, composite=composite)
+
+
 def score_battery(
     keys: Sequence[ItemKey] | KeySet,
     data: Any,
@@ -144,6 +314,7 @@ def score_battery(
     language_hurdle: str | None = DEFAULT_LANGUAGE_HURDLE,
     min_complete: float = MIN_COMPLETE,
     min_n: int | None = None,
+    composite_norms: Mapping[str, CompositeNorm] | None = None,
 ) -> BatteryResult:
     """Score a group of candidates from answers to composite in one vectorised pass.
 
@@ -161,45 +332,31 @@ def score_battery(
         Share of a scale's items needed to score it (0.80).
     min_n : int, optional
         ``KAM_NORM_MIN_N`` (overrides the norm table's).
+    composite_norms : mapping, optional
+        ``{"z": CompositeNorm, "percent": CompositeNorm}``: the norm group the weighted sum is
+        re-standardized against, per basis (see :mod:`scoring.composite`).
     """
-    keyset = compile_keys(keys)
     weights = validate_weights(weights)
-    if isinstance(data, np.ndarray) or (
-        isinstance(data, Sequence) and data and not isinstance(data[0], Mapping)
-    ):
-        X = as_float_array("X", data, ndim=2)
-    else:
-        X = encode_responses(keyset, data)
-    min_complete = check_number("min_complete", min_complete, minimum=0.0, maximum=1.0)
-    if min_complete == 0.0:
-        raise ScoringInputError("min_complete", "must be > 0")
-    item_scores = score_items(keyset, X)  # validated here; the cores below trust it
-    scales = scale_scores_unchecked(keyset, item_scores, min_complete)
-    normed = apply_norms(scales, norms=norms, min_n=min_n) if norms is not None else None
-    cefr = cefr_unchecked(keyset, item_scores) if has_cefr_items(keyset) else None
-
-    weighted = [c for c, w in weights.items() if w > 0]
-    use_z = normed is not None and all(
-        c in normed.competencies and normed.normed[normed.competencies.index(c)] for c in weighted
-    )
-    matrix = normed.z if use_z else scales.percent  # type: ignore[union-attr]
-    composite = composite_scores(
-        matrix,
-        scales.competencies,
-        weights,
-        basis="z" if use_z else "percent",
-        minimums=minimums,
+    measured = measure(keys, data, min_complete=min_complete)
+    cefr = measured.cefr
+    evaluation = evaluate_scales(
+        measured.scales,
         cefr=None if cefr is None else cefr.level,
+        norms=norms,
+        weights=weights,
+        minimums=minimums,
         language_hurdle=language_hurdle,
+        min_n=min_n,
+        composite_norms=composite_norms,
     )
     return BatteryResult(
-        keys=keyset,
-        responses=X,
-        item_scores=item_scores,
-        scales=scales,
-        normed=normed,
+        keys=measured.keys,
+        responses=measured.responses,
+        item_scores=measured.item_scores,
+        scales=measured.scales,
+        normed=evaluation.normed,
         cefr=cefr,
-        composite=composite,
+        composite=evaluation.composite,
     )
 
 

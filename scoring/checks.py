@@ -42,7 +42,10 @@ def check_number(
     """Check a finite real number (not a bool) within [minimum, maximum]; return it as float."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ScoringInputError(name, f"must be a number, got {value!r}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer past a float's range (10**400)
+        raise ScoringInputError(name, "is too large") from None
     if not math.isfinite(number):
         raise ScoringInputError(name, f"must be finite, got {value!r}")
     if integer and not number.is_integer():
@@ -50,11 +53,42 @@ def check_number(
     if minimum is not None and number < minimum:
         raise ScoringInputError(name, f"must be ≥ {minimum:g}, got {value!r}")
     if maximum is not None and number > maximum:
-        raise ScoringInputError(name, f"must be ≤ {maximum:g}, got {value!r}")
+        raise ScoringInputError(name, f"must be ≤ {_plain(maximum)}, got {_plain(number)}",
+                                maximum=maximum, value=number)
     return number
+
+
+def _plain(number: float) -> str:
+    """1000000000.0 → "1,000,000,000"; 0.5 → "0.5"; 1e28 stays "1e+28" (a float's digits)."""
+    number = float(number)
+    if number.is_integer() and abs(number) < 1e15:
+        return f"{int(number):,}"
+    return f"{number:g}"
 
 
 def check_same_length(name: str, array: np.ndarray, expected: int, what: str) -> None:
     """Check that ``array`` has ``expected`` rows (one per ``what``)."""
     if array.shape[0] != expected:
         raise ScoringInputError(name, f"has {array.shape[0]} rows but there are {expected} {what}")
+
+
+def check_probability_open(name: str, value: Any) -> float:
+    """Check a number strictly between 0 and 1 (a confidence level, a quantile's level)."""
+    number = check_number(name, value)
+    if not 0.0 < number < 1.0:
+        raise ScoringInputError(name, f"must lie strictly between 0 and 1, got {value!r}")
+    return number
+
+
+#: An SD at or below this (relative to the scores' size) is no spread: floating-point noise
+#: over equal scores gives SDs of 1e-15, not 0.
+ZERO_SPREAD = 1e-9
+
+
+def has_spread(sd: float | None, scale: float = 1.0) -> bool:
+    """Whether an SD is a real spread, not zero nor the floating-point noise of equal scores.
+
+    >>> has_spread(0.5), has_spread(1.7e-15), has_spread(None)
+    (True, False, False)
+    """
+    return sd is not None and sd == sd and sd > ZERO_SPREAD * max(1.0, abs(scale))

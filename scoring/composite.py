@@ -2,19 +2,35 @@
 
 Fit score
 ---------
-With the position's weights w_i (non-negative, Σ w_i = 1 within 1e-9):
+With the position's weights w_i (non-negative, Σ w_i = 1 within 1e-9), the weighted sum
+``S = Σ w_i x_i`` of competency z-scores (percent of maximum before norms) is
+**re-standardized against the norm group** (:class:`CompositeNorm`: the mean and the
+covariance of the competency scores over the group's completed attempts, complete on every
+weighted competency)::
 
-* **normed** (every positively weighted competency has established norms): competency
-  z-scores are combined and reported on the T scale::
+    mean_S = Σ w_i μ_i,   SD_S = √(wᵀ Σ w),   z_c = (S − mean_S) / SD_S
 
-      fit_T = 50 + 10 · Σ w_i z_i
+which is exactly the mean and the SD (ddof = 1) of S over the group. Because competencies
+correlate less than perfectly, SD_S is below 1 on the z basis (a plain ``50 + 10 S`` spreads
+6–7 T points instead of 10, and band A holds ~5 % of the group instead of ~16 %).
 
-  The weighted sum is **not re-standardised**. Because the competencies correlate less than
-  perfectly, Σ w_i z_i has an SD below 1 in the norm group, so fit T spreads a little less
-  than a single scale's T; rank order is unaffected, and the number stays a transparent sum
-  a hiring manager can recompute from the explanation. ``(fit_T − 50) / 10 = Σ w_i z_i`` is
-  the composite z passed to the utility model (a slightly conservative z).
-* **before norms**: ``fit_% = Σ w_i · percent_i`` (percent of maximum, 0–100).
+* **normed** (every positively weighted competency has established norms):
+  ``fit_T = 50 + 10 · z_c``, a true T-score (mean 50, SD 10 in the norm group), so the
+  bands hold their intended shares of a normal group: A ≈ 15.9 %, B ≈ 15.0 %, C ≈ 38.3 %,
+  D ≈ 30.9 %; ``z_c`` is the composite z passed to the utility model.
+* **before norms**: the fit is ``Σ w_i · percent_i`` (percent of maximum, 0–100, with percent
+  bands); ``z_c`` is computed the same way on the percent scores for the utility model.
+
+The standardization needs at least :data:`MIN_COMPOSITE_N` complete attempts and a spread
+above :data:`ZERO_SPREAD` (a group whose scores are all equal has none, even when
+floating-point noise computes an SD of 1e-15). Without it, a normed fit stays
+``50 + 10 · S`` and says so in its explanation, and before norms there is no z_c.
+
+**Partial fit.** When a weighted competency has no score, the fit over the complete ones is
+computed with their weights renormalized (``w_i / Σ_complete w``) and standardized the same
+way (the mean and SD of that weighted sum come from the same group), labelled with what is
+missing and the share of the weight it covers. It is never the fit score: it is reported
+beside it and ranks after every complete fit.
 
 Following the compensatory-plus-hurdle design (Cascio & Aguinis, *Applied Psychology in
 Talent Management*, 2019, ch. 14), a strong competency makes up for a weaker one inside the
@@ -32,6 +48,7 @@ fit score incomplete (NaN / ``None``); the explanation names it instead of guess
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -39,7 +56,7 @@ from typing import Any, Literal
 import numpy as np
 
 from scoring.cefr import cefr_meets, cefr_rank
-from scoring.checks import as_float_array, check_number
+from scoring.checks import as_float_array, check_number, has_spread
 from scoring.competencies import (
     CEFR_LEVELS,
     COMPETENCY_KEYS,
@@ -48,13 +65,132 @@ from scoring.competencies import (
     label,
 )
 from scoring.errors import ScoringInputError
-from scoring.serialization import jsonable, optional_float
+from scoring.serialization import jsonable, optional_float, unsigned_zero
 
 Basis = Literal["z", "percent"]
 #: Lower bounds of bands A, B, C (D is everything below C).
 BAND_CUTS_T: tuple[float, float, float] = (60.0, 55.0, 45.0)
 BAND_CUTS_PERCENT: tuple[float, float, float] = (75.0, 65.0, 50.0)
 WEIGHT_TOLERANCE = 1e-9
+#: Complete attempts a norm group needs before a composite is re-standardized against it.
+MIN_COMPOSITE_N = 30
+@dataclass(frozen=True, eq=False)
+class CompositeNorm:
+    """What a norm group says about weighted sums of its competency scores.
+
+    ``mean`` and ``cov`` (ddof = 1) of the competency scores (z or percent, per ``basis``)
+    over the ``n`` attempts complete on every one of ``competencies``: the mean and SD of
+    any weighted sum of them follow (:meth:`moments`) without reading the group again.
+    """
+
+    basis: Basis
+    competencies: tuple[str, ...]
+    n: int
+    mean: np.ndarray
+    cov: np.ndarray
+
+    def moments(self, weights: Mapping[str, float]) -> tuple[float, float] | None:
+        """``(mean_S, SD_S)`` of ``S = Σ w_i x_i`` in the group; None when a weighted
+        competency is not covered or the group has fewer than 2 attempts."""
+        if self.n < 2 or any(c not in self.competencies for c, w in weights.items() if w):
+            return None
+        w = np.array([float(weights.get(c, 0.0)) for c in self.competencies])
+        variance = float(w @ self.cov @ w)
+        return float(w @ self.mean), math.sqrt(max(0.0, variance))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return jsonable(
+            {
+                "basis": self.basis,
+                "competencies": list(self.competencies),
+                "n": self.n,
+                "mean": self.mean,
+                "cov": self.cov,
+            }
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CompositeNorm:
+        """Inverse of :meth:`to_dict`."""
+        competencies = tuple(data["competencies"])
+        k = len(competencies)
+        return cls(
+            basis=data["basis"],
+            competencies=competencies,
+            n=int(data["n"]),
+            mean=np.array(data["mean"], float).reshape(k),
+            cov=np.array(data["cov"], float).reshape(k, k),
+        )
+
+
+def build_composite_norm(
+    scores: Any, competencies: Sequence[str], *, basis: Basis
+) -> CompositeNorm:
+    """The mean and covariance of a norm group's competency scores (rows with a NaN in any
+    column are left out, so every weighted sum is taken over the same attempts).
+
+    >>> norm = build_composite_norm([[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0], [0.0, -2.0]],
+    ...                             ["analysis", "communication"], basis="z")
+    >>> mean, sd = norm.moments({"analysis": 0.5, "communication": 0.5})
+    >>> mean, round(sd, 6)  # the SD (ddof = 1) of S = (0.5, -0.5, 1, -1)
+    (0.0, 0.912871)
+    """
+    if basis not in ("z", "percent"):
+        raise ScoringInputError("basis", f"must be 'z' or 'percent', got {basis!r}")
+    matrix = as_float_array("scores", scores, ndim=2)
+    competencies = tuple(competencies)
+    if len(competencies) != matrix.shape[1]:
+        raise ScoringInputError(
+            "competencies",
+            f"has {len(competencies)} names but scores has {matrix.shape[1]} columns",
+        )
+    rows = matrix[~np.isnan(matrix).any(axis=1)]
+    k = len(competencies)
+    n = int(rows.shape[0])
+    if n < 2:
+        return CompositeNorm(basis, competencies, n, np.full(k, np.nan), np.full((k, k), np.nan))
+    return CompositeNorm(
+        basis, competencies, n, rows.mean(axis=0), np.cov(rows, rowvar=False, ddof=1).reshape(k, k)
+    )
+
+
+@dataclass(frozen=True)
+class Standardization:
+    """How one weighted sum was re-standardized: against which group, with what numbers."""
+
+    standardized: bool
+    n: int
+    mean: float | None
+    sd: float | None
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return jsonable(
+            {
+                "standardized": self.standardized,
+                "n": self.n,
+                "mean": self.mean,
+                "sd": self.sd,
+                "reason": self.reason,
+            }
+        )
+
+
+def standardization(
+    norm: CompositeNorm | None, weights: Mapping[str, float], basis: Basis
+) -> Standardization:
+    """Whether and how a weighted sum can be re-standardized against ``norm``."""
+    if norm is None or norm.basis != basis:
+        return Standardization(False, 0, None, None, "no_group")
+    moments = norm.moments(weights)
+    if norm.n < MIN_COMPOSITE_N or moments is None:
+        return Standardization(False, norm.n, None, None, "small_group")
+    mean, sd = moments
+    if not has_spread(sd, 100.0 if basis == "percent" else 1.0):
+        return Standardization(False, norm.n, mean, sd, "no_spread")
+    return Standardization(True, norm.n, mean, sd)
 
 
 def bands(scores: Any, unit: Literal["T", "percent"] = "T") -> np.ndarray:
@@ -200,9 +336,11 @@ class ExplanationTerm:
     contribution: float | None
     basis: Basis
     sentence: str
+    sd: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
+        """JSON-able form; ``contribution_t`` is the term's share of the fit in T points
+        (``10 · w · z / SD_S`` once re-standardized)."""
         return jsonable(
             {
                 "competency": self.competency,
@@ -214,7 +352,7 @@ class ExplanationTerm:
                 "contribution_t": (
                     None
                     if self.contribution is None or self.basis != "z"
-                    else 10.0 * self.contribution
+                    else 10.0 * self.contribution / (self.sd or 1.0)
                 ),
                 "sentence": self.sentence,
             }
@@ -234,6 +372,8 @@ class Explanation:
     missing: tuple[str, ...]
     hurdles: tuple[HurdleResult, ...]
     summary: str
+    standardization: Standardization
+    partial: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -247,6 +387,8 @@ class Explanation:
             "missing": list(self.missing),
             "hurdles": [h.to_dict() for h in self.hurdles],
             "summary": self.summary,
+            "standardization": self.standardization.to_dict(),
+            "partial": self.partial,
         }
 
 
@@ -263,6 +405,7 @@ class CandidateComposite:
     hurdles: tuple[HurdleResult, ...]
     hurdles_passed: bool | None
     explanation: Explanation
+    partial: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -273,6 +416,8 @@ class CandidateComposite:
             "band": self.band,
             "complete": self.complete,
             "composite_z": optional_float(self.composite_z),
+            "standardization": self.explanation.standardization.to_dict(),
+            "partial": self.partial,
             "hurdles": [h.to_dict() for h in self.hurdles],
             "hurdles_passed": self.hurdles_passed,
             "explanation": self.explanation.to_dict(),
@@ -317,16 +462,51 @@ class CompositeResult:
     hurdle_passed: np.ndarray
     cefr: np.ndarray | None
     language_hurdle: str | None
+    z: np.ndarray
+    standardization: Standardization
+    partial_fit: np.ndarray
+    partial_band: np.ndarray
+    partial_z: np.ndarray
+    coverage: np.ndarray
+    partial_mean: np.ndarray
+    partial_sd: np.ndarray
 
     def __len__(self) -> int:
         return int(self.fit.shape[0])
 
     @property
     def composite_z(self) -> np.ndarray:
-        """``Σ w_i z_i`` = (fit T − 50)/10 when normed; NaN before norms."""
-        if self.basis != "z":
-            return np.full(self.fit.shape, np.nan)
-        return (self.fit - 50.0) / 10.0
+        """The composite z: the weighted sum re-standardized against the norm group (see the
+        module docstring); NaN without a fit score, or before norms without a group."""
+        return self.z
+
+    def partial(self, i: int) -> dict[str, Any] | None:
+        """Candidate ``i``'s partial fit (over the complete competencies), if there is one."""
+        if np.isnan(self.partial_fit[i]):
+            return None
+        present = ~np.isnan(self.scores[i]) & (self.weights > 0)
+        coverage = float(self.coverage[i])
+        mean, sd = self.partial_mean[i], self.partial_sd[i]
+        return jsonable(
+            {
+                "fit_score": self.partial_fit[i],
+                "band": self.partial_band[i],
+                "composite_z": self.partial_z[i],
+                "coverage": coverage,
+                "missing": [
+                    c for j, c in enumerate(self.competencies)
+                    if self.weights[j] > 0 and not present[j]
+                ],
+                "weights": {
+                    c: float(self.weights[j]) / coverage
+                    for j, c in enumerate(self.competencies)
+                    if present[j]
+                },
+                "standardized": bool(not np.isnan(sd)),
+                "mean": mean,
+                "sd": sd,
+            }
+        )
 
     @property
     def hurdles_passed(self) -> np.ndarray:
@@ -373,7 +553,8 @@ class CompositeResult:
             if self.weights[j] > 0 and np.isnan(self.scores[i, j])
         )
         fit = optional_float(self.fit[i])
-        summary = self._summary(fit, self.band[i], missing, hurdles)
+        partial = self.partial(i)
+        summary = self._summary(fit, self.band[i], missing, hurdles, partial)
         return Explanation(
             basis=self.basis,
             unit=self.unit,
@@ -384,6 +565,8 @@ class CompositeResult:
             missing=missing,
             hurdles=hurdles,
             summary=summary,
+            standardization=self.standardization,
+            partial=partial,
         )
 
     def _term(self, i: int, j: int) -> ExplanationTerm:
@@ -402,9 +585,11 @@ class CompositeResult:
         else:
             contribution = w * score
             if self.basis == "z":
+                sd = self.standardization.sd if self.standardization.standardized else 1.0
                 sentence = (
-                    f"{name}: z = {score:+.2f} × weight {w:.2f} = {contribution:+.3f}"
-                    f" ({10 * contribution:+.1f} T points)."
+                    f"{name}: z = {unsigned_zero(score, 2):+.2f} × weight {w:.2f}"
+                    f" = {unsigned_zero(contribution, 3):+.3f}"
+                    f" ({unsigned_zero(10 * contribution / (sd or 1.0), 1):+.1f} T points)."
                 )
             else:
                 sentence = (
@@ -413,7 +598,8 @@ class CompositeResult:
                 )
             if w == 0:
                 sentence = sentence[:-1] + "; weight 0, so it does not move the fit score."
-        return ExplanationTerm(c, name, score, w, contribution, self.basis, sentence)
+        sd = self.standardization.sd if self.standardization.standardized else None
+        return ExplanationTerm(c, name, score, w, contribution, self.basis, sentence, sd)
 
     def _summary(
         self,
@@ -421,23 +607,48 @@ class CompositeResult:
         band: str | None,
         missing: tuple[str, ...],
         hurdles: tuple[HurdleResult, ...],
+        partial: dict[str, Any] | None = None,
     ) -> str:
+        std = self.standardization
         if fit is None:
             names = ", ".join(label(c) for c in missing)
             text = (
                 f"No fit score: {names} {'has' if len(missing) == 1 else 'have'} no score but"
                 " a positive weight; the missing score is not guessed."
             )
+            if partial is not None:
+                unit = " T" if self.unit == "T" else " %"
+                text += (
+                    f" Partial fit over the complete competencies (weights renormalized,"
+                    f" {100 * partial['coverage']:.0f} % of the weight):"
+                    f" {partial['fit_score']:.1f}{unit}, band {partial['band']}."
+                )
+        elif self.basis == "z" and std.standardized:
+            s_value = std.mean + std.sd * (fit - 50.0) / 10.0  # type: ignore[operator]
+            text = (
+                f"Fit T = 50 + 10 × ({s_value:+.3f} − {std.mean:+.3f}) / {std.sd:.3f} = {fit:.1f},"
+                f" band {band}: the weighted sum of competency z-scores ({s_value:+.3f}),"
+                f" re-standardized against the norm group (mean {std.mean:+.3f},"
+                f" SD {std.sd:.3f} over n = {std.n} completed attempts), so 50 is the group's"
+                " average and 10 its SD."
+            )
         elif self.basis == "z":
             text = (
-                f"Fit T = 50 + 10 × {(fit - 50) / 10:+.3f} (the weighted sum of competency"
-                f" z-scores) = {fit:.1f}, band {band}. The weighted sum is not re-standardised."
+                f"Fit T = 50 + 10 × {unsigned_zero((fit - 50) / 10, 3):+.3f} (the weighted sum"
+                " of competency"
+                f" z-scores) = {fit:.1f}, band {band}. Not re-standardized: "
+                + _no_standardization(std)
             )
         else:
             text = (
                 f"Fit = {fit:.1f} % (weights × percent-of-maximum scores; norms not yet"
                 f" established), band {band}."
             )
+            if std.standardized:
+                text += (
+                    f" Against the {std.n} completed attempts so far (mean {std.mean:.1f} %,"
+                    f" SD {std.sd:.1f} %) that is z = {(fit - std.mean) / std.sd:+.2f}."  # type: ignore[operator]
+                )
         missed = [h for h in hurdles if h.passed is False]
         unknown = [h for h in hurdles if h.passed is None]
         if missed:
@@ -453,6 +664,7 @@ class CompositeResult:
     def candidate(self, i: int) -> CandidateComposite:
         """Candidate ``i``'s composite result with hurdles and explanation."""
         explanation = self.explain(i)
+        partial = explanation.partial
         passed = self.hurdles_passed[i]
         z = self.composite_z[i]
         return CandidateComposite(
@@ -465,6 +677,7 @@ class CompositeResult:
             hurdles=explanation.hurdles,
             hurdles_passed=None if np.isnan(passed) else bool(passed),
             explanation=explanation,
+            partial=partial,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -484,6 +697,65 @@ class CompositeResult:
                 "hurdles_passed": self.hurdles_passed,
             }
         )
+
+
+def _no_standardization(std: Standardization) -> str:
+    if std.reason == "no_spread":
+        return (
+            f"the norm group's {std.n} complete attempts all have the same weighted sum"
+            " (no spread)."
+        )
+    if std.reason == "small_group":
+        return (
+            f"only {std.n} completed attempts in the norm group are complete on every weighted"
+            f" competency (at least {MIN_COMPOSITE_N} are needed)."
+        )
+    return "no norm group for these weights yet."
+
+
+def _standardize(
+    total: np.ndarray, basis: Basis, std: Standardization
+) -> tuple[np.ndarray, np.ndarray]:
+    """(fit, composite z) of weighted sums under a standardization."""
+    if std.standardized:
+        z = (total - std.mean) / std.sd  # type: ignore[operator]
+        return (50.0 + 10.0 * z if basis == "z" else total), z
+    if basis == "z":  # not re-standardized: the plain sum, as its explanation says
+        return 50.0 + 10.0 * total, total
+    return total, np.full(total.shape, np.nan)
+
+
+def _partials(
+    weighted: np.ndarray,
+    weight_vec: np.ndarray,
+    names: tuple[str, ...],
+    basis: Basis,
+    norm: CompositeNorm | None,
+) -> tuple[np.ndarray, ...]:
+    """Partial fits of the rows missing a weighted competency: the complete ones' weights
+    renormalized, standardized against the same group. One pass per pattern of gaps."""
+    n = weighted.shape[0]
+    fit, z = np.full(n, np.nan), np.full(n, np.nan)
+    mean, sd = np.full(n, np.nan), np.full(n, np.nan)
+    active = weight_vec > 0
+    present = ~np.isnan(weighted) & active
+    coverage = (present * weight_vec).sum(axis=1)
+    gaps = (active & ~present).any(axis=1) & (coverage > 0)
+    if not gaps.any():
+        return fit, z, coverage, mean, sd
+    patterns, inverse = np.unique(present[gaps], axis=0, return_inverse=True)
+    rows = np.flatnonzero(gaps)
+    for p, pattern in enumerate(patterns):
+        members = rows[inverse.reshape(-1) == p]
+        w = np.where(pattern, weight_vec, 0.0) / float((pattern * weight_vec).sum())
+        total = np.zeros(len(members))
+        for j in np.flatnonzero(pattern):
+            total += w[j] * weighted[members, j]
+        std = standardization(norm, dict(zip(names, w.tolist(), strict=True)), basis)
+        fit[members], z[members] = _standardize(total, basis, std)
+        if std.standardized:
+            mean[members], sd[members] = std.mean, std.sd
+    return fit, z, coverage, mean, sd
 
 
 def _language_hurdle(
@@ -519,6 +791,7 @@ def composite_scores(
     minimums: Mapping[str, Any] | None = None,
     cefr: Sequence[str | None] | np.ndarray | None = None,
     language_hurdle: str | None = DEFAULT_LANGUAGE_HURDLE,
+    norm: CompositeNorm | None = None,
 ) -> CompositeResult:
     """Fit scores, bands and hurdles of a group in one vectorised call.
 
@@ -538,10 +811,14 @@ def composite_scores(
         CEFR estimates (one per candidate) for the language hurdle.
     language_hurdle : str or None
         Minimum CEFR estimate (default ``"B2"``); ``None`` disables it.
+    norm : CompositeNorm, optional
+        The norm group the weighted sum is re-standardized against (same ``basis``); without
+        one (or with fewer than :data:`MIN_COMPOSITE_N` attempts) a normed fit is the plain
+        ``50 + 10 Σ w z`` and says so.
 
     Examples
     --------
-    Normed: z = (+1.0, −0.5) with weights (.6, .4): Σ w z = 0.6 − 0.2 = 0.4 → fit T = 54, C.
+    Normed, no group yet: z = (+1.0, −0.5), weights (.6, .4): Σ w z = 0.4 → fit T = 54, C.
 
     >>> r = composite_scores([[1.0, -0.5]], ["analysis", "communication"],
     ...                      {"analysis": 0.6, "communication": 0.4}, basis="z",
@@ -580,7 +857,12 @@ def composite_scores(
     for j in np.flatnonzero(active):
         total += weight_vec[j] * np.where(np.isnan(weighted[:, j]), 0.0, weighted[:, j])
     unit = "T" if basis == "z" else "percent"
-    fit = np.where(missing, np.nan, 50.0 + 10.0 * total if basis == "z" else total)
+    std = standardization(norm, w, basis)
+    fit, z = _standardize(total, basis, std)
+    fit, z = np.where(missing, np.nan, fit), np.where(missing, np.nan, z)
+    partial_fit, partial_z, coverage, partial_mean, partial_sd = _partials(
+        weighted, weight_vec, names, basis, norm
+    )
 
     hurdle_names = list(mins)
     required: list[float | str] = [mins[c] for c in hurdle_names]
@@ -616,4 +898,12 @@ def composite_scores(
         hurdle_passed=passed,
         cefr=cefr_arr,
         language_hurdle=language_hurdle,
+        z=z,
+        standardization=std,
+        partial_fit=partial_fit,
+        partial_band=bands(partial_fit, unit),
+        partial_z=partial_z,
+        coverage=coverage,
+        partial_mean=partial_mean,
+        partial_sd=partial_sd,
     )

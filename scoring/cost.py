@@ -63,7 +63,7 @@ from scoring.cost_assumptions import (
     OptionAssumptions,
 )
 from scoring.errors import ScoringInputError
-from scoring.serialization import jsonable
+from scoring.serialization import jsonable, unsigned_zero
 
 __all__ = [
     "DEFAULT_BANDS",
@@ -384,6 +384,76 @@ def monte_carlo(assumptions: CostAssumptions, simulations: int | None = None) ->
 # --------------------------------------------------------------------------- comparison
 
 
+@dataclass(frozen=True)
+class Reason:
+    """One reason for the recommendation: a code and the numbers it states, so a page can
+    word it in its reader's language (:func:`reason_text` words it in English).
+
+    Codes: ``budget_rule`` (peak_funding, hiring_budget), ``higher_npv`` (better, horizon,
+    better_npv, worse_npv, difference), ``same_npv`` (horizon), ``break_even``
+    (experienced_month, experienced_peak, grow_month, grow_peak; a month is None when the
+    option does not break even), ``no_payback``, ``simulations`` (simulations, share,
+    sensitive).
+    """
+
+    code: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"code": self.code, "values": jsonable(dict(self.values))}
+
+
+def _break_even_words(month: int | None) -> str:
+    if month is None:
+        return "does not break even within the horizon"
+    return f"breaks even in month {month}"
+
+
+def reason_text(reason: Reason) -> str:
+    """A reason in English (the API's ``reasons``)."""
+    v = reason.values
+    label = {"experienced": "The experienced hire", "grow_in_house": "Growing in-house"}
+    if reason.code == "budget_rule":
+        return (
+            f"Budget rule: the experienced hire needs up to {_money(v['peak_funding'])} of cash"
+            f" before it breaks even, more than the hiring budget of"
+            f" {_money(v['hiring_budget'])}; growing a KAM in-house is recommended for that"
+            " reason."
+        )
+    if reason.code == "same_npv":
+        return (
+            f"Both options have the same NPV over {v['horizon']} months; growing in-house"
+            " is the smaller commitment."
+        )
+    if reason.code == "higher_npv":
+        return (
+            f"{label[v['better']]} has the higher NPV over {v['horizon']} months:"
+            f" {_money(v['better_npv'])} against {_money(v['worse_npv'])}"
+            f" (difference {_money(v['difference'])})."
+        )
+    if reason.code == "break_even":
+        return (
+            f"The experienced hire {_break_even_words(v['experienced_month'])} and needs peak"
+            f" funding of {_money(v['experienced_peak'])}; growing in-house"
+            f" {_break_even_words(v['grow_month'])} with peak funding of"
+            f" {_money(v['grow_peak'])}."
+        )
+    if reason.code == "no_payback":
+        return (
+            "Neither option pays back within the horizon at these assumptions; check the"
+            " revenue target and the horizon."
+        )
+    if reason.code == "simulations":
+        text = (
+            f"In {v['simulations']:,} simulations the experienced hire had the higher NPV in"
+            f" {100 * v['share']:.0f} % of the draws"
+        )
+        return text + (", so the choice is sensitive to the assumptions." if v["sensitive"]
+                       else ".")
+    raise ScoringInputError("reason", f"unknown code {reason.code!r}")
+
+
 @dataclass(frozen=True, eq=False)
 class CostComparison:
     """Result of :func:`compare`."""
@@ -393,8 +463,13 @@ class CostComparison:
     grow_in_house: OptionResult
     npv_difference: float
     recommendation: str
-    reasons: tuple[str, ...]
+    reason_codes: tuple[Reason, ...]
     monte_carlo: MonteCarloResult | None
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The reasons in English."""
+        return tuple(reason_text(r) for r in self.reason_codes)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (SPEC §4 response)."""
@@ -404,19 +479,14 @@ class CostComparison:
             "npv_difference": self.npv_difference,
             "recommendation": self.recommendation,
             "reasons": list(self.reasons),
+            "reason_codes": [r.to_dict() for r in self.reason_codes],
             "monte_carlo": None if self.monte_carlo is None else self.monte_carlo.to_dict(),
             "assumptions": self.assumptions.to_dict(),
         }
 
 
 def _money(x: float) -> str:
-    return f"€{x:,.0f}"
-
-
-def _break_even_text(result: OptionResult) -> str:
-    if result.break_even_month is None:
-        return "does not break even within the horizon"
-    return f"breaks even in month {result.break_even_month}"
+    return f"€{unsigned_zero(x):,.0f}"
 
 
 def _recommend(
@@ -424,52 +494,32 @@ def _recommend(
     exp: OptionResult,
     grow: OptionResult,
     mc: MonteCarloResult | None,
-) -> tuple[str, list[str]]:
+) -> tuple[str, list[Reason]]:
     difference = exp.npv - grow.npv
     reasons = []
     over_budget = a.hiring_budget is not None and exp.peak_funding > a.hiring_budget
     if over_budget:
         recommendation = "grow_in_house"
-        reasons.append(
-            f"Budget rule: the experienced hire needs up to {_money(exp.peak_funding)} of cash"
-            f" before it breaks even, more than the hiring budget of"
-            f" {_money(a.hiring_budget)}; growing a KAM in-house is recommended for that"
-            " reason."
-        )
+        reasons.append(Reason("budget_rule", {"peak_funding": exp.peak_funding,
+                                              "hiring_budget": a.hiring_budget}))
     else:
         recommendation = "experienced" if difference > 0 else "grow_in_house"
     better, worse = (exp, grow) if difference > 0 else (grow, exp)
-    label = {"experienced": "The experienced hire", "grow_in_house": "Growing in-house"}
     if difference == 0:
-        reasons.append(
-            f"Both options have the same NPV over {a.horizon_months} months; growing in-house"
-            " is the smaller commitment."
-        )
+        reasons.append(Reason("same_npv", {"horizon": a.horizon_months}))
     else:
-        reasons.append(
-            f"{label[better.name]} has the higher NPV over {a.horizon_months} months:"
-            f" {_money(better.npv)} against {_money(worse.npv)}"
-            f" (difference {_money(abs(difference))})."
-        )
-    reasons.append(
-        f"The experienced hire {_break_even_text(exp)} and needs peak funding of"
-        f" {_money(exp.peak_funding)}; growing in-house {_break_even_text(grow)} with peak"
-        f" funding of {_money(grow.peak_funding)}."
-    )
+        reasons.append(Reason("higher_npv", {
+            "better": better.name, "horizon": a.horizon_months, "better_npv": better.npv,
+            "worse_npv": worse.npv, "difference": abs(difference)}))
+    reasons.append(Reason("break_even", {
+        "experienced_month": exp.break_even_month, "experienced_peak": exp.peak_funding,
+        "grow_month": grow.break_even_month, "grow_peak": grow.peak_funding}))
     if exp.npv < 0 and grow.npv < 0:
-        reasons.append(
-            "Neither option pays back within the horizon at these assumptions; check the"
-            " revenue target and the horizon."
-        )
+        reasons.append(Reason("no_payback"))
     if mc is not None:
         p = mc.p_experienced_better
-        text = (
-            f"In {mc.simulations:,} simulations the experienced hire had the higher NPV in"
-            f" {100 * p:.0f} % of the draws"
-        )
-        if 0.35 <= p <= 0.65:
-            text += ", so the choice is sensitive to the assumptions"
-        reasons.append(text + ".")
+        reasons.append(Reason("simulations", {"simulations": mc.simulations, "share": p,
+                                              "sensitive": 0.35 <= p <= 0.65}))
     return recommendation, reasons
 
 
@@ -501,6 +551,6 @@ def compare(assumptions: CostAssumptions | Mapping[str, Any] | None = None) -> C
         grow_in_house=grow,
         npv_difference=exp.npv - grow.npv,
         recommendation=recommendation,
-        reasons=tuple(reasons),
+        reason_codes=tuple(reasons),
         monte_carlo=mc,
     )

@@ -3,16 +3,22 @@
 Every field can be set per position and overridden per request
 (:meth:`CostAssumptions.from_dict` merges a request body over a base). Validation follows
 SPEC §4: band shares sum to 1 (within 1e-9), rates and percentages lie in [0, 1], months are
-whole and ≥ 0, ``ramp_months`` ≥ 1, the horizon is 1–600 months and ``simulations``
-0–200,000; anything else raises :class:`~scoring.errors.ScoringInputError` naming the field
-path (``"experienced.ramp_months"``, ``"commission_bands[1].share"``).
+whole and ≥ 0, ``ramp_months`` ≥ 1, the horizon is 1–600 months, ``simulations``
+0–200,000, every amount of money (salary, costs, revenue, budget) 0–1,000,000,000 € and
+productivity 0–10 (1,000 %); anything else raises :class:`~scoring.errors.ScoringInputError`
+naming the field path (``"experienced.ramp_months"``, ``"commission_bands[1].share"``). The
+bounds keep every result a finite number that pages can show: 10⁹ € a month for 600 months
+at ten times the target is still far inside a float's exact range.
 
 Defaults (Italy, 2025; documented for the hiring manager, overridable per position/request)
 -------------------------------------------------------------------------------------------
 ``experienced``: base 5,000 €/month (≈ 60 k€ RAL/12, with 13th/14th-month pay spread over the
 year); overhead 0.35 (employer social-security contributions, INPS ≈ 28–30 % of gross pay,
-plus the TFR severance accrual of 6.91 %: ≈ 0.35–0.37 of base); hiring cost 12,000 € (agency
-fee = 20 % of first-year base); no training; ramp 6 months; productivity 1.0; monthly
+plus the TFR severance accrual of 6.91 %: ≈ 0.35–0.37 of base); hiring cost = the agency fee,
+20 % of the first-year base (12,000 € at the default base), and it **follows the base salary**
+unless set: a position or a request that changes the experienced base without setting the
+hiring cost gets 20 % of the new first-year base, and ``"hiring_cost": null`` asks for that
+rule explicitly; no training; ramp 6 months; productivity 1.0; monthly
 attrition 0.0353 (35 % a year: ``1 − 0.65 ** (1/12)``; external hires leave sooner than the
 ≈ 30 % a year of sales staff in general).
 ``grow_in_house``: base 2,600 €/month (≈ 31 k€ RAL); overhead 0.35; hiring cost 2,000 € (job
@@ -44,6 +50,9 @@ OPTIONS: tuple[str, str] = ("experienced", "grow_in_house")
 SHARE_TOLERANCE = 1e-9
 MAX_HORIZON = 600
 MAX_SIMULATIONS = 200_000
+#: The largest amount of money any field takes, in euros (a month's revenue or salary, a
+#: one-off cost, the hiring budget).
+MAX_MONEY = 1_000_000_000.0
 
 
 def _path(prefix: str, name: str) -> str:
@@ -70,10 +79,10 @@ DEFAULT_BANDS: tuple[CommissionBand, ...] = (
 
 _OPTION_FIELDS = {
     # name: (minimum, maximum, whole)
-    "base_salary_monthly": (0.0, None, False),
+    "base_salary_monthly": (0.0, MAX_MONEY, False),
     "overhead_pct": (0.0, 1.0, False),
-    "hiring_cost": (0.0, None, False),
-    "training_cost_total": (0.0, None, False),
+    "hiring_cost": (0.0, MAX_MONEY, False),
+    "training_cost_total": (0.0, MAX_MONEY, False),
     "training_months": (0.0, float(MAX_HORIZON), True),
     "ramp_months": (1.0, float(MAX_HORIZON), True),
     "productivity": (0.0, 10.0, False),
@@ -106,16 +115,36 @@ class OptionAssumptions:
 
     @classmethod
     def from_dict(
-        cls, data: Mapping[str, Any], *, base: OptionAssumptions | None = None, path: str = ""
+        cls,
+        data: Mapping[str, Any],
+        *,
+        base: OptionAssumptions | None = None,
+        path: str = "",
+        fee_share: float | None = None,
     ) -> OptionAssumptions:
-        """Build from a mapping, missing fields from ``base``; errors name ``path.field``."""
+        """Build from a mapping, missing fields from ``base``; errors name ``path.field``.
+
+        With ``fee_share`` (the experienced hire's agency fee), a hiring cost that is not
+        given follows the base salary (``fee_share × 12 × base_salary_monthly``) as long as
+        ``base``'s did; ``"hiring_cost": None`` applies that rule explicitly.
+        """
         if not isinstance(data, Mapping):
             raise ScoringInputError(path or "option", "must be an object")
         values = asdict(base) if base is not None else {}
+        follows = fee_share is not None and (
+            base is None or math.isclose(base.hiring_cost, agency_fee(base, fee_share))
+        )
         for name, value in data.items():
             if name not in _OPTION_FIELDS:
                 raise ScoringInputError(_path(path, str(name)), "unknown field")
             values[name] = value
+        if fee_share is not None and (
+            ("hiring_cost" in data and data["hiring_cost"] is None)
+            or ("hiring_cost" not in data and follows)
+        ):
+            salary = values.get("base_salary_monthly")
+            check_number(_path(path, "base_salary_monthly"), salary, minimum=0.0)
+            values["hiring_cost"] = fee_share * 12.0 * float(salary)
         for name, (low, high, whole) in _OPTION_FIELDS.items():
             if name not in values:
                 raise ScoringInputError(_path(path, name), "is required")
@@ -125,6 +154,15 @@ class OptionAssumptions:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
         return asdict(self)
+
+
+#: The experienced hire's default hiring cost: an agency fee of 20 % of the first-year base.
+EXPERIENCED_FEE_SHARE = 0.20
+
+
+def agency_fee(option: OptionAssumptions, share: float = EXPERIENCED_FEE_SHARE) -> float:
+    """``share × 12 × base_salary_monthly``: the agency fee on the first-year base."""
+    return share * 12.0 * option.base_salary_monthly
 
 
 #: 35 % a year → monthly rate 1 − 0.65^(1/12).
@@ -178,7 +216,7 @@ class MonteCarloRanges:
 _POSITION_FIELDS = {
     "horizon_months": (1.0, float(MAX_HORIZON), True),
     "discount_rate_annual": (0.0, 1.0, False),
-    "target_monthly_revenue": (0.0, None, False),
+    "target_monthly_revenue": (0.0, MAX_MONEY, False),
     "gross_margin_pct": (0.0, 1.0, False),
     "simulations": (0.0, float(MAX_SIMULATIONS), True),
     "seed": (0.0, float(2**63 - 1), True),
@@ -216,7 +254,9 @@ class CostAssumptions:
         object.__setattr__(self, "commission_bands", _check_bands(self.commission_bands))
         if self.hiring_budget is not None:
             object.__setattr__(
-                self, "hiring_budget", check_number("hiring_budget", self.hiring_budget, minimum=0)
+                self,
+                "hiring_budget",
+                check_number("hiring_budget", self.hiring_budget, minimum=0, maximum=MAX_MONEY),
             )
         for name in OPTIONS:
             option = getattr(self, name)
@@ -260,7 +300,8 @@ class CostAssumptions:
                 raise ScoringInputError(str(name), "unknown field")
             if name in OPTIONS:
                 values[name] = OptionAssumptions.from_dict(
-                    value, base=getattr(base, name), path=name
+                    value, base=getattr(base, name), path=name,
+                    fee_share=EXPERIENCED_FEE_SHARE if name == "experienced" else None,
                 )
             elif name == "commission_bands":
                 values[name] = _bands_from_list(value)

@@ -19,9 +19,21 @@ class ScoringInputError(ValueError):
         ``"commission_bands[1].share"``).
     problem : str
         What is wrong, in words a person can act on.
+    maximum, value : float, optional
+        The upper bound a value exceeded and that value, so a caller can word the message
+        itself (e.g. in another language).
     """
 
-    def __init__(self, argument: str, problem: str) -> None:
+    def __init__(
+        self,
+        argument: str,
+        problem: str,
+        *,
+        maximum: float | None = None,
+        value: float | None = None,
+    ) -> None:
         self.argument = argument
         self.problem = problem
+        self.maximum = maximum
+        self.value = value
         super().__init__(f"{argument}: {problem}")

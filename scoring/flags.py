@@ -19,9 +19,12 @@ Rules and thresholds
     A run of identical Likert answers (raw answers, before reverse keying, in presentation
     order) of at least ``max(8, ceil(p / 2))`` on a Likert scale of p items (SPEC). A skipped
     item breaks a run.
+``timed_out_section`` (info)
+    The clock ended a section while the candidate was still answering, with fewer than 80 %
+    of its items answered (so its scale will be incomplete): running out of time, not leaving.
 ``abandoned_section`` (warning)
-    A section left with fewer than 80 % of its items answered (so its scale will be
-    incomplete), whatever the reason (time out, ended early, never started).
+    A section left with fewer than 80 % of its items answered by the candidate's own doing:
+    ended early, never started, or left (the time ran out long after the last answer).
 ``focus_loss`` (info; warning from 5), ``paste_attempt`` (info; warning from 3)
     Counted by the page.
 ``ip_change`` (info – mobile networks change address on their own), ``ua_change`` (warning –
@@ -62,7 +65,16 @@ RAPID_GUESS_SHARE = 0.20
 STRAIGHT_LINE_MIN_RUN = 8
 FOCUS_LOSS_WARNING = 5
 PASTE_WARNING = 3
-SECTION_STATUSES = ("completed", "timed_out", "ended_early", "not_started", "in_progress")
+#: Every flag code this module raises.
+FLAG_CODES = (
+    "speeding", "rapid_guessing", "straight_lining", "timed_out_section", "abandoned_section",
+    "focus_loss", "paste_attempt", "ip_change", "ua_change", "idealized_answers",
+)
+#: ``timed_out``: the clock ended the section while the candidate was answering; ``left``: the
+#: clock ended it long after the candidate's last answer (the candidate had gone).
+SECTION_STATUSES = (
+    "completed", "timed_out", "left", "ended_early", "not_started", "in_progress"
+)
 IDEALIZED_MEAN = 4.0
 IDEALIZED_TOP_ANSWERS = 4
 IDEALIZED_MIN_ANSWERED = 4
@@ -368,6 +380,24 @@ def _section_flags(sections: Sequence[SectionProgress | Mapping[str, Any]] | Non
     for raw in sections or ():
         section = SectionProgress.coerce(raw)
         if section.total == 0 or section.answered >= MIN_COMPLETE * section.total - 1e-9:
+            continue
+        evidence = {
+            "section": section.key,
+            "answered": section.answered,
+            "total": section.total,
+            "status": section.status,
+        }
+        if section.status == "timed_out":
+            flags.append(
+                Flag(
+                    "timed_out_section",
+                    "info",
+                    f"Time ran out in section {section.key!r} with {section.answered} of"
+                    f" {section.total} items answered while the candidate was still"
+                    " answering; its score will be incomplete.",
+                    evidence,
+                )
+            )
             continue
         reason = section.status.replace("_", " ")
         flags.append(

@@ -26,14 +26,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-from scoring.checks import as_float_array, check_number
+from scoring.checks import as_float_array, check_number, has_spread
 from scoring.errors import ScoringInputError
 from scoring.items import ItemKey, KeySet, compile_keys
 from scoring.reliability import Z90, alpha_threshold, cronbach_alpha
@@ -107,7 +107,7 @@ def z_scores(scores: Any, mean: float, sd: float) -> np.ndarray:
     x = as_float_array("scores", scores)
     mean = check_number("mean", mean)
     sd = check_number("sd", sd, minimum=0.0)
-    if sd == 0:
+    if not has_spread(sd, mean):
         return np.full(x.shape, np.nan)
     return (x - mean) / sd
 
@@ -162,8 +162,9 @@ class ScaleNorm:
 
     @property
     def usable(self) -> bool:
-        """Whether z-scores can be computed (n ≥ 2 and SD > 0)."""
-        return self.sd is not None and self.sd > 0
+        """Whether z-scores can be computed: n ≥ 2 and a real spread (equal scores whose SD
+        floating-point noise makes 1e-15 have none)."""
+        return has_spread(self.sd, self.mean or 0.0)
 
     @property
     def alpha_low(self) -> bool | None:
@@ -506,6 +507,17 @@ class NormedScores:
     sem_raw: np.ndarray
     normed: np.ndarray
     min_n: int
+    no_spread: tuple[bool, ...] = ()
+
+    def message(self, j: int) -> str:
+        """Plain-English norm status of column ``j``."""
+        n = int(self.n[j])
+        if self.no_spread and self.no_spread[j]:
+            return (
+                f"norms not established: all {n} scores in the norm group are equal"
+                " (no spread, so no T-scores)"
+            )
+        return norm_status_message(n, self.min_n)
 
     def candidate(self, i: int) -> dict[str, dict[str, Any]]:
         """One candidate's normed scores ``{competency: {...}}``, JSON-able."""
@@ -523,11 +535,35 @@ class NormedScores:
                     "alpha_low": self.alpha_low[j],
                     "norm_status": self.status[j],
                     "norm_n": self.n[j],
-                    "norm_message": norm_status_message(int(self.n[j]), self.min_n),
+                    "norm_message": self.message(j),
                 }
             )
             out[c]["sten"] = None if out[c]["sten"] is None else int(out[c]["sten"])
         return out
+
+    def column_constants(self, j: int) -> dict[str, Any]:
+        """What every row shares in column ``j``: α, its flag, the norm status and size."""
+        alpha = float(self.alpha[j])
+        return {
+            "alpha": None if alpha != alpha else alpha,
+            "alpha_low": self.alpha_low[j],
+            "norm_status": self.status[j],
+            "norm_n": int(self.n[j]),
+            "norm_message": self.message(j),
+        }
+
+    def row(self, i: int) -> NormedScores:
+        """Row ``i`` alone, as a group of one."""
+        rows = slice(i, i + 1)
+        return replace(
+            self,
+            percentile=self.percentile[rows],
+            z=self.z[rows],
+            t=self.t[rows],
+            sten=self.sten[rows],
+            ci90_low=self.ci90_low[rows],
+            ci90_high=self.ci90_high[rows],
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Column-wise JSON-able form."""
@@ -590,6 +626,7 @@ def apply_norms(
     n = np.zeros(k, dtype=np.int64)
     alpha, sem_raw = np.full(k, np.nan), np.full(k, np.nan)
     status, alpha_low = [], []
+    no_spread = [False] * k
     normed = np.zeros(k, dtype=bool)
     for j, c in enumerate(competencies):
         norm = table.get(c)
@@ -602,7 +639,10 @@ def apply_norms(
         sem_raw[j] = np.nan if norm.sem is None else norm.sem
         alpha_low.append(norm.alpha_low)
         status.append(norm.status(table_min_n))
-        if status[-1] == "none" or not norm.usable:
+        if status[-1] != "none" and not norm.usable:
+            # Every score equal: no spread, no z (SD would be 0, or 1e-15 of rounding noise).
+            status[-1], no_spread[j] = "none", True
+        if status[-1] == "none":
             continue
         normed[j] = True
         percentile[:, j] = norm.percentile(raw[:, j])
@@ -626,4 +666,5 @@ def apply_norms(
         sem_raw=sem_raw,
         normed=normed,
         min_n=table_min_n,
+        no_spread=tuple(no_spread),
     )

@@ -81,6 +81,20 @@ class ScaleScores:
         """``answered / n_items`` (n × k)."""
         return self.answered / self.n_items
 
+    def row(self, i: int) -> ScaleScores:
+        """Row ``i`` alone, as a group of one."""
+        return ScaleScores(
+            competencies=self.competencies,
+            raw=self.raw[i : i + 1],
+            percent=self.percent[i : i + 1],
+            answered=self.answered[i : i + 1],
+            n_items=self.n_items,
+            min_possible=self.min_possible,
+            max_possible=self.max_possible,
+            complete=self.complete[i : i + 1],
+            prorated=self.prorated[i : i + 1],
+        )
+
     def column(self, competency: str) -> int:
         """Column index of ``competency``."""
         try:

@@ -14,6 +14,15 @@ from typing import Any
 import numpy as np
 
 
+def unsigned_zero(value: float, decimals: int = 0) -> float:
+    """``value``, or ``0.0`` when it shows as zero at ``decimals`` places: never "-0".
+
+    >>> f"{unsigned_zero(-0.3):.0f}", f"{unsigned_zero(-0.004, 2):+.2f}", unsigned_zero(-2.5)
+    ('0', '+0.00', -2.5)
+    """
+    return 0.0 if round(float(value), decimals) == 0 else float(value)
+
+
 def jsonable(value: Any) -> Any:
     """Return ``value`` as plain JSON-able Python.
 

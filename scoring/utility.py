@@ -33,7 +33,7 @@ from scoring.checks import as_float_array, check_number
 from scoring.cost import npv_batch, simulate_option
 from scoring.cost_assumptions import OPTIONS, CostAssumptions
 from scoring.errors import ScoringInputError
-from scoring.serialization import jsonable
+from scoring.serialization import jsonable, unsigned_zero
 
 R_XY = 0.45
 SD_P = 0.48
@@ -98,9 +98,10 @@ class CandidateUtility:
         who = "an experienced hire" if self.option == "experienced" else "growing in-house"
         return (
             f"Costed as {who}. Expected productivity = 1 + {self.r_xy:g}"
-            f" × z {self.composite_z:+.2f} × {self.sd_p:g} = {self.expected_productivity:.3f}"
-            " of a typical KAM's output,"
-            f" so productivity {self.productivity:.3f}; expected NPV €{self.npv:,.0f}."
+            f" × z {unsigned_zero(self.composite_z, 2):+.2f} × {self.sd_p:g}"
+            f" = {self.expected_productivity:.3f} of a typical KAM's output,"
+            f" so productivity {self.productivity:.3f};"
+            f" expected NPV €{unsigned_zero(self.npv):,.0f}."
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """bank v2: forms on attempts, item exposure, pinned versions, the hurdle's language
 
 Revision ID: 7c1d2e9a4b10
-Revises: 986f834b5d46
+Revises: 7c1e4a9b2d30
 Create Date: 2026-12-02 12:00:00
 
 * ``attempt.forms``: the items each section's form gave the candidate (``{}`` for attempts
@@ -22,7 +22,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "7c1d2e9a4b10"
-down_revision: str | None = "986f834b5d46"
+down_revision: str | None = "7c1e4a9b2d30"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -18,6 +18,7 @@ from app.db import ReadSessionDep, SessionDep, WriteSessionDep
 from app.errors import Conflict, Invalid, NotFound
 from app.json_response import PydanticJSON
 from app.ratelimit import CandidateApiRoute, guard_candidate_token
+from app.scores import service as score_service
 
 # Unknown tokens are counted per client address (429 past the limit); valid ones pass.
 router = APIRouter(
@@ -52,7 +53,9 @@ def get_state(
     if assessment_service.needs_update(session, ctx=ctx):
         session.commit()
         write_ctx = assessment_service.resolve(write_session, token=token)
-        if not assessment_service.finalize_if_overdue(write_session, ctx=write_ctx):
+        if assessment_service.finalize_if_overdue(write_session, ctx=write_ctx):
+            score_service.score_submitted(write_session, attempt=write_ctx.attempt)
+        else:
             assessment_service.catch_up(write_session, write_ctx.attempt, utcnow())
         write_session.commit()
         ctx = assessment_service.resolve(session, token=token)
@@ -214,6 +217,7 @@ def submit(token: Token, session: WriteSessionDep, read_session: ReadSessionDep)
     if attempt.status == "in_progress":
         read_session.commit()
         ctx = assessment_service.resolve(session, token=token)
-        assessment_service.submit(session, ctx=ctx)
+        if assessment_service.submit(session, ctx=ctx):
+            score_service.score_submitted(session, attempt=ctx.attempt)
         session.commit()
     return {"status": ctx.attempt.status, "submitted_at": ctx.attempt.submitted_at}

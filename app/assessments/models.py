@@ -1,8 +1,8 @@
-"""Attempts, their sections, the answers given (saved one by one) and the scored result."""
+"""Attempts, their sections and the answers given (saved one by one); scores live in app/scores."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -84,35 +84,3 @@ class Answer(SQLModel, table=True):
     elapsed_ms: int | None = None
     changes: int = Field(default=0)
     saved_at: datetime = Field(default_factory=utcnow)
-
-
-class Score(SQLModel, table=True):
-    """The scored result of one attempt; rewritten when norms or the position's rules change."""
-
-    __tablename__ = "score"
-    __table_args__ = (
-        Index("ix_score_position_id_fit_score", "position_id", "fit_score"),
-        Index("ix_score_position_id_expected_npv", "position_id", "expected_npv"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    organization_id: int = Field(foreign_key="organization.id", index=True)
-    attempt_id: int = Field(foreign_key="attempt.id", unique=True, ondelete="CASCADE")
-    candidate_id: int = Field(foreign_key="candidate.id", index=True, ondelete="CASCADE")
-    position_id: int = Field(foreign_key="position.id", index=True)
-    questionnaire_versions: dict = Field(default_factory=dict, sa_type=JSON)
-    scoring_version: str = Field(max_length=20)
-    scales: dict = Field(default_factory=dict, sa_type=JSON)
-    cefr: str | None = Field(default=None, max_length=10)
-    flags: list = Field(default_factory=list, sa_type=JSON)
-    composite: dict = Field(default_factory=dict, sa_type=JSON)
-    fit_score: float | None = Field(default=None, index=True)
-    fit_unit: str | None = Field(default=None, max_length=8)  # T | percent
-    band: str | None = Field(default=None, max_length=2)
-    composite_z: float | None = None  # Σ w·z; None before norms
-    knockouts_passed: bool | None = None
-    flags_count: int = Field(default=0)
-    costed_option: str | None = Field(default=None, max_length=16)  # experienced | grow_in_house
-    expected_productivity: float | None = None
-    expected_npv: float | None = None
-    computed_at: datetime = Field(default_factory=utcnow)

@@ -38,6 +38,7 @@ from app.i18n import gettext_for, pick_language
 from app.numbers import read_number, show_number
 from app.organizations import service as organization_service
 from app.ratelimit import guard_candidate_token
+from app.scores import service as score_service
 from app.templating import render
 from questionnaires.privacy import PrivacyNotice, load_privacy_notice, render_privacy_notice
 from questionnaires.rjp import JobPreview
@@ -585,6 +586,7 @@ def _render_section(
 def _current_state(session: Session, ctx: assessment_service.Context, lang: str) -> dict:
     """Catch the attempt up with the clock (finalizing it when overdue) and read its state."""
     if assessment_service.finalize_if_overdue(session, ctx=ctx):
+        score_service.score_submitted(session, attempt=ctx.attempt)
         session.commit()
     state = assessment_service.state(session, ctx=ctx, language=lang)
     session.commit()
@@ -752,7 +754,8 @@ def submit(request: Request, session: WriteSessionDep, token: Token, form: Poste
         return _refuse_csrf(request, session, token, ctx)
     if ctx.attempt is None:
         return _redirect(f"/a/{token}")
-    assessment_service.submit(session, ctx=ctx)
+    if assessment_service.submit(session, ctx=ctx):
+        score_service.score_submitted(session, attempt=ctx.attempt)
     session.commit()
     return _redirect(f"/a/{token}/done")
 

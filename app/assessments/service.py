@@ -35,7 +35,6 @@ from app.candidates.models import Candidate, Invitation
 from app.clock import utcnow
 from app.errors import Conflict, Gone, Invalid, NotFound
 from app.positions.models import Position
-from app.webhooks import service as webhook_service
 from questionnaires.schema import (
     ChoiceItem,
     Item,
@@ -94,6 +93,9 @@ def _by_token_statement() -> Any:
             .join(Candidate, Candidate.id == Invitation.candidate_id)
             .outerjoin(Attempt, Attempt.invitation_id == Invitation.id)
             .where(Invitation.token_hash == bindparam("token_hash"))
+            # A session that read these rows before another transaction changed them (the
+            # request that finalizes an overdue attempt) must see the new values.
+            .execution_options(populate_existing=True)
         )
     return _statements["by_token"]
 
@@ -105,6 +107,7 @@ def sections_of(session: Session, attempt: Attempt) -> list[AttemptSection]:
             select(AttemptSection)
             .where(AttemptSection.attempt_id == bindparam("attempt_id"))
             .order_by(AttemptSection.position)
+            .execution_options(populate_existing=True)
         )
     return list(session.exec(_statements["sections"], params={"attempt_id": attempt.id}))
 
@@ -715,6 +718,8 @@ def submit(session: Session, *, ctx: Context, now: datetime | None = None) -> bo
 
     The state change is conditional (``WHERE status = 'in_progress'``), so two submits racing
     from two tabs produce one completion and one score; the loser sees the winner's result.
+    The caller that gets True scores the attempt in the same transaction
+    (``app.scores.service.score_submitted``).
     """
     attempt = require_running(ctx)
     now = now or utcnow()
@@ -736,16 +741,6 @@ def submit(session: Session, *, ctx: Context, now: datetime | None = None) -> bo
     ctx.candidate.status = "completed"
     session.add(ctx.candidate)
     session.flush()
-    from app.assessments import scoring as attempt_scoring
-
-    score = attempt_scoring.score_attempt(session, attempt=attempt)
-    # In this transaction: the event exists if and only if the completion is committed.
-    webhook_service.assessment_completed(
-        session, organization_id=attempt.organization_id, candidate_id=ctx.candidate.id,
-        position_id=ctx.candidate.position_id, attempt_id=attempt.id,
-        fit_score=score.fit_score, fit_unit=score.fit_unit, band=score.band,
-        completed_at=attempt.submitted_at,
-    )
     return True
 
 

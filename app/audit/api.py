@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from app.audit import service as audit_service
 from app.auth.dependencies import AdminUser
 from app.db import SessionDep, SessionRoute
+from app.fields import MAX_OFFSET
 from app.reports.exports import pipeline_csv
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["audit"])
@@ -69,7 +70,7 @@ def list_audit(
     action: ActionFilter = None,
     since: SinceFilter = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     """The organization's audit log, newest first, filtered and paged."""
     rows, total = audit_service.search(

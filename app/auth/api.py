@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Form, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.audit import service as audit
 from app.auth import service as auth_service
 from app.auth.dependencies import AdminUser, StaffUser, bearer_scheme, client_ip
-from app.auth.schemas import Me, Token, UserCreate, UserPublic
+from app.auth.schemas import Me, Token, UserCreate, UserPublic, UserUpdate
 from app.clock import utcnow
 from app.config import get_settings
 from app.db import SessionDep, SessionRoute
 from app.errors import NotAuthenticated
+from app.i18n import gettext_for
 from app.organizations import service as organization_service
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["auth"])
@@ -26,6 +27,11 @@ def issue_token(
     request: Request,
     session: SessionDep,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    organization: Annotated[
+        str | None,
+        Form(max_length=100, description="the organization's slug: needed only when the "
+             "e-mail and password open accounts in several organizations (a 409 lists them)"),
+    ] = None,
 ) -> Token:
     """Exchange e-mail (``username``) and password for a bearer token."""
     settings = get_settings()
@@ -36,6 +42,7 @@ def issue_token(
             password=form.password,
             ip=client_ip(request),
             settings=settings,
+            organization=organization or None,
         )
     except NotAuthenticated as exc:
         session.commit()  # keep the failure: it counts towards the rate limit
@@ -95,6 +102,8 @@ def create_user(
         role=data.role,
         password=data.password,
         language=data.language,
+        # Why a password is refused, in the admin's own language.
+        translate=gettext_for(getattr(request.state, "language", "en")),
     )
     audit.record(
         session,
@@ -114,3 +123,27 @@ def get_user(session: SessionDep, admin: AdminUser, user_id: int) -> UserPublic:
     """One staff user of the caller's organization (admins only)."""
     user = auth_service.get_user(session, organization_id=admin.organization_id, user_id=user_id)
     return UserPublic.model_validate(user, from_attributes=True)
+
+
+@router.patch("/users/{user_id}", response_model=UserPublic)
+def update_user(
+    user_id: int, request: Request, session: SessionDep, admin: AdminUser, data: UserUpdate
+) -> UserPublic:
+    """Deactivate or reactivate a staff user (admins only): a deactivated user's sessions
+    and tokens stop working at once, and their sign-ins fail like a wrong password."""
+    user = auth_service.get_user(session, organization_id=admin.organization_id, user_id=user_id)
+    if data.is_active is not None and auth_service.set_active(
+        session, user=user, active=data.is_active, actor=admin
+    ):
+        audit.record(
+            session,
+            actor=admin,
+            action="user.activate" if data.is_active else "user.deactivate",
+            object_type="user",
+            object_id=user.id,
+            details={"email": user.email},
+            ip=client_ip(request),
+        )
+    result = UserPublic.model_validate(user, from_attributes=True)
+    session.commit()
+    return result

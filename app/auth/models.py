@@ -3,6 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -17,13 +18,15 @@ class Role(StrEnum):
 
 
 class User(SQLModel, table=True):
-    """A staff member of one organization. E-mail is unique across the installation."""
+    """A staff member of one organization. An e-mail is unique within an organization; the
+    same person may have an account in several (see app/auth/service.py, sign-in)."""
 
     __tablename__ = "staff_user"
+    __table_args__ = (UniqueConstraint("organization_id", "email"),)
 
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organization.id", index=True)
-    email: str = Field(max_length=320, unique=True)
+    email: str = Field(max_length=320, index=True)
     full_name: str = Field(max_length=200)
     role: str = Field(max_length=16)
     password_hash: str = Field(max_length=200)
@@ -57,3 +60,16 @@ class LoginAttempt(SQLModel, table=True):
     email: str = Field(max_length=320, index=True)
     ip: str = Field(max_length=64, index=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class LoginAddress(SQLModel, table=True):
+    """An address a staff member signed in from: failed sign-ins for the same e-mail from
+    other addresses do not slow them down there (app/auth/throttle.py)."""
+
+    __tablename__ = "login_address"
+    __table_args__ = (UniqueConstraint("user_id", "ip"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", ondelete="CASCADE")
+    ip: str = Field(max_length=64)
+    last_at: datetime = Field(default_factory=utcnow)

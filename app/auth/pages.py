@@ -54,24 +54,34 @@ def login(
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form()] = "/",
+    organization: Annotated[str | None, Form(max_length=100)] = None,
 ) -> Response:
     """Check the credentials, start a fresh session and rotate the CSRF cookie."""
     settings = get_settings()
     try:
         user = auth_service.authenticate(
-            session, email=email, password=password, ip=client_ip(request), settings=settings
+            session, email=email, password=password, ip=client_ip(request), settings=settings,
+            organization=organization or None,
         )
-    except (NotAuthenticated, TooManyRequests) as exc:
+    except (NotAuthenticated, TooManyRequests, auth_service.ChooseOrganization) as exc:
         session.commit()
         _ = gettext_for(request.state.language)
-        message = _("Wrong e-mail or password.") if isinstance(exc, NotAuthenticated) else _(
-            "Too many failed sign-ins. Wait a few minutes and try again."
-        )
-        code = 401 if isinstance(exc, NotAuthenticated) else 429
+        choices = None
+        if isinstance(exc, NotAuthenticated):
+            message, code = _("Wrong e-mail or password."), 401
+        elif isinstance(exc, auth_service.ChooseOrganization):
+            # Only someone who knows the password of each of these accounts gets here.
+            message, code = _("You have an account in several organizations: choose one and "
+                              "enter your password again."), 409
+            choices = [(o.slug, o.name) for o in exc.organizations]
+        else:
+            message, code = _("Too many failed sign-ins. Wait a few minutes and try "
+                              "again."), 429
         response = render(
             request,
             "auth/login.html",
-            {"next": safe_next(next), "error": message, "email": email},
+            {"next": safe_next(next), "error": message, "email": email,
+             "organizations": choices},
             status_code=code,
         )
         if exc.headers:

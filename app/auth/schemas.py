@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from app.auth.models import Role
+from app.fields import TitleText
 
 
 class Token(BaseModel):
@@ -21,7 +22,7 @@ class UserBase(BaseModel):
     """What every user has."""
 
     email: EmailStr
-    full_name: str = Field(min_length=1, max_length=200)
+    full_name: TitleText
     role: Role
     language: str = Field(default="en", pattern="^(it|en)$")
 
@@ -31,7 +32,21 @@ class UserCreate(UserBase):
 
     model_config = ConfigDict(extra="forbid")
 
-    password: str = Field(min_length=10, max_length=200)
+    password: str = Field(
+        max_length=200,
+        description="at least 12 characters, not a common or breached password, not one "
+        "character repeated (NIST SP 800-63B); a 422 says why one is refused",
+    )
+
+
+class UserUpdate(BaseModel):
+    """A change to a staff user (admins)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    is_active: bool | None = Field(
+        default=None, description="false deactivates: sessions and tokens stop at once"
+    )
 
 
 class UserPublic(UserBase):

@@ -14,8 +14,6 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Verified against when the e-mail is unknown, so both failures take the same time.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
-MIN_PASSWORD_LENGTH = 10
-
 
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password``."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from app.auth.dependencies import StaffUser
 from app.bank import service as bank_service
 from app.db import SessionDep, SessionRoute
+from app.fields import MAX_ID
 from questionnaires.views import keyed_questionnaire
 from scoring.competencies import COMPETENCIES, DEFAULT_LANGUAGE_HURDLE
 
@@ -51,7 +52,7 @@ def get_questionnaire(
     key: str,
     session: SessionDep,
     user: StaffUser,
-    version: int | None = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     language: Literal["it", "en"] = "en",
 ) -> dict[str, Any]:
     """One version (newest by default) with every item *and* its scoring key."""

@@ -1,10 +1,15 @@
 """Decisions people record about candidates. The product never decides alone: recording a
 decision is the only thing that changes a candidate's fate, and it changes nothing else
-(no status, no score, no e-mail; an organization that subscribes gets a webhook)."""
+(no status, no score, no e-mail; an organization that subscribes gets a webhook).
+
+Each decision keeps the score it was based on (its id, scoring version and what it said:
+fit, band, requirements), handed in by the caller from the scores domain, so a later rescore
+never rewrites what the decision saw. Advancing or hiring a candidate who missed a
+requirement needs a written reason."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -12,9 +17,36 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import User
 from app.candidates.models import Candidate, Decision
+from app.errors import Invalid
 from app.webhooks import service as webhook_service
 
 DECISIONS = ("advance", "reject", "hire", "hold")
+#: Decisions that go ahead with a candidate: a missed requirement then needs a reason.
+GOING_AHEAD = ("advance", "hire")
+
+
+def needs_reason(decision: str, basis: Mapping[str, Any] | None) -> bool:
+    """Whether ``decision`` on a score with this basis needs a written reason."""
+    return decision in GOING_AHEAD and bool(basis) and basis.get("requirements_passed") is False
+
+
+def check_reason(decision: str, note: str, basis: Mapping[str, Any] | None) -> None:
+    """422 naming ``note`` when advancing or hiring past a missed requirement without why."""
+    if needs_reason(decision, basis) and not note.strip():
+        missed = ", ".join(basis.get("requirements_missed") or []) if basis else ""
+        raise Invalid(
+            [
+                {
+                    "loc": ["body", "note"],
+                    "field": "note",
+                    "type": "value_error",
+                    "msg": f"the candidate missed a requirement ({missed}); write why you"
+                    f" {decision} them anyway",
+                    "message": f"note: the candidate missed a requirement ({missed}); write why"
+                    f" you {decision} them anyway",
+                }
+            ]
+        )
 
 
 def record(
@@ -25,15 +57,21 @@ def record(
     note: str,
     actor: User,
     ip: str | None = None,
+    basis: Mapping[str, Any] | None = None,
 ) -> Decision:
-    """Store a decision by ``actor`` now, with its audit entry and webhook event; the caller
+    """Store a decision by ``actor`` now, with the score it was based on (``basis``, from
+    ``app.scores.service.decision_basis``), its audit entry and webhook event; the caller
     commits."""
+    check_reason(decision, note, basis)
     row = Decision(
         organization_id=candidate.organization_id,
         candidate_id=candidate.id,
         user_id=actor.id,
         decision=decision,
         note=note.strip(),
+        score_id=(basis or {}).get("score_id"),
+        scoring_version=(basis or {}).get("scoring_version"),
+        basis=dict(basis or {}),
     )
     session.add(row)
     session.flush()
@@ -48,7 +86,7 @@ def record(
         action="candidate.decision",
         object_type="candidate",
         object_id=candidate.id,
-        details={"decision_id": row.id, "decision": row.decision},
+        details={"decision_id": row.id, "decision": row.decision, "score_id": row.score_id},
         ip=ip,
     )
     return row
@@ -71,6 +109,9 @@ def public(decision: Decision, user: User | None) -> dict[str, Any]:
         "note": decision.note,
         "user_id": decision.user_id,
         "user_name": user.full_name if user is not None else None,
+        "score_id": decision.score_id,
+        "scoring_version": decision.scoring_version,
+        "basis": decision.basis or None,
         "created_at": decision.created_at,
     }
 

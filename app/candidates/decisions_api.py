@@ -15,6 +15,8 @@ from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
 from app.positions import service as position_service
+from app.scores import service as score_service
+from app.scores.schemas import DecisionBasis
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["decisions"])
 
@@ -25,11 +27,15 @@ class DecisionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["advance", "reject", "hire", "hold"]
-    note: str = Field(default="", max_length=4000)
+    note: str = Field(
+        default="",
+        max_length=4000,
+        description="why; required to advance or hire a candidate who missed a requirement",
+    )
 
 
 class DecisionPublic(BaseModel):
-    """A recorded decision: what, by whom, when."""
+    """A recorded decision: what, by whom, when, and the score it was based on."""
 
     id: int
     candidate_id: int
@@ -37,6 +43,12 @@ class DecisionPublic(BaseModel):
     note: str
     user_id: int | None
     user_name: str | None
+    score_id: int | None = Field(description="the stored score the decision was based on")
+    scoring_version: str | None
+    basis: DecisionBasis | None = Field(
+        description="what that score said when the decision was recorded (a later rescore"
+        " changes the score, never this)"
+    )
     created_at: datetime
 
 
@@ -61,11 +73,14 @@ def record_decision(
     user: StaffUser,
     data: DecisionCreate,
 ) -> dict[str, Any]:
-    """Record a person's decision (advance, reject, hire, hold) with a note; audited."""
+    """Record a person's decision (advance, reject, hire, hold) with a note; audited. It
+    stores the score it was based on; advancing or hiring past a missed requirement needs a
+    note saying why (else a 422 naming ``note``)."""
     candidate = _candidate(session, candidate_id, user)
     decision = decision_service.record(
         session, candidate=candidate, decision=data.decision, note=data.note, actor=user,
         ip=client_ip(request),
+        basis=score_service.decision_basis(session, candidate_id=candidate.id),
     )
     result = decision_service.public(decision, user)
     session.commit()

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -52,4 +53,9 @@ class Decision(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="staff_user.id")
     decision: str = Field(max_length=16)  # advance | reject | hire | hold
     note: str = Field(default="", max_length=4000)
+    # The score the decision was based on, and what it said then: a later rescore rewrites the
+    # score row, never this.
+    score_id: int | None = Field(default=None, foreign_key="score.id", ondelete="SET NULL")
+    scoring_version: str | None = Field(default=None, max_length=20)
+    basis: dict = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow)

@@ -7,13 +7,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from app.fields import TitleText
+
 
 class CandidateCreate(BaseModel):
     """An applicant to invite."""
 
     model_config = ConfigDict(extra="forbid")
 
-    full_name: str = Field(min_length=1, max_length=200)
+    full_name: TitleText
     email: EmailStr
     language: Literal["it", "en"] = "en"
     extra_time_pct: int = Field(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query
 from app.auth.dependencies import StaffUser
 from app.costs import service as cost_service
 from app.db import SessionDep, SessionRoute
+from app.fields import MAX_ID
 from app.positions import service as position_service
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["costs"])
@@ -25,10 +26,19 @@ def cost_comparison(
     user: StaffUser,
     body: CostBody = None,
     position_id: Annotated[
-        int | None, Query(description="start from this position's saved assumptions")
+        int | None,
+        Query(ge=1, le=MAX_ID, description="start from this position's saved assumptions"),
     ] = None,
 ) -> dict[str, Any]:
-    """Compare the two options for the given inputs (defaults: the position's, or SPEC §4's)."""
+    """Compare the two options for the given inputs (defaults: the position's, or SPEC §4's).
+
+    The monthly rows are expected values: revenue, margin, commission and fixed costs are each
+    weighted by the chance that the person is still there (survival), and the hiring cost is
+    part of month 1's fixed costs, so each row adds up (net = margin − commission − fixed).
+    The experienced hire's hiring cost follows its base salary (20 % of the first-year base)
+    unless set; ``null`` asks for that rule. ``reasons`` are in English; ``reason_codes``
+    carry each reason's code and numbers, to word them in another language.
+    """
     base = None
     if position_id is not None:
         position = position_service.get(session, position_id=position_id, user=user)

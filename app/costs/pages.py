@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from app import charts
 from app.audit import service as audit
 from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
@@ -31,11 +32,12 @@ from app.i18n import gettext_for
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionUpdate
-from app.reports import charts
+from app.scores import service as score_service
 from app.templating import render
 from scoring.cost import CostAssumptions
 from scoring.cost_assumptions import OPTIONS
 from scoring.errors import ScoringInputError
+from scoring.serialization import unsigned_zero
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
@@ -149,7 +151,7 @@ def money(value: float, lang: str) -> str:
 def number(value: float, lang: str, decimals: int = 0) -> str:
     """A number with grouping and a fixed number of decimals."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=lang)
+    return format_decimal(unsigned_zero(value, decimals), format=pattern, locale=lang)
 
 
 def percent(fraction: float, lang: str, decimals: int = 0) -> str:
@@ -217,7 +219,10 @@ def read_form(form: FormData, lang: str, _: Callable[..., str]) -> Submitted:
     for option in OPTIONS:
         overrides[option] = {}
         for item in OPTION_INPUTS:
-            take(f"{option}.{item.name}", item.kind, overrides[option], item.name)
+            # Blank, the experienced hire's hiring cost follows the salary (None: the rule).
+            follows = option == "experienced" and item.name == "hiring_cost"
+            take(f"{option}.{item.name}", item.kind, overrides[option], item.name,
+                 blank_ok=follows)
 
     # Empty rows are dropped, so band i of the body is row i of the form shown again.
     bands, rows = [], []
@@ -263,8 +268,12 @@ def _substitute(overrides: dict[str, Any], path: str, base: CostAssumptions) -> 
     return False
 
 
-def check(submitted: Submitted, base: CostAssumptions) -> dict[str, str]:
+def check(
+    submitted: Submitted, base: CostAssumptions, lang: str = "en",
+    _: Callable[..., str] | None = None,
+) -> dict[str, str]:
     """Every wrong field with the scoring library's message, keyed by the form's field path."""
+    _ = _ or gettext_for(lang)
     errors = dict(submitted.errors)
     trial = {
         key: (dict(value) if isinstance(value, dict) else value)
@@ -279,7 +288,7 @@ def check(submitted: Submitted, base: CostAssumptions) -> dict[str, str]:
             CostAssumptions.from_dict(trial, base=base)
             break
         except ScoringInputError as exc:
-            found.setdefault(exc.argument, exc.problem)
+            found.setdefault(exc.argument, problem_text(exc, lang, _))
             if not _substitute(trial, exc.argument, base):
                 break
     if any(_BAND_PATH.match(path) for path in found):
@@ -289,8 +298,11 @@ def check(submitted: Submitted, base: CostAssumptions) -> dict[str, str]:
     return errors
 
 
-def values_of(assumptions: CostAssumptions, lang: str) -> dict[str, Any]:
-    """The form's text for a set of assumptions."""
+def values_of(
+    assumptions: CostAssumptions, lang: str, *, hiring_cost_set: bool = True
+) -> dict[str, Any]:
+    """The form's text for a set of assumptions; the experienced hiring cost blank when it
+    follows the salary (``hiring_cost_set`` False)."""
     a = assumptions.to_dict()
     values: dict[str, Any] = {
         item.name: shown_value(a[item.name], item.kind, lang)
@@ -301,6 +313,8 @@ def values_of(assumptions: CostAssumptions, lang: str) -> dict[str, Any]:
     for option in OPTIONS:
         for item in OPTION_INPUTS:
             values[f"{option}.{item.name}"] = shown_value(a[option][item.name], item.kind, lang)
+    if not hiring_cost_set:
+        values["experienced.hiring_cost"] = ""
     values["bands"] = [
         {
             "name": band["name"],
@@ -323,6 +337,9 @@ def _field(
     _: Callable[..., str],
 ) -> dict[str, Any]:
     default_text = _default_text(default, kind, lang, _)
+    if path == "experienced.hiring_cost":
+        default_text = _("blank: 20 %% of the first-year base (%(fee)s at the default salary)",
+                         fee=money(float(default), lang))
     if path.endswith("monthly_attrition"):
         yearly = percent(1 - (1 - float(default)) ** 12, lang)
         default_text = _("%(monthly)s (%(yearly)s a year)", monthly=default_text, yearly=yearly)
@@ -403,38 +420,73 @@ def form_context(
     }
 
 
-def _error_list(
-    errors: Mapping[str, str], lang: str, _: Callable[..., str]
-) -> list[dict[str, str]]:
-    """The summary at the top: which field, what is wrong, and a link to it."""
+def field_label(path: str, _: Callable[..., str]) -> str:
+    """The form's label of a field path (``experienced.hiring_cost`` → "Experienced hire ·
+    Hiring cost (agency fee, ads), €"), translated."""
     labels = {i.name: i.label for i in (*POSITION_INPUTS, *RUN_INPUTS)}
     labels |= {
         "hiring_budget": N_("Hiring budget, € (empty: none)"),
         "commission_base": N_("Commission paid on"),
         "commission_bands": N_("Commission bands"),
     }
+    if match := _BAND_PATH.match(path):
+        index, part = match.groups()
+        return _(
+            "Commission band %(number)s, %(part)s",
+            number=int(index) + 1,
+            part=_(BAND_PARTS[part]),
+        )
+    option, _dot, name = path.partition(".")
+    if option in OPTIONS and name:
+        item = next((i for i in OPTION_INPUTS if i.name == name), None)
+        return f"{_(OPTION_TITLES[option])} · {_(item.label) if item else name}"
+    return _(labels.get(path, path))
+
+
+def problem_text(exc: ScoringInputError, lang: str, _: Callable[..., str]) -> str:
+    """What is wrong with a field, in the page's language where the library says enough."""
+    if exc.maximum is None or exc.value is None:
+        return exc.problem
+    return _(
+        "must be ≤ %(maximum)s, got %(value)s",
+        maximum=_any_number(exc.maximum, lang),
+        value=_any_number(exc.value, lang),
+    )
+
+
+def _any_number(value: float, lang: str) -> str:
+    """Any finite float in the page's language; past Babel's 28 digits, in e-notation."""
+    try:
+        return format_decimal(value, format="#,##0.###", locale=lang)
+    except ArithmeticError:  # decimal.InvalidOperation: more digits than the context holds
+        text = f"{value:.6g}"
+        return text.replace(".", ",") if lang == "it" else text
+
+
+def stored_problem(exc: ScoringInputError, lang: str) -> dict[str, str]:
+    """A position's stored assumptions that no longer validate, as pages show it: the field
+    and what is wrong (the pipeline, the report and the cost page)."""
+    _ = gettext_for(lang)
+    return {"path": exc.argument, "label": field_label(exc.argument, _),
+            "message": problem_text(exc, lang, _)}
+
+
+def _error_list(
+    errors: Mapping[str, str], lang: str, _: Callable[..., str]
+) -> list[dict[str, str]]:
+    """The summary at the top: which field, what is wrong, and a link to it."""
     out = []
     for path, message in errors.items():
         if match := _BAND_PATH.match(path):
             index, part = match.groups()
-            label = _(
-                "Commission band %(number)s, %(part)s",
-                number=int(index) + 1,
-                part=_(BAND_PARTS[part]),
-            )
             anchor = f"band-{part}-{index}"
         else:
-            option, _dot, name = path.partition(".")
-            if option in OPTIONS and name:
-                item = next((i for i in OPTION_INPUTS if i.name == name), None)
-                label = f"{_(OPTION_TITLES[option])} · {_(item.label) if item else name}"
-            else:
-                label = _(labels.get(path, path))
             anchor = "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", path)
             if path == "commission_bands":
                 anchor = "bands"
             elif path == "commission_base":
                 anchor = "f-commission_base"
+        label = field_label(path, _)
         out.append({"label": label, "message": message, "anchor": anchor, "path": path})
     return out
 
@@ -505,6 +557,7 @@ def results_context(result: dict[str, Any], lang: str, _: Callable[..., str]) ->
         }
     return {
         "result": result,
+        "reasons": [cost_reason(_, r, lang) for r in result["reason_codes"]],
         "chart": chart,
         "budget_rule": budget_rule,
         "mc_ranges": ranges,
@@ -512,17 +565,91 @@ def results_context(result: dict[str, Any], lang: str, _: Callable[..., str]) ->
     }
 
 
+def _break_even(_: Callable[..., str], month: int | None) -> str:
+    if month is None:
+        return _("does not break even within the horizon")
+    return _("breaks even in month %(month)s", month=month)
+
+
+def cost_reason(_: Callable[..., str], reason: Mapping[str, Any], lang: str) -> str:
+    """A reason of the recommendation (``scoring.cost.Reason``) in the reader's language."""
+    code, v = reason["code"], reason["values"]
+    names = {"experienced": _("The experienced hire"), "grow_in_house": _("Growing in-house")}
+    if code == "budget_rule":
+        return _(
+            "Budget rule: the experienced hire needs up to %(peak)s of cash before it breaks"
+            " even, more than the hiring budget of %(budget)s; growing a KAM in-house is"
+            " recommended for that reason.",
+            peak=money(v["peak_funding"], lang), budget=money(v["hiring_budget"], lang),
+        )
+    if code == "same_npv":
+        return _("Both options have the same NPV over %(months)s months; growing in-house is"
+                 " the smaller commitment.", months=v["horizon"])
+    if code == "higher_npv":
+        return _(
+            "%(better)s has the higher NPV over %(months)s months: %(high)s against %(low)s"
+            " (difference %(difference)s).",
+            better=names[v["better"]], months=v["horizon"], high=money(v["better_npv"], lang),
+            low=money(v["worse_npv"], lang), difference=money(v["difference"], lang),
+        )
+    if code == "break_even":
+        return _(
+            "The experienced hire %(experienced)s and needs peak funding of %(peak_e)s;"
+            " growing in-house %(grow)s with peak funding of %(peak_g)s.",
+            experienced=_break_even(_, v["experienced_month"]),
+            peak_e=money(v["experienced_peak"], lang),
+            grow=_break_even(_, v["grow_month"]), peak_g=money(v["grow_peak"], lang),
+        )
+    if code == "no_payback":
+        return _("Neither option pays back within the horizon at these assumptions; check the"
+                 " revenue target and the horizon.")
+    if code == "simulations":
+        count, share = number(v["simulations"], lang), number(100 * v["share"], lang)
+        if v["sensitive"]:
+            return _(
+                "In %(count)s simulations the experienced hire had the higher NPV in %(share)s %%"
+                " of the draws, so the choice is sensitive to the assumptions.",
+                count=count, share=share,
+            )
+        return _(
+            "In %(count)s simulations the experienced hire had the higher NPV in %(share)s %%"
+            " of the draws.",
+            count=count, share=share,
+        )
+    return code
+
+
 # --- routes --------------------------------------------------------------------------------
 
 
 
 
-def _base(position: Position) -> tuple[CostAssumptions, str | None]:
+def _hiring_cost_set(position: Position) -> bool:
+    """Whether the position sets the experienced hire's hiring cost (else it follows the
+    salary: 20 % of the first-year base)."""
+    experienced = (position.cost_assumptions or {}).get("experienced") or {}
+    return experienced.get("hiring_cost") is not None
+
+
+def _base(position: Position) -> tuple[CostAssumptions, ScoringInputError | None]:
     """The position's assumptions; the defaults if stored ones no longer validate."""
+    problem = position_service.cost_problem(position)
+    if problem is not None:
+        return CostAssumptions(), problem
+    return cost_service.base_assumptions(position), None
+
+
+def _stored_text(position: Position, path: str, lang: str) -> str | None:
+    """What is stored for ``path`` (``experienced.hiring_cost``), as the form shows it."""
+    stored: Any = position.cost_assumptions or {}
+    for part in path.split("."):
+        stored = stored.get(part) if isinstance(stored, Mapping) else None
+    if isinstance(stored, bool) or not isinstance(stored, int | float):
+        return None if stored is None else str(stored)
     try:
-        return cost_service.base_assumptions(position), None
-    except ScoringInputError as exc:
-        return CostAssumptions(), str(exc)
+        return shown_value(stored, KINDS.get(path, "money"), lang)
+    except (ValueError, OverflowError, ArithmeticError):
+        return str(stored)
 
 
 def _page(
@@ -566,12 +693,21 @@ def cost_page(
     base, problem = _base(position)
     lang = getattr(request.state, "language", "en")
     notice = "saved" if saved else None
-    errors = {"form": problem} if problem else {}
+    values = values_of(base, lang, hiring_cost_set=_hiring_cost_set(position))
+    errors: dict[str, str] = {}
+    if problem is not None:
+        # The stored value that no longer validates, shown in its field with what is wrong
+        # (the comparison below uses the default in its place).
+        shown = stored_problem(problem, lang)
+        errors[shown["path"]] = shown["message"]
+        stored = _stored_text(position, shown["path"], lang)
+        if stored is not None:
+            values[shown["path"]] = stored
     return _page(
         request,
         user,
         position,
-        values=values_of(base, lang),
+        values=values,
         errors=errors,
         result=cost_service.compare(base=base),
         edited=False,
@@ -593,7 +729,7 @@ def calculate(
     _ = gettext_for(lang)
     base, _problem = _base(position)
     submitted = read_form(form, lang, _)
-    errors = check(submitted, base)
+    errors = check(submitted, base, lang, _)
     result = None
     if not errors:
         try:
@@ -623,7 +759,7 @@ def calculate(
     if "monte_carlo_ranges" in (position.cost_assumptions or {}):
         stored["monte_carlo_ranges"] = position.cost_assumptions["monte_carlo_ranges"]
     try:
-        position_service.update(
+        changes = position_service.update(
             session, position=position, data=PositionUpdate(cost_assumptions=stored)
         )
     except (ValidationError, DomainError) as exc:
@@ -638,6 +774,8 @@ def calculate(
             edited=True,
             status_code=422,
         )
+    if position_service.changes_scores(changes):
+        score_service.rescore_position(session, position=position)
     audit.record(
         session,
         actor=user,

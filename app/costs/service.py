@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.errors import Invalid
+from app.errors import Conflict, Invalid
 from app.positions import service as position_service
 from app.positions.models import Position
 from scoring.cost import CostAssumptions
@@ -29,8 +29,20 @@ def input_error(exc: ScoringInputError, *, location: str = "body") -> Invalid:
 
 
 def base_assumptions(position: Position | None) -> CostAssumptions:
-    """The position's saved assumptions, or the documented defaults without a position."""
-    return CostAssumptions() if position is None else position_service.cost_assumptions(position)
+    """The position's saved assumptions, or the documented defaults without a position.
+
+    A stored value that no longer validates (saved before its bound existed) is a 409 that
+    names the field to correct.
+    """
+    if position is None:
+        return CostAssumptions()
+    problem = position_service.cost_problem(position)
+    if problem is not None:
+        raise Conflict(
+            f"The position's saved cost assumptions cannot be used: cost_assumptions.{problem}."
+            f" Correct the field (PATCH /api/v1/positions/{position.id}) or send it in the body."
+        )
+    return position_service.cost_assumptions(position)
 
 
 def compare(

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, status
+from fastapi import APIRouter, Body, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from app.audit import service as audit
 from app.auth.dependencies import AdminUser, client_ip
 from app.config import get_settings
 from app.db import SessionDep, SessionRoute
+from app.fields import MAX_ID
 from app.norms import service as norm_service
+from app.scores import service as score_service
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["norms"])
 
@@ -33,6 +35,7 @@ def rebuild_norms(
     rows = norm_service.rebuild(
         session, organization_id=user.organization_id, replace_imported=replace_imported
     )
+    score_service.rescore_after_norms(session, rows=rows)
     rebuilt = [norm_service.summary(row) for row in rows]
     audit.record(
         session,
@@ -69,6 +72,7 @@ def import_norms(
 ) -> dict[str, Any]:
     """Use an uploaded norm table for its questionnaire version, then rescore the positions."""
     row = norm_service.import_table(session, organization_id=user.organization_id, data=table)
+    score_service.rescore_after_norms(session, rows=[row])
     result = norm_service.summary(row)
     norm_service.audit_import(session, row, actor=user, ip=client_ip(request))
     session.commit()
@@ -77,7 +81,10 @@ def import_norms(
 
 @router.get("/questionnaires/{key}/item-analysis")
 def item_analysis(
-    key: str, session: SessionDep, user: AdminUser, version: int | None = None
+    key: str,
+    session: SessionDep,
+    user: AdminUser,
+    version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> dict[str, Any]:
     """Item difficulty, discrimination, option frequencies and review flags (admins)."""
     return norm_service.analyse_items(

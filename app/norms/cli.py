@@ -37,6 +37,7 @@ def rebuild(
     """Rebuild norm tables from completed attempts and rescore the positions."""
     from app.db import session_scope
     from app.norms import service as norm_service
+    from app.scores import service as score_service
 
     with session_scope() as session:
         for organization_id in _organization_ids(session, org):
@@ -46,6 +47,7 @@ def rebuild(
                 rows = norm_service.rebuild(
                     session, organization_id=organization_id, replace_imported=replace_imported
                 )
+            score_service.rescore_after_norms(session, rows=rows)
             for row in rows:
                 typer.echo(
                     f"organization {organization_id}: {row.questionnaire_key} "

@@ -21,11 +21,13 @@ from app.db import SessionDep, SessionRoute
 from app.errors import DomainError, NotFound
 from app.i18n import gettext_for
 from app.norms import service as norm_service
+from app.scores import service as score_service
 from app.templating import render
 from questionnaires.schema import ChoiceItem
 from scoring import norm_status
 from scoring.competencies import COMPETENCIES
 from scoring.item_analysis import DISTRACTOR_MIN, P_MAX, P_MIN, R_MIN
+from scoring.serialization import unsigned_zero
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
@@ -45,7 +47,8 @@ def decimal(value: float | None, lang: str, decimals: int = 2) -> str:
     """A statistic with fixed decimals in the page's language; a dash when there is none."""
     if value is None:
         return "—"
-    return format_decimal(value, format="#,##0." + "0" * decimals, locale=lang)
+    return format_decimal(unsigned_zero(value, decimals), format="#,##0." + "0" * decimals,
+                          locale=lang)
 
 
 def status_message(n: int, min_n: int, _: Callable[..., str]) -> str:
@@ -158,6 +161,7 @@ def rebuild(request: Request, session: SessionDep, user: AdminPage, form: Posted
         organization_id=user.organization_id,
         replace_imported=form.get("replace_imported") == "1",
     )
+    score_service.rescore_after_norms(session, rows=rows)
     audit.record(
         session,
         actor=user,
@@ -217,6 +221,7 @@ def import_table(
     except DomainError as exc:
         session.rollback()
         return _status_page(request, session, user, status_code=422, import_error=_messages(exc))
+    score_service.rescore_after_norms(session, rows=[row])
     norm_service.audit_import(session, row, actor=user, ip=client_ip(request))
     session.commit()
     label = f"{row.questionnaire_key} v{row.questionnaire_version}"

@@ -19,9 +19,10 @@ rebuilds a version's table when
 * the count has crossed a status threshold since then (``KAM_NORM_MIN_N``, 300).
 
 A version whose newest table was imported is left alone: an administrator chose that table.
-A manual rebuild replaces it only when asked (``replace_imported``). Every rebuild or import
-rescores the organization's positions, so the pipeline, reports and utilities use the norms
-in force.
+A manual rebuild replaces it only when asked (``replace_imported``). After every rebuild or
+import the handler rescores the organization's positions in the same transaction
+(``app.scores.service.rescore_after_norms``), so the pipeline, reports and utilities use the
+norms in force.
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ from app.clock import utcnow
 from app.config import get_settings
 from app.costs.service import input_error
 from app.errors import Invalid, NotFound
-from app.reports import pipeline
 from questionnaires.keys import item_keys
 from questionnaires.schema import Questionnaire
 from scoring import (
@@ -238,7 +238,7 @@ def rebuild(
     replace_imported: bool = False,
     now: datetime | None = None,
 ) -> list[NormRow]:
-    """Build and store a table per version with completed attempts, then rescore."""
+    """Build and store a table per version with completed attempts (the caller rescores)."""
     now = now or utcnow()
     wanted = None if versions is None else set(versions)
     in_force = _newest_rows(session, organization_id=organization_id)
@@ -263,8 +263,6 @@ def rebuild(
         session.add(row)
         rows.append(row)
     session.flush()
-    if rows:
-        pipeline.rescore_organization(session, organization_id=organization_id)
     return rows
 
 
@@ -438,7 +436,7 @@ def audit_import(session: Session, row: NormRow, *, actor: User, ip: str | None)
 
 
 def import_table(session: Session, *, organization_id: int, data: Any) -> NormRow:
-    """Store an uploaded table for a known questionnaire version, then rescore the positions."""
+    """Store an uploaded table for a known questionnaire version (the caller rescores)."""
     try:
         table = NormTable.from_dict(data)
     except ScoringInputError as exc:
@@ -477,7 +475,6 @@ def import_table(session: Session, *, organization_id: int, data: Any) -> NormRo
     )
     session.add(row)
     session.flush()
-    pipeline.rescore_organization(session, organization_id=organization_id)
     return row
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
-from app.assessments.models import Score
 from app.auth.dependencies import PageUser
 from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
 from app.organizations import service as organization_service
 from app.positions import service as position_service
-from app.positions.models import Position
+from app.scores.models import Score
 from app.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
@@ -24,19 +23,22 @@ def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResp
     """The organization at a glance: open positions, candidates, completed assessments."""
     organization = organization_service.get(session, user.organization_id)
     org_id = user.organization_id
+    # Managers see only the positions they are assigned to, as everywhere else: the counts
+    # too, or they would tell how many candidates other positions have.
+    visible = position_service.list_visible(session, user=user)
+    ids = [p.id for p in visible]
     counts = {
-        "positions": session.exec(
-            select(func.count()).select_from(Position).where(Position.organization_id == org_id)
-        ).one(),
+        "positions": sum(1 for position in visible if position.status == "open"),
         "candidates": session.exec(
-            select(func.count()).select_from(Candidate).where(Candidate.organization_id == org_id)
-        ).one(),
+            select(func.count()).select_from(Candidate).where(
+                Candidate.organization_id == org_id, col(Candidate.position_id).in_(ids))
+        ).one() if ids else 0,
         "completed": session.exec(
-            select(func.count()).select_from(Score).where(Score.organization_id == org_id)
-        ).one(),
+            select(func.count()).select_from(Score).where(
+                Score.organization_id == org_id, col(Score.position_id).in_(ids))
+        ).one() if ids else 0,
     }
-    # Managers see only the positions they are assigned to, as everywhere else.
-    positions = position_service.list_visible(session, user=user)[:20]
+    positions = visible[:20]
     demo_position = None
     if organization is not None and organization.is_demo:
         demo_position = next(

@@ -25,8 +25,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.webhooks import service as webhook_service
+from app.webhooks.egress import EgressPolicy, EgressRefused, PinnedTransport, Unresolvable
 from app.webhooks.service import WebhookConfig
 
 logger = logging.getLogger(__name__)
@@ -252,7 +253,12 @@ def stored_webhook_config(organization_id: int | None) -> WebhookConfig | None:
 
 
 class WebhookSender:
-    """POSTs signed webhook events: 2xx delivered; 4xx (but 408, 429) dead; the rest retried."""
+    """POSTs signed webhook events: 2xx delivered; 4xx (but 408, 429) dead; the rest retried.
+
+    Every attempt checks where the URL leads (``egress``, app/webhooks/egress.py) and
+    connects to the address it checked, following no redirect: an address that is not
+    allowed makes the event dead without a connection.
+    """
 
     kinds = frozenset({"webhook"})
 
@@ -262,10 +268,25 @@ class WebhookSender:
         config_for: Callable[[int | None], WebhookConfig | None] = stored_webhook_config,
         timeout: httpx.Timeout | float = WEBHOOK_TIMEOUT,
         clock: Callable[[], float] = time.time,
+        egress: EgressPolicy | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.config_for = config_for
         self.timeout = timeout
         self.clock = clock
+        self.egress = egress
+        self.verify = verify
+
+    def _address(self, url: str) -> str:
+        """The vetted address to connect to for ``url``."""
+        egress = self.egress if self.egress is not None else get_settings().webhook_egress
+        parts = urlsplit(url)
+        try:
+            return egress.vet(parts.hostname or "", webhook_service.default_port(parts))[0]
+        except EgressRefused as exc:
+            raise PermanentDeliveryError(f"refused: {exc}") from None
+        except (Unresolvable, ValueError) as exc:
+            raise WebhookDeliveryError(f"cannot resolve the receiver: {exc}") from None
 
     def send(self, message: Outgoing) -> None:
         """Sign and POST one event; raises WebhookDeliveryError or PermanentDeliveryError."""
@@ -276,20 +297,25 @@ class WebhookSender:
         if event not in config.events:
             raise PermanentDeliveryError(f"the organization does not subscribe to {event!r}")
         body = webhook_service.body(message.id, message.payload)
+        timestamp = int(self.clock())
+        event_id = webhook_service.webhook_id(message.id, message.created_at)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "KAM-Assess-Webhooks/1",
+            **webhook_service.standard_headers(config.secret, event_id, timestamp, body),
             webhook_service.SIGNATURE_HEADER: webhook_service.signature_header(
-                config.secret, body, int(self.clock())
+                config.secret, body, timestamp
             ),
             webhook_service.EVENT_HEADER: str(event),
             webhook_service.DELIVERY_HEADER: str(message.id),
         }
+        transport = PinnedTransport(self._address(config.url), verify=self.verify)
         try:
-            response = httpx.post(
-                config.url, content=body, headers=headers, timeout=self.timeout,
-                follow_redirects=False,
-            )
+            with httpx.Client(
+                transport=transport, timeout=self.timeout, follow_redirects=False,
+                trust_env=False,
+            ) as client:
+                response = client.post(config.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             # The message names the failure, never a header (the signature stays out of logs).
             raise WebhookDeliveryError(f"{type(exc).__name__}: {exc}") from None
@@ -310,4 +336,4 @@ def sender_from_settings(settings: Settings) -> Sender:
         if settings.env == "production":
             logger.warning("KAM_SMTP_URL is not set: e-mails will be logged, not sent")
         email = LogSender()
-    return KindRouter({"email": email, "webhook": WebhookSender()})
+    return KindRouter({"email": email, "webhook": WebhookSender(egress=settings.webhook_egress)})

@@ -10,6 +10,7 @@ from app.db import SessionDep, SessionRoute
 from app.positions import service as position_service
 from app.positions.dependencies import VisiblePosition, valid_position
 from app.positions.schemas import PositionCreate, PositionPublic, PositionUpdate
+from app.scores import service as score_service
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["positions"])
 
@@ -48,6 +49,8 @@ def update_position(
 ) -> PositionPublic:
     """Change a position (admin, hr). New weights re-rank from stored scores."""
     changes = position_service.update(session, position=position, data=data)
+    if position_service.changes_scores(changes):
+        score_service.rescore_position(session, position=position)
     audit.record(session, actor=user, action="position.update", object_type="position",
                  object_id=position.id, details={"fields": sorted(changes)},
                  ip=client_ip(request))

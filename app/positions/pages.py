@@ -3,6 +3,7 @@ form) is in app/reports/pages.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from starlette.datastructures import FormData
 
+from app import fields
 from app.audit import service as audit
 from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
@@ -19,10 +21,12 @@ from app.bank import service as bank_service
 from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
 from app.errors import DomainError, Forbidden
+from app.i18n import gettext_for
 from app.numbers import show_number
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionCreate, PositionUpdate
+from app.scores import service as score_service
 from app.templating import render
 from questionnaires.screening import load_screening_form
 from questionnaires.timing import questionnaire_seconds
@@ -37,6 +41,12 @@ HR_ROLES = (Role.admin.value, Role.hr.value)
 def _require_hr(user: User) -> None:
     if user.role not in HR_ROLES:
         raise Forbidden()
+
+
+def _fit_weight(value: Any) -> Any:
+    """The mix's fit weight as typed (0 is a weight, not a blank), 0.5 when left blank."""
+    number = _number(value)
+    return 0.5 if number is None else number
 
 
 def _number(value: Any) -> float | None:
@@ -75,25 +85,32 @@ def _position_data(form: FormData) -> dict[str, Any]:
         ),
         "knockouts": knockouts,
         "ranking": {"mode": form.get("ranking_mode") or "fit",
-                    "fit_weight": _number(form.get("ranking_fit_weight")) or 0.5},
+                    "fit_weight": _fit_weight(form.get("ranking_fit_weight"))},
         "invitation_expiry_days": _number(form.get("invitation_expiry_days")) or 14,
-        "manager_ids": [int(v) for v in form.getlist("manager_ids") if str(v).isdigit()],
+        # As sent: validation names a value that is no id (or one past every id's range).
+        "manager_ids": [str(v) for v in form.getlist("manager_ids") if str(v).strip()],
     }
     return data
 
 
-def _errors(exc: Exception) -> dict[str, str]:
-    """Field → message, for showing each error next to its field."""
+def _errors(exc: Exception, _: Callable[..., str] | None = None) -> dict[str, str]:
+    """Field → message (in the page's language where known), for showing each error next
+    to its field."""
     if isinstance(exc, ValidationError):
         errors = {}
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "form"
-            message = str(error["msg"]).removeprefix("Value error, ")
+            message = (fields.translated(error, _) if _ is not None
+                       else str(error["msg"]).removeprefix("Value error, "))
             errors.setdefault(field, message)
         return errors
     detail = str(getattr(exc, "detail", exc))
     field, _, _rest = detail.partition(":")
     return {field if field.isidentifier() else "form": detail}
+
+
+def _page_gettext(request: Request) -> Callable[..., str]:
+    return gettext_for(getattr(request.state, "language", "en"))
 
 
 def _form_context(session, user: User, values: dict[str, Any], errors: dict[str, str],
@@ -176,7 +193,7 @@ def create_position(
         )
     except (ValidationError, DomainError) as exc:
         session.rollback()
-        context = _form_context(session, user, data, _errors(exc), None)
+        context = _form_context(session, user, data, _errors(exc, _page_gettext(request)), None)
         return render(request, "positions/form.html", context, status_code=422)
     audit.record(session, actor=user, action="position.create", object_type="position",
                  object_id=position.id, details={"title": position.title}, ip=client_ip(request))
@@ -210,8 +227,11 @@ def update_position(position_id: int, request: Request, session: SessionDep,
         )
     except (ValidationError, DomainError) as exc:
         session.rollback()
-        context = _form_context(session, user, data, _errors(exc), position)
+        context = _form_context(session, user, data, _errors(exc, _page_gettext(request)),
+                                position)
         return render(request, "positions/form.html", context, status_code=422)
+    if position_service.changes_scores(changes):
+        score_service.rescore_position(session, position=position)
     audit.record(session, actor=user, action="position.update", object_type="position",
                  object_id=position.id, details={"fields": sorted(changes)},
                  ip=client_ip(request))

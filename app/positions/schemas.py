@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.fields import OneLineText, RowId, TitleText
 from scoring.composite import validate_language_hurdle, validate_minimums, validate_weights
 from scoring.cost import CostAssumptions
 from scoring.knockouts import KnockoutRules
@@ -90,8 +91,8 @@ class PositionFields(BaseModel):
 class PositionCreate(PositionFields):
     """A new position. Everything but the title has a documented default."""
 
-    title: str = Field(min_length=1, max_length=200)
-    territory: str | None = Field(default=None, max_length=200)
+    title: TitleText
+    territory: OneLineText | None = None
     questionnaires: list[str] | None = Field(
         default=None,
         description="questionnaire keys; default: the default battery, with the language test "
@@ -118,14 +119,14 @@ class PositionCreate(PositionFields):
     cost_assumptions: dict[str, Any] | None = None
     ranking: Ranking = Field(default_factory=Ranking)
     invitation_expiry_days: int = Field(default=14, ge=1, le=90)
-    manager_ids: list[int] = Field(default_factory=list)
+    manager_ids: list[RowId] = Field(default_factory=list)
 
 
 class PositionUpdate(PositionFields):
     """A partial change; omitted fields stay as they are."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    territory: str | None = Field(default=None, max_length=200)
+    title: TitleText | None = None
+    territory: OneLineText | None = None
     status: Literal["open", "closed"] | None = None
     questionnaires: list[str] | None = None
     weights: dict[str, float] | None = None
@@ -137,7 +138,7 @@ class PositionUpdate(PositionFields):
     cost_assumptions: dict[str, Any] | None = None
     ranking: Ranking | None = None
     invitation_expiry_days: int | None = Field(default=None, ge=1, le=90)
-    manager_ids: list[int] | None = None
+    manager_ids: list[RowId] | None = None
 
 
 class PositionPublic(BaseModel):
@@ -154,7 +155,14 @@ class PositionPublic(BaseModel):
     language_hurdle: LanguageHurdle | None
     knockouts: dict[str, Any]
     cost_assumptions: dict[str, Any]
-    cost_assumptions_effective: dict[str, Any]
+    cost_assumptions_effective: dict[str, Any] = Field(
+        description="the assumptions in force (empty while cost_assumptions_problem is set)"
+    )
+    cost_assumptions_problem: str | None = Field(
+        default=None,
+        description="why the stored assumptions cannot be used (a value past its bound "
+        "stored before the bound existed); correct the field with PATCH",
+    )
     ranking: Ranking
     invitation_expiry_days: int
     manager_ids: list[int]

@@ -15,6 +15,7 @@ from app.positions.schemas import PositionCreate, PositionPublic, PositionUpdate
 from scoring.competencies import DEFAULT_LANGUAGE_HURDLE, DEFAULT_WEIGHTS
 from scoring.composite import validate_weights
 from scoring.cost import CostAssumptions
+from scoring.errors import ScoringInputError
 
 #: Changes that alter stored scores (ranking does not: ranks are computed when listing).
 RESCORING_FIELDS = {"weights", "minimums", "language_hurdle", "knockouts", "cost_assumptions"}
@@ -185,7 +186,8 @@ def create(session: Session, *, data: PositionCreate, actor: User) -> Position:
 
 
 def update(session: Session, *, position: Position, data: PositionUpdate) -> dict[str, Any]:
-    """Apply a partial change; returns the fields that changed (for the audit log)."""
+    """Apply a partial change; returns the fields that changed (for the audit log and
+    :func:`changes_scores`)."""
     changes = data.model_dump(exclude_unset=True)
     if "questionnaires" in changes:
         changes["questionnaires"] = _check_questionnaires(session, changes["questionnaires"] or [])
@@ -220,21 +222,36 @@ def update(session: Session, *, position: Position, data: PositionUpdate) -> dic
     position.updated_at = utcnow()
     session.add(position)
     session.flush()
-    if RESCORING_FIELDS & changes.keys():
-        # New rules re-rank the stored scores (no retake); the pipeline reads the result.
-        from app.reports import pipeline  # the reports domain sits above positions
-
-        pipeline.rescore_position(session, position=position)
     return changes
 
 
+def changes_scores(changes: dict[str, Any]) -> bool:
+    """Whether a change returned by :func:`update` alters stored scores: the handler then
+    rescores the position (``app.scores.service.rescore_position``) in its transaction."""
+    return bool(RESCORING_FIELDS & changes.keys())
+
+
 def cost_assumptions(position: Position) -> CostAssumptions:
-    """The position's cost assumptions: its overrides over the documented defaults."""
+    """The position's cost assumptions: its overrides over the documented defaults.
+
+    Raises ScoringInputError when a stored value no longer validates (see ``cost_problem``).
+    """
     return CostAssumptions.from_dict(position.cost_assumptions or None)
+
+
+def cost_problem(position: Position) -> ScoringInputError | None:
+    """Why the stored cost assumptions cannot be used (a value saved before its bound
+    existed, or written by hand), or None: callers show the field instead of failing."""
+    try:
+        cost_assumptions(position)
+    except ScoringInputError as exc:
+        return exc
+    return None
 
 
 def public(session: Session, position: Position) -> PositionPublic:
     """The API view of a position."""
+    problem = cost_problem(position)
     return PositionPublic(
         id=position.id,
         title=position.title,
@@ -247,7 +264,12 @@ def public(session: Session, position: Position) -> PositionPublic:
         language_hurdle=position.language_hurdle,
         knockouts=position.knockouts,
         cost_assumptions=position.cost_assumptions,
-        cost_assumptions_effective=cost_assumptions(position).to_dict(),
+        cost_assumptions_effective=(
+            {} if problem is not None else cost_assumptions(position).to_dict()
+        ),
+        cost_assumptions_problem=(
+            None if problem is None else f"cost_assumptions.{problem}"
+        ),
         ranking=Ranking.model_validate(position.ranking or {}),
         invitation_expiry_days=position.invitation_expiry_days,
         manager_ids=manager_ids(session, position=position),

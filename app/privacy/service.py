@@ -29,8 +29,7 @@ from fastapi.encoders import jsonable_encoder
 from sqlalchemy import and_, delete, exists, func, or_, update
 from sqlmodel import Session, col, select
 
-from app.assessments import scoring as attempt_scoring
-from app.assessments.models import Answer, Attempt, AttemptSection, Score
+from app.assessments.models import Answer, Attempt, AttemptSection
 from app.audit import service as audit
 from app.audit.models import AuditEntry
 from app.auth.models import User
@@ -40,7 +39,8 @@ from app.clock import utcnow
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.positions.models import Position
-from scoring import evaluate_knockouts, knockouts_passed
+from app.scores import service as score_service
+from app.scores.models import Score
 
 EXPORT_FORMAT = "kam-assess.candidate-export/1"
 RETENTION_MIN_MONTHS, RETENTION_MAX_MONTHS = 1, 120
@@ -202,20 +202,7 @@ def _anonymise_attempts(session: Session, candidate: Candidate) -> None:
         update(Answer).where(col(Answer.attempt_id).in_(ids)).values(elapsed_ms=None, changes=0)
     )
     position = session.get(Position, candidate.position_id)
-    knockouts = evaluate_knockouts(position.knockouts or None, {})
-    passed = knockouts_passed(knockouts)
-    for score in session.exec(select(Score).where(col(Score.attempt_id).in_(ids))):
-        # Knock-outs and the costed option came from the screening form, flags from how the
-        # attempt was taken: recomputed without the form, as the next rescoring would.
-        [utility] = attempt_scoring.utilities(position, z=[score.composite_z], screenings=[{}])
-        score.composite = {**(score.composite or {}),
-                           "knockouts": [k.to_dict() for k in knockouts]}
-        score.knockouts_passed = passed
-        score.flags = []
-        score.flags_count = 0
-        for name, value in utility.items():
-            setattr(score, name, value)
-        session.add(score)
+    score_service.forget_screening(session, attempt_ids=ids, position=position)
 
 
 def erase(

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query
 
 from app.auth.dependencies import StaffUser
 from app.db import SessionDep, SessionRoute
+from app.fields import MAX_OFFSET
 from app.positions import service as position_service
 from app.reports import pipeline
 from app.reports import service as report_service
-from app.reports.schemas import SORTS, PipelineFilters, PipelinePage
+from app.reports.schemas import SORTS, CandidateReport, Comparison, PipelineFilters, PipelinePage
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["reports"])
 
@@ -34,6 +35,11 @@ def position_pipeline(
     ] = None,
     band: Annotated[str | None, Query(description="A, B, C, D; several by commas")] = None,
     knockouts_passed: bool | None = None,
+    requirements_passed: Annotated[
+        bool | None,
+        Query(description="knock-outs, language hurdle and minimums all met (true) or any"
+              " missed (false)"),
+    ] = None,
     flagged: Annotated[bool | None, Query(description="has integrity flags")] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="name or e-mail contains (any case)")
@@ -46,7 +52,7 @@ def position_pipeline(
         ),
     ] = "rank",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     """A position's candidates: filtered, sorted and paged in the database."""
     position = position_service.get(session, position_id=position_id, user=user)
@@ -54,6 +60,7 @@ def position_pipeline(
         status=_listed(status),
         band=_listed(band),
         knockouts_passed=knockouts_passed,
+        requirements_passed=requirements_passed,
         flagged=flagged,
         q=q,
         sort=sort,
@@ -63,14 +70,14 @@ def position_pipeline(
     return pipeline.list_candidates(session, position=position, filters=filters)
 
 
-@router.get("/candidates/{candidate_id}/report")
+@router.get("/candidates/{candidate_id}/report", response_model=CandidateReport)
 def candidate_report(candidate_id: int, session: SessionDep, user: StaffUser) -> dict[str, Any]:
     """A candidate's report recomputed from the stored answers (no scores before completion)."""
     candidate = report_service.visible_candidate(session, candidate_id=candidate_id, user=user)
     return report_service.report(session, candidate=candidate)
 
 
-@router.get("/positions/{position_id}/compare")
+@router.get("/positions/{position_id}/compare", response_model=Comparison)
 def compare_candidates(
     position_id: int,
     session: SessionDep,

@@ -263,7 +263,7 @@ def pdf_from_html(
     disk; every other URL is refused and logged, so nothing is fetched from the network.
     Pass the request's base URL as ``base_url`` so links in the PDF point at the site;
     without it an offline placeholder is used. Inline ``<svg>`` charts from
-    :mod:`app.reports.charts` render as vectors; fonts come from the machine (fontconfig).
+    :mod:`app.charts` render as vectors; fonts come from the machine (fontconfig).
     """
     from weasyprint import HTML
 

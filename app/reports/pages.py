@@ -21,6 +21,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from app import charts
 from app.audit import service as audit
 from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
@@ -29,6 +30,7 @@ from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.schemas import CandidateCreate
 from app.config import get_settings
+from app.costs import pages as cost_pages
 from app.db import SessionDep, SessionRoute
 from app.errors import DomainError, Forbidden, Invalid, NotFound
 from app.i18n import gettext_for
@@ -37,10 +39,12 @@ from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.pages import _errors as field_errors
 from app.ratelimit import enforce_invitations
-from app.reports import charts, exports, pipeline, wording
+from app.reports import exports, pipeline, summary, wording
 from app.reports import service as report_service
 from app.reports.schemas import BANDS, STATUSES, PipelineFilters
 from app.reports.wording import Numbers
+from app.scores import service as score_service
+from app.scores.models import Score
 from app.templating import render
 from questionnaires.screening import ScreeningForm, load_screening_form
 from scoring import COMPETENCY_KEYS
@@ -54,6 +58,8 @@ DEFAULT_LIMIT = 50
 EXPORT_CHUNK = 1000
 #: Columns a person sorts the pipeline by (the service's SORTS without "created").
 SORTABLE = ("rank", "name", "fit", "npv")
+#: A comparison of more candidates names the pairs of its marks by number.
+NAMED_PAIRS_UP_TO = 3
 #: The decisions in the order a person weighs them (the service's order is not meant for people).
 DECISION_ORDER = ("advance", "hold", "reject", "hire")
 
@@ -100,7 +106,8 @@ def _choice(_: Any, name: str, value: str, allowed: dict[str, Any]) -> Any:
 def _whole(_: Any, name: str, value: str, default: int, low: int, high: int) -> int:
     if not value:
         return default
-    if not value.isdigit() or not low <= int(value) <= high:
+    # ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
+    if not re.fullmatch(r"[0-9]{1,18}", value) or not low <= int(value) <= high:
         raise Invalid(
             _(
                 "%(field)s: give a whole number from %(low)s to %(high)s.",
@@ -117,10 +124,14 @@ def pipeline_query(request: Request) -> PipelineQuery:
     _ = gettext_for(_lang(request))
     raw = {
         key: request.query_params.get(key, "").strip()
-        for key in ("status", "band", "knockouts", "flagged", "q", "sort", "limit", "offset")
+        for key in ("status", "band", "requirements", "knockouts", "flagged", "q", "sort", "limit",
+                    "offset")
     }
     status = _choice(_, "status", raw["status"], {"": (), **{s: (s,) for s in STATUSES}})
     band = _choice(_, "band", raw["band"], {"": (), **{b: (b,) for b in BANDS}})
+    requirements = _choice(
+        _, "requirements", raw["requirements"], {"": None, "met": True, "missed": False}
+    )
     knockouts = _choice(
         _, "knockouts", raw["knockouts"], {"": None, "passed": True, "failed": False}
     )
@@ -133,6 +144,7 @@ def pipeline_query(request: Request) -> PipelineQuery:
         status=status,
         band=band,
         knockouts_passed=knockouts,
+        requirements_passed=requirements,
         flagged=flagged,
         q=raw["q"][:200] or None,
         sort=sort,
@@ -191,6 +203,11 @@ def _pipeline_page(
     """The pipeline of a position, with the invitation form for HR."""
     query = pipeline_query(request)
     page = pipeline.list_candidates(session, position=position, filters=query.filters)
+    _, numbers = _tools(request)
+    for item in page["items"]:
+        item["requirements_text"] = [
+            wording.requirement_short(_, r, numbers) for r in item["requirements_missed"]
+        ]
     base = f"/positions/{position.id}"
     organization = organization_service.get(session, position.organization_id)
     export_query = {k: v for k, v in query.values.items() if k not in ("limit", "offset") and v}
@@ -210,13 +227,16 @@ def _pipeline_page(
             "bands": BANDS,
             "export_suffix": export_suffix,
             "filtered": any(
-                query.values.get(k) for k in ("status", "band", "knockouts", "flagged", "q")
+                query.values.get(k)
+                for k in ("status", "band", "requirements", "knockouts", "flagged", "q")
             ),
             "can_edit": user.role in HR_ROLES,
             "invited": invited,
             "errors": errors or {},
             "values": values or {},
             "fmt": Numbers(_lang(request)),
+            "cost_problem": _cost_problem(position, _lang(request)),
+            "ranking_text": wording.ranking_text(_, page["ranking"], numbers),
         },
         status_code=status_code,
     )
@@ -268,7 +288,7 @@ def invite(
             session,
             user,
             position,
-            errors=field_errors(exc),
+            errors=field_errors(exc, gettext_for(_lang(request))),
             values=values,
             status_code=422,
         )
@@ -292,20 +312,27 @@ def invite(
 
 
 def _export_rows(
-    session: Session, position: Position, filters: PipelineFilters, _: Any
+    session: Session, position: Position, filters: PipelineFilters, _: Any, numbers: Numbers
 ) -> Iterator[dict[str, Any]]:
     """Every candidate matching the filters, in the page's order, a chunk at a time."""
     offset = 0
+    ranking = None
     while True:
         chunk = pipeline.list_candidates(
             session,
             position=position,
             filters=replace(filters, limit=EXPORT_CHUNK, offset=offset),
         )
+        ranking = ranking or wording.ranking_mode(_, chunk["ranking"]["mode"])
         for item in chunk["items"]:
             decision = item["latest_decision"] or {}
             yield {
                 **item,
+                "requirements_passed": _requirements_word(_, item["requirements_passed"]),
+                "requirements_missed": "; ".join(
+                    wording.requirement_short(_, r, numbers) for r in item["requirements_missed"]
+                ),
+                "ranking": ranking,
                 "status": _(item["status"]),
                 "fit_unit": {"T": "T", "percent": "%"}.get(item["fit_unit"] or "", ""),
                 "costed_option": wording.option_name(_, item["costed_option"])
@@ -320,16 +347,27 @@ def _export_rows(
             return
 
 
+def _requirements_word(_: Any, passed: bool | None) -> str | None:
+    if passed is None:
+        return None
+    return _("met") if passed else _("missed")
+
+
 def _export_columns(_: Any) -> list[tuple[str, str]]:
     return [
         ("rank", _("Rank")),
         ("full_name", _("Name")),
         ("email", _("E-mail")),
+        ("ranking", _("Ranked by")),
         ("status", _("Status")),
         ("fit_score", _("Fit score")),
         ("fit_unit", _("Unit")),
+        ("partial_fit", _("Partial fit")),
+        ("fit_coverage", _("Share of weight scored")),
         ("band", _("Band")),
         ("cefr", _("CEFR")),
+        ("requirements_passed", _("Requirements")),
+        ("requirements_missed", _("Requirements missed")),
         ("knockouts_passed", _("Knock-outs passed")),
         ("flags_count", _("Flags")),
         ("expected_npv", _("Expected NPV (EUR)")),
@@ -357,7 +395,7 @@ def pipeline_csv(
     _ = gettext_for(_lang(request))
     italian = _lang(request) == "it"
     text = exports.pipeline_csv(
-        _export_rows(session, position, query.filters, _),
+        _export_rows(session, position, query.filters, _, Numbers(_lang(request))),
         _export_columns(_),
         bom=italian,
         delimiter=";" if italian else ",",
@@ -378,7 +416,7 @@ def pipeline_xlsx(
     query = pipeline_query(request)
     _ = gettext_for(_lang(request))
     data = exports.pipeline_xlsx(
-        _export_rows(session, position, query.filters, _),
+        _export_rows(session, position, query.filters, _, Numbers(_lang(request))),
         _export_columns(_),
         sheet_title=position.title,
     )
@@ -522,7 +560,15 @@ def _report_context(
         for n in report["norms"]
     ]
     composite = report["composite"]
+    rank = pipeline.rank_of(session, position=position, score_id=report.get("score_id"))
+    plain = summary.summary(report, _=_, numbers=fmt, rank=rank,
+                            horizon=position_service.cost_assumptions(position).horizon_months)
     return {
+        "plain": plain,
+        "guide": summary.interview_guide(report, plain["weakest_keys"], lang=lang)
+        if plain
+        else None,
+        "rank": rank,
         "report": report,
         "candidate": report["candidate"],
         "position": position,
@@ -575,7 +621,14 @@ def _report_context(
         "decision_choices": DECISION_ORDER,
         "pdf": pdf,
         "fmt": fmt,
+        "cost_problem": _cost_problem(position, lang),
     }
+
+
+def _cost_problem(position: Position, lang: str) -> dict[str, str] | None:
+    """The stored cost assumption that cannot be used, for the notice at the top."""
+    problem = position_service.cost_problem(position)
+    return None if problem is None else cost_pages.stored_problem(problem, lang)
 
 
 @router.get("/candidates/{candidate_id:int}", response_class=HTMLResponse)
@@ -621,17 +674,40 @@ def record_decision(
     user: PageUser,
     decision: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """Record a person's decision with a note (audited), then back to the report."""
-    _ = gettext_for(_lang(request))
+    """Ask to confirm a decision (showing the score it is based on, and asking why when a
+    requirement was missed), then record it with a note (audited) and go back to the report."""
+    _, fmt = _tools(request)
     candidate = report_service.visible_candidate(session, candidate_id=candidate_id, user=user)
     if decision not in decision_service.DECISIONS:
         raise Invalid(_("decision: choose advance, hold, reject or hire."))
     if len(note) > 4000:
         raise Invalid(_("note: at most 4000 characters."))
+    basis = score_service.decision_basis(session, candidate_id=candidate.id)
+    needs_reason = decision_service.needs_reason(decision, basis)
+    if confirm != "1" or (needs_reason and not note.strip()):
+        score = None if basis is None else session.get(Score, basis["score_id"])
+        missed = [
+            wording.requirement_short(_, r, fmt)
+            for r in score_service.requirements(score.composite if score else {})
+            if r["passed"] is False
+        ]
+        context = {
+            "candidate": candidate,
+            "decision": decision,
+            "note": note,
+            "basis": basis,
+            "missed": missed,
+            "needs_reason": needs_reason,
+            "reason_missing": confirm == "1",
+            "fmt": fmt,
+        }
+        status_code = 422 if confirm == "1" else 200
+        return render(request, "reports/decision_confirm.html", context, status_code=status_code)
     decision_service.record(
         session, candidate=candidate, decision=decision, note=note, actor=user,
-        ip=client_ip(request),
+        ip=client_ip(request), basis=basis,
     )
     session.commit()
     return RedirectResponse(f"/candidates/{candidate.id}#decisions", status_code=303)
@@ -679,7 +755,8 @@ def _pair_marks(
     marks: dict[str, list[str]] = {"same": [], "different": [], "unknown": []}
     for pair in result["reliability"]["pairs"]:
         verdict = pair["competencies"].get(competency)
-        who = f"{names[pair['a']]} – {names[pair['b']]}"
+        a, b = names[pair["a"]], names[pair["b"]]
+        who = f"{a}–{b}" if a.isdigit() and b.isdigit() else f"{a} – {b}"
         if verdict is None or verdict["reliably_different"] is None:
             marks["unknown"].append(who)
         elif verdict["reliably_different"]:
@@ -689,10 +766,47 @@ def _pair_marks(
     return marks
 
 
-def _compare_context(request: Request, result: dict[str, Any]) -> dict[str, Any]:
+def _compare_summary(
+    session: Session, position: Position, reports: list[dict[str, Any]], _: Any, fmt: Numbers
+) -> list[dict[str, Any]]:
+    """Per candidate, what the comparison's first table shows: rank, fit, requirements, value,
+    CEFR, flags, strongest and weakest competencies."""
+    out = []
+    for r in reports:
+        rank = pipeline.rank_of(session, position=position, score_id=r.get("score_id"))
+        composite = r["composite"]
+        partial = composite.get("partial") if composite else None
+        strongest, weakest = summary.strongest_and_weakest(r["competencies"])
+        out.append(
+            {
+                "rank": rank["rank"],
+                "fit": None if composite is None else composite["fit_score"],
+                "partial": partial,
+                "unit": None if composite is None else composite["unit"],
+                "band": None if composite is None else (
+                    composite["band"] if partial is None else partial["band"]),
+                "requirements_passed": r["requirements_passed"],
+                "missed": [wording.requirement_short(_, q, fmt) for q in r["requirements"]
+                           if q["passed"] is False],
+                "strongest": [_(competency_label(k)) for k in strongest],
+                "weakest": [_(competency_label(k)) for k in weakest],
+            }
+        )
+    return out
+
+
+def _compare_context(
+    request: Request, result: dict[str, Any], session: Session, position: Position
+) -> dict[str, Any]:
     _, fmt = _tools(request)
     reports = result["candidates"]
-    names = {r["candidate"]["id"]: r["candidate"]["full_name"] for r in reports}
+    # Beyond three candidates the pairs are many (up to ten): they are named by the numbers
+    # in the table's heading, so a row of marks stays short enough for a printed page.
+    numbered = len(reports) > NAMED_PAIRS_UP_TO
+    names = {
+        r["candidate"]["id"]: str(i + 1) if numbered else r["candidate"]["full_name"]
+        for i, r in enumerate(reports)
+    }
     present = {k for r in reports for k in (r["competencies"] or {})}
     competencies = [k for k in COMPETENCY_KEYS if k in present]
     entries = [e for r in reports for e in (r["competencies"] or {}).values()]
@@ -731,10 +845,9 @@ def _compare_context(request: Request, result: dict[str, Any]) -> dict[str, Any]
         "fmt": fmt,
         "rule": result["reliability"]["rule"],
         "cefr": [wording.cefr(_, r["cefr"]) for r in reports],
-        "failed_knockouts": [
-            [wording.knockout_rule(_, k["rule"]) for k in r["knockouts"] if not k["passed"]]
-            for r in reports
-        ],
+        "summary": _compare_summary(session, position, reports, _, fmt),
+        "numbered": numbered,
+        "ranking_text": wording.ranking_text(_, pipeline.ranking(position), fmt),
     }
 
 
@@ -762,7 +875,7 @@ def _compare_page(
     except CompareProblem as problem:
         context["problem"] = problem.message
         return render(request, "reports/compare.html", context, status_code=problem.status)
-    context.update(_compare_context(request, result))
+    context.update(_compare_context(request, result, session, position))
     context["ids_param"] = ",".join(str(i) for i in candidate_ids)
     return render(request, "reports/compare.html", context)
 

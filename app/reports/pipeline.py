@@ -1,18 +1,5 @@
-"""Rescoring from stored scale scores, and a position's pipeline (SPEC §3.5, §4, §5).
+"""A position's pipeline (SPEC §3.5, §4, §5): read only; scores are made in app/scores.
 
-Rescoring
----------
-A completed attempt's raw scale scores depend only on its answers and the immutable
-questionnaire version, so they are stored once, at submit. Everything that depends on the
-norms or on the position (percentiles, T, bands, fit score, hurdles, knock-outs, utility) is
-recomputed from them in one vectorised pass per group of attempts taken on the same
-questionnaire versions, following :func:`scoring.score_battery`'s rule: z-scores only when
-every positively weighted competency is normed, percent of maximum otherwise. The result
-equals what :func:`scoring.score_candidate` gives for the stored answers with the same norms
-and rules; changing weights re-ranks without a retake.
-
-Pipeline
---------
 Filtering, sorting and paging run in SQL on the columns of ``candidate`` and ``score``: one
 query counts the matching candidates, one picks the page's ids, one reads the page's rows.
 Ranks are over the whole position, before filters apply, so a candidate's rank does not
@@ -27,265 +14,34 @@ score row, from their fit scores and NPVs read at once (and sorting by them is d
   ``w · fit_rank + (1 − w) · npv_rank`` with ``w = ranking.fit_weight``, falling back to the
   fit rank while there is no NPV (before norms nobody has one).
 
-Candidates without a fit score (not completed, or a weighted scale incomplete) have no rank
-and sort last in every order.
+A *partial* fit (a weighted competency incomplete, the fit made over the complete ones) ranks
+after every complete fit, by its value; candidates with neither (not completed) have no rank
+and sort last in every order. Each page says which ranking made its ranks (:func:`ranking`).
 """
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, case, exists, func, literal, or_, update
+from sqlalchemy import and_, case, exists, func, literal, or_
 from sqlalchemy import select as sql_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from app.assessments import scoring as attempt_scoring
-from app.assessments.models import Attempt, Score
 from app.candidates import decisions as decision_service
 from app.candidates.models import Candidate, Invitation
 from app.clock import utcnow
-from app.config import get_settings
 from app.errors import Invalid
 from app.positions.models import Position
 from app.reports.schemas import BANDS, SORTS, STATUSES, PipelineFilters
-from scoring import (
-    COMPETENCY_KEYS,
-    SCORING_VERSION,
-    NormTable,
-    apply_norms,
-    bands,
-    composite_scores,
-    evaluate_knockouts,
-    knockouts_passed,
-    norm_status_message,
-    validate_weights,
-)
-from scoring.competencies import label
-from scoring.serialization import optional_float
-
-#: The fields of a stored competency entry that come from the answers alone.
-SCALE_FIELDS = (
-    "raw",
-    "percent",
-    "answered",
-    "n_items",
-    "answered_fraction",
-    "complete",
-    "prorated",
-    "min_possible",
-    "max_possible",
-)
-#: A competency entry's norm fields when no norm table covers it (as scoring/battery.py).
-NO_NORMS = {
-    "percentile": None,
-    "z": None,
-    "t_score": None,
-    "sten": None,
-    "ci90": None,
-    "alpha": None,
-    "alpha_low": None,
-    "norm_status": "none",
-    "norm_n": 0,
-    "norm_message": "norms not yet established (no norm table)",
-}
-
-
-# --- rescoring ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Stored:
-    """What rescoring reads of one score."""
-
-    id: int
-    versions: dict[str, int]
-    scales: dict[str, dict[str, Any]]
-    cefr: str | None
-    screening: dict[str, Any]
+from app.scores import service as score_service
+from app.scores.models import Score
 
 
 def _number(value: Any) -> float:
     return np.nan if value is None else float(value)
-
-
-def _value(x: float) -> float | None:
-    return None if x != x else x  # NaN → None, as scoring's jsonable
-
-
-def _norm_columns(normed: Any, j: int) -> dict[str, Any]:
-    """The per-competency constants of a normed column."""
-    alpha = float(normed.alpha[j])
-    n = int(normed.n[j])
-    return {
-        "alpha": _value(alpha),
-        "alpha_low": normed.alpha_low[j],
-        "norm_status": normed.status[j],
-        "norm_n": n,
-        "norm_message": norm_status_message(n, normed.min_n),
-    }
-
-
-def _entries(
-    competencies: Sequence[str], rows: list[_Stored], normed: Any, percent: np.ndarray
-) -> list[dict[str, dict[str, Any]]]:
-    """Every row's competency entries as scoring/ builds them, column by column."""
-    percent_band = bands(percent, "percent").tolist()
-    if normed is not None:
-        t_band = bands(normed.t, "T").tolist()
-        columns = {
-            name: getattr(normed, attr).tolist()
-            for name, attr in (
-                ("percentile", "percentile"),
-                ("z", "z"),
-                ("t_score", "t"),
-                ("sten", "sten"),
-                ("low", "ci90_low"),
-                ("high", "ci90_high"),
-            )
-        }
-        constants = [_norm_columns(normed, j) for j in range(len(competencies))]
-    out = []
-    for i, row in enumerate(rows):
-        entries = {}
-        for j, c in enumerate(competencies):
-            stored = row.scales.get(c, {})
-            entry: dict[str, Any] = {"label": label(c)}
-            entry.update({k: stored.get(k) for k in SCALE_FIELDS})
-            if normed is None:
-                entry.update(NO_NORMS)
-                is_normed = False
-            else:
-                low, sten = columns["low"][i][j], columns["sten"][i][j]
-                entry.update(
-                    {
-                        "percentile": _value(columns["percentile"][i][j]),
-                        "z": _value(columns["z"][i][j]),
-                        "t_score": _value(columns["t_score"][i][j]),
-                        "sten": None if sten != sten else int(sten),
-                        "ci90": None if low != low else [low, columns["high"][i][j]],
-                        **constants[j],
-                    }
-                )
-                is_normed = bool(normed.normed[j])
-            entry["band"] = t_band[i][j] if is_normed else percent_band[i][j]
-            entry["band_unit"] = "T" if is_normed else "percent"
-            entries[c] = entry
-        out.append(entries)
-    return out
-
-
-def _rescore_group(
-    position: Position,
-    rows: list[_Stored],
-    norms: list[NormTable],
-    now: datetime,
-    renorm: bool,
-) -> list[dict[str, Any]]:
-    """New score columns for attempts taken on the same questionnaire versions."""
-    competencies = [c for c in COMPETENCY_KEYS if any(c in r.scales for r in rows)]
-    raw = np.array(
-        [[_number(r.scales.get(c, {}).get("raw")) for c in competencies] for r in rows], float
-    ).reshape(len(rows), len(competencies))
-    percent = np.array(
-        [[_number(r.scales.get(c, {}).get("percent")) for c in competencies] for r in rows], float
-    ).reshape(len(rows), len(competencies))
-    normed = (
-        apply_norms(raw, competencies, norms, min_n=get_settings().norm_min_n) if norms else None
-    )
-    weighted = [c for c, w in validate_weights(position.weights).items() if w > 0]
-    use_z = normed is not None and all(
-        c in normed.competencies and normed.normed[normed.competencies.index(c)] for c in weighted
-    )
-    cefr = [r.cefr for r in rows]
-    composite = composite_scores(
-        normed.z if use_z else percent,  # type: ignore[union-attr]
-        competencies,
-        position.weights,
-        basis="z" if use_z else "percent",
-        minimums=position.minimums or None,
-        cefr=None if all(level is None for level in cefr) else cefr,
-        language_hurdle=position.hurdle_level,
-    )
-    z = [optional_float(v) for v in composite.composite_z]
-    utility = attempt_scoring.utilities(position, z=z, screenings=[r.screening for r in rows])
-    entries = _entries(competencies, rows, normed, percent) if renorm else None
-    snapshots = attempt_scoring.composite_snapshots(composite)
-    outcomes: dict[str, tuple[list[dict[str, Any]], bool]] = {}
-    updates = []
-    for i, row in enumerate(rows):
-        screening = json.dumps(row.screening, sort_keys=True)
-        if screening not in outcomes:  # many candidates state the same things
-            knockouts = evaluate_knockouts(position.knockouts or None, row.screening)
-            outcomes[screening] = ([k.to_dict() for k in knockouts], knockouts_passed(knockouts))
-        knockout_dicts, passed = outcomes[screening]
-        summary = snapshots[i]
-        updates.append(
-            {
-                "id": row.id,
-                "scoring_version": SCORING_VERSION,
-                **({} if entries is None else {"scales": entries[i]}),
-                "composite": {**summary, "knockouts": knockout_dicts},
-                "fit_score": summary["fit_score"],
-                "fit_unit": summary["unit"],
-                "band": summary["band"],
-                "composite_z": summary["composite_z"],
-                "knockouts_passed": passed,
-                **utility[i],
-                "computed_at": now,
-            }
-        )
-    return updates
-
-
-def rescore_position(
-    session: Session, *, position: Position, renorm: bool = False, now: datetime | None = None
-) -> int:
-    """Rescore a position's completed attempts from stored scale scores; returns how many."""
-    # ``renorm`` (the norms changed) also rewrites each competency's percentile, T, band and
-    # 90 % band; new rules of the position leave those as they are.
-    now = now or utcnow()
-    session.flush()
-    stored = [
-        _Stored(id=score_id, versions=versions, scales=scales, cefr=cefr, screening=screening or {})
-        for score_id, versions, scales, cefr, screening in session.exec(
-            select(
-                Score.id, Score.questionnaire_versions, Score.scales, Score.cefr, Attempt.screening
-            )
-            .join(Attempt, col(Attempt.id) == Score.attempt_id)
-            .where(Score.position_id == position.id)
-            .order_by(col(Score.id))
-        )
-    ]
-    groups: dict[str, list[_Stored]] = defaultdict(list)
-    for row in stored:
-        groups[json.dumps(row.versions, sort_keys=True)].append(row)
-    updates = []
-    for rows in groups.values():
-        norms = attempt_scoring.norms_for(
-            session, organization_id=position.organization_id, versions=rows[0].versions
-        )
-        updates.extend(_rescore_group(position, rows, norms, now, renorm))
-    if updates:
-        session.exec(update(Score), params=updates)  # bulk UPDATE by primary key
-        for obj in list(session.identity_map.values()):
-            if isinstance(obj, Score):
-                session.expire(obj)
-    return len(updates)
-
-
-def rescore_organization(session: Session, *, organization_id: int) -> int:
-    """Rescore every position of an organization (after its norms changed)."""
-    positions = session.exec(select(Position).where(Position.organization_id == organization_id))
-    return sum(rescore_position(session, position=p, renorm=True) for p in positions)
-
-
-# --- the pipeline -------------------------------------------------------------------------
 
 
 def _choices(field: str, values: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:
@@ -366,6 +122,27 @@ def _descending_ranks(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(values), np.nan, ranks)
 
 
+def _partial_ranks(
+    session: Session, position: Position, partials: Sequence[float]
+) -> dict[float, int]:
+    """Ranks of partial fits: after every complete fit, 1 + how many partial fits are higher."""
+    if not partials:
+        return {}
+    complete = session.connection().execute(
+        sql_select(func.count()).where(
+            Score.position_id == position.id, col(Score.fit_score).is_not(None)
+        )
+    ).scalar_one()
+    higher = session.connection().execute(
+        sql_select(Score.partial_fit).where(
+            Score.position_id == position.id, col(Score.partial_fit) > min(partials)
+        )
+    )
+    ascending = np.sort(np.fromiter(higher.scalars(), float))
+    above = len(ascending) - np.searchsorted(ascending, np.array(partials, float), side="right")
+    return {value: int(complete) + int(n) + 1 for value, n in zip(partials, above, strict=True)}
+
+
 def _fit_ranks(session: Session, position: Position, fits: Sequence[float]) -> dict[float, int]:
     """The fit ranking's rank of each fit score in ``fits``: 1 + how many of the position are
     higher. Only the scores above the lowest one asked about are read: a handful for the
@@ -389,7 +166,7 @@ def _position_ranks(session: Session, position: Position) -> dict[int, int]:
     rows = (
         session.connection()
         .execute(
-            sql_select(Score.id, Score.fit_score, Score.expected_npv).where(
+            sql_select(Score.id, Score.fit_score, Score.expected_npv, Score.partial_fit).where(
                 Score.position_id == position.id
             )
         )
@@ -408,7 +185,13 @@ def _position_ranks(session: Session, position: Position) -> dict[int, int]:
     new[1:] = (p[1:] != p[:-1]) | (q[1:] != q[:-1])
     ranks = np.empty(len(order), int)
     ranks[order] = np.maximum.accumulate(np.where(new, np.arange(1, len(order) + 1), 0))
-    return {row[0]: int(r) for row, r, f in zip(rows, ranks, fit, strict=True) if f == f}
+    ranked = {row[0]: int(r) for row, r, f in zip(rows, ranks, fit, strict=True) if f == f}
+    # Partial fits after every complete one, by their value (no NPV: it needs a full fit).
+    partial = _descending_ranks(np.array(
+        [np.nan if row[1] is not None else _number(row[3]) for row in rows], float))
+    ranked.update({row[0]: len(ranked) + int(r) for row, r in zip(rows, partial, strict=True)
+                   if r == r})
+    return ranked
 
 
 def _order(sort: str, *, fit_ranking: bool) -> list:  # type: ignore[type-arg]
@@ -429,6 +212,10 @@ def _order(sort: str, *, fit_ranking: bool) -> list:  # type: ignore[type-arg]
             "created": col(Candidate.created_at),
         }[name]
     first = column.desc() if descending else column.asc()
+    if name in ("rank", "fit"):  # partial fits after the complete ones, in the same direction
+        partial = col(Score.partial_fit)
+        second = partial.desc() if descending else partial.asc()
+        return [first.nulls_last(), second.nulls_last(), col(Candidate.id).asc()]
     return [first.nulls_last(), col(Candidate.id).asc()]
 
 
@@ -473,6 +260,8 @@ def _where(filters: PipelineFilters, now: datetime) -> list:  # type: ignore[typ
         conditions.append(col(Score.band).in_(filters.band))
     if filters.knockouts_passed is not None:
         conditions.append(Score.knockouts_passed == filters.knockouts_passed)
+    if filters.requirements_passed is not None:
+        conditions.append(Score.requirements_passed == filters.requirements_passed)
     if filters.flagged is not None:
         flags = func.coalesce(Score.flags_count, 0)
         conditions.append(flags > 0 if filters.flagged else flags == 0)
@@ -500,6 +289,9 @@ COLUMNS = (
     "band",
     "cefr",
     "knockouts_passed",
+    "requirements_passed",
+    "partial_fit",
+    "fit_coverage",
     "flags_count",
     "composite_z",
     "expected_npv",
@@ -566,6 +358,7 @@ def list_candidates(
                     Candidate.created_at,
                     *(getattr(Score, name) for name in COLUMNS[6:]),
                     col(Score.id).label("score_id"),
+                    col(Score.composite).label("composite"),
                 ),
                 position,
             ).where(col(Candidate.id).in_(candidate_ids))
@@ -576,15 +369,26 @@ def list_candidates(
         if ranks is None
         else {}
     )
+    partial_ranks = (
+        _partial_ranks(session, position, list(
+            {r.partial_fit for r in rows.values() if r.fit_score is None} - {None}))
+        if ranks is None
+        else {}
+    )
     latest = decision_service.latest(session, candidate_ids=[c for c, _s in keys])
     items = []
     for key in keys:
         row = rows[key]
         item = dict(zip(COLUMNS, row, strict=False))
-        if row.fit_score is None:
-            item["rank"] = None
+        if ranks is not None:
+            item["rank"] = ranks.get(row.score_id)
+        elif row.fit_score is not None:
+            item["rank"] = fit_ranks[row.fit_score]
         else:
-            item["rank"] = fit_ranks[row.fit_score] if ranks is None else ranks.get(row.score_id)
+            item["rank"] = partial_ranks.get(row.partial_fit)
+        item["requirements_missed"] = [
+            r for r in score_service.requirements(row.composite or {}) if r["passed"] is False
+        ]
         decision = latest.get(row.id)
         item["latest_decision"] = decision and {
             "decision": decision["decision"],
@@ -592,4 +396,41 @@ def list_candidates(
             "created_at": decision["created_at"],
         }
         items.append(item)
-    return {"total": total, "limit": filters.limit, "offset": filters.offset, "items": items}
+    return {"total": total, "limit": filters.limit, "offset": filters.offset,
+            "ranking": ranking(position), "items": items}
+
+
+def rank_of(session: Session, *, position: Position, score_id: int | None) -> dict[str, Any]:
+    """One candidate's rank in the position (as the pipeline shows it) and how many rank."""
+    ranked = session.connection().execute(
+        sql_select(func.count()).where(
+            Score.position_id == position.id,
+            or_(col(Score.fit_score).is_not(None), col(Score.partial_fit).is_not(None)),
+        )
+    ).scalar_one()
+    rank = None
+    score = None if score_id is None else session.get(Score, score_id)
+    if score is not None:
+        mode, _w = _mode(position)
+        if mode in ("npv", "mix"):
+            rank = _position_ranks(session, position).get(score.id)
+        elif score.fit_score is not None:
+            rank = _fit_ranks(session, position, [score.fit_score])[score.fit_score]
+        elif score.partial_fit is not None:
+            rank = _partial_ranks(session, position, [score.partial_fit])[score.partial_fit]
+    return {"rank": rank, "of": int(ranked), **ranking(position)}
+
+
+def ranking(position: Position) -> dict[str, Any]:
+    """How the position's ranks are made: its mode, the fit weight and the formula in words."""
+    mode, w = _mode(position)
+    formulas = {
+        "fit": "rank by fit score, best first",
+        "npv": "rank by expected value (expected NPV), best first; ties by fit score",
+        "mix": f"{w:.0%} × fit rank + {1 - w:.0%} × expected-value rank, smallest first",
+    }
+    return {
+        "mode": mode,
+        "fit_weight": w,
+        "formula": formulas[mode] + "; partial fits after complete ones",
+    }

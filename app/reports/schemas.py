@@ -1,11 +1,15 @@
-"""Shapes of the pipeline API."""
+"""Shapes of the pipeline, report and comparison APIs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.candidates.schemas import CandidatePublic
+from app.scores.schemas import DecisionBasis, ReportScores, Requirement
 
 STATUSES = ("invited", "in_progress", "completed", "expired", "revoked")
 BANDS = ("A", "B", "C", "D")
@@ -30,6 +34,7 @@ class PipelineFilters:
     status: tuple[str, ...] = ()
     band: tuple[str, ...] = ()
     knockouts_passed: bool | None = None
+    requirements_passed: bool | None = None
     flagged: bool | None = None
     q: str | None = None
     sort: str = "rank"
@@ -54,17 +59,34 @@ class PipelineItem(BaseModel):
     status: str
     is_demo: bool
     created_at: datetime
-    fit_score: float | None
+    fit_score: float | None = Field(description="None when a weighted competency is incomplete")
     fit_unit: str | None
-    band: str | None
+    partial_fit: float | None = Field(
+        description="fit over the complete competencies when one is incomplete (ranked after"
+        " every complete fit)"
+    )
+    fit_coverage: float | None = Field(description="share of the weight the fit covers")
+    band: str | None = Field(description="band of the fit, or of the partial fit")
     rank: int | None
     cefr: str | None
     knockouts_passed: bool | None
+    requirements_passed: bool | None = Field(
+        description="knock-outs, language hurdle and minimums all met (None: one not evaluated)"
+    )
+    requirements_missed: list[Requirement]
     flags_count: int | None
     composite_z: float | None
     expected_npv: float | None
     costed_option: str | None
     latest_decision: LatestDecision | None
+
+
+class RankingInfo(BaseModel):
+    """How the page's ranks were made."""
+
+    mode: Literal["fit", "npv", "mix"]
+    fit_weight: float
+    formula: str
 
 
 class PipelinePage(BaseModel):
@@ -73,4 +95,86 @@ class PipelinePage(BaseModel):
     total: int
     limit: int
     offset: int
+    ranking: RankingInfo
     items: list[PipelineItem]
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReportPosition(_Shape):
+    """The position a report belongs to."""
+
+    id: int
+    title: str
+
+
+class ReportAttempt(_Shape):
+    """The candidate's (latest) attempt."""
+
+    id: int
+    status: str
+    language: str
+    started_at: datetime | None
+    submitted_at: datetime | None
+
+
+class ReportDecision(_Shape):
+    """A decision recorded on the candidate."""
+
+    id: int
+    candidate_id: int
+    decision: str
+    note: str
+    user_id: int | None
+    user_name: str | None
+    score_id: int | None
+    scoring_version: str | None
+    basis: DecisionBasis | None
+    created_at: datetime
+
+
+class CandidateReport(ReportScores):
+    """A candidate's full report: who, which attempt, the scores, the decisions so far."""
+
+    candidate: CandidatePublic
+    position: ReportPosition
+    status: str
+    scored: bool = Field(description="the attempt is completed and scored")
+    attempt: ReportAttempt | None
+    questionnaire_versions: dict[str, int]
+    screening: dict[str, Any] | None
+    decisions: list[ReportDecision]
+
+
+class PairDifference(_Shape):
+    """Whether two candidates differ reliably on one competency."""
+
+    reliably_different: bool | None
+    basis: Literal["T", "percent", "not_established"]
+    difference: float | None
+    margin: float | None
+
+
+class Pair(_Shape):
+    """Two compared candidates, competency by competency."""
+
+    a: int
+    b: int
+    competencies: dict[str, PairDifference]
+
+
+class Reliability(_Shape):
+    """The rule used to call a difference reliable, and every pair."""
+
+    rule: str
+    pairs: list[Pair]
+
+
+class Comparison(_Shape):
+    """2–5 candidate reports of one position side by side."""
+
+    position: ReportPosition
+    candidates: list[CandidateReport]
+    reliability: Reliability

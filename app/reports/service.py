@@ -1,12 +1,13 @@
-"""Candidate reports and side-by-side comparison (SPEC §3, §4, §5).
+"""Candidate reports and side-by-side comparison (SPEC §3, §4, §5): read only.
 
-A report is recomputed from the stored answers with :func:`scoring.score_candidate`, the
-organization's norms in force and the position's current rules, so its numbers are exactly
-what ``scoring/`` computes for those answers. Flags come from the snapshot taken at submit
-(they describe how the attempt was taken, not the answers' meaning).
+A report's scores come from :func:`app.scores.service.report_scores`, recomputed from the
+stored answers the same way a stored score is made, with the organization's norms in force
+and the position's current rules; nothing here writes a score. Flags come from the snapshot
+taken at submit (they describe how the attempt was taken, not the answers' meaning).
 
-Comparison: two candidates' scores on a competency are *reliably different* when their 90 %
-bands do not overlap, ``|a − b| > 1.645 · (SEM_a + SEM_b)`` (:func:`scoring.reliably_different`):
+Comparison: two candidates' scores on a competency are *reliably different* when they differ
+by at least the 90 % margin of the difference, ``|a − b| ≥ 1.645 · √(SEM_a² + SEM_b²)``
+(the standard error of the difference; :func:`scoring.reliably_different`):
 
 * normed competency: T-scores with ``SEM_T = 10 · √(1 − α)`` (the report's ``ci90``);
 * before norms: percent of maximum with ``SEM_% = 100 · SD · √(1 − α) / (max − min)``, SD and
@@ -20,42 +21,23 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.assessments import scoring as attempt_scoring
-from app.assessments.battery import Battery
-from app.assessments.models import Answer, Attempt, Score
+from app.assessments.models import Attempt
 from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate, Invitation
 from app.clock import utcnow
-from app.config import get_settings
 from app.errors import Invalid, NotFound
 from app.positions import service as position_service
 from app.positions.models import Position
-from questionnaires.keys import item_keys, scoring_inputs
-from scoring import (
-    SCORING_VERSION,
-    NormTable,
-    candidate_utility,
-    costed_option,
-    evaluate_knockouts,
-    expected_productivity,
-    knockouts_passed,
-    norm_status,
-    norm_status_message,
-    reliably_different,
-    score_candidate,
-    simulate_option,
-)
-from scoring.cost_assumptions import OPTIONS, CostAssumptions
+from app.scores import service as score_service
+from scoring import NormTable, difference_margin, reliably_different
 from scoring.reliability import Z90
-from scoring.utility import EXPERIENCED_YEARS, R_XY, SD_P
 
 MIN_COMPARED, MAX_COMPARED = 2, 5
 #: Complete scores a not-yet-established norm group needs before its SD and α give a SEM in
@@ -92,195 +74,14 @@ def _attempt(session: Session, candidate: Candidate) -> Attempt | None:
     ).first()
 
 
-def _option_reason(years: float | None, option: str) -> str:
-    if years is None:
-        return "Years with key accounts not stated: costed as growing in-house."
-    if option == "experienced":
-        return (
-            f"{years:g} years with key accounts, at least {EXPERIENCED_YEARS:g}:"
-            " costed as an experienced hire."
-        )
-    return (
-        f"{years:g} years with key accounts, fewer than {EXPERIENCED_YEARS:g}:"
-        " costed as growing in-house."
-    )
-
-
-def _as_option(z: float, name: str, assumptions: CostAssumptions) -> dict[str, Any]:
-    """Expected productivity and NPV were the candidate costed as ``name``."""
-    ep = expected_productivity(z)
-    option = assumptions.option(name)
-    productivity = max(0.0, option.productivity * ep)
-    result = simulate_option(replace(option, productivity=productivity), assumptions, name)
-    return {
-        "expected_productivity": ep,
-        "productivity": productivity,
-        "npv": result.npv,
-        "break_even_month": result.break_even_month,
-        "peak_funding": result.peak_funding,
-    }
-
-
-def utility(position: Position, *, z: float | None, screening: dict[str, Any]) -> dict[str, Any]:
-    """Expected productivity and NPV under both options, which one applies and why."""
-    years = attempt_scoring.years_key_accounts(screening)
-    option = costed_option(years)
-    result: dict[str, Any] = {
-        "option": option,
-        "option_reason": _option_reason(years, option),
-        "years_key_accounts": years,
-        "experienced_years": EXPERIENCED_YEARS,
-        "r_xy": R_XY,
-        "sd_p": SD_P,
-        "composite_z": z,
-    }
-    if z is None:
-        return {
-            **result,
-            "available": False,
-            "expected_productivity": None,
-            "productivity": None,
-            "npv": None,
-            "break_even_month": None,
-            "options": None,
-            "explanation": (
-                "Expected productivity and NPV need the composite z-score, which exists once"
-                " norms are established for every weighted competency."
-            ),
-        }
-    assumptions = position_service.cost_assumptions(position)
-    applied = candidate_utility(z, years, assumptions)
-    return {
-        **result,
-        "available": True,
-        "expected_productivity": applied.expected_productivity,
-        "productivity": applied.productivity,
-        "npv": applied.npv,
-        "break_even_month": applied.break_even_month,
-        "options": {name: _as_option(z, name, assumptions) for name in OPTIONS},
-        "explanation": applied.explanation,
-    }
-
-
-def _norm_summary(
-    versions: dict[str, int], tables: list[NormTable], min_n: int
-) -> list[dict[str, Any]]:
-    by_key = {t.questionnaire_key: t for t in tables}
-    out = []
-    for key, version in versions.items():
-        table = by_key.get(key)
-        n = max((s.n for s in table.scales.values()), default=0) if table else 0
-        out.append(
-            {
-                "questionnaire_key": key,
-                "questionnaire_version": version,
-                "n": n,
-                "status": norm_status(n, min_n) if table else "none",
-                "message": norm_status_message(n, min_n)
-                if table
-                else "norms not yet established (no norm table)",
-            }
-        )
-    return out
-
-
-@dataclass
-class _Shared:
-    """What the reports of one request share, per set of questionnaire versions: the item
-    keys and the organization's norm tables (a comparison of five read them five times)."""
-
-    keys: dict[tuple[tuple[str, int], ...], list[Any]] = field(default_factory=dict)
-    norms: dict[tuple[tuple[str, int], ...], list[NormTable]] = field(default_factory=dict)
-
-
-def _scored(
-    session: Session, *, position: Position, attempt: Attempt, shared: _Shared
-) -> tuple[dict[str, Any], list[NormTable]]:
-    """The score part of a completed attempt's report, and the norm tables used."""
-    min_n = get_settings().norm_min_n
-    versions = tuple(attempt.questionnaire_versions.items())
-    if versions not in shared.keys:
-        battery = Battery.load(session, attempt.questionnaire_versions)
-        shared.keys[versions] = item_keys(battery.questionnaires.values())
-        shared.norms[versions] = attempt_scoring.norms_for(
-            session,
-            organization_id=attempt.organization_id,
-            versions=attempt.questionnaire_versions,
-        )
-    keys, tables = shared.keys[versions], shared.norms[versions]
-    answers = {
-        item_id: value["v"]
-        for item_id, value in session.exec(
-            select(Answer.item_id, Answer.value).where(Answer.attempt_id == attempt.id)
-        )
-    }
-    if attempt.forms:  # bank v2: scored on the items of the attempt's own forms
-        battery = Battery.load(session, attempt.questionnaire_versions)
-        keys, answers, _impression = scoring_inputs(
-            list(battery.questionnaires.values()), answers, forms=attempt.forms
-        )
-    else:
-        answers = {item_id: value for item_id, value in answers.items()
-                   if item_id in {key.id for key in keys}}
-    result = score_candidate(
-        keys,
-        answers,
-        norms=tables or None,
-        weights=position.weights,
-        minimums=position.minimums or None,
-        language_hurdle=position.hurdle_level,
-        min_n=min_n,
-    ).to_dict()
-    knockouts = evaluate_knockouts(position.knockouts or None, attempt.screening)
-    snapshot = session.exec(select(Score).where(Score.attempt_id == attempt.id)).first()
-    composite = result["composite"]
-    return {
-        "competencies": result["competencies"],
-        "cefr": result["cefr"],
-        "cefr_detail": result["cefr_detail"],
-        "composite": composite,
-        "hurdles": composite["hurdles"],
-        "knockouts": [k.to_dict() for k in knockouts],
-        "knockouts_passed": knockouts_passed(knockouts),
-        "flags": snapshot.flags if snapshot is not None else [],
-        "utility": utility(position, z=composite["composite_z"], screening=attempt.screening),
-        "norms": _norm_summary(attempt.questionnaire_versions, tables, min_n),
-        "scoring_version": result["scoring_version"],
-        "scored_at_submit": None
-        if snapshot is None
-        else {
-            "scoring_version": snapshot.scoring_version,
-            "computed_at": snapshot.computed_at,
-        },
-    }, tables
-
-
-def _no_scores() -> dict[str, Any]:
-    """The score part of a report before the attempt is completed."""
-    return {
-        "competencies": None,
-        "cefr": None,
-        "cefr_detail": None,
-        "composite": None,
-        "hurdles": [],
-        "knockouts": [],
-        "knockouts_passed": None,
-        "flags": [],
-        "utility": None,
-        "norms": [],
-        "scoring_version": SCORING_VERSION,
-        "scored_at_submit": None,
-    }
-
-
 def _report(
-    session: Session, *, candidate: Candidate, position: Position, shared: _Shared
+    session: Session, *, candidate: Candidate, position: Position, shared: score_service.Shared
 ) -> tuple[dict[str, Any], list[NormTable]]:
     attempt = _attempt(session, candidate)
     scores, tables = (
-        _scored(session, position=position, attempt=attempt, shared=shared)
+        score_service.report_scores(session, position=position, attempt=attempt, shared=shared)
         if attempt is not None and attempt.status == "completed"
-        else (_no_scores(), [])
+        else (score_service.no_scores(), [])
     )
     status = effective_status(session, candidate=candidate)
     report = {
@@ -310,7 +111,8 @@ def report(session: Session, *, candidate: Candidate) -> dict[str, Any]:
     position = session.get(Position, candidate.position_id)
     if position is None:  # pragma: no cover - a candidate always has a position
         raise NotFound("No such candidate.")
-    return _report(session, candidate=candidate, position=position, shared=_Shared())[0]
+    shared = score_service.Shared()
+    return _report(session, candidate=candidate, position=position, shared=shared)[0]
 
 
 # --- comparison ---------------------------------------------------------------------------
@@ -409,7 +211,7 @@ def _pair(
             "reliably_different": bool(reliably_different(score_a, score_b, sem_a, sem_b)),
             "basis": basis_a,
             "difference": score_a - score_b,
-            "margin": Z90 * (sem_a + sem_b),
+            "margin": difference_margin(sem_a, sem_b),
         }
     return out
 
@@ -429,7 +231,7 @@ def compare(session: Session, *, position: Position, candidate_ids: list[int]) -
     missing = [i for i in candidate_ids if i not in found]
     if missing:
         raise NotFound(f"No candidate {missing[0]} in this position.")
-    shared = _Shared()
+    shared = score_service.Shared()
     reports = [
         _report(session, candidate=found[i], position=position, shared=shared)
         for i in candidate_ids
@@ -447,8 +249,9 @@ def compare(session: Session, *, position: Position, candidate_ids: list[int]) -
         "candidates": [r for r, _tables in reports],
         "reliability": {
             "rule": (
-                "Reliably different when the two 90 % bands do not overlap:"
-                " |a − b| > 1.645 × (SEM_a + SEM_b). T-scores once norms are established;"
+                "Reliably different when the difference is at least its 90 % margin:"
+                " |a − b| ≥ 1.645 × √(SEM_a² + SEM_b²), the standard error of the difference."
+                " T-scores once norms are established;"
                 " before that percent of maximum with the SEM from the organization's"
                 f" provisional group (at least {MIN_N_PERCENT_SEM} scores); otherwise not"
                 " established."

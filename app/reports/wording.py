@@ -16,7 +16,9 @@ from typing import Any
 from babel import Locale
 from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 
+from scoring import MIN_COMPOSITE_N
 from scoring.competencies import label as competency_label
+from scoring.serialization import unsigned_zero
 
 Gettext = Callable[..., str]
 DASH = "—"
@@ -42,12 +44,14 @@ class Numbers:
         if value is None or (isinstance(value, float) and not math.isfinite(value)):
             return DASH
         pattern = _pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
+        value = unsigned_zero(value, decimals)  # never "−0"
         return format_decimal(value, format=pattern, locale=self.locale).replace("-", MINUS)
 
     def signed(self, value: float | None, decimals: int = 2) -> str:
         """``+0.31`` / ``−0.77``: the sign always shown (terms of a sum)."""
         if value is None:
             return DASH
+        value = unsigned_zero(value, decimals)
         text = self.num(abs(value), decimals)
         return ("+" if value >= 0 else MINUS) + text
 
@@ -93,7 +97,7 @@ def cefr(_: Gettext, level: str | None) -> str:
 
 
 def chart_labels(_: Gettext, numbers: Numbers) -> dict[str, str]:
-    """The translated labels of app.reports.charts (placeholders in braces stay as they are)."""
+    """The translated labels of app.charts (placeholders in braces stay as they are)."""
     return {
         "radar_title": _("Competency profile"),
         "comparison_title": _("Competency comparison"),
@@ -142,7 +146,7 @@ def term_sentence(_: Gettext, term: Mapping[str, Any], numbers: Numbers) -> str:
             z=numbers.signed(score, 2),
             weight=weight,
             contribution=numbers.signed(contribution, 3),
-            points=numbers.signed(10 * contribution, 1),
+            points=numbers.signed(term["contribution_t"], 1),
         )
     return _(
         "%(name)s: %(score)s %% of maximum × weight %(weight)s = %(contribution)s points.",
@@ -180,6 +184,7 @@ def fit_summary(_: Gettext, composite: Mapping[str, Any], numbers: Numbers) -> s
     """How the fit score was made, in one paragraph (mirrors scoring.composite's summary)."""
     explanation = composite["explanation"]
     fit = composite["fit_score"]
+    std = composite["standardization"]
     if fit is None:
         names = ", ".join(_(competency_label(c)) for c in explanation["missing"])
         parts = [
@@ -189,15 +194,43 @@ def fit_summary(_: Gettext, composite: Mapping[str, Any], numbers: Numbers) -> s
                 names=names,
             )
         ]
+        partial = composite.get("partial")
+        if partial is not None:
+            parts.append(
+                _(
+                    "Partial fit over the complete competencies (weights renormalized,"
+                    " %(share)s %% of the weight): %(fit)s, band %(band)s.",
+                    share=numbers.num(100 * partial["coverage"], 0),
+                    fit=numbers.score(partial["fit_score"], composite["unit"]),
+                    band=partial["band"],
+                )
+            )
+    elif composite["basis"] == "z" and std["standardized"]:
+        weighted_sum = std["mean"] + std["sd"] * (fit - 50) / 10
+        parts = [
+            _(
+                "Fit T = 50 + 10 × (%(sum)s − %(mean)s) / %(sd)s = %(fit)s, band %(band)s: the"
+                " weighted sum of competency z-scores (%(sum)s), re-standardized against the"
+                " norm group (mean %(mean)s, SD %(sd)s over n = %(n)s completed attempts), so"
+                " 50 is the group's average and 10 its SD.",
+                sum=numbers.signed(weighted_sum, 3),
+                mean=numbers.signed(std["mean"], 3),
+                sd=numbers.num(std["sd"], 3),
+                n=std["n"],
+                fit=numbers.num(fit, 1),
+                band=composite["band"],
+            )
+        ]
     elif composite["basis"] == "z":
         parts = [
             _(
                 "Fit T = 50 + 10 × %(z)s (the weighted sum of competency z-scores) = %(fit)s,"
-                " band %(band)s. The weighted sum is not re-standardised.",
+                " band %(band)s. Not re-standardized:",
                 z=numbers.signed((fit - 50) / 10, 3),
                 fit=numbers.num(fit, 1),
                 band=composite["band"],
-            )
+            ),
+            no_standardization(_, std),
         ]
     else:
         parts = [
@@ -208,6 +241,17 @@ def fit_summary(_: Gettext, composite: Mapping[str, Any], numbers: Numbers) -> s
                 band=composite["band"],
             )
         ]
+        if std["standardized"]:
+            parts.append(
+                _(
+                    "Against the %(n)s completed attempts so far (mean %(mean)s %%, SD"
+                    " %(sd)s %%) that is z = %(z)s.",
+                    n=std["n"],
+                    mean=numbers.num(std["mean"], 1),
+                    sd=numbers.num(std["sd"], 1),
+                    z=numbers.signed((fit - std["mean"]) / std["sd"], 2),
+                )
+            )
     hurdles = composite.get("hurdles") or []
     missed = [h for h in hurdles if h["passed"] is False]
     unknown = [h for h in hurdles if h["passed"] is None]
@@ -222,6 +266,56 @@ def fit_summary(_: Gettext, composite: Mapping[str, Any], numbers: Numbers) -> s
     if missed or unknown:
         parts.append(_("Hurdles are reported beside the fit score and never change it."))
     return " ".join(parts)
+
+
+def no_standardization(_: Gettext, std: Mapping[str, Any]) -> str:
+    """Why a fit score was not re-standardized against the norm group."""
+    if std["reason"] == "no_spread":
+        return _(
+            "the norm group's %(n)s complete attempts all have the same weighted sum (no"
+            " spread).",
+            n=std["n"],
+        )
+    if std["reason"] == "small_group":
+        return _(
+            "only %(n)s completed attempts in the norm group are complete on every weighted"
+            " competency (at least %(min)s are needed).",
+            n=std["n"],
+            min=MIN_COMPOSITE_N,
+        )
+    return _("no norm group for these weights yet.")
+
+
+def requirement_short(_: Gettext, requirement: Mapping[str, Any], numbers: Numbers) -> str:
+    """One requirement and where the candidate stands, e.g. ``Years in sales: 1 (needs 2)``."""
+    if requirement["kind"] != "knockout":
+        return hurdle_short(_, requirement, numbers)
+    return _(
+        "%(rule)s: %(actual)s (needs %(required)s)",
+        rule=knockout_rule(_, requirement["rule"]),
+        actual=knockout_value(_, requirement["actual"], numbers),
+        required=knockout_value(_, requirement["required"], numbers),
+    )
+
+
+def ranking_text(_: Gettext, ranking: Mapping[str, Any], numbers: Numbers) -> str:
+    """How the ranks of a position are made, in words and as a formula."""
+    if ranking["mode"] == "npv":
+        text = _("by expected value (expected NPV), best first; ties by fit score")
+    elif ranking["mode"] == "mix":
+        text = _(
+            "by %(fit)s × fit rank + %(value)s × expected-value rank, smallest first",
+            fit=numbers.num(100 * ranking["fit_weight"], 0) + " %",
+            value=numbers.num(100 * (1 - ranking["fit_weight"]), 0) + " %",
+        )
+    else:
+        text = _("by fit score, best first")
+    return _("%(how)s; partial fits after complete ones.", how=text)
+
+
+def ranking_mode(_: Gettext, mode: str) -> str:
+    """The short name of a ranking mode."""
+    return {"fit": _("fit"), "npv": _("expected value"), "mix": _("mix")}.get(mode, mode)
 
 
 def knockout_rule(_: Gettext, rule: str) -> str:
@@ -259,6 +353,7 @@ def flag_title(_: Gettext, code: str) -> str:
         "rapid_guessing": _("Rapid guessing"),
         "straight_lining": _("Straight-lining"),
         "abandoned_section": _("Abandoned section"),
+        "timed_out_section": _("Ran out of time"),
         "focus_loss": _("Left the page"),
         "paste_attempt": _("Paste attempts"),
         "ip_change": _("IP address changed"),
@@ -288,6 +383,13 @@ def flag_message(_: Gettext, flag: Mapping[str, Any], numbers: Numbers) -> str:
                 share=numbers.num(100 * ev["share"], 0),
                 threshold=numbers.plain(ev["threshold_seconds"]),
             )
+        if code == "straight_lining" and "competency" not in ev:  # a run across sections
+            return _(
+                "%(run)s identical answers in a row on the self-report statements (flagged"
+                " from %(threshold)s).",
+                run=ev["run"],
+                threshold=ev["threshold"],
+            )
         if code == "straight_lining":
             return _(
                 "%(run)s identical answers in a row on the %(scale)s statements (flagged from"
@@ -296,13 +398,28 @@ def flag_message(_: Gettext, flag: Mapping[str, Any], numbers: Numbers) -> str:
                 scale=_(competency_label(ev["competency"])),
                 threshold=ev["threshold"],
             )
-        if code == "abandoned_section":
+        if code == "timed_out_section":
             return _(
-                "Section %(section)s left with %(answered)s of %(total)s items answered;"
-                " its score will be incomplete.",
+                "Time ran out in section %(section)s with %(answered)s of %(total)s items"
+                " answered while the candidate was still answering; its score will be"
+                " incomplete.",
                 section=ev["section"],
                 answered=ev["answered"],
                 total=ev["total"],
+            )
+        if code == "abandoned_section":
+            reasons = {
+                "ended_early": _("the candidate ended it early"),
+                "left": _("the candidate left: the time ran out long after the last answer"),
+                "not_started": _("never started"),
+            }
+            return _(
+                "Section %(section)s left with %(answered)s of %(total)s items answered"
+                " (%(reason)s); its score will be incomplete.",
+                section=ev["section"],
+                answered=ev["answered"],
+                total=ev["total"],
+                reason=reasons.get(ev.get("status"), ev.get("status", "")),
             )
         count = int(ev["count"])
         if code == "focus_loss":

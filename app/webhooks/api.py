@@ -29,7 +29,8 @@ class WebhookSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(min_length=1, max_length=webhook_service.URL_MAX_CHARS,
-                     description="https URL (http only to localhost outside production)")
+                     description="https URL to a public address (http only to localhost outside "
+                     "production; private networks only if KAM_WEBHOOK_ALLOW_NETWORKS lets them)")
     events: list[Event] = Field(default_factory=lambda: list(webhook_service.EVENTS),
                                 min_length=1)
     rotate_secret: bool = Field(default=False, description="replace the signing secret")
@@ -68,13 +69,15 @@ def put_webhooks(
 ) -> WebhookPublic:
     """Set the URL and events; the secret is made on first use or rotation and shown once."""
     organization = _organization(session, admin)
+    settings = get_settings()
     config, secret = webhook_service.configure(
         session,
         organization=organization,
         url=data.url,
         events=data.events,
         rotate_secret=data.rotate_secret,
-        env=get_settings().env,
+        env=settings.env,
+        egress=settings.webhook_egress,
     )
     audit.record(
         session,

@@ -7,17 +7,26 @@ event and its data (ids and numbers, never names or e-mail addresses); the URL a
 are read when the message is sent, so a changed URL or a rotated secret applies to messages
 still waiting.
 
-Signature (see docs/webhooks.md): ``KAM-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`` of
-``f"{t}.{body}"`` with the organization's secret as the key. ``t`` is the time of the attempt,
-so every retry is signed afresh; the body and ``KAM-Delivery`` (the outbox id) stay the same,
-which is what a receiver de-duplicates on.
+Signatures (see docs/webhooks.md), both on every delivery:
+
+- Standard Webhooks: ``webhook-id`` (one per event, the same on every retry), ``webhook-timestamp``
+  (unix seconds of the attempt) and ``webhook-signature: v1,<base64 HMAC-SHA256>`` of
+  ``f"{id}.{timestamp}.{body}"``, keyed with the base64-decoded part of the secret after
+  ``whsec_``: what the Standard Webhooks libraries verify.
+- Ours, kept for receivers written before: ``KAM-Signature: t=<unix seconds>,v1=<hex
+  HMAC-SHA256>`` of ``f"{t}.{body}"`` keyed with the secret's text.
+
+The timestamp is the time of the attempt, so every retry is signed afresh; the body,
+``webhook-id`` and ``KAM-Delivery`` (the outbox id) stay the same, which is what a receiver
+de-duplicates on. Where webhooks may connect is app/webhooks/egress.py.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
 import time
@@ -25,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from sqlmodel import Session
 
@@ -33,11 +42,16 @@ from app.clock import utcnow
 from app.errors import Invalid
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
+from app.webhooks.egress import EgressPolicy, EgressRefused, Unresolvable, literal_address
 
 EVENTS = ("assessment.completed", "decision.recorded")
 SIGNATURE_HEADER = "KAM-Signature"
 EVENT_HEADER = "KAM-Event"
 DELIVERY_HEADER = "KAM-Delivery"
+#: Standard Webhooks 1.0 headers.
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+STANDARD_SIGNATURE_HEADER = "webhook-signature"
 #: Receivers should refuse a signature older (or newer) than this: it limits replays.
 TOLERANCE_SECONDS = 300
 SECRET_BYTES = 32
@@ -82,16 +96,24 @@ def _url_error(problem: str) -> Invalid:
 
 
 def _is_local(host: str) -> bool:
-    if host in LOCAL_HOSTS:
+    if host.rstrip(".") in LOCAL_HOSTS:
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = literal_address(host)
     except ValueError:
         return False
+    return address is not None and address.is_loopback
 
 
-def check_url(url: str, *, env: str) -> str:
-    """The URL if webhooks may go there: https, or http to this machine outside production."""
+def default_port(parts: SplitResult) -> int:
+    """The port a URL names, or its scheme's."""
+    return parts.port or (443 if parts.scheme.lower() == "https" else 80)
+
+
+def check_url(url: str, *, env: str, egress: EgressPolicy) -> str:
+    """The URL if webhooks may go there: https (or http to this machine outside production)
+    to a host whose every address ``egress`` allows; a name that does not resolve now is
+    accepted, since every delivery checks again."""
     url = url.strip()
     if len(url) > URL_MAX_CHARS:
         raise _url_error(f"at most {URL_MAX_CHARS} characters")
@@ -111,20 +133,25 @@ def check_url(url: str, *, env: str) -> str:
         raise _url_error("must not contain a user name or password; verify the signature")
     if parts.fragment:
         raise _url_error("must not contain a #fragment")
-    if scheme == "https":
-        return url
-    if scheme == "http" and env != "production" and _is_local(host):
-        return url
-    if scheme == "http":
+    if scheme == "http" and (env == "production" or not _is_local(host)):
         raise _url_error(
             "must use https (plain http is allowed only to localhost outside production)"
         )
-    raise _url_error(f"must use https, not {scheme or 'no scheme'}")
+    if scheme not in ("http", "https"):
+        raise _url_error(f"must use https, not {scheme or 'no scheme'}")
+    try:
+        egress.vet(host, default_port(parts))
+    except EgressRefused as exc:
+        raise _url_error(exc.problem) from None
+    except Unresolvable:
+        pass  # perhaps not yet in DNS; a delivery never goes out without the check
+    return url
 
 
 def new_secret() -> str:
-    """A signing secret with 256 bits of randomness."""
-    return SECRET_PREFIX + secrets.token_urlsafe(SECRET_BYTES)
+    """A signing secret with 256 bits of randomness, base64 after ``whsec_`` (the Standard
+    Webhooks form, which its libraries decode)."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
 def configure(
@@ -135,10 +162,11 @@ def configure(
     events: Sequence[str],
     rotate_secret: bool,
     env: str,
+    egress: EgressPolicy,
     now: datetime | None = None,
 ) -> tuple[WebhookConfig, str | None]:
     """Set the URL and events; a secret is made on first use or rotation and returned once."""
-    url = check_url(url, env=env)
+    url = check_url(url, env=env, egress=egress)
     unknown = [event for event in events if event not in EVENTS]
     if unknown or not events:
         problem = (f"unknown event {unknown[0]!r}" if unknown else "choose at least one event")
@@ -236,8 +264,12 @@ def assessment_completed(
     fit_unit: str | None,
     band: str | None,
     completed_at: datetime | None,
+    partial_fit: float | None = None,
+    fit_coverage: float | None = None,
+    requirements_passed: bool | None = None,
+    requirements_missed: list[str] | None = None,
 ) -> OutboxMessage | None:
-    """Queue ``assessment.completed``: ids and the fit, no personal data."""
+    """Queue ``assessment.completed``: ids, the fit and the requirements, no personal data."""
     return enqueue_event(
         session,
         organization_id=organization_id,
@@ -249,6 +281,10 @@ def assessment_completed(
             "fit_score": fit_score,
             "fit_unit": fit_unit,
             "band": band,
+            "partial_fit": partial_fit,
+            "fit_coverage": fit_coverage,
+            "requirements_passed": requirements_passed,
+            "requirements_missed": requirements_missed or [],
             "completed_at": _iso(completed_at),
         },
     )
@@ -293,6 +329,66 @@ def body(delivery_id: int, payload: Mapping[str, Any]) -> bytes:
         "data": payload.get("data") or {},
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+
+def webhook_id(delivery_id: int, created_at: datetime) -> str:
+    """The event's Standard Webhooks id: the same on every attempt (it is made from the
+    outbox row), unique across installations sending to one receiver, and without a dot."""
+    return f"msg_{delivery_id}_{created_at.strftime('%Y%m%d%H%M%S%f')}"
+
+
+def signing_key(secret: str) -> bytes:
+    """The HMAC key of the standard signature: the base64 after ``whsec_`` decoded.
+
+    Secrets made before the standard headers were sent are URL-safe base64 without padding;
+    they are read that way (a Standard Webhooks library cannot: rotate such a secret).
+    """
+    encoded = secret.removeprefix(SECRET_PREFIX)
+    padded = encoded + "=" * (-len(encoded) % 4)
+    try:
+        return base64.b64decode(padded, validate=True)
+    except binascii.Error:
+        return base64.urlsafe_b64decode(padded)
+
+
+def standard_signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` value: ``v1,`` and the base64 HMAC-SHA256 of
+    ``f"{id}.{timestamp}.{body}"``."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def standard_headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The three Standard Webhooks headers of one attempt."""
+    return {
+        ID_HEADER: message_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        STANDARD_SIGNATURE_HEADER: standard_signature(secret, message_id, timestamp, body),
+    }
+
+
+def verify_standard(
+    secret: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    now: float | None = None,
+    tolerance: int = TOLERANCE_SECONDS,
+) -> bool:
+    """True if the Standard Webhooks headers sign ``body`` with ``secret``, recently."""
+    lowered = {key.lower(): value for key, value in headers.items()}
+    message_id = lowered.get(ID_HEADER, "")
+    timestamp = lowered.get(TIMESTAMP_HEADER, "")
+    if not message_id or not timestamp.isdigit():
+        return False
+    if abs((time.time() if now is None else now) - int(timestamp)) > tolerance:
+        return False
+    expected = standard_signature(secret, message_id, int(timestamp), body)
+    return any(
+        hmac.compare_digest(expected, candidate)
+        for candidate in lowered.get(STANDARD_SIGNATURE_HEADER, "").split()
+    )
 
 
 def signature(secret: str, body: bytes, timestamp: int) -> str:

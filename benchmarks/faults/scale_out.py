@@ -61,10 +61,14 @@ frontend kam
 
 backend kam_instances
     balance leastconn
-    # /healthz answers while the process lives; /readyz also needs the database. An
-    # instance that stops answering is out after two failed checks a second apart.
-    option httpchk GET /readyz
-    default-server inter 1s fall 2 rise 2
+    # /healthz is answered on the event loop, without a thread of the busy request pool or
+    # the database, so a loaded instance is never taken for a dead one (a /readyz check
+    # that queued behind requests for more than its timeout marked both instances down and
+    # the balancer answered 503 itself). A dead instance is out at its first refused
+    # connection (observe layer4), or after three failed checks two seconds apart.
+    option httpchk GET /healthz
+    timeout check 5s
+    default-server inter 2s fall 3 rise 2 observe layer4 error-limit 1 on-error mark-down
 {servers}
 """
 

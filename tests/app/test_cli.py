@@ -50,7 +50,7 @@ def test_users_create_refuses_unknown_org_and_short_password(fresh_database):
     result = runner.invoke(cli, ["users", "create", "--org", "Gamma", "--email", "y@g.example",
                                  "--password", "short"])
     assert result.exit_code == 1
-    assert "at least 10 characters" in result.output
+    assert "password: Use at least 12 characters" in result.output
 
 
 def test_demo_prints_url_and_credentials(fresh_database):
@@ -79,6 +79,7 @@ def test_questionnaires_validate_passes_on_the_shipped_bank():
     result = runner.invoke(cli, ["questionnaires", "validate"])
     assert result.exit_code == 0, result.output
     assert "0 problems in" in result.output
+    assert "interview bank: no problems in 9 files" in result.output
     # v1 was published before the time rule: reported as failing it, still served.
     assert "business-sense v1" in result.output and "FAIL" in result.output
     strict = runner.invoke(cli, ["questionnaires", "validate", "--strict"])
@@ -103,3 +104,36 @@ def test_questionnaires_load_is_idempotent(fresh_database):
     result = runner.invoke(cli, ["questionnaires", "load"])
     assert result.exit_code == 0, result.output
     assert "english v1: unchanged" in result.output
+
+
+def test_users_deactivate_ends_the_sessions_and_activate_lets_them_back(fresh_database):
+    from app.audit.models import AuditEntry
+    from app.auth import service as auth_service
+    from app.auth.models import AuthSession
+
+    runner.invoke(cli, ["migrate"])
+    runner.invoke(cli, ["orgs", "create", "--org", "Delta", "--admin-email", "a@d.example",
+                        "--admin-password", "a-long-password"])
+    runner.invoke(cli, ["users", "create", "--org", "Delta", "--email", "hr@d.example",
+                        "--password", "a-long-password", "--role", "hr"])
+    with session_scope() as session:
+        hr = session.exec(select(User).where(User.email == "hr@d.example")).one()
+        token = auth_service.open_session(session, user=hr, kind="bearer", hours=1)
+
+    result = runner.invoke(cli, ["users", "deactivate", "--org", "Delta", "--email",
+                                 "HR@d.example"])
+
+    assert result.exit_code == 0, result.output
+    assert "deactivated" in result.output
+    with session_scope() as session:
+        assert auth_service.user_for_token(session, token=token, kind="bearer") is None
+        assert session.exec(select(AuthSession)).all() == []
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "user.deactivate")).one()
+        assert entry.actor_user_id is None and entry.details["email"] == "hr@d.example"
+    assert runner.invoke(cli, ["users", "activate", "--org", "Delta", "--email",
+                               "hr@d.example"]).exit_code == 0
+    with session_scope(read_only=True) as session:
+        assert session.exec(select(User).where(User.email == "hr@d.example")).one().is_active
+    unknown = runner.invoke(cli, ["users", "deactivate", "--org", "Delta", "--email",
+                                  "nobody@d.example"])
+    assert unknown.exit_code == 1 and "no user" in unknown.output

@@ -341,3 +341,42 @@ def test_npv_falls_as_the_discount_rate_rises_when_nets_are_positive(
     a, b = simulate_option(option, low), simulate_option(option, high)
     assume((a.net > 0).all())
     assert b.npv < a.npv
+
+
+def test_the_experienced_hiring_cost_follows_the_salary_unless_set() -> None:
+    from scoring.cost_assumptions import CostAssumptions
+
+    default = CostAssumptions()
+    assert default.experienced.hiring_cost == pytest.approx(0.20 * 12 * 5_000)  # 12,000 €
+    raised = CostAssumptions.from_dict({"experienced": {"base_salary_monthly": 7_000}})
+    assert raised.experienced.hiring_cost == pytest.approx(16_800)  # 20 % of 84,000
+    fixed = CostAssumptions.from_dict(
+        {"experienced": {"base_salary_monthly": 7_000, "hiring_cost": 9_000}})
+    assert fixed.experienced.hiring_cost == 9_000
+    # A cost the position set stays when a request changes the salary on top of it...
+    again = fixed.merged({"experienced": {"base_salary_monthly": 8_000}})
+    assert again.experienced.hiring_cost == 9_000
+    # ...and null asks for the rule explicitly.
+    rule = fixed.merged({"experienced": {"hiring_cost": None}})
+    assert rule.experienced.hiring_cost == pytest.approx(0.20 * 12 * 7_000)
+    # Growing in-house keeps its fixed cost (job ads and interviews).
+    grown = CostAssumptions.from_dict({"grow_in_house": {"base_salary_monthly": 4_000}})
+    assert grown.grow_in_house.hiring_cost == 2_000
+    with pytest.raises(ScoringInputError, match=r"^grow_in_house\.hiring_cost"):
+        CostAssumptions.from_dict({"grow_in_house": {"hiring_cost": None}})
+
+
+def test_reasons_are_codes_with_their_numbers_and_english_words() -> None:
+    from scoring.cost import reason_text
+
+    result = compare({"hiring_budget": 10_000, "simulations": 200, "seed": 3})
+    codes = [r.code for r in result.reason_codes]
+    assert codes[0] == "budget_rule" and "break_even" in codes and codes[-1] == "simulations"
+    budget = result.reason_codes[0]
+    assert budget.values["hiring_budget"] == 10_000
+    assert budget.values["peak_funding"] == pytest.approx(result.experienced.peak_funding)
+    assert result.reasons[0] == reason_text(budget) and result.reasons[0].startswith(
+        "Budget rule: the experienced hire needs up to €")
+    body = result.to_dict()
+    assert body["reasons"] == list(result.reasons)
+    assert [r["code"] for r in body["reason_codes"]] == codes

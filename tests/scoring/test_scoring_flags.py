@@ -115,11 +115,13 @@ def test_sections_and_counters() -> None:
             [
                 {"key": "analysis", "answered": 5, "total": 15, "status": "timed_out"},
                 SectionProgress("business-sense", 12, 15, "ended_early"),  # 80 %: fine
+                SectionProgress("communication", 3, 15, "left"),
             ]
         ],
         counters=[{"focus_losses": 6, "paste_attempts": 1, "ip_changes": 1, "ua_changes": 2}],
     )[0]
     assert codes(flags) == [
+        "timed_out_section",
         "abandoned_section",
         "focus_loss",
         "paste_attempt",
@@ -128,6 +130,7 @@ def test_sections_and_counters() -> None:
     ]
     severity = {f.code: f.severity for f in flags}
     assert severity == {
+        "timed_out_section": "info",  # the clock ended it: not a reason for suspicion
         "abandoned_section": "warning",
         "focus_loss": "warning",  # ≥ 5
         "paste_attempt": "info",  # < 3
@@ -135,7 +138,11 @@ def test_sections_and_counters() -> None:
         "ua_change": "warning",
     }
     assert flags[0].message == (
-        "Section 'analysis' left with 5 of 15 items answered (timed out);"
+        "Time ran out in section 'analysis' with 5 of 15 items answered while the candidate"
+        " was still answering; its score will be incomplete."
+    )
+    assert flags[1].message == (
+        "Section 'communication' left with 3 of 15 items answered (left);"
         " its score will be incomplete."
     )
     json.dumps([f.to_dict() for f in flags])

@@ -16,6 +16,7 @@ from scoring import (
     band90,
     cronbach_alpha,
     cronbach_alpha_from_cov,
+    difference_margin,
     reliably_different,
     standard_error_of_measurement,
 )
@@ -106,15 +107,35 @@ def test_sem_and_band() -> None:
         standard_error_of_measurement(10.0, 1.5)
 
 
-def test_reliably_different_means_bands_do_not_overlap() -> None:
-    # SEM 3 each: bands overlap unless |a − b| > 1.645 × (3 + 3) = 9.87
-    assert reliably_different(60.0, 50.0, 3.0, 3.0) is True  # 10 > 9.87
-    assert reliably_different(59.5, 50.0, 3.0, 3.0) is False  # 9.5 ≤ 9.87
-    # vectorised, NaN is never "different"
-    out = reliably_different([60.0, 55.0, math.nan], [50.0, 50.0, 50.0], 3.0, 1.0)
-    assert out.tolist() == [True, False, False]  # 10 > 6.58; 5 ≤ 6.58
+def test_reliably_different_uses_the_standard_error_of_the_difference() -> None:
+    # SEM 3 each: SE of the difference √(9 + 9) = 4.243; margin 1.645 × 4.243 = 6.98
+    assert difference_margin(3.0, 3.0) == pytest.approx(1.645 * math.sqrt(18))
+    assert reliably_different(57.0, 50.0, 3.0, 3.0) is True  # 7 ≥ 6.98
+    assert reliably_different(56.5, 50.0, 3.0, 3.0) is False  # 6.5 < 6.98
+    # The old rule (bands overlap, 1.645 × (3 + 3) = 9.87) called 57 vs 50 the same.
+    # vectorised, NaN is never "different", nor are equal scores without error
+    out = reliably_different([60.0, 55.0, math.nan, 50.0], [50.0, 50.0, 50.0, 50.0],
+                             [3.0, 3.0, 3.0, 0.0], [1.0, 1.0, 1.0, 0.0])
+    assert out.tolist() == [True, False, False, False]  # 10 ≥ 5.20; 5 < 5.20
     with pytest.raises(ScoringInputError, match=r"^score_b: shapes"):
         reliably_different([1.0, 2.0], [1.0, 2.0, 3.0], 1.0, 1.0)
+    with pytest.raises(ScoringInputError, match=r"^sem_b"):
+        difference_margin(1.0, -1.0)
+
+
+def test_reliably_different_agrees_with_scipy_two_sided_test_at_10_percent() -> None:
+    """|a − b| / √(SEM_a² + SEM_b²) against the normal quantile SciPy publishes."""
+    from scipy import stats
+
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(50, 10, 2_000), rng.normal(50, 10, 2_000)
+    sa, sb = rng.uniform(1, 6, 2_000), rng.uniform(1, 6, 2_000)
+    z = np.abs(a - b) / np.hypot(sa, sb)
+    p_value = 2 * stats.norm.sf(z)
+    clear = np.abs(z - stats.norm.ppf(0.95)) > 1e-3  # 1.645 rounds the quantile 1.64485
+    ours = reliably_different(a, b, sa, sb)
+    assert (ours[clear] == (p_value[clear] <= 0.10)).all()
+    assert 0.2 < ours.mean() < 0.8
 
 
 @settings(deadline=None)
@@ -124,8 +145,8 @@ def test_reliably_different_is_symmetric(a: float, b: float, sa: float, sb: floa
     low_a, high_a = band90(a, sa)
     low_b, high_b = band90(b, sb)
     overlap = low_a <= high_b and low_b <= high_a
-    if abs(abs(a - b) - 1.645 * (sa + sb)) > 1e-9:  # away from the exact boundary
-        assert reliably_different(a, b, sa, sb) == (not overlap)
+    if not overlap:  # bands apart: a fortiori beyond the (smaller) margin of the difference
+        assert reliably_different(a, b, sa, sb)
 
 
 def test_alpha_thresholds() -> None:

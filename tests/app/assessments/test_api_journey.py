@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.assessments.models import Answer, Attempt, AttemptSection, Score
+from app.assessments.models import Answer, Attempt, AttemptSection
 from app.candidates.models import Invitation
 from app.clock import utcnow
 from app.outbox.models import OutboxMessage
+from app.scores.models import Score
 from questionnaires.views import PUBLIC_ITEM_KEYS
 from tests.factories import SCREENING, auth_headers, create_position, create_user, invite_candidate
 

@@ -7,8 +7,9 @@ import re
 import pytest
 from sqlmodel import select
 
-from app.assessments.models import Answer, Attempt, ItemExposure, Score
+from app.assessments.models import Answer, Attempt, ItemExposure
 from app.bank import service as bank_service
+from app.scores.models import Score
 from questionnaires.forms import draw_form
 from tests.factories import SCREENING, auth_headers, create_position, create_user, invite_candidate
 

@@ -6,10 +6,11 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from app.assessments.models import Answer, Score
+from app.assessments.models import Answer
 from app.bank import service as bank_service
 from app.db import session_scope
 from app.migrations import upgrade
+from app.scores.models import Score
 from tests.factories import SCREENING, create_position, create_user, invite_candidate
 from tests.live_server import TLS, running_server
 

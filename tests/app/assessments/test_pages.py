@@ -8,12 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.assessments.models import Answer, Attempt, AttemptSection, Score
+from app.assessments.models import Answer, Attempt, AttemptSection
 from app.bank import service as bank_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Invitation
 from app.clock import utcnow
 from app.organizations.models import Organization
+from app.scores.models import Score
 from questionnaires.schema import NumericItem
 from tests.factories import create_position, create_user, invite_candidate
 

@@ -16,11 +16,13 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from app.assessments import scoring as attempt_scoring
-from app.assessments.models import Answer, Attempt, Score
+from app.assessments.battery import Battery
+from app.assessments.models import Answer, Attempt
 from app.bank import service as bank_service
 from app.db import session_scope
 from app.migrations import upgrade
+from app.scores.models import Score
+from questionnaires.keys import item_keys
 from scoring import score_battery
 from tests.conftest import BACKEND
 from tests.factories import SCREENING, create_position, create_user, invite_candidate
@@ -71,7 +73,9 @@ def _race(client: httpx.Client, base_url: str, token: str) -> dict[str, int]:
 
 def _rescored_answered(session, attempt: Attempt) -> dict:  # type: ignore[no-untyped-def]
     """The answered counts per competency, scored afresh from the stored answers."""
-    _battery, keys, answers, _seconds = attempt_scoring.attempt_inputs(session, attempt)
+    keys = item_keys(Battery.load(session, attempt.questionnaire_versions).questionnaires.values())
+    answers = {item_id: value["v"] for item_id, value in session.exec(
+        select(Answer.item_id, Answer.value).where(Answer.attempt_id == attempt.id))}
     summary = score_battery(keys, [answers]).candidate(0).to_dict()["competencies"]
     return {competency: scale["answered"] for competency, scale in summary.items()}
 

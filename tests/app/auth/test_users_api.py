@@ -58,12 +58,13 @@ def test_bad_user_input_is_422_naming_the_field(client, session, body, field):
     assert response.json()["detail"][0]["field"] == field
 
 
-def test_duplicate_email_is_409(client, session):
+def test_an_email_already_used_in_the_organization_is_409(client, session):
     admin = create_user(session)
-    body = {"email": admin.email, "full_name": "Twin", "role": "hr", "password": "a-long-pass"}
+    body = {"email": admin.email, "full_name": "Twin", "role": "hr",
+            "password": "a-long-pass-phrase"}
     response = client.post("/api/v1/users", headers=auth_headers(client, admin), json=body)
     assert response.status_code == 409
-    assert "already exists" in response.json()["detail"]
+    assert "your organization already has a user" in response.json()["detail"]
 
 
 def test_malformed_json_is_a_clear_422(client, session):

@@ -240,12 +240,12 @@ def test_bad_inputs_are_shown_next_to_their_fields(client, session, team):
 
 
 def test_saving_needs_hr_and_csrf_and_is_audited(client, session, team, monkeypatch):
-    from app.reports import pipeline
+    from app.scores import service as score_service
 
     rescored = []
-    original = pipeline.rescore_position
+    original = score_service.rescore_position
     monkeypatch.setattr(
-        pipeline,
+        score_service,
         "rescore_position",
         lambda session, *, position, **kw: (
             rescored.append(position.id) or original(session, position=position, **kw)
@@ -308,3 +308,33 @@ def test_italian_labels(client, team):
     assert page.status_code == 200
     assert "Assunzione di un esperto" in page.text and "predefinito: 6" in page.text
     assert 'value="0,4"' not in page.text and 'value="40"' in page.text
+
+
+def test_reasons_and_the_legend_are_in_the_readers_language(client, session, team):
+    import html
+
+    _login(client, team.manager)
+    page = html.unescape(client.get(f"/positions/{team.position.id}/costs?lang=it").text)
+    assert "Ogni importo qui è un valore atteso" in page  # rows are expected values
+    assert "ha il VAN più alto su 36 mesi" in page  # the reasons, worded in Italian
+    for english in ("has the higher NPV", "breaks even in month", "needs peak funding"):
+        assert english not in page
+
+
+def test_a_blank_experienced_hiring_cost_follows_the_salary(client, session, team):
+    _login(client, team.hr)
+    path = f"/positions/{team.position.id}/costs"
+    form = form_of(client.get(path).text)
+    assert form["experienced.hiring_cost"] == [""]  # the position does not set it
+    form.update({"experienced.base_salary_monthly": ["7000"], "action": ["save"]})
+    assert client.post(path, data=form, follow_redirects=False).status_code == 303
+    body = client.get(f"/api/v1/positions/{team.position.id}/cost-comparison",
+                      headers=auth_headers(client, team.hr)).json()
+    assert body["assumptions"]["experienced"]["hiring_cost"] == pytest.approx(16_800)
+    form = form_of(client.get(path).text)
+    assert form["experienced.hiring_cost"] == [""]
+    form.update({"experienced.hiring_cost": ["9000"], "action": ["save"]})
+    assert client.post(path, data=form, follow_redirects=False).status_code == 303
+    body = client.get(f"/api/v1/positions/{team.position.id}/cost-comparison",
+                      headers=auth_headers(client, team.hr)).json()
+    assert body["assumptions"]["experienced"]["hiring_cost"] == 9_000

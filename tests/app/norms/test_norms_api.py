@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.assessments.models import Score
 from app.audit.models import AuditEntry
 from app.bank.models import NormTable as NormRow
 from app.norms import service as norm_service
+from app.scores.models import Score
 from scoring import SCORING_VERSION, NormTable
 from tests.app.reports.scenario import bulk_completed, complete, make_team, synthetic_norms
 from tests.factories import auth_headers

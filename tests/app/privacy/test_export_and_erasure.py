@@ -9,12 +9,13 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
-from app.assessments.models import Answer, Attempt, Score
+from app.assessments.models import Answer, Attempt
 from app.audit.models import AuditEntry
 from app.candidates.models import Candidate, Decision, Invitation
 from app.norms import service as norm_service
 from app.outbox.models import OutboxMessage
 from app.privacy import service as privacy_service
+from app.scores.models import Score
 from tests.app.reports.scenario import complete
 from tests.factories import SCREENING, auth_headers, invite_candidate
 

@@ -16,6 +16,7 @@ from app.assessments.models import Answer, Attempt
 from app.assessments.schemas import StartRequest
 from app.auth.models import User
 from app.candidates.models import Candidate
+from app.scores import service as score_service
 from questionnaires.schema import ChoiceItem, LikertItem, NumericItem
 from tests.factories import SCREENING, invite_candidate
 
@@ -77,6 +78,7 @@ def complete(
         session.add(attempt)
     session.flush()
     assert assessment_service.submit(session, ctx=ctx)
+    score_service.score_submitted(session, attempt=attempt)
     return candidate, attempt
 
 
@@ -155,9 +157,9 @@ def bulk_scored(session: Session, *, position: Any, n: int, seed: int = 0) -> No
     inserts: pipeline volume without taking the assessments."""
     from sqlalchemy import insert, select
 
-    from app.assessments.models import Score
     from app.candidates.models import Invitation
     from app.clock import utcnow
+    from app.scores.models import Score
 
     rng = random.Random(seed)
     now = utcnow()
@@ -280,5 +282,6 @@ def import_norms(session: Session, *, organization_id: int, tables: list[dict[st
     """Import the tables into an organization (rescoring its positions)."""
     from app.norms import service as norm_service
 
-    for table in tables:
-        norm_service.import_table(session, organization_id=organization_id, data=table)
+    rows = [norm_service.import_table(session, organization_id=organization_id, data=table)
+            for table in tables]
+    score_service.rescore_after_norms(session, rows=rows)

@@ -90,7 +90,8 @@ def test_manager_reads_the_pipeline_a_report_and_compares_three(live, tmp_path: 
         page.wait_for_url(re.compile(rf"/positions/{live['position_id']}$"))
         table = page.inner_text("table.pipeline")
         assert all(name in table for name in NAMES)
-        assert "✗ failed" in table and "⚠ 1" in table
+        assert "✗ missed" in table and "⚠ 1" in table  # a missed requirement, and a flag
+        assert "Rank:" in page.inner_text("#ranking-note")
         assert "1–4 of 4" in page.inner_text(".paging")
         page.screenshot(path=str(tmp_path / "pipeline.png"), full_page=True)
 
@@ -99,6 +100,10 @@ def test_manager_reads_the_pipeline_a_report_and_compares_three(live, tmp_path: 
         assert page.locator("svg.kam-chart-radar").count() == 1
         assert page.locator("svg.kam-chart-bars").count() == 1
         assert "Flags inform a person" in page.inner_text("#flags-title + p")
+        # The plain-words summary is the first screen: above the fold on a desktop.
+        summary = page.locator("#summary").bounding_box()
+        assert summary is not None and summary["y"] < 900
+        assert "of the norm group" in page.inner_text("#summary-fit")
         report = tmp_path / "report.png"
         page.screenshot(path=str(report), full_page=True)
 
@@ -109,7 +114,7 @@ def test_manager_reads_the_pipeline_a_report_and_compares_three(live, tmp_path: 
         page.click("text=Compare selected")
         page.wait_for_url(re.compile(r"/compare\?"))
         assert page.locator("svg.kam-chart-radar").count() == 1
-        header = page.inner_text("table.compare thead")
+        header = page.inner_text("table.compare-summary thead")
         assert all(name in header for name in NAMES[:3]) and NAMES[3] not in header
         compared = tmp_path / "compare.png"
         page.screenshot(path=str(compared), full_page=True)

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from markupsafe import Markup
 
-from app.reports.charts import (
+from app.charts import (
     BAD,
     BARS_LEFT,
     BARS_RIGHT,

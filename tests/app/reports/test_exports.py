@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from app.reports.charts import Series, radar
+from app.charts import Series, radar
 from app.reports.exports import (
     OFFLINE_BASE_URL,
     RefusedURL,

@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from app.audit.models import AuditEntry
 from app.candidates.models import Decision
+from app.scores.models import Score
 from tests.app.reports.scenario import (
     VISIBILITY,
     bulk_scored,
@@ -140,7 +141,7 @@ def test_the_demo_dashboard_points_at_the_demo_position(client, session):
 # --- the pipeline -------------------------------------------------------------------------
 
 
-def test_pipeline_shows_scores_flags_knockouts_and_pages(client, session, team):
+def test_pipeline_shows_scores_flags_requirements_and_pages(client, session, team):
     team.position.knockouts = {"min_years_key_accounts": 5}  # everyone states 4: all fail
     flagged, _ = complete(
         session,
@@ -157,7 +158,9 @@ def test_pipeline_shows_scores_flags_knockouts_and_pages(client, session, team):
     _login(client, team.manager)
     page = client.get(f"/positions/{team.position.id}").text
     assert "Flavia Flag" in page and "Bruno Basso" in page and "Ivo Invitato" in page
-    assert "✗ failed" in page  # a failed knock-out is shown, never hidden
+    assert "✗ missed" in page  # a missed requirement is shown, never hidden
+    assert "Years with key accounts: 4 (needs 5)" in page  # and which one
+    assert "Rank:</strong> by fit score, best first" in page  # how the ranks were made
     assert "⚠ 1" in page  # the flagged candidate's marker
     assert re.search(r"\d+[.,]\d\u00a0%", page)  # fit score with its unit, before norms
     assert "1–3 of 3" in page
@@ -179,6 +182,10 @@ def test_pipeline_shows_scores_flags_knockouts_and_pages(client, session, team):
     assert "Flavia Flag" in flagged_only and "Bruno Basso" not in flagged_only
     failed = client.get(f"/positions/{team.position.id}?knockouts=failed").text
     assert "1–2 of 2" in failed
+    missed = client.get(f"/positions/{team.position.id}?requirements=missed").text
+    assert "1–2 of 2" in missed and "Ivo Invitato" not in missed
+    assert "No candidate matches" in client.get(
+        f"/positions/{team.position.id}?requirements=met").text
     assert (
         "No candidate matches"
         in client.get(f"/positions/{team.position.id}?band=A&knockouts=passed").text
@@ -240,6 +247,11 @@ def test_csv_and_xlsx_follow_the_filters_and_the_language(client, session, team,
     assert [r["Name"] for r in rows] == ["Gemma Pari", "Stella Forte", "Walter Debole"]
     assert {r["Status"] for r in rows} == {"completed"}
     assert rows[0]["Rank"] and float(rows[0]["Fit score"]) > 0 and rows[0]["Unit"] == "%"
+    assert {r["Ranked by"] for r in rows} == {"fit"}
+    # Every requirement, with the missed ones named (the trio's English is estimated).
+    assert {r["Requirements"] for r in rows} <= {"met", "missed"}
+    for row in rows:
+        assert (row["Requirements"] == "missed") == bool(row["Requirements missed"])
 
     italian = client.get(f"{base}/pipeline.csv?lang=it").content.decode("utf-8")
     assert italian.startswith("\ufeff")
@@ -352,9 +364,13 @@ def test_the_decision_form_records_a_decision_and_an_audit_entry(client, session
     _login(client, team.manager)
     path = f"/candidates/{candidate.id}"
     token = _csrf(client.get(path).text)
+    data = {"csrf_token": token, "decision": "advance", "note": "Strong on numbers."}
+    asked = client.post(f"{path}/decision", data=data, follow_redirects=False)
+    assert asked.status_code == 200 and "Confirm and record" in asked.text  # nothing yet
+    assert "Record «Advance» for" in html.unescape(asked.text)
+    assert session.exec(select(Decision)).all() == []
     response = client.post(
-        f"{path}/decision",
-        data={"csrf_token": token, "decision": "advance", "note": "Strong on numbers."},
+        f"{path}/decision", data={**data, "csrf_token": _csrf(asked.text), "confirm": "1"},
         follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"] == f"{path}#decisions"
@@ -364,6 +380,9 @@ def test_the_decision_form_records_a_decision_and_an_audit_entry(client, session
         "Strong on numbers.",
         team.manager.id,
     )
+    score = session.exec(select(Score).where(Score.candidate_id == candidate.id)).one()
+    assert row.score_id == score.id and row.scoring_version == score.scoring_version
+    assert row.basis["fit_score"] == score.fit_score
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "candidate.decision")).one()
     assert entry.actor_user_id == team.manager.id and entry.object_id == str(candidate.id)
     history = client.get(path).text
@@ -406,9 +425,12 @@ def test_comparison_marks_pairs_inside_the_measurement_error(client, session, te
     assert "measurement error" in marks[0][0]  # the explanation travels with the mark
     assert "2 pair(s) reliably different" in row  # the weak one differs from both
     assert "kam-chart-radar" not in page.text  # two competencies: no radar, table only
-    for label in ("Fit score", "Band", "Knock-outs", "Expected NPV"):
-        assert f">{label}</th>" in page.text
-    assert "|a − b| &gt; 1.645" in page.text
+    # The summary table comes first, the competency detail with its marks after.
+    summary_at = page.text.index("At a glance")
+    assert summary_at < page.text.index("Competency by competency")
+    for label in ("Rank", "Fit score", "Band", "Requirements", "Expected value", "CEFR"):
+        assert f">{label}</th>" in page.text[summary_at:page.text.index("Competency by")]
+    assert "1.645 × √(SEM a² + SEM b²)" in page.text  # the standard error of the difference
 
 
 def test_comparison_overlays_a_radar_of_three(client, session):

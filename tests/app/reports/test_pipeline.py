@@ -6,12 +6,13 @@ import pytest
 from sqlmodel import func, select
 
 from app.assessments import service as assessment_service
-from app.assessments.models import Attempt, Score
+from app.assessments.models import Attempt
 from app.assessments.schemas import StartRequest
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Invitation
 from app.clock import utcnow
+from app.scores.models import Score
 from scoring import score_candidate
 from tests.app.reports.scenario import (
     VISIBILITY,

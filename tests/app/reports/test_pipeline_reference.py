@@ -14,11 +14,11 @@ from sqlalchemy import and_, case, exists, func, literal, or_, update
 from sqlalchemy import select as sql_select
 from sqlmodel import col
 
-from app.assessments.models import Score
 from app.candidates.models import Candidate, Invitation
 from app.clock import utcnow
 from app.reports import pipeline
 from app.reports.schemas import SORTS, PipelineFilters
+from app.scores.models import Score
 from tests.app.reports.scenario import bulk_scored
 
 

@@ -4,11 +4,11 @@ import pytest
 from sqlmodel import select
 
 from app.assessments.battery import Battery
-from app.assessments.models import Score
-from app.assessments.scoring import norms_for
 from app.candidates import decisions as decision_service
 from app.config import get_settings
 from app.positions import service as position_service
+from app.scores.models import Score
+from app.scores.service import composite_norms, norms_for
 from questionnaires.keys import item_keys
 from scoring import SCORING_VERSION, candidate_utility, score_candidate
 from tests.app.reports.scenario import (
@@ -22,7 +22,8 @@ from tests.factories import auth_headers, invite_candidate
 
 
 def _expected(session, team, attempt):
-    """What scoring/ says for the stored answers, the norms in force and the position."""
+    """What scoring/ says for the stored answers, the norms in force, the position and the
+    norm group its weighted sum is re-standardized against."""
     position = team.position
     keys = item_keys(Battery.load(session, attempt.questionnaire_versions).questionnaires.values())
     norms = norms_for(session, organization_id=attempt.organization_id,
@@ -31,6 +32,7 @@ def _expected(session, team, attempt):
         keys, stored_answers(session, attempt), norms=norms or None, weights=position.weights,
         minimums=position.minimums or None, language_hurdle=position.hurdle_level,
         min_n=get_settings().norm_min_n,
+        composite_norms=composite_norms(session, position=position),
     ).to_dict()
 
 
@@ -140,3 +142,26 @@ def test_report_visibility(client, session, team):
         assert _report(client, user, candidate.id).status_code == VISIBILITY[role], role
     assert _report(client, team.admin, 999_999).status_code == 404
     assert client.get(f"/api/v1/candidates/{candidate.id}/report").status_code == 401
+
+
+def test_the_typed_report_keeps_every_field_and_is_documented(client, session, team):
+    from app.reports import service as report_service
+    from app.reports.schemas import CandidateReport
+
+    candidate, _attempt = complete(session, position=team.position, actor=team.hr, ability=0.7)
+    import_norms(session, organization_id=team.admin.organization_id,
+                 tables=synthetic_norms(session, keys=["commercial-knowledge", "english"]))
+    body = _report(client, team.hr, candidate.id).json()
+    # The response model drops nothing the service builds (its models forbid unknown keys,
+    # so a new key without a description fails here rather than vanishing from the API).
+    built = report_service.report(session, candidate=candidate)
+    assert body == CandidateReport.model_validate(built).model_dump(mode="json")
+    assert set(body) == set(built) and set(body["composite"]) == set(built["composite"])
+    schema = client.get("/openapi.json").json()
+    path = schema["paths"]["/api/v1/candidates/{candidate_id}/report"]["get"]
+    ref = path["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref.endswith("/CandidateReport")
+    report = schema["components"]["schemas"]["CandidateReport"]["properties"]
+    assert {"composite", "competencies", "knockouts", "utility", "flags"} <= set(report)
+    composite = schema["components"]["schemas"]["Composite"]["properties"]
+    assert {"fit_score", "band", "hurdles", "explanation"} <= set(composite)

@@ -108,6 +108,7 @@ RULES: dict[tuple[str, str], Rule] = {
         },
     ),
     ("GET", "/api/v1/users/{user_id}"): staff(ADMIN, "organization"),
+    ("PATCH", "/api/v1/users/{user_id}"): staff(ADMIN, "organization", json={"is_active": True}),
     # --- bank, positions, invitations --------------------------------------------------------
     ("GET", "/api/v1/competencies"): staff(STAFF),
     ("GET", "/api/v1/questionnaires"): staff(STAFF),

@@ -82,7 +82,8 @@ def test_every_form_refuses_a_bad_csrf_token_and_writes_nothing(world, app, sess
     # The control: the same browser with its own token gets through.
     response = browser.post(
         f"/candidates/{world.completed_ids[0]}/decision",
-        data={"decision": "hold", "note": "ok", "csrf_token": world.csrf("admin")},
+        data={"decision": "hold", "note": "ok", "confirm": "1",
+              "csrf_token": world.csrf("admin")},
         follow_redirects=False,
     )
     assert response.status_code == 303

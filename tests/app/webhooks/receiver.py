@@ -1,7 +1,8 @@
-"""A real HTTP receiver on 127.0.0.1 that checks signatures the way docs/webhooks.md says."""
+"""A real HTTP(S) receiver on 127.0.0.1 that checks signatures the way docs/webhooks.md says."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -18,14 +19,16 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
-    verified: bool
+    verified: bool  # the KAM-Signature header
+    verified_standard: bool  # the Standard Webhooks headers
 
 
 class Receiver:
     """Answers each POST with the next queued status (200 when none is queued)."""
 
-    def __init__(self, secret: str = "") -> None:
+    def __init__(self, secret: str = "", *, tls: ssl.SSLContext | None = None) -> None:
         self.secret = secret
+        self.tls = tls
         self.requests: list[Received] = []
         self.statuses: deque[int] = deque()
         receiver = self
@@ -39,6 +42,9 @@ class Receiver:
                     headers={k: v for k, v in self.headers.items()},
                     body=body,
                     verified=webhook_service.verify(receiver.secret, body, signature),
+                    verified_standard=webhook_service.verify_standard(
+                        receiver.secret, body, dict(self.headers.items())
+                    ),
                 ))
                 status = receiver.statuses.popleft() if receiver.statuses else 200
                 self.send_response(status)
@@ -50,12 +56,17 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/hooks/kam"
+        return f"http://127.0.0.1:{self.port}/hooks/kam"
 
     def __enter__(self) -> Receiver:
         self.thread.start()

@@ -84,9 +84,34 @@ def test_bad_settings_are_a_422_naming_the_field(client, team):
         response = client.put("/api/v1/webhooks", headers=admin, json=body)
         assert response.status_code == 422, body
         assert response.json()["detail"][0]["field"] == field, response.json()
-    local = client.put("/api/v1/webhooks", headers=admin,
-                       json={"url": "http://127.0.0.1:8123/hook"})
-    assert local.status_code == 200  # KAM_ENV=test: a receiver on this machine is fine
+
+
+def test_an_inside_address_is_a_422_naming_the_url_unless_the_install_allows_it(
+    client, team, monkeypatch
+):
+    from app.config import get_settings
+
+    admin = auth_headers(client, team.admin)
+    for url in ("http://127.0.0.1:8123/hook", "https://0x7f000001/", "https://[::ffff:127.0.0.1]/",
+                "https://169.254.169.254/latest/meta-data", "https://100.64.0.1/",
+                "https://localhost./hook", "https://10.1.2.3/"):
+        response = client.put("/api/v1/webhooks", headers=admin, json={"url": url})
+        assert response.status_code == 422, url
+        [problem] = response.json()["detail"]
+        assert problem["field"] == "url" and "public addresses only" in problem["message"], url
+    assert client.get("/api/v1/webhooks", headers=admin).json()["configured"] is False
+
+    monkeypatch.setenv("KAM_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8")
+    get_settings.cache_clear()
+    try:
+        local = client.put("/api/v1/webhooks", headers=admin,
+                           json={"url": "http://127.0.0.1:8123/hook"})
+        still = client.put("/api/v1/webhooks", headers=admin, json={"url": "https://10.1.2.3/"})
+    finally:
+        monkeypatch.delenv("KAM_WEBHOOK_ALLOW_NETWORKS")
+        get_settings.cache_clear()
+    assert local.status_code == 200  # KAM_ENV=test and allowed: a receiver on this machine
+    assert still.status_code == 422
 
 
 def _webhooks(session):

@@ -1,0 +1,1 @@
+"""Fairness: adverse impact, item bias, and the statistics behind them (issue 17)."""

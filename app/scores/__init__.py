@@ -1,0 +1,1 @@
+"""Scores: every way a score row is made or remade, and the shapes the API reports them in."""
