@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, case, func, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
-from app.assessments.battery import Battery, candidate_view, ordered_items
+from app.assessments.battery import Battery, candidate_section
 from app.assessments.models import Answer, Attempt, AttemptSection
 from app.assessments.schemas import StartRequest
 from app.auth.security import token_hash
@@ -748,6 +748,30 @@ def answers_of(session: Session, attempt: Attempt) -> dict[str, Answer]:
     }
 
 
+def _header(session: Session, ctx: Context) -> dict[str, Any]:
+    """Who asks and for which position: one narrow read of two names."""
+    from app.organizations.models import Organization
+
+    row = session.connection().execute(
+        select(Position.title, Organization.name)
+        .join(Organization, Organization.id == Position.organization_id)
+        .where(Position.id == ctx.candidate.position_id)
+    ).first()
+    return {
+        "organization": row.name if row else "",
+        "position": row.title if row else "",
+        "candidate": {"full_name": ctx.candidate.full_name},
+        "expires_at": ctx.invitation.expires_at,
+    }
+
+
+def answer_values(session: Session, attempt: Attempt) -> dict[str, Any]:
+    """The saved values of an attempt by item id (no ORM objects: a narrow Core read)."""
+    rows = session.connection().execute(
+        select(Answer.item_id, Answer.value).where(Answer.attempt_id == attempt.id))
+    return {item_id: value["v"] for item_id, value in rows}
+
+
 def state(
     session: Session,
     *,
@@ -762,23 +786,15 @@ def state(
     state can be read in a read-only transaction.
     """
     now = now or utcnow()
-    position = session.get(Position, ctx.candidate.position_id)
-    from app.organizations import service as organization_service
-
-    organization = organization_service.get(session, ctx.candidate.organization_id)
-    header = {
-        "organization": organization.name if organization else "",
-        "position": position.title if position else "",
-        "candidate": {"full_name": ctx.candidate.full_name},
-        "expires_at": ctx.invitation.expires_at,
-    }
     attempt = ctx.attempt
     if attempt is None:
-        return {**header, **_preview(session, ctx, position, language)}
+        position = session.get(Position, ctx.candidate.position_id)
+        return {**_header(session, ctx), **_preview(session, ctx, position, language)}
+    header = _header(session, ctx)
     language = language or attempt.language
     battery = Battery.load(session, attempt.questionnaire_versions)
     sections = catch_up(session, attempt, now) if catch_up_first else sections_of(session, attempt)
-    answers = answers_of(session, attempt)
+    answers = answer_values(session, attempt)
     section_views = []
     current = None
     for row in sections:
@@ -800,11 +816,9 @@ def state(
                 "instructions": section.instructions.pick(language),
                 "deadline_at": row.deadline_at,
                 "remaining_s": _remaining(row, now),
-                "items": [
-                    candidate_view(item, section, attempt.order_seed, language,
-                                   answers[item.id].value["v"] if item.id in answers else None)
-                    for item in ordered_items(section, attempt.order_seed)
-                ],
+                "items": candidate_section(
+                    tuple(attempt.questionnaire_versions.items()), row.section_key,
+                    attempt.order_seed, language, answers),
             }
     status = attempt.status
     return {
