@@ -283,10 +283,33 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+class RequestSessions:
+    """Pure ASGI middleware: each request gets its own list of sessions.
+
+    A server runs each request in a task of its own, but an in-process client (httpx's
+    ASGITransport) runs them all in one task: without a fresh list per request, the list
+    would keep every session ever opened and each request would close them all again.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = _request_sessions.set([])
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _request_sessions.reset(token)
+
+
 def _register(session: Session) -> Session:
     sessions = _request_sessions.get()
     if sessions is None:
-        # Set in the dependency's task context, which the endpoint's thread copies.
+        # Outside RequestSessions (a dependency called directly): a list for this context,
+        # which the endpoint's thread copies.
         sessions = []
         _request_sessions.set(sessions)
     sessions.append(session)

@@ -16,8 +16,11 @@ __all__ = ["MAX_ID", "BodySizeLimit", "ids_in_range"]
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
-def ids_in_range(request: Request) -> None:
+async def ids_in_range(request: Request) -> None:
     """A number in the path beyond any id's range is simply not found.
+
+    Async because it is pure: a sync dependency costs every request a trip through the
+    thread pool.
 
     Without this, the database driver refuses to bind it (SQLite: OverflowError; PostgreSQL:
     integer out of range) and the caller would get a 500 for a mistyped link.

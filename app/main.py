@@ -23,6 +23,7 @@ from app.candidates import decisions_api
 from app.config import Settings, get_settings
 from app.costs import api as cost_api
 from app.costs import pages as cost_pages
+from app.db import RequestSessions
 from app.errors import STAFF_ERRORS, UnknownLink, error_responses, install_error_handlers
 from app.limits import BodySizeLimit, ids_in_range
 from app.norms import api as norm_api
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=1_000_000)
 
     app.add_middleware(PageContext)
+    app.add_middleware(RequestSessions)
 
     # Added last, so it is the outermost layer: every response carries X-Request-ID.
     app.add_middleware(RequestContext)

@@ -179,7 +179,8 @@ def seed_position(*, questionnaires: list[str] | None = None, title: str = "KAM 
     with session_scope() as session:
         provisioned = provision(session, org_name=ORG, admin_email="bench.admin@example.com",
                                 admin_password=PASSWORD)
-        hr = auth_service.find_by_email(session, email=HR_EMAIL)
+        hr = auth_service.find_by_email(session, organization_id=provisioned.organization.id,
+                                        email=HR_EMAIL)
         if hr is None:
             hr = auth_service.create_user(session, organization=provisioned.organization,
                                           email=HR_EMAIL, full_name="Bench HR", role="hr",

@@ -1,7 +1,7 @@
 """The whole benchmark suite in one command (about 12 minutes on 2 cores), with a table.
 
     .venv/bin/python benchmarks/run_all.py                 # autosave ×2, pipeline, hiring day
-    .venv/bin/python benchmarks/run_all.py --faults        # then the three fault scripts
+    .venv/bin/python benchmarks/run_all.py --faults        # then the four fault scripts
     .venv/bin/python benchmarks/run_all.py --only autosave --skip-postgres
 
 Every figure is also written as JSON (``--out``, default benchmarks/results/latest.json).
@@ -154,9 +154,9 @@ def rows_from(results: dict[str, Any]) -> list[Row]:
 
 
 def run_faults() -> dict[str, Any]:
-    """The three fault scripts, each in its own process."""
+    """The four fault scripts, each in its own process."""
     results = {}
-    for name in ("kill_server", "restart_postgres", "kill_worker"):
+    for name in ("kill_server", "restart_postgres", "kill_worker", "scale_out"):
         h.log(f"fault: {name}")
         done = subprocess.run([sys.executable, str(h.BENCH_DIR / "faults" / f"{name}.py")],
                               capture_output=True, text=True, timeout=1200)

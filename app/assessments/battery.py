@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session
@@ -109,6 +110,44 @@ def candidate_view(
         random.Random(f"{seed}:{item.id}:options").shuffle(view["options"])
     view["answer"] = answer
     return view
+
+
+@lru_cache(maxsize=4096)
+def _section_views(
+    battery_key: tuple[tuple[str, int], ...], section_key: str, seed: int, language: str,
+    form: tuple[str, ...] | None,
+) -> tuple[dict[str, Any], ...]:
+    section = _batteries[battery_key].sections[section_key][1]
+    forms = {section_key: form} if form is not None else None
+    return tuple(candidate_view(item, section, seed, language, None)
+                 for item in ordered_items(section, seed, forms))
+
+
+def candidate_section(
+    battery_key: tuple[tuple[str, int], ...], section_key: str, seed: int, language: str,
+    answers: dict[str, Any], forms: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """A section's items as this candidate sees them (those on the candidate's form), in
+    their order, with their answers.
+
+    The views depend only on the (immutable) versions, the candidate's seed, form and the
+    language, so they are built once and copied: the state of the running section is read on
+    every reload and after every section, and building it was most of a state request's work.
+    """
+    form = (forms or {}).get(section_key)
+    key = tuple(sorted(form)) if form is not None else None
+    views = _section_views(battery_key, section_key, seed, language, key)
+    return [_fresh(view, answers.get(view["id"])) for view in views]
+
+
+def _fresh(view: dict[str, Any], answer: Any) -> dict[str, Any]:
+    """A copy of a cached view that a caller may change without changing the cache: the
+    item's own dict and its options are copied; texts and scale labels are shared, read-only
+    by every caller."""
+    item = {**view, "answer": answer}
+    if "options" in item:
+        item["options"] = [dict(option) for option in item["options"]]
+    return item
 
 
 def practice_views(section: Section, seed: int, language: str) -> list[dict[str, Any]]:

@@ -21,10 +21,9 @@ from sqlmodel import Session, col, delete, select
 
 from app.assessments.battery import (
     Battery,
-    candidate_view,
+    candidate_section,
     draw_forms,
     form_size,
-    ordered_items,
     practice_views,
 )
 from app.assessments.models import Answer, Attempt, AttemptSection, ItemExposure
@@ -828,6 +827,30 @@ def answers_of(session: Session, attempt: Attempt) -> dict[str, Answer]:
     }
 
 
+def _header(session: Session, ctx: Context) -> dict[str, Any]:
+    """Who asks and for which position: one narrow read of two names."""
+    from app.organizations.models import Organization
+
+    row = session.connection().execute(
+        select(Position.title, Organization.name)
+        .join(Organization, Organization.id == Position.organization_id)
+        .where(Position.id == ctx.candidate.position_id)
+    ).first()
+    return {
+        "organization": row.name if row else "",
+        "position": row.title if row else "",
+        "candidate": {"full_name": ctx.candidate.full_name},
+        "expires_at": ctx.invitation.expires_at,
+    }
+
+
+def answer_values(session: Session, attempt: Attempt) -> dict[str, Any]:
+    """The saved values of an attempt by item id (no ORM objects: a narrow Core read)."""
+    rows = session.connection().execute(
+        select(Answer.item_id, Answer.value).where(Answer.attempt_id == attempt.id))
+    return {item_id: value["v"] for item_id, value in rows}
+
+
 def state(
     session: Session,
     *,
@@ -842,23 +865,15 @@ def state(
     state can be read in a read-only transaction.
     """
     now = now or utcnow()
-    position = session.get(Position, ctx.candidate.position_id)
-    from app.organizations import service as organization_service
-
-    organization = organization_service.get(session, ctx.candidate.organization_id)
-    header = {
-        "organization": organization.name if organization else "",
-        "position": position.title if position else "",
-        "candidate": {"full_name": ctx.candidate.full_name},
-        "expires_at": ctx.invitation.expires_at,
-    }
     attempt = ctx.attempt
     if attempt is None:
-        return {**header, **_preview(session, ctx, position, language)}
+        position = session.get(Position, ctx.candidate.position_id)
+        return {**_header(session, ctx), **_preview(session, ctx, position, language)}
+    header = _header(session, ctx)
     language = language or attempt.language
     battery = Battery.load(session, attempt.questionnaire_versions)
     sections = catch_up(session, attempt, now) if catch_up_first else sections_of(session, attempt)
-    answers = answers_of(session, attempt)
+    answers = answer_values(session, attempt)
     section_views = []
     current = None
     answered_total = total = 0
@@ -867,7 +882,7 @@ def state(
         items = battery.section_items(row.section_key, attempt.forms)
         answered = sum(
             1 for item in items
-            if item.id in answers and is_answered(item, answers[item.id].value["v"])
+            if item.id in answers and is_answered(item, answers[item.id])
         )
         answered_total, total = answered_total + answered, total + len(items)
         section_views.append({
@@ -888,11 +903,9 @@ def state(
                 "remaining_s": _remaining(row, now),
                 # Practice comes first, unscored and never saved: the page shows the feedback.
                 "practice": practice_views(section, attempt.order_seed, language),
-                "items": [
-                    candidate_view(item, section, attempt.order_seed, language,
-                                   answers[item.id].value["v"] if item.id in answers else None)
-                    for item in ordered_items(section, attempt.order_seed, attempt.forms)
-                ],
+                "items": candidate_section(
+                    tuple(attempt.questionnaire_versions.items()), row.section_key,
+                    attempt.order_seed, language, answers, attempt.forms),
             }
     status = attempt.status
     return {

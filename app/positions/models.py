@@ -37,15 +37,23 @@ class Position(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
+    def _hurdle(self) -> dict:
+        """The hurdle as a mapping; a plain level (the format before bank v2, e.g. "B2"
+        written straight into a row) means English, as it did then."""
+        hurdle = self.language_hurdle
+        if isinstance(hurdle, str):
+            return {"language": "en", "level": hurdle}
+        return hurdle or {}
+
     @property
     def hurdle_level(self) -> str | None:
         """The CEFR level the language hurdle requires (None: no hurdle)."""
-        return (self.language_hurdle or {}).get("level")
+        return self._hurdle().get("level")
 
     @property
     def hurdle_language(self) -> str | None:
         """The language the hurdle is measured in (None: no hurdle)."""
-        return (self.language_hurdle or {}).get("language") if self.language_hurdle else None
+        return self._hurdle().get("language") if self.language_hurdle else None
 
 
 class PositionManager(SQLModel, table=True):

@@ -170,3 +170,35 @@ def test_every_route_ends_its_transactions_in_the_thread_that_ran_it(shared_app)
                 missing.append(f"{route.path}: dependency {call.__qualname__}")
     assert checked > 50, "the app's routes were not found"
     assert not missing, "\n".join(sorted(set(missing)))
+
+
+def test_each_request_has_its_own_list_of_sessions(engine):
+    """An in-process client runs every request in one task; the sessions of one request
+    must not pile up into the next one's list (each request would close them all)."""
+    import asyncio
+
+    import httpx
+    from fastapi import FastAPI
+
+    from app.db import RequestSessions, SessionDep, SessionRoute, _request_sessions
+
+    app = FastAPI()
+    app.router.route_class = SessionRoute
+    seen: list[int] = []
+
+    @app.get("/count")
+    def count(session: SessionDep) -> int:
+        seen.append(len(_request_sessions.get() or []))
+        return 1
+
+    app.add_middleware(RequestSessions)
+
+    async def three_requests() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            for _ in range(3):
+                assert (await client.get("/count")).status_code == 200
+
+    asyncio.run(three_requests())
+    assert seen == [1, 1, 1]
+    assert _request_sessions.get() is None

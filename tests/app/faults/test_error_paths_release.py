@@ -90,7 +90,7 @@ def _burst(requests: list[tuple[str, str, dict]]) -> list[int]:
 @contextmanager
 def _signed_in(base_url: str, email: str) -> Iterator[httpx.Client]:
     """A browser-like client with a staff session cookie."""
-    with httpx.Client(base_url=base_url, timeout=PROMPT_S, verify=TLS) as client:
+    with httpx.Client(base_url=base_url, timeout=30, verify=TLS) as client:
         page = client.get("/login", timeout=30)
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
         assert csrf, "no CSRF token on the login page"
