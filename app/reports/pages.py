@@ -561,8 +561,11 @@ def _report_context(
     ]
     composite = report["composite"]
     rank = pipeline.rank_of(session, position=position, score_id=report.get("score_id"))
-    plain = summary.summary(report, _=_, numbers=fmt, rank=rank,
-                            horizon=position_service.cost_assumptions(position).horizon_months)
+    # A stored cost assumption past its bound leaves the utility unavailable (the horizon
+    # is then never read): the page says which field is wrong instead of failing.
+    horizon = (0 if position_service.cost_problem(position) is not None
+               else position_service.cost_assumptions(position).horizon_months)
+    plain = summary.summary(report, _=_, numbers=fmt, rank=rank, horizon=horizon)
     return {
         "plain": plain,
         "guide": summary.interview_guide(report, plain["weakest_keys"], lang=lang)

@@ -173,6 +173,13 @@ class OptionValue(_Shape):
     peak_funding: float
 
 
+class UtilityProblem(_Shape):
+    """The cost-assumption field that keeps the utility from being computed."""
+
+    field: str
+    message: str
+
+
 class Utility(_Shape):
     """Brogden–Cronbach–Gleser expected productivity and NPV (SPEC §4)."""
 
@@ -189,6 +196,7 @@ class Utility(_Shape):
     npv: float | None
     break_even_month: int | None
     options: dict[str, OptionValue] | None
+    problem: UtilityProblem | None = None
     explanation: str
 
 
