@@ -11,12 +11,17 @@ For every item j of a scale:
   listwise deletion per scale). Undefined (NaN) when either side has no variance.
 * **α if item deleted**, from the same scale's covariance matrix.
 * **option frequencies** (choice items): share of the people who answered choosing each
-  option, from the encoded response matrix.
+  option, from the encoded response matrix. For a best/worst SJT they are the shares
+  choosing each option as the most effective, and ``worst_frequencies`` the shares choosing
+  it as the least effective (over the people who chose both).
 
 Review flags: ``r < 0`` → "negative discrimination – check the key"; ``0 ≤ r < 0.20`` →
 "low discrimination"; ``p < 0.20`` → "very hard"; ``p > 0.80`` → "very easy"; a distractor
 (any option scoring below the item's best score) chosen by < 5 % → "weak distractor"; no
-variance → "no variance". (Thresholds: SPEC §3.8; Ebel & Frisbie, 1991.)
+variance → "no variance". Best/worst SJTs: an option other than the panel's best chosen as
+best more often than the panel's best → "best not chosen most – check the key"; an option
+chosen neither as best nor as worst by 5 % → "weak distractor". (Thresholds: SPEC §3.8; Ebel &
+Frisbie, 1991.)
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ class ItemStats:
     alpha_if_deleted: float | None
     option_frequencies: dict[str, float] | None
     flags: tuple[dict[str, str], ...]
+    worst_frequencies: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -65,6 +71,7 @@ class ItemStats:
                 "r_it": self.r_it,
                 "alpha_if_deleted": self.alpha_if_deleted,
                 "option_frequencies": self.option_frequencies,
+                "worst_frequencies": self.worst_frequencies,
                 "flags": [dict(f) for f in self.flags],
                 "review": bool(self.flags),
             }
@@ -216,6 +223,24 @@ def _option_frequencies(keyset: KeySet, X: np.ndarray | None) -> tuple[np.ndarra
             raise ScoringInputError(f"X[:, {j}]", f"invalid option index for item {keyset.ids[j]}")
         counts = np.bincount(chosen.astype(np.intp), minlength=k).astype(float)
         out[j] = counts / chosen.size if chosen.size else np.full(k, np.nan)
+    for row, j in enumerate(keyset.bw_cols):
+        # code = index(best) · k + index(worst): a (2, k) array of best and worst shares.
+        column = X[:, j]
+        chosen = column[~np.isnan(column)]
+        k = int(keyset.bw_n_options[row])
+        if chosen.size and (
+            (chosen != np.floor(chosen)).any() or chosen.min() < 0 or chosen.max() >= k * k
+        ):
+            raise ScoringInputError(
+                f"X[:, {j}]", f"invalid best/worst code for item {keyset.ids[j]}"
+            )
+        codes = chosen.astype(np.intp)
+        if not chosen.size:
+            out[j] = np.full((2, k), np.nan)
+            continue
+        best = np.bincount(codes // k, minlength=k) / chosen.size
+        worst = np.bincount(codes % k, minlength=k) / chosen.size
+        out[j] = np.vstack([best, worst])
     return tuple(out)
 
 
@@ -250,7 +275,10 @@ def _stats(
         flags.append({"code": "too_hard", "message": f"Difficulty p = {p:.2f} is below {P_MIN}."})
     elif not np.isnan(p) and p > P_MAX:
         flags.append({"code": "too_easy", "message": f"Difficulty p = {p:.2f} is above {P_MAX}."})
-    frequencies = None
+    frequencies = worst = None
+    if freq is not None and key.type == "best_worst":
+        frequencies, worst, bw_flags = _best_worst_frequencies(key, freq)
+        flags.extend(bw_flags)
     if freq is not None and key.type in CHOICE_TYPES:
         frequencies = dict(zip(key.option_ids, (float(f) for f in freq), strict=True))
         best = max(key.option_scores.values())  # type: ignore[union-attr]
@@ -273,4 +301,39 @@ def _stats(
         alpha_if_deleted=None if np.isnan(a_del) else float(a_del),
         option_frequencies=frequencies,
         flags=tuple(flags),
+        worst_frequencies=worst,
     )
+
+
+def _best_worst_frequencies(
+    key: ItemKey, freq: np.ndarray
+) -> tuple[dict[str, float] | None, dict[str, float] | None, list[dict[str, str]]]:
+    """Best and worst shares per option and the review flags of a best/worst SJT."""
+    if np.isnan(freq).all():
+        return None, None, []
+    ids = key.option_ids
+    best = dict(zip(ids, (float(f) for f in freq[0]), strict=True))
+    worst = dict(zip(ids, (float(f) for f in freq[1]), strict=True))
+    effectiveness = key.option_scores or {}
+    top = max(effectiveness.values())
+    keyed = [o for o in ids if effectiveness[o] == top]
+    flags = []
+    most = max(best.values())
+    if all(best[o] < most for o in keyed):
+        rival = max(best, key=lambda o: best[o])
+        flags.append({
+            "code": "best_not_chosen_most",
+            "message": f"Option {rival!r} is chosen as best more often ({100 * most:.1f} %)"
+            f" than the panel's best: check the key.",
+        })
+    for option_id in ids:
+        if option_id in keyed:
+            continue
+        if best[option_id] + worst[option_id] < DISTRACTOR_MIN:
+            flags.append({
+                "code": "weak_distractor",
+                "message": f"Option {option_id!r} chosen as best or worst by"
+                f" {100 * (best[option_id] + worst[option_id]):.1f} %"
+                f" (under {100 * DISTRACTOR_MIN:.0f} %).",
+            })
+    return best, worst, flags

@@ -235,7 +235,7 @@ def flag_label(code: str, _: Callable[..., str], lang: str) -> str:
     """The short reason of a review flag (SPEC §3.8)."""
     if code == "low_discrimination":
         return _("r < %(r_min)s", r_min=decimal(R_MIN, lang))
-    if code == "negative_discrimination":
+    if code in ("negative_discrimination", "best_not_chosen_most"):
         return _("check the key")
     if code in ("too_hard", "too_easy"):
         return _("p outside %(low)s–%(high)s", low=decimal(P_MIN, lang), high=decimal(P_MAX, lang))
@@ -318,6 +318,12 @@ def items(
                 "r_text": decimal(item["r_it"], lang),
                 "exposures_text": decimal(item.get("exposures"), lang, 0),
                 "frequencies": frequencies,
+                # Best/worst SJTs: the shares choosing each option as the least effective.
+                "worst_list": [
+                    {"option": option, "share": decimal(100 * share, lang, 0) + " %"}
+                    for option, share in (item.get("worst_frequencies") or {}).items()
+                    if share is not None
+                ],
                 "flag_rows": _grouped_flags(item["flags"], _, lang),
             }
         )

@@ -71,3 +71,35 @@ def test_scale_score_of_a_seven_item_form() -> None:
     entry = report.competencies["business_sense"]
     assert entry["raw"] == pytest.approx(5.0)
     assert entry["percent"] == pytest.approx(100 * 5 / 7)
+
+
+def test_item_analysis_best_and_worst_frequencies() -> None:
+    """Ten people on bs101: best c 6, a 3, d 1; worst b 7, a 2, d 1; nobody picks b as
+    best. Shares by hand; no key or distractor flag (the panel's best c is the most chosen
+    best, every option but c is chosen as best or worst by at least 5 %)."""
+    from scoring.item_analysis import item_analysis
+
+    answers = ([{"best": "c", "worst": "b"}] * 5 + [{"best": "c", "worst": "a"}]
+               + [{"best": "a", "worst": "b"}] * 2 + [{"best": "a", "worst": "d"}]
+               + [{"best": "d", "worst": "a"}])
+    X = encode_responses([BS101], [{"bs101": a} for a in answers])
+    result = item_analysis([BS101], score_items([BS101], X), X)
+    [item] = result.items
+    assert item.option_frequencies == pytest.approx({"a": 0.3, "b": 0.0, "c": 0.6, "d": 0.1})
+    assert item.worst_frequencies == pytest.approx({"a": 0.2, "b": 0.7, "c": 0.0, "d": 0.1})
+    codes = {f["code"] for f in item.flags}  # one item: no r (no_variance), p may be high
+    assert not codes & {"best_not_chosen_most", "weak_distractor"}
+    assert item.to_dict()["worst_frequencies"]["b"] == pytest.approx(0.7)
+
+
+def test_item_analysis_flags_a_rival_best() -> None:
+    """Option a chosen as best by 7 of 10, the panel's c by 3: check the key."""
+    from scoring.item_analysis import item_analysis
+
+    answers = [{"best": "a", "worst": "b"}] * 7 + [{"best": "c", "worst": "b"}] * 3
+    X = encode_responses([BS101], [{"bs101": a} for a in answers])
+    [item] = item_analysis([BS101], score_items([BS101], X), X).items
+    codes = [f["code"] for f in item.flags]
+    assert "best_not_chosen_most" in codes
+    # d is never chosen, as best or as worst: a weak distractor.
+    assert any(f["code"] == "weak_distractor" and "'d'" in f["message"] for f in item.flags)

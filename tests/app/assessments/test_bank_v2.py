@@ -11,7 +11,14 @@ from app.assessments.models import Answer, Attempt, ItemExposure
 from app.bank import service as bank_service
 from app.scores.models import Score
 from questionnaires.forms import draw_form
-from tests.factories import SCREENING, auth_headers, create_position, create_user, invite_candidate
+from tests.factories import (
+    SCREENING,
+    auth_headers,
+    create_position,
+    create_user,
+    invite_candidate,
+    login_browser,
+)
 
 HTML = {"accept": "text/html"}
 
@@ -193,3 +200,27 @@ def test_an_italian_hurdle_tests_italian_with_the_hurdle_blueprint(client, sessi
     assert body["questionnaire_version"] == 1 and body["pooled"] is True
     shown = {item["item_id"]: item["exposures"] for item in body["items"]}
     assert {i for i, n in shown.items() if n == 1} == set(attempt.forms["italian"])
+
+
+def test_item_analysis_shows_best_and_worst_choices(client, session):
+    hr, _position, token, attempt, state = _started(
+        client, session, questionnaires=["business-sense"], language_hurdle=None
+    )
+    for item in state["current_section"]["items"]:
+        ids = [o["id"] for o in item["options"]]
+        assert client.put(f"/api/v1/assessments/{token}/answers/{item['id']}",
+                          json={"value": {"best": ids[0], "worst": ids[1]}}).status_code == 200
+    assert client.post(f"/api/v1/assessments/{token}/submit").status_code == 200
+    from app.organizations.models import Organization
+
+    admin = create_user(session, role="admin",
+                        organization=session.get(Organization, hr.organization_id))
+    body = client.get("/api/v1/questionnaires/business-sense/item-analysis",
+                      headers=auth_headers(client, admin)).json()
+    answered = [i for i in body["items"] if i["item_id"] in attempt.forms["business-sense"]]
+    assert answered and all(sum(i["option_frequencies"].values()) == pytest.approx(1.0)
+                            and sum(i["worst_frequencies"].values()) == pytest.approx(1.0)
+                            for i in answered)
+    login_browser(client, admin)
+    page = client.get("/admin/psychometrics/business-sense/2/items", headers=HTML)
+    assert page.status_code == 200 and "worst:" in page.text
