@@ -27,6 +27,7 @@ import numpy as np
 
 from scoring.checks import as_float_array
 from scoring.errors import ScoringInputError
+from scoring.interrater import spearman_brown
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,8 @@ def predicted_alpha(mean_r: Any, k: Any) -> np.ndarray | float:
     n = np.asarray(k, dtype=float)
     if np.any(n < 1) or np.any((r <= -1) | (r >= 1)):
         raise ScoringInputError("mean_r", "needs k >= 1 and -1 < mean_r < 1")
-    out = n * r / (1 + (n - 1) * r)
-    return float(out) if out.ndim == 0 else out
+    # The same formula as a panel's reliability: one implementation (scoring.interrater).
+    return spearman_brown(r, n)
 
 
 def items_for_alpha(mean_r: float, target: float) -> int:
