@@ -81,7 +81,9 @@ def main(out: Path = OUT) -> None:
                     numeric.locator("input[data-number]").fill("3,400" if lang == "it"
                                                                 else "3.400")
                     numeric.screenshot(path=out / f"number-ambiguous-{lang}-{name}.png")
-                    table = page.locator(".item:has(table)").first
+                    # A table item other than the number just typed, when there is one.
+                    tables = page.locator(".item:has(table)")
+                    table = tables.nth(1) if tables.count() > 1 else tables.first
                     table.screenshot(path=out / f"table-{lang}-{name}.png")
     print(f"screenshots in {out}")
 
