@@ -561,8 +561,11 @@ def _report_context(
     ]
     composite = report["composite"]
     rank = pipeline.rank_of(session, position=position, score_id=report.get("score_id"))
-    plain = summary.summary(report, _=_, numbers=fmt, rank=rank,
-                            horizon=position_service.cost_assumptions(position).horizon_months)
+    # The horizon the expected value was costed over; a position whose stored assumptions
+    # no longer validate has no expected value, and the summary says so without a horizon.
+    horizon = (None if position_service.cost_problem(position) is not None
+               else position_service.cost_assumptions(position).horizon_months)
+    plain = summary.summary(report, _=_, numbers=fmt, rank=rank, horizon=horizon)
     return {
         "plain": plain,
         "guide": summary.interview_guide(report, plain["weakest_keys"], lang=lang)

@@ -173,6 +173,13 @@ class OptionValue(_Shape):
     peak_funding: float
 
 
+class CostProblem(_Shape):
+    """A stored cost assumption that no longer validates: which field, and why."""
+
+    field: str
+    message: str
+
+
 class Utility(_Shape):
     """Brogden–Cronbach–Gleser expected productivity and NPV (SPEC §4)."""
 
@@ -189,6 +196,7 @@ class Utility(_Shape):
     npv: float | None
     break_even_month: int | None
     options: dict[str, OptionValue] | None
+    problem: CostProblem | None = None
     explanation: str
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.reports import pipeline
+from app.scores import service as score_service
 from tests.app.reports.scenario import complete, import_norms, make_team, synthetic_norms
 from tests.factories import auth_headers, login_browser
 
@@ -21,7 +21,7 @@ def broken(session, client):  # type: ignore[no-untyped-def]
     team.position.cost_assumptions = {"target_monthly_revenue": 1e28}
     session.add(team.position)
     session.flush()
-    pipeline.rescore_position(session, position=team.position)
+    score_service.rescore_position(session, position=team.position)
     login_browser(client, team.hr)
     return team, candidate, auth_headers(client, team.hr)
 
