@@ -384,11 +384,7 @@ def save_answer(
     """Save (or clear, with None) one answer; committed by the caller before it answers 2xx."""
     attempt = require_running(ctx)
     now = now or utcnow()
-    battery = Battery.load(session, attempt.questionnaire_versions)
-    found = battery.find(item_id, attempt.forms)
-    if found is None:
-        raise NotFound(f"Item {item_id} is not part of this assessment.")
-    section, item = found
+    section, item = _item_of(session, attempt, item_id)
     sections = catch_up(session, attempt, now)
     section_row = _writable_section(
         next((s for s in sections if s.section_key == section.key), None), item_id, now
@@ -409,6 +405,15 @@ def save_answer(
                         "remaining_s": _remaining(section_row, now)}}
 
 
+def _item_of(session: Session, attempt: Attempt, item_id: str) -> tuple[Section, Item]:
+    """The item of the attempt's battery and its section, or 404 (an item of a pool that is
+    not on the candidate's form is not part of the assessment either)."""
+    found = Battery.load(session, attempt.questionnaire_versions).find(item_id, attempt.forms)
+    if found is None:
+        raise NotFound(f"Item {item_id} is not part of this assessment.")
+    return found
+
+
 def refuse_save(
     session: Session, *, ctx: Context, item_id: str, value: Any, now: datetime | None = None
 ) -> None:
@@ -421,11 +426,7 @@ def refuse_save(
     """
     attempt = require_running(ctx)
     now = now or utcnow()
-    battery = Battery.load(session, attempt.questionnaire_versions)
-    found = battery.find(item_id, attempt.forms)
-    if found is None:
-        raise NotFound(f"Item {item_id} is not part of this assessment.")
-    section, item = found
+    section, item = _item_of(session, attempt, item_id)
     row = next((s for s in sections_of(session, attempt) if s.section_key == section.key), None)
     if row is None or row.status == "completed":
         _writable_section(row, item_id, now)

@@ -561,9 +561,9 @@ def _report_context(
     ]
     composite = report["composite"]
     rank = pipeline.rank_of(session, position=position, score_id=report.get("score_id"))
-    # A stored cost assumption past its bound leaves the utility unavailable (the horizon
-    # is then never read): the page says which field is wrong instead of failing.
-    horizon = (0 if position_service.cost_problem(position) is not None
+    # The horizon the expected value was costed over; a position whose stored assumptions
+    # no longer validate has no expected value, and the summary says so without a horizon.
+    horizon = (None if position_service.cost_problem(position) is not None
                else position_service.cost_assumptions(position).horizon_months)
     plain = summary.summary(report, _=_, numbers=fmt, rank=rank, horizon=horizon)
     return {

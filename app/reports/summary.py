@@ -99,10 +99,16 @@ def _fit_sentence(_: Gettext, report: Mapping[str, Any], numbers: Numbers) -> st
 
 
 def _value_sentence(
-    _: Gettext, report: Mapping[str, Any], numbers: Numbers, horizon: int
+    _: Gettext, report: Mapping[str, Any], numbers: Numbers, horizon: int | None
 ) -> str:
     utility = report["utility"]
     costed = wording.option_reason(_, utility, numbers)
+    if utility.get("problem"):
+        return _(
+            "Expected value: not available, because the position's cost assumptions cannot be"
+            " used (%(field)s). Correct that field on the position's cost page.",
+            field=utility["problem"]["field"],
+        )
     if not utility["available"]:
         return _(
             "Expected value: not available (it needs a complete fit score standardized against"
@@ -131,7 +137,7 @@ def summary(
     _: Gettext,
     numbers: Numbers,
     rank: Mapping[str, Any] | None,
-    horizon: int,
+    horizon: int | None,
 ) -> dict[str, Any] | None:
     """The plain-words first screen of a scored report (None before completion)."""
     if not report["scored"]:

@@ -173,8 +173,8 @@ class OptionValue(_Shape):
     peak_funding: float
 
 
-class UtilityProblem(_Shape):
-    """The cost-assumption field that keeps the utility from being computed."""
+class CostProblem(_Shape):
+    """A stored cost assumption that no longer validates: which field, and why."""
 
     field: str
     message: str
@@ -196,7 +196,7 @@ class Utility(_Shape):
     npv: float | None
     break_even_month: int | None
     options: dict[str, OptionValue] | None
-    problem: UtilityProblem | None = None
+    problem: CostProblem | None = None
     explanation: str
 
 

@@ -719,15 +719,11 @@ def utility(position: Position, *, z: float | None, screening: dict[str, Any]) -
         "sd_p": SD_P,
         "composite_z": z,
     }
+    unavailable = {**result, "available": False, "expected_productivity": None,
+                   "productivity": None, "npv": None, "break_even_month": None, "options": None}
     if z is None:
         return {
-            **result,
-            "available": False,
-            "expected_productivity": None,
-            "productivity": None,
-            "npv": None,
-            "break_even_month": None,
-            "options": None,
+            **unavailable,
             "explanation": (
                 "Expected productivity and NPV need the composite z-score, which exists once"
                 " norms are established for every weighted competency."
@@ -736,13 +732,7 @@ def utility(position: Position, *, z: float | None, screening: dict[str, Any]) -
     problem = position_service.cost_problem(position)
     if problem is not None:
         return {
-            **result,
-            "available": False,
-            "expected_productivity": None,
-            "productivity": None,
-            "npv": None,
-            "break_even_month": None,
-            "options": None,
+            **unavailable,
             "problem": {"field": f"cost_assumptions.{problem.argument}",
                         "message": problem.problem},
             "explanation": (
