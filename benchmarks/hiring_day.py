@@ -2,7 +2,8 @@
 
 What is compressed, and why (a real battery lasts 50 minutes; the suite must end in 15):
 
-- **The battery** is the full shipped bank (6 questionnaires, 7 sections, 97 items),
+- **The battery** is the newest version of every shipped questionnaire (bank v2: the default
+  position's battery, each candidate's form drawn from the pools),
   republished in the throw-away database as version 2 with every section limited to
   ``--section-seconds`` (30 s) instead of 3.5-11 minutes. Candidates go through every
   section: read the state, answer, end the section, then submit (scoring the whole battery).
@@ -53,16 +54,26 @@ SLOW_SHARE = 0.05
 ABANDON_SHARE = float(os.environ.get("BENCH_ABANDON_SHARE", "0.03"))
 
 
+BENCH_VERSION = 100
+
+
 def compressed_bank(directory: Path, section_seconds: int) -> Path:
-    """The shipped bank as version 2 with every section limited to ``section_seconds``."""
+    """The newest version of each shipped questionnaire, republished as version
+    ``BENCH_VERSION`` with every section limited to ``section_seconds`` (positions take the
+    newest version, so the bench's attempts run on these)."""
     from app.bank.service import BANK_DIR
 
     directory.mkdir(parents=True, exist_ok=True)
-    for source in sorted(Path(BANK_DIR).glob("*.v1.yaml")):
+    newest: dict[str, tuple[int, Path]] = {}
+    for source in Path(BANK_DIR).glob("*.v*.yaml"):
+        key, version = re.fullmatch(r"(.+)\.v(\d+)\.yaml", source.name).groups()  # type: ignore[union-attr]
+        if int(version) > newest.get(key, (0, source))[0]:
+            newest[key] = (int(version), source)
+    for key, (version, source) in sorted(newest.items()):
         text = source.read_text()
-        text = re.sub(r"(?m)^version: 1$", "version: 2", text)
+        text = re.sub(rf"(?m)^version: {version}$", f"version: {BENCH_VERSION}", text)
         text = re.sub(r"(?m)^(\s+time_limit_s:) \d+$", rf"\1 {section_seconds}", text)
-        (directory / source.name.replace(".v1.", ".v2.")).write_text(text)
+        (directory / f"{key}.v{BENCH_VERSION}.yaml").write_text(text)
     return directory
 
 
@@ -70,6 +81,9 @@ def compressed_bank(directory: Path, section_seconds: int) -> Path:
 
 
 def _answer(item: dict[str, Any], rng: random.Random) -> Any:
+    if item.get("response") == "best_worst":
+        best, worst = rng.sample(item["options"], 2)
+        return {"best": best["id"], "worst": worst["id"]}
     if item.get("options"):
         return rng.choice(item["options"])["id"]
     if item.get("scale"):
@@ -266,7 +280,7 @@ def run(*, candidates: int = 1000, workers: int = 2, backend: str = "sqlite",
                     server.start()
                     restarts.append(round(time.monotonic() - down_at, 1))
                     h.log(f"server back after {restarts[-1]} s")
-                client.wait(timeout=ramp_s + 7 * (section_seconds + 20) + 600)
+                client.wait(timeout=ramp_s + 10 * (section_seconds + 20) + 600)
                 # Where the two cores went: the server's workers and the client process.
                 # (Not the server's after a restart: its new processes started from zero.)
                 cpu = {"server_cpu_s": None if restarts
@@ -278,7 +292,7 @@ def run(*, candidates: int = 1000, workers: int = 2, backend: str = "sqlite",
             result = json.loads((workdir / "client.json").read_text())
             check = check_database(
                 database.url, tokens, result["acknowledged"],
-                wait_until=time.time() + section_seconds * 7 + GRACE_S + FINALIZE_SLACK_S + 30)
+                wait_until=time.time() + section_seconds * 10 + GRACE_S + FINALIZE_SLACK_S + 30)
             sampler.halt.set()
             server.stop()
             log_text = server.log_text()

@@ -30,7 +30,11 @@ KINDS = ("preview", "start", "state", "complete", "save", "submit")
 
 
 def _value(item: dict[str, Any]) -> Any:
-    return 4 if item["type"] == "likert" else item["options"][0]["id"]
+    if item["type"] == "likert":
+        return 4
+    if item.get("response") == "best_worst":
+        return {"best": item["options"][0]["id"], "worst": item["options"][1]["id"]}
+    return item["options"][0]["id"]
 
 
 async def _take(client: Any, token: str, cpu: dict[str, list[float]]) -> None:

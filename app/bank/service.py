@@ -33,9 +33,15 @@ class LoadOutcome:
     status: str  # "published" | "unchanged"
 
 
-def publish(session: Session, *, directory: Path | str = BANK_DIR) -> list[LoadOutcome]:
-    """Store every questionnaire version of ``directory`` not yet in the database (idempotent)."""
-    bank = load_bank(directory)
+def publish(
+    session: Session, *, directory: Path | str = BANK_DIR, delivery_rules: bool = True
+) -> list[LoadOutcome]:
+    """Store every questionnaire version of ``directory`` not yet in the database (idempotent).
+
+    ``delivery_rules=False`` is for load tests that publish the bank with compressed time
+    limits; everything else (structure, keys, published versions unchanged) still holds.
+    """
+    bank = load_bank(directory, delivery_rules=delivery_rules)
     published = {
         (row.key, row.version): row.content_hash
         for row in session.exec(select(QuestionnaireVersion))

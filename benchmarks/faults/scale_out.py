@@ -159,7 +159,7 @@ def run(*, candidates: int = 600, kill_at_s: float = 60, section_seconds: int = 
                 a.kill()
                 killed_at = time.monotonic()
                 b_alive_after = b.answers()
-                client.wait(timeout=ramp_s + 7 * (section_seconds + 20) + 600)
+                client.wait(timeout=ramp_s + 10 * (section_seconds + 20) + 600)
                 b_alive_at_end = b.answers()
             finally:
                 if client.poll() is None:
