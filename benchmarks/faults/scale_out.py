@@ -167,7 +167,7 @@ def run(*, candidates: int = 600, kill_at_s: float = 60, section_seconds: int = 
             result = json.loads((workdir / "client.json").read_text())
             check = hiring_day.check_database(
                 database.url, tokens, result.pop("acknowledged"),
-                wait_until=time.time() + section_seconds * 7 + hiring_day.GRACE_S
+                wait_until=time.time() + section_seconds * 10 + hiring_day.GRACE_S
                 + hiring_day.FINALIZE_SLACK_S + 30)
             logs = "".join(server.log_text() for server in (a, b))
         finally:
