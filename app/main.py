@@ -17,6 +17,7 @@ from app.audit import api as audit_api
 from app.audit import pages as audit_pages
 from app.auth import api as auth_api
 from app.auth import pages as auth_pages
+from app.candidates import pages as candidate_link_pages
 from app.bank import api as bank_api
 from app.candidates import api as candidate_api
 from app.candidates import decisions_api
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assessment_pages.router)
     app.include_router(position_pages.router)
     app.include_router(report_pages.router)
+    app.include_router(candidate_link_pages.router)
     app.include_router(cost_pages.router)
     app.include_router(norm_pages.router)
     app.include_router(organization_pages.router)

@@ -1,5 +1,6 @@
-"""Periodic housekeeping done by the worker: finalize overdue attempts, erase candidates past
-their organization's retention period, rebuild due norms.
+"""Periodic housekeeping done by the worker: finalize overdue attempts, queue reminder
+e-mails to invited candidates, erase candidates past their organization's retention period,
+rebuild due norms.
 
 Each job runs in its own short transaction, so one failure never blocks the others and a
 crash loses nothing (the next pass picks up where this one stopped).
@@ -18,6 +19,7 @@ from sqlmodel import select
 from app import ratelimit
 from app.assessments import service as assessment_service
 from app.assessments.models import Attempt
+from app.candidates import reminders
 from app.candidates.models import Candidate, Invitation
 from app.clock import utcnow
 from app.db import get_engine, session_for
@@ -36,6 +38,7 @@ class MaintenanceReport:
     """What one pass did."""
 
     finalized: list[int] = field(default_factory=list)
+    reminded: list[tuple[int, str]] = field(default_factory=list)
     erased: list[int] = field(default_factory=list)
     norm_tables: int = 0
 
@@ -63,6 +66,24 @@ def finalize_overdue(engine: Engine, *, now: datetime | None = None) -> list[int
                 finalized.append(attempt_id)
             session.commit()
     return finalized
+
+
+def send_reminders(engine: Engine, *, now: datetime | None = None) -> list[tuple[int, str]]:
+    """Queue the reminder e-mails that are due, one short transaction each."""
+    now = now or utcnow()
+    with session_for(engine, read_only=True) as session:
+        due = reminders.due(session, now=now)
+    sent = []
+    for invitation_id, kind in due:
+        try:
+            with session_for(engine) as session:
+                if reminders.send(session, invitation_id=invitation_id, kind=kind, now=now):
+                    sent.append((invitation_id, kind))
+                session.commit()
+        except Exception:
+            logger.exception("maintenance: reminder %s failed for invitation %d", kind,
+                             invitation_id)
+    return sent
 
 
 def apply_retention(
@@ -102,6 +123,7 @@ def run_once(engine: Engine | None = None, *, now: datetime | None = None) -> Ma
     engine = engine or get_engine()
     report = MaintenanceReport()
     report.finalized = finalize_overdue(engine, now=now)
+    report.reminded = send_reminders(engine, now=now)
     report.erased = apply_retention(engine, now=now)
     # Rebuilding rescores every candidate of the organization in one write transaction, so
     # on a busy day (a table is due at every 10 % of growth) it waits until the table in
@@ -120,11 +142,11 @@ def run_once(engine: Engine | None = None, *, now: datetime | None = None) -> Ma
     with session_for(engine) as session:  # rate-limit counts nobody looks at any more
         ratelimit.purge(session, now=now)
         session.commit()
-    if report.finalized or report.erased or report.norm_tables:
+    if report.finalized or report.reminded or report.erased or report.norm_tables:
         logger.info(
-            "maintenance: finalized %d overdue attempts, erased %d candidates past retention, "
-            "rebuilt %d norm tables",
-            len(report.finalized), len(report.erased), report.norm_tables,
+            "maintenance: finalized %d overdue attempts, queued %d reminders, erased %d "
+            "candidates past retention, rebuilt %d norm tables",
+            len(report.finalized), len(report.reminded), len(report.erased), report.norm_tables,
         )
     return report
 

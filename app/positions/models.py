@@ -33,6 +33,8 @@ class Position(SQLModel, table=True):
     cost_assumptions: dict = Field(default_factory=dict, sa_type=JSON)
     ranking: dict = Field(default_factory=dict, sa_type=JSON)
     invitation_expiry_days: int = Field(default=14)
+    # E-mail reminders to candidates who have not started (48 h) or whose link expires (24 h).
+    reminders: bool = Field(default=True)
     created_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -87,6 +87,7 @@ def _position_data(form: FormData) -> dict[str, Any]:
         "ranking": {"mode": form.get("ranking_mode") or "fit",
                     "fit_weight": _fit_weight(form.get("ranking_fit_weight"))},
         "invitation_expiry_days": _number(form.get("invitation_expiry_days")) or 14,
+        "reminders": form.get("reminders") == "on",
         # As sent: validation names a value that is no id (or one past every id's range).
         "manager_ids": [str(v) for v in form.getlist("manager_ids") if str(v).strip()],
     }
@@ -153,6 +154,7 @@ def _values_of(session, position: Position) -> dict[str, Any]:  # type: ignore[n
         "minimums": position.minimums, "language_hurdle": position.language_hurdle,
         "knockouts": position.knockouts, "ranking": position.ranking or {"mode": "fit"},
         "invitation_expiry_days": position.invitation_expiry_days,
+        "reminders": position.reminders,
         "manager_ids": position_service.manager_ids(session, position=position),
     }
 
@@ -176,7 +178,7 @@ def new_position(request: Request, session: SessionDep, user: PageUser) -> Respo
     values = {"questionnaires": bank_service.default_battery(session, language="en"),
               "weights": {c.key: c.default_weight for c in COMPETENCIES},
               "language_hurdle": {"language": "en", "level": "B2"}, "invitation_expiry_days": 14,
-              "ranking": {"mode": "fit", "fit_weight": 0.5}}
+              "reminders": True, "ranking": {"mode": "fit", "fit_weight": 0.5}}
     return render(request, "positions/form.html", _form_context(session, user, values, {}, None))
 
 

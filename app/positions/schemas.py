@@ -119,6 +119,9 @@ class PositionCreate(PositionFields):
     cost_assumptions: dict[str, Any] | None = None
     ranking: Ranking = Field(default_factory=Ranking)
     invitation_expiry_days: int = Field(default=14, ge=1, le=90)
+    reminders: bool = Field(
+        default=True, description="e-mail reminders: not started after 48 h, 24 h before expiry"
+    )
     manager_ids: list[RowId] = Field(default_factory=list)
 
 
@@ -138,6 +141,7 @@ class PositionUpdate(PositionFields):
     cost_assumptions: dict[str, Any] | None = None
     ranking: Ranking | None = None
     invitation_expiry_days: int | None = Field(default=None, ge=1, le=90)
+    reminders: bool | None = None
     manager_ids: list[RowId] | None = None
 
 
@@ -165,6 +169,7 @@ class PositionPublic(BaseModel):
     )
     ranking: Ranking
     invitation_expiry_days: int
+    reminders: bool
     manager_ids: list[int]
     created_at: datetime
     updated_at: datetime

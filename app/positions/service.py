@@ -176,6 +176,7 @@ def create(session: Session, *, data: PositionCreate, actor: User) -> Position:
         cost_assumptions=data.cost_assumptions or {},
         ranking=data.ranking.model_dump(),
         invitation_expiry_days=data.invitation_expiry_days,
+        reminders=data.reminders,
         created_by_id=actor.id,
     )
     session.add(position)
@@ -211,6 +212,8 @@ def update(session: Session, *, position: Position, data: PositionUpdate) -> dic
             changes[nullable] = {}
     if "ranking" in changes:
         changes["ranking"] = Ranking.model_validate(changes["ranking"] or {}).model_dump()
+    if "reminders" in changes and changes["reminders"] is None:
+        changes.pop("reminders")
     if "title" in changes and changes["title"] is None:
         raise Invalid("title: a position needs a title")
     managers = changes.pop("manager_ids", None)
@@ -272,6 +275,7 @@ def public(session: Session, position: Position) -> PositionPublic:
         ),
         ranking=Ranking.model_validate(position.ranking or {}),
         invitation_expiry_days=position.invitation_expiry_days,
+        reminders=position.reminders,
         manager_ids=manager_ids(session, position=position),
         created_at=position.created_at,
         updated_at=position.updated_at,

@@ -27,6 +27,8 @@ from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, 
 from app.auth.models import Role, User
 from app.bank import service as bank_service
 from app.candidates import decisions as decision_service
+from app.candidates import pages as candidate_pages
+from app.candidates import reminders
 from app.candidates import service as candidate_service
 from app.candidates.schemas import CandidateCreate
 from app.config import get_settings
@@ -38,6 +40,7 @@ from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.pages import _errors as field_errors
+from app.privacy import service as privacy_service
 from app.ratelimit import enforce_invitations
 from app.reports import exports, pipeline, summary, wording
 from app.reports import service as report_service
@@ -196,6 +199,7 @@ def _pipeline_page(
     position: Position,
     *,
     invited: dict[str, Any] | None = None,
+    duplicate: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     status_code: int = 200,
@@ -208,6 +212,7 @@ def _pipeline_page(
         item["requirements_text"] = [
             wording.requirement_short(_, r, numbers) for r in item["requirements_missed"]
         ]
+        item["erased"] = item["email"] == privacy_service.erased_email(item["id"])
     base = f"/positions/{position.id}"
     organization = organization_service.get(session, position.organization_id)
     export_query = {k: v for k, v in query.values.items() if k not in ("limit", "offset") and v}
@@ -232,6 +237,9 @@ def _pipeline_page(
             ),
             "can_edit": user.role in HR_ROLES,
             "invited": invited,
+            "duplicate": duplicate,
+            "done": _done(session, request, user),
+            "is_admin": user.role == Role.admin.value,
             "errors": errors or {},
             "values": values or {},
             "fmt": Numbers(_lang(request)),
@@ -240,6 +248,19 @@ def _pipeline_page(
         },
         status_code=status_code,
     )
+
+
+def _done(session: Session, request: Request, user: User) -> dict[str, str] | None:
+    """What a link action just did (``?done=…&candidate=…``), for the note at the top."""
+    done, candidate_id = (request.query_params.get(k, "") for k in ("done", "candidate"))
+    if done not in candidate_pages.DONE or not re.fullmatch(r"[0-9]{1,18}", candidate_id):
+        return None
+    try:
+        candidate = candidate_service.get(session, candidate_id=int(candidate_id),
+                                          organization_id=user.organization_id)
+    except NotFound:
+        return None
+    return {"what": done, "name": candidate.full_name}
 
 
 @router.get("/positions/{position_id:int}", response_class=HTMLResponse)
@@ -274,6 +295,18 @@ def invite(
                 "extra_time_pct": values["extra_time_pct"] or 0,
             }
         )
+        if form.get("duplicate") != "confirmed" and (
+            same := candidate_service.same_email(session, position_id=position.id,
+                                                 email=str(data.email))
+        ):
+            duplicate = {"email": str(data.email).lower(), "candidates": [
+                {"id": c.id, "full_name": c.full_name, "created_at": c.created_at,
+                 "status": report_service.effective_status(session, candidate=c)}
+                for c in same
+            ]}
+            session.rollback()  # the invitation count too: nothing was sent
+            return _pipeline_page(request, session, user, position, values=values,
+                                  duplicate=duplicate, status_code=409)
         candidate, invitation, token = candidate_service.invite(
             session,
             position=position,
@@ -641,9 +674,32 @@ def candidate_report(
     """A candidate's report: scores and bands, fit and how it was made, flags, decisions."""
     candidate = report_service.visible_candidate(session, candidate_id=candidate_id, user=user)
     report = report_service.report(session, candidate=candidate)
-    return render(
-        request, "reports/candidate.html", _report_context(session, request, report, pdf=False)
-    )
+    context = _report_context(session, request, report, pdf=False)
+    context["link"] = _link_context(session, request, candidate, user, report)
+    return render(request, "reports/candidate.html", context)
+
+
+def _link_context(
+    session: Session, request: Request, candidate: Any, user: User, report: dict[str, Any]
+) -> dict[str, Any]:
+    """The invitation's dates and what HR may do with the link (the page's "Invitation")."""
+    latest = candidate_service.latest_invitation(session, candidate_id=candidate.id)
+    attempt = report.get("attempt") or {}
+    done = request.query_params.get("done", "")
+    return {
+        "invited_at": candidate.created_at,
+        "link_at": latest.created_at if latest else None,
+        "links": candidate_service.invitation_count(session, candidate_id=candidate.id),
+        "expires_at": latest.expires_at if latest else None,
+        "revoked_at": latest.revoked_at if latest else None,
+        "started_at": attempt.get("started_at"),
+        "completed_at": attempt.get("submitted_at"),
+        "reminders": reminders.sent(latest) if latest else [],
+        "done": done if done in candidate_pages.DONE else "",
+        "can_edit": user.role in HR_ROLES,
+        "is_admin": user.role == Role.admin.value,
+        "erased": candidate.erased_at is not None,
+    }
 
 
 def _pdf_response(request: Request, page: HTMLResponse, filename: str) -> Response:

@@ -1,0 +1,42 @@
+"""reminders: a position's switch, and when each invitation was reminded
+
+Revision ID: i15a1b2c3d4e5
+Revises: 7c1d2e9a4b10
+Create Date: 2026-12-02 14:00:00
+
+* ``position.reminders``: whether the worker e-mails reminders to this position's candidates
+  (on for every position, existing ones included).
+* ``invitation.reminded_unstarted_at`` / ``invitation.reminded_expiry_at``: when the reminder
+  "not started after 48 hours" and "the link expires within 24 hours" went to the outbox.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from alembic import op
+
+revision: str = "i15a1b2c3d4e5"
+down_revision: str | None = "7c1d2e9a4b10"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("position", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("reminders", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
+    with op.batch_alter_table("position", schema=None) as batch_op:
+        batch_op.alter_column("reminders", server_default=None)
+    with op.batch_alter_table("invitation", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reminded_unstarted_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("reminded_expiry_at", sa.DateTime(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("invitation", schema=None) as batch_op:
+        batch_op.drop_column("reminded_expiry_at")
+        batch_op.drop_column("reminded_unstarted_at")
+    with op.batch_alter_table("position", schema=None) as batch_op:
+        batch_op.drop_column("reminders")
