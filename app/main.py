@@ -17,10 +17,10 @@ from app.audit import api as audit_api
 from app.audit import pages as audit_pages
 from app.auth import api as auth_api
 from app.auth import pages as auth_pages
-from app.candidates import pages as candidate_link_pages
 from app.bank import api as bank_api
 from app.candidates import api as candidate_api
 from app.candidates import decisions_api
+from app.candidates import pages as candidate_link_pages
 from app.config import Settings, get_settings
 from app.costs import api as cost_api
 from app.costs import pages as cost_pages
