@@ -217,6 +217,18 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/candidates/{candidate_id:int}/decision"): staff(
         STAFF, "position", form={"decision": "hold", "note": "Call back."}
     ),
+    ("POST", "/candidates/{candidate_id:int}/link"): staff(
+        HR, "position", form={"back": "candidate"}, candidate="invited"
+    ),
+    ("POST", "/candidates/{candidate_id:int}/resend"): staff(
+        HR, "position", form={"back": "pipeline"}, candidate="invited"
+    ),
+    ("POST", "/candidates/{candidate_id:int}/revoke"): staff(
+        HR, "position", form={}, candidate="invited"
+    ),
+    ("POST", "/candidates/{candidate_id:int}/erase"): staff(
+        ADMIN, "position", form={}, candidate="invited"
+    ),
     ("GET", "/positions/{position_id}/costs"): staff(STAFF, "position"),
     ("POST", "/positions/{position_id}/costs"): staff(
         STAFF, "position", form={"action": "calculate"}
