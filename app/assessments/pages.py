@@ -577,6 +577,7 @@ def _render_section(
             "half": request.query_params.get("half"),
             "closed": request.query_params.get("closed"),
             "decimal_example": "12,5" if lang == "it" else "12.5",
+            "calculator": any(item.get("type") in CALCULATOR_TYPES for item in current["items"]),
         },
         status_code=status_code,
         language=lang,
@@ -613,10 +614,76 @@ def section_page(request: Request, session: WriteSessionDep, token: Token) -> Re
                 "sections": state["sections"],
                 "progress": state["progress"],
                 "closed": request.query_params.get("closed"),
+                "times_up": _times_up(state, None),
             },
             language=lang,
         )
+    if state["current_section"]["phase"] == "intro":
+        return _render_intro(request, ctx, lang, state)
     return _render_section(request, session, ctx, lang, state)
+
+
+def _times_up(state: dict[str, Any], key: str | None) -> dict[str, Any] | None:
+    """The section just before ``key`` (the last one when None) if the clock ended it."""
+    keys = [s["key"] for s in state["sections"]]
+    index = keys.index(key) if key in keys else len(keys)
+    previous = state["sections"][index - 1] if index > 0 else None
+    return previous if previous and previous.get("ended_by_time") else None
+
+
+#: Items a calculator helps with: the intro says it is on the page.
+CALCULATOR_TYPES = ("numeric",)
+
+
+def _render_intro(
+    request: Request, ctx: assessment_service.Context, lang: str, state: dict[str, Any]
+) -> HTMLResponse:
+    """A section's intro: what it is, how many questions, how long, what is allowed; its
+    clock starts on "Begin" (or by itself when the break is over)."""
+    current = state["current_section"]
+    index = next(i for i, s in enumerate(state["sections"]) if s["key"] == current["key"])
+    types = {item.get("type") for item in current["items"]}
+    return render(
+        request,
+        "assessments/intro.html",
+        {
+            "token": _token(request),
+            "company": state["organization"],
+            "section": current,
+            "section_number": index + 1,
+            "sections_total": len(state["sections"]),
+            "questions": len(current["items"]),
+            "minutes_text": _clock(current["time_limit_s"]),
+            "extra_time_pct": ctx.candidate.extra_time_pct,
+            "calculator": bool(types & set(CALCULATOR_TYPES)),
+            "practice": bool(current.get("practice")),
+            "starts_in_s": current["starts_in_s"],
+            "starts_in_text": _clock(current["starts_in_s"]),
+            "times_up": _times_up(state, current["key"]),
+        },
+        language=lang,
+    )
+
+
+@router.post("/{token}/section/{section_key}/begin", response_class=HTMLResponse)
+@_candidate_page
+def begin_section(
+    request: Request,
+    session: WriteSessionDep,
+    token: Token,
+    section_key: Annotated[str, Path(max_length=80)],
+    form: PostedForm,
+) -> Response:
+    """Start the section's clock now, then show its questions (POST → redirect → GET)."""
+    ctx = assessment_service.resolve(session, token=token)
+    if not _csrf_ok(request, form):
+        return _refuse_csrf(request, session, token, ctx)
+    if ctx.attempt is None:
+        return _redirect(f"/a/{token}")
+    if ctx.attempt.status == "in_progress":
+        assessment_service.begin_section(session, ctx=ctx, section_key=section_key)
+        session.commit()
+    return _redirect(f"/a/{token}/section")
 
 
 @router.get("/{token}/section/{section_key}")

@@ -51,7 +51,7 @@ def test_unstarted_then_expiry_reminder_each_once_in_the_candidates_language(ses
     assert reminders.due(session, now=last_day + timedelta(hours=2)) == []
     sent = _reminders(session, candidate.id)
     assert [m.payload["reference"]["reminder"] for m in sent] == ["unstarted", "expiry"]
-    assert sent[0].payload["subject"].startswith("Promemoria: la sua valutazione")
+    assert sent[0].payload["subject"].startswith("Promemoria: la tua valutazione")
     assert sent[1].payload["subject"].startswith("Ultimo giorno")
     assert "Gino Lento" in sent[0].payload["text"]
     invitation = session.get(Invitation, invitation_id)
