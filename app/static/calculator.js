@@ -87,9 +87,9 @@
   }
 
   box.addEventListener("click", function (event) {
-    var key = event.target.closest("button[data-key]");
+    var key = event.target.closest("button[data-calc]");
     if (!key) { return; }
-    var value = key.getAttribute("data-key");
+    var value = key.getAttribute("data-calc");
     if (value === "=") { calculate(); }
     else if (value === "C") { input.value = ""; result.textContent = ""; }
     else if (value === "⌫") { input.value = input.value.slice(0, -1); }
