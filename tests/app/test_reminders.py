@@ -62,13 +62,13 @@ def test_unstarted_then_expiry_reminder_each_once_in_the_candidates_language(ses
 
 def test_no_reminder_after_start_revoke_or_with_reminders_off(session):
     hr, position = _setup(session)
-    started, token = invite_candidate(session, position=position, actor=hr)
+    _started, token = invite_candidate(session, position=position, actor=hr)
     revoked, _ = invite_candidate(session, position=position, actor=hr)
     ctx = assessment_service.resolve(session, token=token)
     assessment_service.start(session, ctx=ctx, ip=None, user_agent=None,
                              data=StartRequest(consent=True, screening=SCREENING))
     candidate_service.revoke(session, candidate=revoked)
-    _hr, quiet = hr, create_position(session, actor=hr, questionnaires=["english"],
+    quiet = create_position(session, actor=hr, questionnaires=["english"],
                                      reminders=False)
     invite_candidate(session, position=quiet, actor=hr)
     later = utcnow() + timedelta(days=3)
@@ -80,7 +80,7 @@ def test_no_reminder_after_start_revoke_or_with_reminders_off(session):
 
 def test_a_short_link_gets_only_the_expiry_reminder_and_not_at_once(session):
     hr, position = _setup(session, invitation_expiry_days=2)
-    candidate, _ = invite_candidate(session, position=position, actor=hr)
+    invite_candidate(session, position=position, actor=hr)
     invited = utcnow()
     assert reminders.due(session, now=invited + timedelta(hours=1)) == []
     due = reminders.due(session, now=invited + timedelta(hours=25))
