@@ -1,4 +1,5 @@
-"""reminders: a position's switch, and when each invitation was reminded
+"""reminders and notices: a position's switch, when each invitation was reminded, who is
+told about completions
 
 Revision ID: i15a1b2c3d4e5
 Revises: 7c1d2e9a4b10
@@ -8,11 +9,13 @@ Create Date: 2026-12-02 14:00:00
   (on for every position, existing ones included).
 * ``invitation.reminded_unstarted_at`` / ``invitation.reminded_expiry_at``: when the reminder
   "not started after 48 hours" and "the link expires within 24 hours" went to the outbox.
+* ``staff_user.notify_completions``: e-mail this person when a candidate completes (off).
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 
 from alembic import op
 
@@ -30,11 +33,20 @@ def upgrade() -> None:
     with op.batch_alter_table("position", schema=None) as batch_op:
         batch_op.alter_column("reminders", server_default=None)
     with op.batch_alter_table("invitation", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("reminded_unstarted_at", sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column("reminded_expiry_at", sa.DateTime(), nullable=True))
+        for name in ("reminded_unstarted_at", "reminded_expiry_at"):
+            batch_op.add_column(
+                sa.Column(name, sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+            )
+    with op.batch_alter_table("staff_user", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("notify_completions", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+    with op.batch_alter_table("staff_user", schema=None) as batch_op:
+        batch_op.alter_column("notify_completions", server_default=None)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("staff_user", schema=None) as batch_op:
+        batch_op.drop_column("notify_completions")
     with op.batch_alter_table("invitation", schema=None) as batch_op:
         batch_op.drop_column("reminded_expiry_at")
         batch_op.drop_column("reminded_unstarted_at")

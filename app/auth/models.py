@@ -32,6 +32,8 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     language: str = Field(default="en", max_length=2)
     is_active: bool = Field(default=True)
+    # E-mail me when a candidate I can see completes the assessment (set on /account).
+    notify_completions: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
 

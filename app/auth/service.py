@@ -233,3 +233,34 @@ def set_active(session: Session, *, user: User, active: bool, actor: User | None
         session.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))
     session.flush()
     return True
+
+
+def change_password(
+    session: Session,
+    *,
+    user: User,
+    current: str,
+    new: str,
+    again: str,
+    keep_token: str | None = None,
+    translate: Callable[[str], str] | None = None,
+) -> None:
+    """Change one's own password: the current one must be right, the new one acceptable and
+    typed twice alike. Every other session and token of the user ends (the one in use,
+    ``keep_token``, stays)."""
+    _ = translate or (lambda text: text)
+    if not verify_password(user.password_hash, current):
+        raise _field_error("current_password", _("The current password is not right."))
+    if new != again:
+        raise _field_error("new_password_again", _("The two new passwords are not the same."))
+    try:
+        check_password(new, email=user.email, full_name=user.full_name, translate=translate)
+    except Invalid as exc:
+        raise _field_error("new_password", exc.detail[0]["msg"]) from None
+    user.password_hash = hash_password(new)
+    session.add(user)
+    others = delete(AuthSession).where(col(AuthSession.user_id) == user.id)
+    if keep_token:
+        others = others.where(AuthSession.token_hash != token_hash(keep_token))
+    session.exec(others)
+    session.flush()

@@ -195,11 +195,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/a/{token}/section/{section_key}"): Rule(
         "token", form=lambda w: {f"item-{w.item_id}": str(w.item_value)}
     ),
+    ("POST", "/a/{token}/section/{section_key}/begin"): Rule("token", form={}),
     ("POST", "/a/{token}/submit"): Rule("token", form={}),
     ("GET", "/a/{token}/submit"): TOKEN,
     ("GET", "/a/{token}/done"): TOKEN,
     # --- staff pages -------------------------------------------------------------------------
     ("GET", "/"): staff(STAFF),
+    ("GET", "/account"): staff(STAFF),
+    ("POST", "/account/notifications"): staff(STAFF, form={"notify_completions": "on"}),
+    ("POST", "/account/password"): staff(STAFF, form={
+        "current_password": PASSWORD, "new_password": "a quiet harbour at dawn",
+        "new_password_again": "a quiet harbour at dawn"}),
     ("GET", "/admin/audit"): staff(ADMIN),
     ("GET", "/positions"): staff(STAFF),
     ("GET", "/positions/new"): staff(HR),
