@@ -152,6 +152,16 @@ def enforce_invitations(session: Session, *, user_id: int, language: str = "en")
     )
 
 
+def invitations_left(session: Session, *, user_id: int, now: datetime | None = None) -> int:
+    """How many more invitation e-mails the user may send within the hour."""
+    now = now or utcnow()
+    used = session.exec(
+        select(func.count()).where(RateEvent.key == INVITATIONS.key(f"user:{user_id}"),
+                                   RateEvent.created_at > now - INVITATIONS.window)
+    ).one()
+    return max(0, INVITATIONS.max_events - used)
+
+
 def purge(session: Session, *, now: datetime | None = None) -> int:
     """Delete the events every limit has forgotten, failed sign-ins included; returns how
     many rows went (housekeeping, run by the worker)."""

@@ -8,17 +8,21 @@ of what was done.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import UploadFile
 
+from app import ratelimit
 from app.audit import service as audit
-from app.auth.dependencies import CsrfChecked, PageUser, client_ip
+from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
+from app.candidates import bulk
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
+from app.candidates.schemas import CandidateCreate
 from app.config import get_settings
 from app.db import SessionDep, SessionRoute
 from app.errors import Conflict, Forbidden
@@ -26,7 +30,6 @@ from app.i18n import gettext_for
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.privacy import service as privacy_service
-from app.ratelimit import enforce_invitations
 from app.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
@@ -79,7 +82,7 @@ def copy_link_again(
     """A fresh link to copy (the old one stops working); no e-mail is sent."""
     candidate, position = _hr_candidate(session, user, candidate_id)
     _renewable(request, candidate)
-    enforce_invitations(session, user_id=user.id, language=_lang(request))
+    ratelimit.enforce_invitations(session, user_id=user.id, language=_lang(request))
     invitation, token = candidate_service.renew_link(session, candidate=candidate,
                                                      position=position)
     audit.record(session, actor=user, action="candidate.new_link", object_type="candidate",
@@ -104,7 +107,7 @@ def resend_email(
     """E-mail a fresh link again (the old one stops working)."""
     candidate, position = _hr_candidate(session, user, candidate_id)
     _renewable(request, candidate)
-    enforce_invitations(session, user_id=user.id, language=_lang(request))
+    ratelimit.enforce_invitations(session, user_id=user.id, language=_lang(request))
     candidate_service.resend(session, candidate=candidate, position=position,
                              base_url=get_settings().base_url)
     audit.record(session, actor=user, action="candidate.resend", object_type="candidate",
@@ -141,3 +144,122 @@ def erase(
     privacy_service.erase(session, candidate=candidate, actor=user, ip=client_ip(request))
     session.commit()
     return RedirectResponse(back_url(candidate, back, "erased"), status_code=303)
+
+
+# --- inviting many at once ----------------------------------------------------------------
+
+
+def _problem_text(_: Any, key: str, values: dict[str, Any]) -> str:
+    """A row's problem in the reader's words."""
+    texts = {
+        "name_missing": _("The name is missing."),
+        "name_long": _("The name is longer than 200 characters."),
+        "email_missing": _("The e-mail is missing."),
+        "email_invalid": _("%(email)s is not an e-mail address.", **values)
+        if "email" in values else "",
+        "already_invited": _("Already invited to this position: resend from the pipeline "
+                             "instead."),
+        "repeated": _("The same e-mail as line %(line)s.", **values) if "line" in values else "",
+        "language": _("Language %(value)s: write it (Italian) or en (English).", **values)
+        if "value" in values else "",
+        "extra_time": _("Extra time %(value)s: write 0, 25, 50 or 100.", **values)
+        if "value" in values else "",
+        "too_many": _("Past the first %(max)s rows: split the list.", **values)
+        if "max" in values else "",
+        "rate_limit": _("Not sent: the hourly limit of invitations was reached. Send it again "
+                        "in an hour."),
+    }
+    return texts.get(key, key)
+
+
+def _bulk_page(
+    request: Request, session: Session, user: User, position: Position, *,
+    rows: list[bulk.Row] | None = None, sent: list[bulk.Row] | None = None,
+    error: str = "", text: str = "", status_code: int = 200,
+) -> Response:
+    _ = gettext_for(_lang(request))
+    left = ratelimit.invitations_left(session, user_id=user.id)
+    shown = [
+        {**row.values(), "line": row.line, "ok": row.ok,
+         "problems": [_problem_text(_, key, values) for key, values in row.problems]}
+        for row in rows or []
+    ]
+    valid = [r for r in rows or [] if r.ok]
+    return render(request, "candidates/bulk.html", {
+        "position": position,
+        "rows": shown,
+        "valid": len(valid),
+        "invalid": len(shown) - len(valid),
+        "resend_text": "\n".join("\t".join((r.name, r.email, r.language_code or "",
+                                            str(r.extra_time_pct or 0))) for r in valid),
+        "sent": sent,
+        "error": error,
+        "text": text,
+        "left": left,
+        "limit": ratelimit.INVITATIONS.max_events,
+        "max_rows": bulk.MAX_ROWS,
+    }, status_code=status_code)
+
+
+def _hr_position(session: Session, user: User, position_id: int) -> Position:
+    if user.role not in HR_ROLES:
+        raise Forbidden()
+    return position_service.get(session, position_id=position_id, user=user)
+
+
+@router.get("/positions/{position_id:int}/invite-many", response_class=HTMLResponse)
+def bulk_form(position_id: int, request: Request, session: SessionDep, user: PageUser) -> Response:
+    """Paste a list or upload a CSV / XLSX file of candidates to invite."""
+    position = _hr_position(session, user, position_id)
+    return _bulk_page(request, session, user, position)
+
+
+@router.post("/positions/{position_id:int}/invite-many", dependencies=FormFirst,
+             response_class=HTMLResponse)
+def bulk_invite(
+    position_id: int, request: Request, session: SessionDep, user: PageUser, form: PostedForm
+) -> Response:
+    """Preview the list (every row checked, nothing sent), or send every valid row."""
+    position = _hr_position(session, user, position_id)
+    _ = gettext_for(_lang(request))
+    text = str(form.get("text") or "")[:200_000]
+    upload = form.get("file")
+    try:
+        if isinstance(upload, UploadFile) and upload.filename:
+            rows = bulk.read(filename=upload.filename, data=upload.file.read())
+        else:
+            rows = bulk.read(text=text)
+    except bulk.UnreadableFile:
+        return _bulk_page(request, session, user, position, status_code=422, text=text,
+                          error=_("The file could not be read: upload a CSV or an Excel "
+                                  "(.xlsx) file."))
+    if not rows:
+        return _bulk_page(request, session, user, position, status_code=422, text=text,
+                          error=_("The list is empty: paste one candidate per line, or "
+                                  "upload a file."))
+    rows = bulk.check(session, position_id=position.id, rows=rows,
+                      default_language=_lang(request))
+    if form.get("action") != "send":
+        return _bulk_page(request, session, user, position, rows=rows, text=text)
+    if position.status != "open":
+        raise Conflict(_("This position is closed; reopen it before inviting candidates."))
+    sent: list[bulk.Row] = []
+    for row in rows:
+        if not row.ok:
+            continue
+        if ratelimit.invitations_left(session, user_id=user.id) <= 0:
+            row.problems.append(("rate_limit", {}))
+            continue
+        ratelimit.enforce_invitations(session, user_id=user.id, language=_lang(request))
+        candidate, _invitation, _token = candidate_service.invite(
+            session, position=position, actor=user, base_url=get_settings().base_url,
+            data=CandidateCreate(full_name=row.name, email=row.email,
+                                 language=row.language_code, extra_time_pct=row.extra_time_pct),
+        )
+        audit.record(session, actor=user, action="candidate.invite", object_type="candidate",
+                     object_id=candidate.id, details={"position_id": position.id, "bulk": True},
+                     ip=client_ip(request))
+        sent.append(row)
+    session.commit()
+    return _bulk_page(request, session, user, position, sent=sent,
+                      rows=[r for r in rows if not r.ok])

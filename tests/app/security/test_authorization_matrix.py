@@ -216,6 +216,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/positions/{position_id:int}/candidates"): staff(
         HR, "position", form={"full_name": "Nora New", "email": "nora@example.com"}
     ),
+    ("GET", "/positions/{position_id:int}/invite-many"): staff(HR, "position"),
+    ("POST", "/positions/{position_id:int}/invite-many"): staff(
+        HR, "position", form={"text": "Nora New\tnora.bulk@example.com\tit\t0",
+                              "action": "send"}
+    ),
     ("GET", "/positions/{position_id:int}/pipeline.csv"): staff(STAFF, "position"),
     ("GET", "/positions/{position_id:int}/pipeline.xlsx"): staff(STAFF, "position"),
     ("GET", "/candidates/{candidate_id:int}"): staff(STAFF, "position"),
