@@ -10,6 +10,7 @@ Create Date: 2026-12-02 14:00:00
 * ``invitation.reminded_unstarted_at`` / ``invitation.reminded_expiry_at``: when the reminder
   "not started after 48 hours" and "the link expires within 24 hours" went to the outbox.
 * ``staff_user.notify_completions``: e-mail this person when a candidate completes (off).
+* ``staff_user.dashboard_seen_at``: the previous visit of the dashboard.
 """
 
 from collections.abc import Sequence
@@ -42,10 +43,14 @@ def upgrade() -> None:
                                       server_default=sa.false()))
     with op.batch_alter_table("staff_user", schema=None) as batch_op:
         batch_op.alter_column("notify_completions", server_default=None)
+        batch_op.add_column(
+            sa.Column("dashboard_seen_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("staff_user", schema=None) as batch_op:
+        batch_op.drop_column("dashboard_seen_at")
         batch_op.drop_column("notify_completions")
     with op.batch_alter_table("invitation", schema=None) as batch_op:
         batch_op.drop_column("reminded_expiry_at")

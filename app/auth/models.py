@@ -34,6 +34,8 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     # E-mail me when a candidate I can see completes the assessment (set on /account).
     notify_completions: bool = Field(default=False)
+    # The previous visit of the dashboard ("completed since your last visit").
+    dashboard_seen_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
 

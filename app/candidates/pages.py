@@ -242,7 +242,8 @@ def bulk_invite(
     if form.get("action") != "send":
         return _bulk_page(request, session, user, position, rows=rows, text=text)
     if position.status != "open":
-        raise Conflict(_("This position is closed; reopen it before inviting candidates."))
+        raise Conflict(_("This position is not open (%(status)s); open it before inviting "
+                         "candidates.", status=_(position.status)))
     sent: list[bulk.Row] = []
     for row in rows:
         if not row.ok:

@@ -43,7 +43,7 @@ def invite(
     """Add a candidate to a position, create the invitation and queue its e-mail
     (``send_email=False`` only for simulated demo candidates, who have no inbox)."""
     if position.status != "open":
-        raise Conflict("This position is closed; reopen it before inviting candidates.")
+        raise Conflict(f"This position is {position.status}; open it before inviting candidates.")
     candidate = Candidate(
         organization_id=position.organization_id,
         position_id=position.id,

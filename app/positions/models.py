@@ -17,7 +17,7 @@ class Position(SQLModel, table=True):
     organization_id: int = Field(foreign_key="organization.id", index=True)
     title: str = Field(max_length=200)
     territory: str | None = Field(default=None, max_length=200)
-    status: str = Field(default="open", max_length=16)  # open | closed
+    status: str = Field(default="open", max_length=16)  # draft | open | closed
     questionnaires: list = Field(default_factory=list, sa_type=JSON)
     # {key: version}: the versions this position's candidates take (pinned when the position
     # is created or a questionnaire is added), so one campaign is measured with one version.

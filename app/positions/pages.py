@@ -4,9 +4,9 @@ form) is in app/reports/pages.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func
@@ -15,12 +15,12 @@ from starlette.datastructures import FormData
 
 from app import fields
 from app.audit import service as audit
-from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
+from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
 from app.bank import service as bank_service
 from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
-from app.errors import DomainError, Forbidden
+from app.errors import DomainError, Forbidden, Invalid
 from app.i18n import gettext_for
 from app.numbers import show_number
 from app.positions import service as position_service
@@ -167,7 +167,13 @@ def positions(request: Request, session: SessionDep, user: PageUser) -> Response
         select(Candidate.position_id, func.count()).where(
             Candidate.organization_id == user.organization_id).group_by(Candidate.position_id)
     ).all())
+    completed = dict(session.exec(
+        select(Candidate.position_id, func.count()).where(
+            Candidate.organization_id == user.organization_id,
+            Candidate.status == "completed").group_by(Candidate.position_id)
+    ).all())
     return render(request, "positions/list.html", {"positions": rows, "counts": counts,
+                                                   "completed": completed,
                                                    "can_edit": user.role in HR_ROLES})
 
 
@@ -238,4 +244,30 @@ def update_position(position_id: int, request: Request, session: SessionDep,
                  object_id=position.id, details={"fields": sorted(changes)},
                  ip=client_ip(request))
     session.commit()
+    return RedirectResponse(f"/positions/{position.id}", status_code=303)
+
+
+#: The statuses a position can be moved to from its pages, and the audit action of each.
+STATUSES = ("draft", "open", "closed")
+
+
+@router.post("/positions/{position_id}/status", dependencies=[CsrfChecked])
+def set_status(
+    position_id: int, request: Request, session: SessionDep, user: PageUser,
+    status: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    """Open, close or reopen a position, or put it back to draft (no invitations then)."""
+    _require_hr(user)
+    position = position_service.get(session, position_id=position_id, user=user)
+    _ = _page_gettext(request)
+    if status not in STATUSES:
+        raise Invalid(_("status: choose draft, open or closed."))
+    if position.status != status:
+        before = position.status
+        position_service.update(session, position=position,
+                                data=PositionUpdate(status=status))
+        audit.record(session, actor=user, action="position.status", object_type="position",
+                     object_id=position.id, details={"from": before, "to": status},
+                     ip=client_ip(request))
+        session.commit()
     return RedirectResponse(f"/positions/{position.id}", status_code=303)

@@ -130,7 +130,7 @@ class PositionUpdate(PositionFields):
 
     title: TitleText | None = None
     territory: OneLineText | None = None
-    status: Literal["open", "closed"] | None = None
+    status: Literal["draft", "open", "closed"] | None = None
     questionnaires: list[str] | None = None
     weights: dict[str, float] | None = None
     minimums: dict[str, float] | None = None

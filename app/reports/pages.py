@@ -42,7 +42,7 @@ from app.positions.models import Position
 from app.positions.pages import _errors as field_errors
 from app.privacy import service as privacy_service
 from app.ratelimit import enforce_invitations
-from app.reports import exports, pipeline, summary, wording
+from app.reports import exports, funnel, pipeline, summary, wording
 from app.reports import service as report_service
 from app.reports.schemas import BANDS, STATUSES, PipelineFilters
 from app.reports.wording import Numbers
@@ -238,6 +238,7 @@ def _pipeline_page(
             "can_edit": user.role in HR_ROLES,
             "invited": invited,
             "duplicate": duplicate,
+            "stages": funnel.stages(session, position_id=position.id),
             "done": _done(session, request, user),
             "is_admin": user.role == Role.admin.value,
             "errors": errors or {},
@@ -248,6 +249,35 @@ def _pipeline_page(
         },
         status_code=status_code,
     )
+
+
+@router.get("/positions/{position_id:int}/funnel", response_class=HTMLResponse)
+def position_funnel(
+    position_id: int, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    """Where the position's candidates are: each step, each section's drop-off and time."""
+    position = position_service.get(session, position_id=position_id, user=user)
+    lang = _lang(request)
+    rows = funnel.sections(session, position_id=position.id)
+    titles = _section_titles(session, position, lang)
+    for row in rows:
+        row["title"] = titles.get(row["key"], row["key"])
+    return render(request, "reports/funnel.html", {
+        "position": position,
+        "stages": funnel.stages(session, position_id=position.id),
+        "sections": rows,
+        "fmt": Numbers(lang),
+    })
+
+
+def _section_titles(session: Session, position: Position, lang: str) -> dict[str, str]:
+    """Section key → its title in ``lang``, over the position's questionnaires."""
+    titles = {}
+    for key in position.questionnaires:
+        version = (position.questionnaire_versions or {}).get(key)
+        for section in bank_service.get(session, key=key, version=version).sections:
+            titles[section.key] = section.title.pick(lang)
+    return titles
 
 
 def _done(session: Session, request: Request, user: User) -> dict[str, str] | None:

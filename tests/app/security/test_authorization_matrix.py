@@ -222,6 +222,8 @@ RULES: dict[tuple[str, str], Rule] = {
                               "action": "send"}
     ),
     ("GET", "/positions/{position_id:int}/pipeline.csv"): staff(STAFF, "position"),
+    ("GET", "/positions/{position_id:int}/funnel"): staff(STAFF, "position"),
+    ("POST", "/positions/{position_id}/status"): staff(HR, "position", form={"status": "open"}),
     ("GET", "/positions/{position_id:int}/pipeline.xlsx"): staff(STAFF, "position"),
     ("GET", "/candidates/{candidate_id:int}"): staff(STAFF, "position"),
     ("GET", "/candidates/{candidate_id:int}/report.pdf"): staff(STAFF, "position"),
