@@ -15,7 +15,7 @@ from app.assessments import api as assessment_api
 from app.assessments import pages as assessment_pages
 from app.audit import api as audit_api
 from app.audit import pages as audit_pages
-from app.auth import account_pages
+from app.auth import account_pages, staff_pages
 from app.auth import api as auth_api
 from app.auth import pages as auth_pages
 from app.bank import api as bank_api
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_api.router, responses={**STAFF_ERRORS, **error_responses(429)})
     app.include_router(auth_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(staff_pages.router)
     app.include_router(bank_api.router, responses=STAFF_ERRORS)
     app.include_router(position_api.router, responses=STAFF_ERRORS)
     app.include_router(candidate_api.router, responses={**STAFF_ERRORS, **error_responses(429)})

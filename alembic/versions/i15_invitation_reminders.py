@@ -11,6 +11,7 @@ Create Date: 2026-12-02 14:00:00
   "not started after 48 hours" and "the link expires within 24 hours" went to the outbox.
 * ``staff_user.notify_completions``: e-mail this person when a candidate completes (off).
 * ``staff_user.dashboard_seen_at``: the previous visit of the dashboard.
+* ``password_link``: single-use links to set a password (a new colleague, a forgotten one).
 """
 
 from collections.abc import Sequence
@@ -47,8 +48,29 @@ def upgrade() -> None:
             sa.Column("dashboard_seen_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
         )
 
+    op.create_table(
+        "password_link",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("purpose", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("used_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["staff_user.id"],
+                                name=op.f("fk_password_link_user_id_staff_user"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_password_link")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_password_link_token_hash")),
+    )
+    with op.batch_alter_table("password_link", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_password_link_user_id"), ["user_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("password_link", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_password_link_user_id"))
+    op.drop_table("password_link")
     with op.batch_alter_table("staff_user", schema=None) as batch_op:
         batch_op.drop_column("dashboard_seen_at")
         batch_op.drop_column("notify_completions")

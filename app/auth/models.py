@@ -77,3 +77,18 @@ class LoginAddress(SQLModel, table=True):
     user_id: int = Field(foreign_key="staff_user.id", ondelete="CASCADE")
     ip: str = Field(max_length=64)
     last_at: datetime = Field(default_factory=utcnow)
+
+
+class PasswordLink(SQLModel, table=True):
+    """A single-use link to set a password: for a colleague an admin added (``welcome``)
+    or for someone who forgot theirs (``reset``). Only the hash of the token is stored."""
+
+    __tablename__ = "password_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    purpose: str = Field(max_length=16)  # welcome | reset
+    expires_at: datetime
+    used_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)

@@ -202,6 +202,22 @@ RULES: dict[tuple[str, str], Rule] = {
     # --- staff pages -------------------------------------------------------------------------
     ("GET", "/"): staff(STAFF),
     ("GET", "/account"): staff(STAFF),
+    ("GET", "/admin/staff"): staff(ADMIN),
+    ("POST", "/admin/staff"): staff(ADMIN, form={"full_name": "Cleo Collega",
+                                                 "email": "cleo@example.com", "role": "hr"}),
+    ("POST", "/admin/staff/{user_id:int}/role"): staff(
+        ADMIN, "organization", form={"role": "hr"}
+    ),
+    ("POST", "/admin/staff/{user_id:int}/active"): staff(
+        ADMIN, "organization", form={"active": "yes"}
+    ),
+    ("POST", "/admin/staff/{user_id:int}/welcome"): staff(ADMIN, "organization", form={}),
+    ("GET", "/forgot-password"): PUBLIC,
+    ("POST", "/forgot-password"): Rule("public", form={"email": "nobody@example.com"}),
+    ("GET", "/set-password/{link}"): PUBLIC,
+    ("POST", "/set-password/{link}"): Rule(
+        "public", form={"password": "x", "password_again": "y"}
+    ),
     ("POST", "/account/notifications"): staff(STAFF, form={"notify_completions": "on"}),
     ("POST", "/account/password"): staff(STAFF, form={
         "current_password": PASSWORD, "new_password": "a quiet harbour at dawn",
@@ -322,6 +338,7 @@ def concrete_path(path: str, rule: Rule, world: World) -> str:
         "token": world.token,
         "item_id": world.item_id,
         "section_key": world.section_key,
+        "link": world.password_link,
     }
     if path == "/static":
         return "/static/kam.css"
