@@ -8,12 +8,15 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
 from app.audit import service as audit_service
+from app.audit import wording
 from app.auth.dependencies import require_roles
 from app.auth.models import Role, User
 from app.db import SessionDep, SessionRoute
+from app.i18n import gettext_for
 from app.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
@@ -31,6 +34,11 @@ def _since(value: str | None) -> tuple[datetime | None, str | None]:
     except ValueError:
         return None, "Enter the date as YYYY-MM-DD."
     return datetime(day.year, day.month, day.day, tzinfo=UTC), None
+
+
+def view_without(view: dict[str, Any]) -> dict[str, Any]:
+    """The entry as the API gives it (the page's own keys left out)."""
+    return {k: v for k, v in view.items() if k not in ("details_text", "sentence", "json")}
 
 
 def _query(**params: Any) -> str:
@@ -55,14 +63,19 @@ def audit_page(
     )
     pages = max(1, -(-total // PAGE_SIZE))
     filters = {"action": action or "", "since": since if since_at else ""}
-    entries = []
-    for entry, actor in rows:
-        view = audit_service.public(entry, actor)
+    entries = [audit_service.public(entry, actor) for entry, actor in rows]
+    _ = gettext_for(getattr(request.state, "language", "en"))
+    known = wording.names(session, organization_id=admin.organization_id, entries=entries)
+    decisions = {"advance": _("Advance"), "hold": _("Hold"), "reject": _("Reject"),
+                 "hire": _("Hire")}
+    for view in entries:
         view["details_text"] = (
             json.dumps(view["details"], ensure_ascii=False, sort_keys=True)
             if view["details"] else ""
         )
-        entries.append(view)
+        view["sentence"] = wording.sentence(_, view, known, decisions)
+        view["json"] = json.dumps(jsonable_encoder(view_without(view)), ensure_ascii=False,
+                                  indent=2, sort_keys=True)
     return render(
         request,
         "audit/list.html",
