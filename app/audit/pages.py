@@ -10,13 +10,16 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.audit import wording
 from app.auth.dependencies import require_roles
 from app.auth.models import Role, User
+from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
 from app.i18n import gettext_for
+from app.positions.models import Position
 from app.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
@@ -34,6 +37,30 @@ def _since(value: str | None) -> tuple[datetime | None, str | None]:
     except ValueError:
         return None, "Enter the date as YYYY-MM-DD."
     return datetime(day.year, day.month, day.day, tzinfo=UTC), None
+
+
+def _names(session: Session, *, organization_id: int, entries: list[dict[str, Any]]
+          ) -> dict[str, dict[str, str]]:
+    """``{"candidate": {id: name}, "position": {id: title}, "user": {id: name}}`` for the
+    objects the entries name (only the organization's own)."""
+    wanted: dict[str, set[int]] = {"candidate": set(), "position": set(), "user": set()}
+    for entry in entries:
+        kind, ident = entry["object_type"], entry["object_id"]
+        if kind in wanted and ident and str(ident).isdigit():
+            wanted[kind].add(int(ident))
+        position_id = (entry["details"] or {}).get("position_id")
+        if isinstance(position_id, int):
+            wanted["position"].add(position_id)
+    found: dict[str, dict[str, str]] = {"candidate": {}, "position": {}, "user": {}}
+    for kind, model, label in (("candidate", Candidate, Candidate.full_name),
+                               ("position", Position, Position.title),
+                               ("user", User, User.full_name)):
+        if wanted[kind]:
+            rows = session.exec(select(model.id, label).where(
+                col(model.id).in_(wanted[kind]), model.organization_id == organization_id))
+            found[kind] = {str(i): name for i, name in rows}
+    return found
+
 
 
 def view_without(view: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +92,7 @@ def audit_page(
     filters = {"action": action or "", "since": since if since_at else ""}
     entries = [audit_service.public(entry, actor) for entry, actor in rows]
     _ = gettext_for(getattr(request.state, "language", "en"))
-    known = wording.names(session, organization_id=admin.organization_id, entries=entries)
+    known = _names(session, organization_id=admin.organization_id, entries=entries)
     decisions = {"advance": _("Advance"), "hold": _("Hold"), "reject": _("Reject"),
                  "hire": _("Hire")}
     for view in entries:

@@ -1,8 +1,8 @@
 """Audit entries as sentences a person reads ("Hugo Recruiter invited Giulia Bianchi to Key
 Account Manager – Nord"), with links to what they are about; the JSON stays one click away.
 
-Names are looked up once per page (candidates, positions, users of the organization); an
-object that is gone or erased is named by its number.
+The page looks the names up once (``app/audit/pages.py``); an object that is gone is named
+by its number.
 """
 
 from __future__ import annotations
@@ -11,34 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlmodel import Session, col, select
-
-from app.auth.models import User
-from app.candidates.models import Candidate
-from app.positions.models import Position
-
-
-def names(session: Session, *, organization_id: int, entries: list[dict[str, Any]]
-          ) -> dict[str, dict[str, str]]:
-    """``{"candidate": {id: name}, "position": {id: title}, "user": {id: name}}`` for the
-    objects the entries name (only the organization's own)."""
-    wanted: dict[str, set[int]] = {"candidate": set(), "position": set(), "user": set()}
-    for entry in entries:
-        kind, ident = entry["object_type"], entry["object_id"]
-        if kind in wanted and ident and str(ident).isdigit():
-            wanted[kind].add(int(ident))
-        position_id = (entry["details"] or {}).get("position_id")
-        if isinstance(position_id, int):
-            wanted["position"].add(position_id)
-    found: dict[str, dict[str, str]] = {"candidate": {}, "position": {}, "user": {}}
-    for kind, model, label in (("candidate", Candidate, Candidate.full_name),
-                               ("position", Position, Position.title),
-                               ("user", User, User.full_name)):
-        if wanted[kind]:
-            rows = session.exec(select(model.id, label).where(
-                col(model.id).in_(wanted[kind]), model.organization_id == organization_id))
-            found[kind] = {str(i): name for i, name in rows}
-    return found
 
 
 def _link(kind: str, ident: Any, name: str | None, fallback: str) -> Markup:

@@ -19,14 +19,15 @@ from app import ratelimit
 from app.audit import service as audit
 from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
-from app.candidates import bulk
+from app.candidates import bulk, messages
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.candidates.schemas import CandidateCreate
 from app.config import get_settings
 from app.db import SessionDep, SessionRoute
-from app.errors import Conflict, Forbidden
+from app.errors import Conflict, Forbidden, Invalid
 from app.i18n import gettext_for
+from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.privacy import service as privacy_service
@@ -36,7 +37,7 @@ router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 HR_ROLES = (Role.admin.value, Role.hr.value)
 #: What a page may show after an action (``?done=…``); anything else shows nothing.
-DONE = ("resent", "revoked", "erased")
+DONE = ("resent", "revoked", "erased", "message")
 Back = Annotated[str, Form(max_length=20)]
 
 
@@ -264,3 +265,100 @@ def bulk_invite(
     session.commit()
     return _bulk_page(request, session, user, position, sent=sent,
                       rows=[r for r in rows if not r.ok])
+
+
+# --- messages after a decision -------------------------------------------------------------
+
+
+def _message_kind(request: Request, kind: str) -> str:
+    if kind not in messages.KINDS:
+        _ = gettext_for(_lang(request))
+        raise Invalid(_("kind: choose advance, hold or reject."))
+    return kind
+
+
+@router.get("/candidates/{candidate_id:int}/message", response_class=HTMLResponse)
+def message_form(
+    candidate_id: int, request: Request, session: SessionDep, user: PageUser, kind: str = ""
+) -> Response:
+    """The message for a decision, filled in from the organization's template, to read,
+    change and send."""
+    candidate, position = _hr_candidate(session, user, candidate_id)
+    kind = _message_kind(request, kind)
+    return render(request, "candidates/message.html", {
+        "candidate": candidate, "position": position, "kind": kind,
+        "message": messages.draft(session, candidate=candidate, kind=kind, sender=user),
+        "errors": {},
+    })
+
+
+@router.post("/candidates/{candidate_id:int}/message", dependencies=[CsrfChecked])
+def send_message(
+    candidate_id: int, request: Request, session: SessionDep, user: PageUser,
+    kind: Annotated[str, Form(max_length=16)] = "",
+    subject: Annotated[str, Form(max_length=messages.MAX_SUBJECT)] = "",
+    body: Annotated[str, Form(max_length=messages.MAX_BODY)] = "",
+) -> Response:
+    """Send the message through the outbox; it is recorded on the candidate's page."""
+    candidate, position = _hr_candidate(session, user, candidate_id)
+    kind = _message_kind(request, kind)
+    _ = gettext_for(_lang(request))
+    errors = {}
+    if not subject.strip():
+        errors["subject"] = _("Write a subject.")
+    if not body.strip():
+        errors["body"] = _("Write the message.")
+    if candidate.erased_at is not None:
+        errors["form"] = _("This candidate's data has been erased; there is nobody to write to.")
+    if errors:
+        return render(request, "candidates/message.html", {
+            "candidate": candidate, "position": position, "kind": kind, "errors": errors,
+            "message": {"subject": subject, "body": body, "language": candidate.language},
+        }, status_code=422)
+    messages.send(session, candidate=candidate, kind=kind, subject=subject.strip(),
+                  body=body.strip(), sender=user, ip=client_ip(request))
+    session.commit()
+    return RedirectResponse(f"/candidates/{candidate.id}?done=message#decisions",
+                            status_code=303)
+
+
+def _template_values(form: Any) -> dict[str, dict[str, dict[str, str]]]:
+    return {kind: {lang: {part: str(form.get(f"{kind}-{lang}-{part}") or "")
+                          for part in ("subject", "body")}
+                   for lang in messages.LANGUAGES}
+            for kind in messages.KINDS}
+
+
+@router.get("/admin/messages", response_class=HTMLResponse)
+def message_templates(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """The organization's messages after a decision, in Italian and English, to edit."""
+    if user.role != Role.admin.value:
+        raise Forbidden()
+    organization = organization_service.get(session, user.organization_id)
+    return render(request, "candidates/templates.html", {
+        "templates": messages.templates(organization), "kinds": messages.KINDS,
+        "languages": messages.LANGUAGES,
+        "placeholders_text": ", ".join("{" + name + "}" for name in messages.PLACEHOLDERS),
+        "saved": request.query_params.get("saved") == "1",
+    })
+
+
+@router.post("/admin/messages", dependencies=FormFirst)
+def save_message_templates(
+    request: Request, session: SessionDep, user: PageUser, form: PostedForm
+) -> Response:
+    """Store the edited templates (an empty field goes back to the default)."""
+    if user.role != Role.admin.value:
+        raise Forbidden()
+    organization = organization_service.get(session, user.organization_id)
+    values = _template_values(form)
+    for kind in values.values():
+        for lang in kind.values():
+            lang["subject"] = lang["subject"][:messages.MAX_SUBJECT]
+            lang["body"] = lang["body"][:messages.MAX_BODY]
+    messages.save_templates(session, organization=organization, values=values)
+    audit.record(session, actor=user, action="organization.messages",
+                 object_type="organization", object_id=organization.id,
+                 ip=client_ip(request))
+    session.commit()
+    return RedirectResponse("/admin/messages?saved=1", status_code=303)

@@ -27,6 +27,7 @@ from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, 
 from app.auth.models import Role, User
 from app.bank import service as bank_service
 from app.candidates import decisions as decision_service
+from app.candidates import messages as candidate_messages
 from app.candidates import pages as candidate_pages
 from app.candidates import reminders
 from app.candidates import service as candidate_service
@@ -729,6 +730,8 @@ def _link_context(
         "can_edit": user.role in HR_ROLES,
         "is_admin": user.role == Role.admin.value,
         "erased": candidate.erased_at is not None,
+        "messages": candidate_messages.sent(session, candidate=candidate),
+        "message_kinds": candidate_messages.KINDS,
     }
 
 

@@ -258,6 +258,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/candidates/{candidate_id:int}/erase"): staff(
         ADMIN, "position", form={}, candidate="invited"
     ),
+    ("GET", "/candidates/{candidate_id:int}/message"): staff(
+        HR, "position", params={"kind": "advance"}
+    ),
+    ("POST", "/candidates/{candidate_id:int}/message"): staff(
+        HR, "position", form={"kind": "hold", "subject": "Hello", "body": "We will write."}
+    ),
+    ("GET", "/admin/messages"): staff(ADMIN),
+    ("POST", "/admin/messages"): staff(ADMIN, form={"advance-en-subject": "Next step"}),
     ("GET", "/positions/{position_id}/costs"): staff(STAFF, "position"),
     ("POST", "/positions/{position_id}/costs"): staff(
         STAFF, "position", form={"action": "calculate"}
