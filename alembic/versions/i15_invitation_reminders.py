@@ -6,7 +6,8 @@ Revises: 7c1d2e9a4b10
 Create Date: 2026-12-02 14:00:00
 
 * ``position.reminders``: whether the worker e-mails reminders to this position's candidates
-  (on for every position, existing ones included).
+  (on for every position, existing ones included); ``position.feedback_page``: whether
+  candidates see a developmental feedback page after handing in (off).
 * ``invitation.reminded_unstarted_at`` / ``invitation.reminded_expiry_at``: when the reminder
   "not started after 48 hours" and "the link expires within 24 hours" went to the outbox.
 * ``staff_user.notify_completions``: e-mail this person when a candidate completes (off).
@@ -34,6 +35,10 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("position", schema=None) as batch_op:
         batch_op.alter_column("reminders", server_default=None)
+        batch_op.add_column(sa.Column("feedback_page", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+    with op.batch_alter_table("position", schema=None) as batch_op:
+        batch_op.alter_column("feedback_page", server_default=None)
     with op.batch_alter_table("invitation", schema=None) as batch_op:
         for name in ("reminded_unstarted_at", "reminded_expiry_at"):
             batch_op.add_column(
@@ -78,4 +83,5 @@ def downgrade() -> None:
         batch_op.drop_column("reminded_expiry_at")
         batch_op.drop_column("reminded_unstarted_at")
     with op.batch_alter_table("position", schema=None) as batch_op:
+        batch_op.drop_column("feedback_page")
         batch_op.drop_column("reminders")

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, select
 from starlette.datastructures import FormData
 
 from app.assessments import service as assessment_service
@@ -37,8 +37,11 @@ from app.errors import Conflict, Gone, Invalid, NotFound
 from app.i18n import gettext_for, pick_language
 from app.numbers import read_number, show_number
 from app.organizations import service as organization_service
+from app.positions.models import Position
 from app.ratelimit import guard_candidate_token
+from app.reports import feedback
 from app.scores import service as score_service
+from app.scores.models import Score
 from app.templating import render
 from questionnaires.privacy import PrivacyNotice, load_privacy_notice, render_privacy_notice
 from questionnaires.rjp import JobPreview
@@ -852,6 +855,16 @@ def done(request: Request, session: WriteSessionDep, token: Token) -> Response:
         {
             "company": organization.name if organization else "",
             "candidate_name": ctx.candidate.full_name,
+            "feedback": _feedback(session, ctx, lang),
         },
         language=lang,
     )
+
+
+def _feedback(session: Session, ctx: assessment_service.Context, lang: str) -> Any:
+    """The developmental feedback, when the position shows it (words only, no scores)."""
+    position = session.get(Position, ctx.candidate.position_id)
+    if position is None or not position.feedback_page:
+        return None
+    score = session.exec(select(Score).where(Score.attempt_id == ctx.attempt.id)).first()
+    return feedback.feedback(gettext_for(lang), score.scales if score else None)

@@ -35,6 +35,8 @@ class Position(SQLModel, table=True):
     invitation_expiry_days: int = Field(default=14)
     # E-mail reminders to candidates who have not started (48 h) or whose link expires (24 h).
     reminders: bool = Field(default=True)
+    # Show candidates a developmental feedback page after they hand in (words, no scores).
+    feedback_page: bool = Field(default=False)
     created_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -88,6 +88,7 @@ def _position_data(form: FormData) -> dict[str, Any]:
                     "fit_weight": _fit_weight(form.get("ranking_fit_weight"))},
         "invitation_expiry_days": _number(form.get("invitation_expiry_days")) or 14,
         "reminders": form.get("reminders") == "on",
+        "feedback_page": form.get("feedback_page") == "on",
         # As sent: validation names a value that is no id (or one past every id's range).
         "manager_ids": [str(v) for v in form.getlist("manager_ids") if str(v).strip()],
     }
@@ -155,6 +156,7 @@ def _values_of(session, position: Position) -> dict[str, Any]:  # type: ignore[n
         "knockouts": position.knockouts, "ranking": position.ranking or {"mode": "fit"},
         "invitation_expiry_days": position.invitation_expiry_days,
         "reminders": position.reminders,
+        "feedback_page": position.feedback_page,
         "manager_ids": position_service.manager_ids(session, position=position),
     }
 

@@ -122,6 +122,10 @@ class PositionCreate(PositionFields):
     reminders: bool = Field(
         default=True, description="e-mail reminders: not started after 48 h, 24 h before expiry"
     )
+    feedback_page: bool = Field(
+        default=False, description="candidates see their strengths and what to work on, in "
+        "words (no scores), after handing in"
+    )
     manager_ids: list[RowId] = Field(default_factory=list)
 
 
@@ -142,6 +146,7 @@ class PositionUpdate(PositionFields):
     ranking: Ranking | None = None
     invitation_expiry_days: int | None = Field(default=None, ge=1, le=90)
     reminders: bool | None = None
+    feedback_page: bool | None = None
     manager_ids: list[RowId] | None = None
 
 
@@ -170,6 +175,7 @@ class PositionPublic(BaseModel):
     ranking: Ranking
     invitation_expiry_days: int
     reminders: bool
+    feedback_page: bool
     manager_ids: list[int]
     created_at: datetime
     updated_at: datetime

@@ -177,6 +177,7 @@ def create(session: Session, *, data: PositionCreate, actor: User) -> Position:
         ranking=data.ranking.model_dump(),
         invitation_expiry_days=data.invitation_expiry_days,
         reminders=data.reminders,
+        feedback_page=data.feedback_page,
         created_by_id=actor.id,
     )
     session.add(position)
@@ -212,8 +213,9 @@ def update(session: Session, *, position: Position, data: PositionUpdate) -> dic
             changes[nullable] = {}
     if "ranking" in changes:
         changes["ranking"] = Ranking.model_validate(changes["ranking"] or {}).model_dump()
-    if "reminders" in changes and changes["reminders"] is None:
-        changes.pop("reminders")
+    for flag in ("reminders", "feedback_page"):
+        if flag in changes and changes[flag] is None:
+            changes.pop(flag)
     if "title" in changes and changes["title"] is None:
         raise Invalid("title: a position needs a title")
     managers = changes.pop("manager_ids", None)
@@ -276,6 +278,7 @@ def public(session: Session, position: Position) -> PositionPublic:
         ranking=Ranking.model_validate(position.ranking or {}),
         invitation_expiry_days=position.invitation_expiry_days,
         reminders=position.reminders,
+        feedback_page=position.feedback_page,
         manager_ids=manager_ids(session, position=position),
         created_at=position.created_at,
         updated_at=position.updated_at,
