@@ -19,9 +19,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app import charts
+from app.assessments.models import Attempt
 from app.audit import service as audit
 from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
@@ -388,10 +389,13 @@ def _export_rows(
             filters=replace(filters, limit=EXPORT_CHUNK, offset=offset),
         )
         ranking = ranking or wording.ranking_mode(_, chunk["ranking"]["mode"])
+        extras = _export_extras(session, [item["id"] for item in chunk["items"]])
         for item in chunk["items"]:
             decision = item["latest_decision"] or {}
             yield {
                 **item,
+                **extras.get(item["id"], {}),
+                **{key: _rounded(item.get(key)) for key in ROUNDED},
                 "requirements_passed": _requirements_word(_, item["requirements_passed"]),
                 "requirements_missed": "; ".join(
                     wording.requirement_short(_, r, numbers) for r in item["requirements_missed"]
@@ -411,13 +415,54 @@ def _export_rows(
             return
 
 
+#: Exported numbers rounded to one decimal (the pages show no more).
+ROUNDED = ("fit_score", "partial_fit", "expected_npv")
+
+
+def _rounded(value: Any, decimals: int = 1) -> Any:
+    return round(value, decimals) if isinstance(value, float) else value
+
+
+def _measured(session: Session, position: Position) -> list[str]:
+    """The competencies the position's candidates are scored on (its first score's)."""
+    scales = session.exec(
+        select(Score.scales).where(Score.position_id == position.id).limit(1)
+    ).first()
+    return [key for key in COMPETENCY_KEYS if key in (scales or {})]
+
+
+def _export_extras(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per candidate: when the assessment started and was handed in, and each competency's
+    score (T-score once norms exist, else percent of the maximum), rounded."""
+    if not ids:
+        return {}
+    extras: dict[int, dict[str, Any]] = {}
+    for candidate_id, started, submitted in session.exec(
+        select(Attempt.candidate_id, Attempt.started_at, Attempt.submitted_at)
+        .where(col(Attempt.candidate_id).in_(ids))
+    ):
+        extras.setdefault(candidate_id, {}).update(started_at=started, completed_at=submitted)
+    for candidate_id, scales in session.exec(
+        select(Score.candidate_id, Score.scales).where(col(Score.candidate_id).in_(ids))
+    ):
+        row = extras.setdefault(candidate_id, {})
+        for key, entry in (scales or {}).items():
+            value = entry.get("t_score") if entry.get("band_unit") == "T" else entry.get(
+                "percent")
+            row[f"competency_{key}"] = _rounded(value)
+    return extras
+
+
 def _requirements_word(_: Any, passed: bool | None) -> str | None:
     if passed is None:
         return None
     return _("met") if passed else _("missed")
 
 
-def _export_columns(_: Any) -> list[tuple[str, str]]:
+def _export_columns(_: Any, measured: list[str] | None = None) -> list[tuple[str, str]]:
+    competencies = [(f"competency_{key}", _("%(competency)s (score)",
+                                            competency=_(competency_label(key))))
+                    for key in measured or []]
     return [
         ("rank", _("Rank")),
         ("full_name", _("Name")),
@@ -433,6 +478,7 @@ def _export_columns(_: Any) -> list[tuple[str, str]]:
         ("requirements_passed", _("Requirements")),
         ("requirements_missed", _("Requirements missed")),
         ("knockouts_passed", _("Knock-outs passed")),
+        *competencies,
         ("flags_count", _("Flags")),
         ("expected_npv", _("Expected NPV (EUR)")),
         ("costed_option", _("Costed as")),
@@ -440,6 +486,8 @@ def _export_columns(_: Any) -> list[tuple[str, str]]:
         ("decision_by", _("Decided by")),
         ("decision_at", _("Decided at")),
         ("created_at", _("Invited at")),
+        ("started_at", _("Started at")),
+        ("completed_at", _("Completed at")),
         ("is_demo", _("Demo data")),
     ]
 
@@ -460,9 +508,10 @@ def pipeline_csv(
     italian = _lang(request) == "it"
     text = exports.pipeline_csv(
         _export_rows(session, position, query.filters, _, Numbers(_lang(request))),
-        _export_columns(_),
+        _export_columns(_, _measured(session, position)),
         bom=italian,
         delimiter=";" if italian else ",",
+        decimal="," if italian else ".",
     )
     return Response(
         text.encode("utf-8"),
@@ -481,7 +530,7 @@ def pipeline_xlsx(
     _ = gettext_for(_lang(request))
     data = exports.pipeline_xlsx(
         _export_rows(session, position, query.filters, _, Numbers(_lang(request))),
-        _export_columns(_),
+        _export_columns(_, _measured(session, position)),
         sheet_title=position.title,
     )
     return Response(
