@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -13,6 +14,15 @@ from app.i18n import LANGUAGE_NAMES, gettext_for
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+
+
+def language_url(request: Request, code: str) -> str:
+    """This page in another language: the same query (filters, sort, page), ``lang`` set."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return "?" + urlencode([*params, ("lang", code)])
+
+
+templates.env.globals["language_url"] = language_url
 
 
 def render(

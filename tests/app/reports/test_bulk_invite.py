@@ -49,7 +49,7 @@ def test_paste_preview_shows_each_rows_problem_and_sends_the_valid_rows(client, 
     assert preview.status_code == 200
     text = preview.text
     assert "Preview: nothing has been sent yet" in text
-    assert "2 rows can be sent; 5 have a problem" in text
+    assert "Ready to send: 2. With a problem: 5" in text
     assert "The name is missing." in text
     assert "not-an-email is not an e-mail address." in text
     assert "The same e-mail as line 2." in text
@@ -60,7 +60,7 @@ def test_paste_preview_shows_each_rows_problem_and_sends_the_valid_rows(client, 
     resend = re.search(r'name="text" value="([^"]*)"', text).group(1)
     sent = client.post(path, data={"csrf_token": _csrf(text), "text": resend.replace("&#9;", "\t"),
                                    "action": "send"})
-    assert sent.status_code == 200 and "2 invitations sent" in sent.text
+    assert sent.status_code == 200 and "Invitations sent: 2" in sent.text
     session.expire_all()
     new = {c.email: c for c in session.exec(select(Candidate).where(
         Candidate.position_id == team.position.id)).all()}
@@ -71,7 +71,7 @@ def test_paste_preview_shows_each_rows_problem_and_sends_the_valid_rows(client, 
     assert len(mails) == 2
     # Sending the same list again sends nothing: every row is now already invited.
     again = client.post(path, data={"csrf_token": _csrf(text), "text": resend, "action": "send"})
-    assert "0 invitations sent" in again.text
+    assert "Invitations sent: 0" in again.text
 
 
 def test_csv_with_semicolons_and_a_bom_and_an_xlsx_file(client, session, team):
@@ -81,7 +81,7 @@ def test_csv_with_semicolons_and_a_bom_and_an_xlsx_file(client, session, team):
     csv_bytes = "\ufeffnome;email;lingua\nAnna Csv;anna.csv@example.com;it\n".encode()
     preview = client.post(path, data={"csrf_token": csrf, "action": "preview"},
                           files={"file": ("list.csv", csv_bytes, "text/csv")})
-    assert "1 rows can be sent; 0 have a problem" in preview.text
+    assert "Ready to send: 1. With a problem: 0" in preview.text
     assert "anna.csv@example.com" in preview.text
     book = Workbook()
     sheet = book.active
@@ -92,7 +92,7 @@ def test_csv_with_semicolons_and_a_bom_and_an_xlsx_file(client, session, team):
     preview = client.post(path, data={"csrf_token": csrf, "action": "preview"},
                           files={"file": ("list.xlsx", buffer.getvalue(),
                                           "application/octet-stream")})
-    assert "Xena Excel" in preview.text and "1 rows can be sent" in preview.text
+    assert "Xena Excel" in preview.text and "Ready to send: 1." in preview.text
     broken = client.post(path, data={"csrf_token": csrf, "action": "preview"},
                          files={"file": ("list.xlsx", b"not a zip", "application/octet-stream")})
     assert broken.status_code == 422 and "The file could not be read" in broken.text
@@ -111,7 +111,7 @@ def test_rows_past_the_hourly_limit_are_listed_as_not_sent(client, session, team
     sent = client.post(path, data={
         "csrf_token": _csrf(page.text), "action": "send",
         "text": "Uno Primo\tuno@example.com\nDue Secondo\tdue@example.com\n"})
-    assert "1 invitations sent" in sent.text
+    assert "Invitations sent: 1" in sent.text
     assert "Not sent: the hourly limit of invitations was reached" in sent.text
     assert _candidates(session, team.position.id) == ["uno@example.com"]
 
