@@ -23,11 +23,12 @@ from app.errors import Conflict, DomainError, Forbidden, Invalid, TooManyRequest
 from app.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.outbox import service as outbox
+from app.reports.wording import Numbers
 from app.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
-DONE = ("added", "role", "deactivated", "activated", "welcome")
+DONE = ("added", "role", "deactivated", "activated", "welcome", "time_zone")
 ROLES = tuple(role.value for role in Role)
 
 
@@ -77,6 +78,10 @@ def _staff_page(request: Request, session: Session, admin: User, *,
         "users": auth_service.list_users(session, organization_id=admin.organization_id),
         "roles": ROLES, "errors": errors or {}, "values": values or {},
         "done": done if done in DONE else "", "me": admin,
+        "time_zone": organization_service.time_zone(
+            organization_service.get(session, admin.organization_id)),
+        "time_zones": organization_service.time_zones(),
+        "fmt": Numbers(_lang(request), getattr(request.state, "time_zone", None)),
     }, status_code=status_code)
 
 
@@ -202,6 +207,27 @@ def send_welcome_again(
                  object_id=colleague.id, ip=client_ip(request))
     session.commit()
     return RedirectResponse("/admin/staff?done=welcome", status_code=303)
+
+
+@router.post("/admin/organization/time-zone", dependencies=[CsrfChecked])
+def set_time_zone(
+    request: Request, session: SessionDep, user: PageUser,
+    time_zone: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Show times in the organization's time zone (pages and e-mails)."""
+    admin = _admin(user)
+    _ = gettext_for(_lang(request))
+    organization = organization_service.get(session, admin.organization_id)
+    try:
+        organization_service.set_time_zone(session, organization=organization, name=time_zone)
+    except ValueError:
+        raise Invalid(
+            _("time_zone: choose a time zone from the list, such as Europe/Rome.")) from None
+    audit.record(session, actor=admin, action="organization.time_zone",
+                 object_type="organization", object_id=organization.id,
+                 details={"time_zone": time_zone}, ip=client_ip(request))
+    session.commit()
+    return RedirectResponse("/admin/staff?done=time_zone#time-zone", status_code=303)
 
 
 # --- forgot password and the link -----------------------------------------------------------

@@ -31,6 +31,7 @@ from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.privacy import service as privacy_service
+from app.reports.wording import Numbers
 from app.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
@@ -95,6 +96,7 @@ def copy_link_again(
         "url": candidate_service.invitation_url(get_settings().base_url, token),
         "expires_at": invitation.expires_at,
         "back": back_url(candidate, back),
+        "fmt": Numbers(_lang(request), getattr(request.state, "time_zone", None)),
     })
     # The link is a credential: never kept by a cache, never shown again on Back.
     response.headers["Cache-Control"] = "no-store"

@@ -122,7 +122,8 @@ def _queue(
         subject = _("Last day: your assessment for %(position)s", position=position.title)
         opening = _("Your link to the online assessment for the position \"%(position)s\" "
                     "expires on %(date)s.", position=position.title,
-                    date=invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"))
+                    date=organization_service.local_time(organization,
+                                                         invitation.expires_at))
     lines = [
         _("Dear %(name)s,", name=candidate.full_name),
         "",

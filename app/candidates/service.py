@@ -222,7 +222,7 @@ def _queue_invitation_email(
         url,
         "",
         _("The link is valid until %(date)s and can be used for one attempt.",
-          date=invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC")),
+          date=organization_service.local_time(organization, invitation.expires_at)),
         _("Please do not share it."),
     ]
     outbox.enqueue_email(

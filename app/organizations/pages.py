@@ -64,6 +64,7 @@ def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResp
             "demo_position": demo_position,
             "attention": attention,
             "previous_visit": previous_visit,
-            "fmt": Numbers(getattr(request.state, "language", "en")),
+            "fmt": Numbers(getattr(request.state, "language", "en"),
+                           getattr(request.state, "time_zone", None)),
         },
     )

@@ -73,9 +73,14 @@ def _lang(request: Request) -> str:
     return getattr(request.state, "language", "en")
 
 
+def _tz(request: Request) -> str | None:
+    """The organization's time zone (set on the staff page), or None for UTC."""
+    return getattr(request.state, "time_zone", None)
+
+
 def _tools(request: Request) -> tuple[Any, Numbers]:
     lang = _lang(request)
-    return gettext_for(lang), Numbers(lang)
+    return gettext_for(lang), Numbers(lang, _tz(request))
 
 
 # --- the pipeline -------------------------------------------------------------------------
@@ -245,7 +250,7 @@ def _pipeline_page(
             "is_admin": user.role == Role.admin.value,
             "errors": errors or {},
             "values": values or {},
-            "fmt": Numbers(_lang(request)),
+            "fmt": Numbers(_lang(request), _tz(request)),
             "cost_problem": _cost_problem(position, _lang(request)),
             "ranking_text": wording.ranking_text(_, page["ranking"], numbers),
         },
@@ -268,7 +273,7 @@ def position_funnel(
         "position": position,
         "stages": funnel.stages(session, position_id=position.id),
         "sections": rows,
-        "fmt": Numbers(lang),
+        "fmt": Numbers(lang, _tz(request)),
     })
 
 

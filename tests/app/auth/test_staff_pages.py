@@ -128,3 +128,31 @@ def test_forgot_password_answers_the_same_and_the_link_expires(client, session):
     links = session.exec(select(PasswordLink).where(PasswordLink.user_id == user.id)).all()
     assert len(links) == 3
     assert "Forgot your password?" in client.get("/login").text
+
+
+def test_times_show_in_the_organizations_time_zone(client, session):
+    from app.organizations.models import Organization
+    from tests.factories import create_position, invite_candidate
+
+    admin = create_user(session, role="admin")
+    login_browser(client, admin)
+    page = client.get("/admin/staff").text
+    assert '<option value="UTC" selected>' in page
+    bad = client.post("/admin/organization/time-zone",
+                      data={"csrf_token": _csrf(page), "time_zone": "Mars/Olympus"})
+    assert bad.status_code == 422
+    done = client.post("/admin/organization/time-zone",
+                       data={"csrf_token": _csrf(page), "time_zone": "Europe/Rome"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    session.expire_all()
+    assert session.get(Organization, admin.organization_id).settings["time_zone"] == \
+        "Europe/Rome"
+    position = create_position(session, actor=admin, questionnaires=["english"])
+    candidate, _token = invite_candidate(session, position=position, actor=admin)
+    card = client.get(f"/candidates/{candidate.id}").text
+    invited = re.search(r'data-date="invited">([^<]+)<', card).group(1)
+    assert invited.endswith(("CET", "CEST")), invited
+    mail = [m for m in session.exec(select(OutboxMessage)).all()
+            if m.payload["to"] == candidate.email][0]
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", mail.payload["text"])

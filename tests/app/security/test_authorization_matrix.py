@@ -203,6 +203,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/"): staff(STAFF),
     ("GET", "/account"): staff(STAFF),
     ("GET", "/admin/staff"): staff(ADMIN),
+    ("POST", "/admin/organization/time-zone"): staff(ADMIN, form={"time_zone": "Europe/Rome"}),
     ("POST", "/admin/staff"): staff(ADMIN, form={"full_name": "Cleo Collega",
                                                  "email": "cleo@example.com", "role": "hr"}),
     ("POST", "/admin/staff/{user_id:int}/role"): staff(
