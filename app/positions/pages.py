@@ -111,6 +111,23 @@ def _errors(exc: Exception, _: Callable[..., str] | None = None) -> dict[str, st
     return {field if field.isidentifier() else "form": detail}
 
 
+def _weight_errors(errors: dict[str, str], data: dict[str, Any], _: Callable[..., str],
+                   request: Request) -> dict[str, str]:
+    """The weights' error as a sentence with the actual total, not the validator's text."""
+    if "weights" not in errors:
+        return errors
+    numbers = [v for v in (data.get("weights") or {}).values() if isinstance(v, int | float)]
+    if len(numbers) != len(data.get("weights") or {}):
+        errors["weights"] = _("Each weight must be a number, such as 0.25 or 0,25.")
+        return errors
+    lang = getattr(request.state, "language", "en")
+    errors["weights"] = _(
+        "The weights must add up to 1 (100 %%): now they add up to %(total)s (%(percent)s %%).",
+        total=show_number(round(sum(numbers), 4), lang),
+        percent=show_number(round(100 * sum(numbers), 1), lang))
+    return errors
+
+
 def _page_gettext(request: Request) -> Callable[..., str]:
     return gettext_for(getattr(request.state, "language", "en"))
 
@@ -203,7 +220,9 @@ def create_position(
         )
     except (ValidationError, DomainError) as exc:
         session.rollback()
-        context = _form_context(session, user, data, _errors(exc, _page_gettext(request)), None)
+        context = _form_context(session, user, data,
+                                _weight_errors(_errors(exc, _page_gettext(request)), data,
+                                               _page_gettext(request), request), None)
         return render(request, "positions/form.html", context, status_code=422)
     audit.record(session, actor=user, action="position.create", object_type="position",
                  object_id=position.id, details={"title": position.title}, ip=client_ip(request))
@@ -237,7 +256,9 @@ def update_position(position_id: int, request: Request, session: SessionDep,
         )
     except (ValidationError, DomainError) as exc:
         session.rollback()
-        context = _form_context(session, user, data, _errors(exc, _page_gettext(request)),
+        context = _form_context(session, user, data,
+                                _weight_errors(_errors(exc, _page_gettext(request)), data,
+                                               _page_gettext(request), request),
                                 position)
         return render(request, "positions/form.html", context, status_code=422)
     if position_service.changes_scores(changes):

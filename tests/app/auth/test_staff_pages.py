@@ -153,6 +153,6 @@ def test_times_show_in_the_organizations_time_zone(client, session):
     card = client.get(f"/candidates/{candidate.id}").text
     invited = re.search(r'data-date="invited">([^<]+)<', card).group(1)
     assert invited.endswith(("CET", "CEST")), invited
-    mail = [m for m in session.exec(select(OutboxMessage)).all()
-            if m.payload["to"] == candidate.email][0]
+    mail = next(m for m in session.exec(select(OutboxMessage)).all()
+            if m.payload["to"] == candidate.email)
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", mail.payload["text"])
