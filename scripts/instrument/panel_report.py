@@ -137,6 +137,48 @@ def sjt_rerating() -> dict[str, Any]:
     }
 
 
+def _language_verdicts(rows: dict[str, list[dict[str, Any]]], keys: dict[str, str],
+                       tags: dict[str, str]) -> dict[str, str]:
+    """The first panel's rules, applied to three raters' rows per item: dropped when two or
+    more find it solvable below its level, give another defensible answer or miss the key;
+    otherwise kept at the panel's median level."""
+    order = ("A1", "A2", "B1", "B2", "C1", "C2")
+    verdicts = {}
+    for item_id, ratings in rows.items():
+        median = sorted(order.index(r["level"]) for r in ratings)[1]
+        if (sum(bool(r["solvable_below"]) for r in ratings) >= 2
+                or sum(bool(r["also_defensible"]) for r in ratings) >= 2
+                or sum(r["answer"] != keys[item_id] for r in ratings) >= 2):
+            verdicts[item_id] = "fails (solvable below, or not one clear key)"
+        elif order[median] == tags[item_id]:
+            verdicts[item_id] = f"confirmed {tags[item_id]}"
+        else:
+            verdicts[item_id] = f"{tags[item_id]} -> {order[median]}"
+    return verdicts
+
+
+def language_rerating() -> dict[str, str]:
+    """The second panel on the 7 rewritten language items (provisional levels)."""
+    bank = {item.id: item for item in _items(LANGUAGE_FILES)}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for rater in _rerate_raters():
+        for row in rater["lang"]:
+            rows.setdefault(row["id"], []).append(row)
+    keys = {i: next(o.id for o in bank[i].options if o.score == 1) for i in rows}  # type: ignore[attr-defined]
+    return _language_verdicts(rows, keys, {i: bank[i].cefr for i in rows})
+
+
+def c1_drafts() -> dict[str, str]:
+    """The blind panel on the C1 items drafted for the next versions (not in the bank)."""
+    drafts = {item["id"]: item for item in read_yaml(PANEL / "rerate" / "c1-drafts.yaml")}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for n in (7, 8, 9):
+        for row in read_yaml(PANEL / "rerate" / f"c1-rater-{n}.yaml"):
+            rows.setdefault(row["id"], []).append(row)
+    keys = {i: next(o["id"] for o in d["options"] if o["score"] == 1) for i, d in drafts.items()}
+    return _language_verdicts(rows, keys, {i: d["cefr"] for i, d in drafts.items()})
+
+
 def blind_solver() -> dict[str, Any]:
     """The blind solver's answers against the keys of the keyed pools."""
     solved = {row["id"]: row for row in read_yaml(PANEL / "blind-solver-keyed.yaml")}
@@ -245,6 +287,12 @@ def report() -> str:
         f"the raters' answers are the key in {cefr['answers_agree']} of {cefr['answers']}",
         f"  verdicts: {cefr['verdicts']}",
         f"  items per level in the pools: {cefr['levels']}",
+        "",
+        "CEFR re-rating (a second blind panel of 3 on the 7 items rewritten after the first)",
+        *(f"  {item_id}: {verdict}" for item_id, verdict in language_rerating().items()),
+        "",
+        "C1 drafts for the next versions (12 new items, a third blind panel of 3)",
+        *(f"  {item_id}: {verdict}" for item_id, verdict in c1_drafts().items()),
         "",
         "Transparency of the SJT keys (share of items where the rule finds the best option)",
     ]
