@@ -25,6 +25,31 @@ def language_url(request: Request, code: str) -> str:
 templates.env.globals["language_url"] = language_url
 
 
+def display(_: Any, key: str | None) -> str:
+    """A stored key (a status, a role) as people read it: ``in_progress`` is "in progress",
+    ``hr`` is "HR", in the page's language; never the raw key."""
+    if key is None:
+        return "—"
+    names = {
+        "in_progress": _("in progress"),
+        "invited": _("invited"),
+        "completed": _("completed"),
+        "expired": _("expired"),
+        "revoked": _("revoked"),
+        "draft": _("draft"),
+        "open": _("open"),
+        "closed": _("closed"),
+        "admin": _("admin"),
+        "hr": _("HR"),
+        "manager": _("hiring manager"),
+        "below_A2": _("below A2"),
+    }
+    return names.get(key, _(key))
+
+
+templates.env.globals["display"] = display
+
+
 def render(
     request: Request,
     template: str,

@@ -32,7 +32,7 @@ from app.positions import service as position_service
 from app.positions.models import Position
 from app.privacy import service as privacy_service
 from app.reports.wording import Numbers
-from app.templating import render
+from app.templating import display, render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
@@ -63,7 +63,8 @@ def _renewable(request: Request, candidate: Candidate) -> None:
     if not candidate_service.can_renew(candidate):
         raise Conflict(
             _("%(name)s has already started or finished the assessment (%(status)s): a new "
-              "link would not help.", name=candidate.full_name, status=_(candidate.status))
+              "link would not help.", name=candidate.full_name,
+              status=display(_, candidate.status))
         )
 
 
@@ -246,7 +247,7 @@ def bulk_invite(
         return _bulk_page(request, session, user, position, rows=rows, text=text)
     if position.status != "open":
         raise Conflict(_("This position is not open (%(status)s); open it before inviting "
-                         "candidates.", status=_(position.status)))
+                         "candidates.", status=display(_, position.status)))
     sent: list[bulk.Row] = []
     for row in rows:
         if not row.ok:

@@ -153,3 +153,23 @@ def test_the_link_pages_speak_italian(client, session, team):
     answer = client.post(f"/candidates/{candidate.id}/link?lang=it",
                          data={"csrf_token": _csrf(page.text)})
     assert "Nuovo link per Ida Italiana" in answer.text
+
+
+def test_the_report_shows_the_extra_time_and_no_raw_keys(client, session, team):
+    candidate, _attempt = complete(session, position=team.position, actor=team.hr,
+                                   extra_time_pct=25)
+    started, token = invite_candidate(session, position=team.position, actor=team.hr)
+    from app.assessments import service as assessment_service
+    from app.assessments.schemas import StartRequest
+    from tests.factories import SCREENING
+
+    ctx = assessment_service.resolve(session, token=token)
+    assessment_service.start(session, ctx=ctx, ip=None, user_agent=None,
+                             data=StartRequest(consent=True, screening=SCREENING))
+    _login(client, team.hr)
+    report = client.get(f"/candidates/{candidate.id}").text
+    assert "+25 % on every section (an accommodation)" in report
+    running = client.get(f"/candidates/{started.id}").text
+    assert "in progress" in running and "in_progress" not in running.replace(
+        "status-in_progress", "")
+    assert "· HR</a>" in running  # the role, not the key
