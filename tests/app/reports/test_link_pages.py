@@ -173,3 +173,15 @@ def test_the_report_shows_the_extra_time_and_no_raw_keys(client, session, team):
     assert "in progress" in running and "in_progress" not in running.replace(
         "status-in_progress", "")
     assert "· HR</a>" in running  # the role, not the key
+
+
+def test_the_invitation_form_says_what_is_wrong_in_the_readers_language(client, session, team):
+    _login(client, team.hr)
+    path = f"/positions/{team.position.id}"
+    page = client.get(f"{path}?lang=it").text
+    answer = client.post(f"{path}/candidates?lang=it", data={
+        "csrf_token": _csrf(page), "full_name": "Eva Errata", "email": "non-una-mail",
+        "language": "it", "extra_time_pct": "0"})
+    assert answer.status_code == 422
+    assert "Scrivi un indirizzo e-mail, per esempio nome@azienda.it." in answer.text
+    assert "value is not a valid email" not in answer.text
