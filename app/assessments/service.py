@@ -770,6 +770,7 @@ def complete_section(
         return
     section.status = "completed"
     section.completed_at = now
+    section.started_at = min(_aware(section.started_at), now)  # ended on its intro screen
     session.add(section)
     _activate_next(session, sections, index, at=now, now=now)
     session.flush()
