@@ -126,9 +126,14 @@ def test_italian_phone_intro_begin_calculator_warning_and_times_up(live, tmp_pat
         assert rows[0][1] == "active"  # open, in its intro
         page.click("#begin")
         page.wait_for_selector("#assessment-form")
-        # Back and reload stay on the section (POST → redirect → GET: no resubmission).
+        # Back and reload stay on the section (POST → redirect → GET: no resubmission
+        # prompt, and the intro's address now shows the running section).
         page.reload()
         assert page.locator("#assessment-form").count() == 1
+        page.go_back()
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#assessment-form").count() == 1
+        assert page.locator("#section-intro").count() == 0
         # The calculator: part of the page, Italian decimal comma, no focus loss.
         calculator = page.locator("[data-calculator]")
         assert calculator.is_visible()
