@@ -9,6 +9,7 @@ down. Domain errors become a page in the candidate's language, never JSON.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -623,6 +625,16 @@ def section_page(request: Request, session: WriteSessionDep, token: Token) -> Re
         )
     if state["current_section"]["phase"] == "intro":
         return _render_intro(request, ctx, lang, state)
+    check = request.query_params.get("check")
+    if check and check == state["current_section"]["key"]:
+        # Back from a form with mistakes: show them again from the address (nothing saved).
+        battery = Battery.load(session, ctx.attempt.questionnaire_versions)
+        checked = _check_items(request, session, ctx, battery, check, request.query_params,
+                               lang, save=False)
+        if checked.errors:
+            return _render_section(request, session, ctx, lang, state, errors=checked.errors,
+                                   raw=checked.raw, readings=checked.readings,
+                                   status_code=422)
     return _render_section(request, session, ctx, lang, state)
 
 
@@ -766,11 +778,45 @@ def save_section(
     battery = Battery.load(session, ctx.attempt.questionnaire_versions)
     if section_key not in battery.sections:
         raise NotFound(f"Section {section_key} is not part of this assessment.")
+    checked = _check_items(request, session, ctx, battery, section_key, form, lang, save=True)
+    session.commit()
+    if checked.closed:
+        return _redirect(f"/a/{token}/section?closed=1")
+    if checked.errors:
+        # POST → redirect → GET: the page with the mistakes is a GET (reload and Back never
+        # ask to send the form again); the answers with a mistake travel in the address.
+        return _redirect(f"/a/{token}/section?" + urlencode(
+            [("check", section_key), *checked.typed]))
+    if form.get("action") == "complete":
+        assessment_service.complete_section(session, ctx=ctx, section_key=section_key)
+        session.commit()
+        return _redirect(f"/a/{token}/section")
+    return _redirect(f"/a/{token}/section?saved={checked.saved}"
+                     + ("&half=1" if checked.incomplete else ""))
+
+
+@dataclasses.dataclass
+class _Checked:
+    """What a section form's answers came to: errors to show, and what was saved."""
+
+    errors: dict[str, str] = dataclasses.field(default_factory=dict)
+    raw: dict[str, str] = dataclasses.field(default_factory=dict)
+    readings: dict[str, list[tuple[str, str]]] = dataclasses.field(default_factory=dict)
+    typed: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # with a mistake
+    saved: int = 0
+    incomplete: int = 0
+    closed: bool = False
+
+
+def _check_items(
+    request: Request, session: Session, ctx: assessment_service.Context, battery: Battery,
+    section_key: str, form: Any, lang: str, *, save: bool,
+) -> _Checked:
+    """Read each answer of the section's form; save the good ones when ``save``."""
+    _ = gettext_for(lang)
     section = battery.sections[section_key][1]
     scale = {"min": section.scale.min, "max": section.scale.max} if section.scale else None
-    errors, raw, closed, saved = {}, {}, False, 0
-    readings: dict[str, list[tuple[str, str]]] = {}
-    incomplete = 0
+    out = _Checked()
     for item in battery.section_items(section_key, ctx.attempt.forms):
         value, text, alternatives = _form_value(item, form, lang)
         if not text:
@@ -778,41 +824,27 @@ def save_section(
         try:
             if value is None:
                 raise Invalid(item.id)
-            assessment_service.save_answer(
-                session,
-                ctx=ctx,
-                item_id=item.id,
-                value=value,
-                elapsed_ms=None,
-                ip=client_ip(request),
-                user_agent=request.headers.get("user-agent"),
-            )
-            saved += 1
-            incomplete += not is_answered(item, value)
+            if not save:
+                assessment_service.check_value(item, section, value)
+            else:
+                assessment_service.save_answer(
+                    session, ctx=ctx, item_id=item.id, value=value, elapsed_ms=None,
+                    ip=client_ip(request), user_agent=request.headers.get("user-agent"),
+                )
+                out.saved += 1
+                out.incomplete += not is_answered(item, value)
         except Invalid:
-            errors[item.id] = _item_error(_, item, lang, scale, value, bool(alternatives))
+            out.errors[item.id] = _item_error(_, item, lang, scale, value, bool(alternatives))
             if item.type == "numeric":
-                raw[item.id] = text[:100]
+                out.raw[item.id] = text[:100]
             if alternatives:
-                readings[item.id] = [(str(v), _show_number(v, lang)) for v in alternatives]
+                out.readings[item.id] = [(str(v), _show_number(v, lang)) for v in alternatives]
+            out.typed += [(name, str(form.get(name))[:100]) for name in
+                          (f"item-{item.id}", f"item-{item.id}-best", f"item-{item.id}-worst")
+                          if form.get(name)]
         except Conflict:
-            closed = True
-    session.commit()
-    if closed:
-        return _redirect(f"/a/{token}/section?closed=1")
-    if errors:
-        state = assessment_service.state(session, ctx=ctx, language=lang)
-        session.commit()
-        if state["current_section"] and state["current_section"]["key"] == section_key:
-            return _render_section(
-                request, session, ctx, lang, state, errors=errors, raw=raw, readings=readings,
-                status_code=422,
-            )
-    if form.get("action") == "complete" and not errors:
-        assessment_service.complete_section(session, ctx=ctx, section_key=section_key)
-        session.commit()
-        return _redirect(f"/a/{token}/section")
-    return _redirect(f"/a/{token}/section?saved={saved}" + ("&half=1" if incomplete else ""))
+            out.closed = True
+    return out
 
 
 @router.post("/{token}/submit", response_class=HTMLResponse)

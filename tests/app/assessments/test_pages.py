@@ -310,7 +310,12 @@ def test_section_form_saves_answers_and_shows_a_bad_one_next_to_its_item(client,
         headers=HTML,
         follow_redirects=False,
     )
+    # POST → redirect → GET: the page with the mistakes is a GET (no resubmission on reload).
+    assert response.status_code == 303 and "check=stress-self-report" in response.headers[
+        "location"]
+    response = client.get(response.headers["location"], headers=HTML)
     assert response.status_code == 422
+    assert client.get(response.url, headers=HTML).status_code == 422  # a reload: the same
     block = _item_block(response.text, "sr03")
     assert 'id="err-sr03"' in block and "from 1 to 5" in block
     assert 'aria-describedby="status-sr03 err-sr03"' in block
@@ -360,6 +365,8 @@ def test_numeric_answers_accept_a_decimal_comma(client, session):
         headers=HTML,
         follow_redirects=False,
     )
+    assert response.status_code == 303
+    response = client.get(response.headers["location"], headers=HTML)
     assert response.status_code == 422
     assert 'id="err-an03"' in _item_block(response.text, "an03")
     assert 'value="circa 7"' in _item_block(response.text, "an03")
