@@ -49,6 +49,7 @@ from questionnaires.privacy import PrivacyNotice, load_privacy_notice, render_pr
 from questionnaires.rjp import JobPreview
 from questionnaires.schema import Item, SjtItem, is_answered
 from questionnaires.screening import ScreeningForm, load_screening_form
+from scoring.competencies import label as competency_label
 
 # Unknown tokens are counted per client address (429 past the limit); valid ones pass.
 router = APIRouter(
@@ -624,7 +625,7 @@ def section_page(request: Request, session: WriteSessionDep, token: Token) -> Re
             language=lang,
         )
     if state["current_section"]["phase"] == "intro":
-        return _render_intro(request, ctx, lang, state)
+        return _render_intro(request, session, ctx, lang, state)
     check = request.query_params.get("check")
     if check and check == state["current_section"]["key"]:
         # Back from a form with mistakes: show them again from the address (nothing saved).
@@ -651,13 +652,18 @@ CALCULATOR_TYPES = ("numeric",)
 
 
 def _render_intro(
-    request: Request, ctx: assessment_service.Context, lang: str, state: dict[str, Any]
+    request: Request, session: Session, ctx: assessment_service.Context, lang: str,
+    state: dict[str, Any],
 ) -> HTMLResponse:
     """A section's intro: what it is, how many questions, how long, what is allowed; its
     clock starts on "Begin" (or by itself when the break is over)."""
     current = state["current_section"]
     index = next(i for i, s in enumerate(state["sections"]) if s["key"] == current["key"])
     types = {item.get("type") for item in current["items"]}
+    _ = gettext_for(lang)
+    battery = Battery.load(session, ctx.attempt.questionnaire_versions)
+    measured = dict.fromkeys(str(item.competency) for item in
+                             battery.section_items(current["key"], ctx.attempt.forms))
     return render(
         request,
         "assessments/intro.html",
@@ -675,6 +681,7 @@ def _render_intro(
             "starts_in_s": current["starts_in_s"],
             "starts_in_text": _clock(current["starts_in_s"]),
             "times_up": _times_up(state, current["key"]),
+            "measures": [_(competency_label(key)) for key in measured],
         },
         language=lang,
     )

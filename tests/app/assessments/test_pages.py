@@ -573,6 +573,7 @@ def test_each_section_opens_with_an_intro_and_its_clock_starts_on_begin(client, 
     assert re.search(r'id="intro-questions">\d+<', html)
     assert "including your extra time of 25 %" in html
     assert "A calculator is on the page" in html  # a numeric section
+    assert "What it measures:</strong> Analysis" in html
     assert re.search(r'<meta http-equiv="refresh" content="(29\d|30\d)">', html)
     attempt = _attempt(session, candidate)
     first = session.exec(select(AttemptSection).where(
