@@ -185,3 +185,16 @@ def test_the_invitation_form_says_what_is_wrong_in_the_readers_language(client, 
     assert answer.status_code == 422
     assert "Scrivi un indirizzo e-mail, per esempio nome@azienda.it." in answer.text
     assert "value is not a valid email" not in answer.text
+
+
+def test_the_api_says_when_the_email_was_already_invited(client, session, team):
+    from tests.factories import auth_headers
+
+    headers = auth_headers(client, team.hr)
+    path = f"/api/v1/positions/{team.position.id}/candidates"
+    body = {"full_name": "Api Doppia", "email": "api.doppia@example.com"}
+    first = client.post(path, json=body, headers=headers)
+    assert first.status_code == 201 and first.json()["already_invited"] == []
+    second = client.post(path, json=body, headers=headers)
+    assert second.status_code == 201
+    assert second.json()["already_invited"] == [first.json()["id"]]
