@@ -20,6 +20,7 @@ from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
 from app.i18n import gettext_for
 from app.positions.models import Position
+from app.reports.wording import Numbers
 from app.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
@@ -113,7 +114,10 @@ def audit_page(
             "pages": pages,
             "filters": filters,
             "since_error": since_error,
-            "actions": audit_service.actions(session, organization_id=admin.organization_id),
+            "actions": [(name, wording.action_label(_, name)) for name in
+                        audit_service.actions(session, organization_id=admin.organization_id)],
+            "fmt": Numbers(getattr(request.state, "language", "en"),
+                           getattr(request.state, "time_zone", None)),
             "previous_url": "/admin/audit" + _query(**filters, page=page - 1 if page > 2 else None)
             if page > 1 else None,
             "next_url": "/admin/audit" + _query(**filters, page=page + 1)

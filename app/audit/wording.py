@@ -51,6 +51,9 @@ def sentence(_: Callable[..., str], entry: dict[str, Any], known: dict[str, dict
                                      who=who, candidate=obj),
         "candidate.export": lambda: _("%(who)s took a copy of the data of %(candidate)s",
                                       who=who, candidate=obj),
+        "candidate.message": lambda: _("%(who)s wrote to %(candidate)s: «%(subject)s»",
+                                       who=who, candidate=obj,
+                                       subject=escape(str(details.get("subject", "")))),
         "candidate.decision": lambda: _("%(who)s recorded «%(decision)s» for %(candidate)s",
                                         who=who, candidate=obj,
                                         decision=escape(decision_names.get(
@@ -88,3 +91,35 @@ def sentence(_: Callable[..., str], entry: dict[str, Any], known: dict[str, dict
         return Markup(_("%(who)s: %(action)s on %(object)s", who=who, action=escape(action),
                         object=obj))
     return Markup(make())
+
+
+def action_label(_: Callable[..., str], action: str) -> str:
+    """An action's name in the filter ("Invitations" for ``candidate.invite``)."""
+    labels = {
+        "candidate.invite": _("Invitations"),
+        "candidate.resend": _("Links e-mailed again"),
+        "candidate.new_link": _("Links copied again"),
+        "candidate.revoke": _("Links revoked"),
+        "candidate.erase": _("Erasures"),
+        "candidate.export": _("Data exports"),
+        "candidate.decision": _("Decisions"),
+        "candidate.message": _("Messages to candidates"),
+        "position.create": _("Positions created"),
+        "position.update": _("Positions changed"),
+        "position.status": _("Positions opened or closed"),
+        "position.cost_assumptions": _("Cost assumptions changed"),
+        "user.create": _("Colleagues added"),
+        "user.role": _("Roles changed"),
+        "user.activate": _("Accounts reactivated"),
+        "user.deactivate": _("Accounts deactivated"),
+        "user.password": _("Passwords changed"),
+        "user.password_link": _("Password links sent"),
+        "organization.retention": _("Retention changed"),
+        "organization.time_zone": _("Time zone changed"),
+        "organization.messages": _("Message templates changed"),
+        "norms.import": _("Norm tables imported"),
+        "norms.rebuild": _("Norm tables rebuilt"),
+        "webhooks.update": _("Webhook changed"),
+        "webhooks.delete": _("Webhook removed"),
+    }
+    return labels.get(action, action)
