@@ -9,8 +9,11 @@ down. Domain errors become a page in the candidate's language, never JSON.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import functools
+import hmac
+import json
 import math
 import re
 from collections.abc import Callable
@@ -346,7 +349,15 @@ def landing(request: Request, session: SessionDep, token: Token) -> Response:
     if ctx.attempt is not None:
         done = ctx.attempt.status == "completed"
         return _redirect(f"/a/{token}/done" if done else f"/a/{token}/section")
-    return _render_landing(request, session, ctx, _language(request, ctx))
+    lang = _language(request, ctx)
+    values = (_unsigned(token, request.cookies.get(START_COOKIE))
+              if request.query_params.get("check") else None)
+    if values is not None:
+        _data, errors = _checked_start(FormData(list(values.items())), lang)
+        if errors:
+            return _render_landing(request, session, ctx, lang, values=values, errors=errors,
+                                   status_code=422)
+    return _render_landing(request, session, ctx, lang)
 
 
 @router.get("/{token}/start")
@@ -427,6 +438,36 @@ def start(request: Request, session: WriteSessionDep, token: Token, form: Posted
     if ctx.attempt is not None:
         return _redirect(f"/a/{token}/section")
     lang = _language(request, ctx)
+    data, errors = _checked_start(form, lang)
+    if errors or data is None:
+        # POST → redirect → GET: the form with its mistakes is shown by a GET (reload and
+        # Back never ask to resend). What was typed waits in a short-lived signed cookie,
+        # scoped to this link, not in the address (it holds screening answers).
+        values = {key: str(value) for key, value in form.items() if key != "csrf_token"}
+        response = _redirect(f"/a/{token}?check=1")
+        response.set_cookie(START_COOKIE, _signed(token, values), max_age=START_COOKIE_AGE,
+                            httponly=True, samesite="lax", path=f"/a/{token}",
+                            secure=get_settings().secure_cookies)
+        return response
+    assessment_service.start(
+        session,
+        ctx=ctx,
+        data=data,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    session.commit()
+    response = _redirect(f"/a/{token}/section")
+    response.delete_cookie(START_COOKIE, path=f"/a/{token}")
+    return response
+
+
+START_COOKIE = "kam_start_form"
+START_COOKIE_AGE = 15 * 60
+
+
+def _checked_start(form: Any, lang: str) -> tuple[StartRequest | None, dict[str, str]]:
+    """The start request from the landing form, or the errors to show next to its fields."""
     _ = gettext_for(lang)
     body, rows, errors = _start_request(form, lang)
     data = None
@@ -438,20 +479,29 @@ def start(request: Request, session: WriteSessionDep, token: Token, form: Posted
         errors["consent"] = _(
             "Tick the box to give your consent: the assessment can only start after you do."
         )
-    if errors or data is None:
-        values = {key: str(value) for key, value in form.items() if key != "csrf_token"}
-        return _render_landing(
-            request, session, ctx, lang, values=values, errors=errors, status_code=422
-        )
-    assessment_service.start(
-        session,
-        ctx=ctx,
-        data=data,
-        ip=client_ip(request),
-        user_agent=request.headers.get("user-agent"),
-    )
-    session.commit()
-    return _redirect(f"/a/{token}/section")
+    return data, errors
+
+
+def _signature(token: str, payload: str) -> str:
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, f"start:{token}:{payload}".encode(), "sha256").hexdigest()
+
+
+def _signed(token: str, values: dict[str, str]) -> str:
+    payload = base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+    return f"{payload}.{_signature(token, payload)}"
+
+
+def _unsigned(token: str, cookie: str | None) -> dict[str, str] | None:
+    """The values in the cookie, if this server signed them for this link."""
+    payload, _dot, signature = (cookie or "").partition(".")
+    if not payload or not hmac.compare_digest(_signature(token, payload), signature):
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(payload.encode()))
+    except ValueError:
+        return None
+    return {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else None
 
 
 # --- sections ----------------------------------------------------------------------------

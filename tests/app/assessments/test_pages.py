@@ -165,6 +165,11 @@ def test_landing_uses_the_invitation_language(client, session):
 def test_start_without_consent_shows_the_error_next_to_the_field(client, session):
     _, _, candidate, token = _invite(session)
     response = _start(client, token, consent=None, years_sales="2,5")
+    # POST → redirect → GET: the form with its mistakes is a GET; what was typed waits in a
+    # signed cookie scoped to the link, not in the address.
+    assert response.status_code == 303 and response.headers["location"] == f"/a/{token}?check=1"
+    assert "years_sales" not in response.headers["location"]
+    response = client.get(response.headers["location"], headers=HTML)
     assert response.status_code == 422
     html = response.text
     assert 'role="alert"' in html and 'href="#f-consent"' in html
@@ -184,6 +189,8 @@ def test_start_form_errors_name_each_field(client, session):
     response = _start(
         client, token, years_sales="lots", education="", lang_2="de", client_base_size="2.5"
     )
+    assert response.status_code == 303
+    response = client.get(response.headers["location"], headers=HTML)
     assert response.status_code == 422
     html = response.text
     for key in ("years_sales", "education", "lang_2", "client_base_size"):
@@ -623,3 +630,10 @@ def test_the_intro_speaks_italian(client, session):
     assert _start(client, token, language="it").status_code == 303
     intro = client.get(f"/a/{token}/section", headers=HTML).text
     assert "Che cosa è consentito" in intro and ">Inizia<" in intro
+
+
+def test_a_forged_start_cookie_shows_a_clean_form(client, session):
+    _, _, _candidate, token = _invite(session)
+    client.cookies.set("kam_start_form", "eyJ4IjoxfQ.bad", path=f"/a/{token}")
+    page = client.get(f"/a/{token}?check=1", headers=HTML)
+    assert page.status_code == 200 and 'role="alert"' not in page.text
