@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -17,9 +17,20 @@ templates.env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
 
 
 def language_url(request: Request, code: str) -> str:
-    """This page in another language: the same query (filters, sort, page), ``lang`` set."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    return "?" + urlencode([*params, ("lang", code)])
+    """This page in another language: the same query (filters, sort, page), ``lang`` set.
+
+    A page that answers a form (a POST) has no address to load again: the link goes back to
+    the page the form was sent from (same site only), else to the dashboard.
+    """
+    if request.method == "GET":
+        base, params = "", list(request.query_params.multi_items())
+    else:
+        referer = urlsplit(request.headers.get("referer", ""))
+        same_site = referer.netloc == request.url.netloc and referer.path.startswith("/")
+        base = referer.path if same_site else "/"
+        params = parse_qsl(referer.query) if same_site else []
+    kept = [(k, v) for k, v in params if k != "lang"]
+    return base + "?" + urlencode([*kept, ("lang", code)])
 
 
 templates.env.globals["language_url"] = language_url

@@ -198,3 +198,17 @@ def test_the_api_says_when_the_email_was_already_invited(client, session, team):
     second = client.post(path, json=body, headers=headers)
     assert second.status_code == 201
     assert second.json()["already_invited"] == [first.json()["id"]]
+
+
+def test_the_language_link_of_a_page_answering_a_form_goes_back_where_it_came_from(
+        client, session, team):
+    candidate, _token = invite_candidate(session, position=team.position, actor=team.hr)
+    _login(client, team.hr)
+    page = client.get(f"/candidates/{candidate.id}?tab=x")
+    answer = client.post(f"/candidates/{candidate.id}/link", data={"csrf_token": _csrf(page.text)},
+                         headers={"referer": f"http://testserver/candidates/{candidate.id}?tab=x"})
+    assert f'href="/candidates/{candidate.id}?tab=x&amp;lang=it"' in answer.text
+    elsewhere = client.post(f"/candidates/{candidate.id}/link",
+                            data={"csrf_token": _csrf(page.text)},
+                            headers={"referer": "https://evil.example/x"})
+    assert 'href="/?lang=it"' in elsewhere.text
