@@ -1,0 +1,182 @@
+"""What became of the people hired: outcomes at 6 and 12 months, and reminders to record them.
+
+An outcome belongs to a candidate whose latest decision is ``hire``; its follow-up is due
+``months`` after that decision. Reminders go through the outbox (one per hire and follow-up,
+to the person who recorded the hire, else the organization's admins).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.auth.models import User
+from app.candidates.models import Candidate, Decision
+from app.clock import utcnow
+from app.errors import Conflict
+from app.interviews.models import Outcome, OutcomeReminder
+from app.interviews.service import field_error, rated_competencies
+from app.outbox import service as outbox
+from app.positions.models import Position
+
+FOLLOW_UPS = (6, 12)
+DAYS_PER_MONTH = 30.44
+
+
+def hire_decision(session: Session, *, candidate_id: int) -> Decision | None:
+    """The candidate's latest decision if it is a hire, else None."""
+    latest = session.exec(
+        select(Decision).where(Decision.candidate_id == candidate_id)
+        .order_by(col(Decision.created_at).desc(), col(Decision.id).desc())
+    ).first()
+    return latest if latest is not None and latest.decision == "hire" else None
+
+
+def _check(position: Position, data: dict[str, Any]) -> None:
+    if data.get("months") not in FOLLOW_UPS:
+        raise field_error("months", "record an outcome at 6 or 12 months")
+    perf = data.get("performance")
+    if perf is not None and (isinstance(perf, bool) or not isinstance(perf, int)
+                             or not 1 <= perf <= 5):
+        raise field_error("performance", "give a whole number from 1 to 5")
+    allowed = rated_competencies(position)
+    for key, value in (data.get("performance_by_competency") or {}).items():
+        if key not in allowed:
+            raise field_error(f"performance_by_competency.{key}",
+                              f"not a competency of this position ({', '.join(allowed)})")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            raise field_error(f"performance_by_competency.{key}", "give a whole number from 1 to 5")
+    quota = data.get("quota_attainment_pct")
+    if quota is not None and not 0 <= quota <= 1000:
+        raise field_error("quota_attainment_pct", "give a percentage from 0 to 1000")
+    if data.get("still_employed", True) and data.get("left_on") is not None:
+        raise field_error("left_on", "a leaving date only when the person has left")
+    if not data.get("still_employed", True) and data.get("left_on") is None:
+        raise field_error("left_on", "give the leaving date of a person who has left")
+    ramp = data.get("months_to_quota")
+    if ramp is not None and not 1 <= ramp <= 60:
+        raise field_error("months_to_quota", "give a whole number of months from 1 to 60")
+
+
+def record(
+    session: Session, *, candidate: Candidate, position: Position, data: dict[str, Any],
+    actor: User, ip: str | None = None,
+) -> Outcome:
+    """Record (or correct) a hire's outcome at 6 or 12 months; audited. 409 unless the
+    candidate's latest decision is a hire."""
+    if hire_decision(session, candidate_id=candidate.id) is None:
+        raise Conflict("Outcomes are recorded for hires: the latest decision is not a hire.")
+    _check(position, data)
+    row = session.exec(select(Outcome).where(
+        Outcome.candidate_id == candidate.id, Outcome.months == data["months"])).first()
+    if row is None:
+        row = Outcome(organization_id=candidate.organization_id, position_id=position.id,
+                      candidate_id=candidate.id, months=data["months"])
+    row.performance = data.get("performance")
+    row.performance_by_competency = dict(data.get("performance_by_competency") or {})
+    row.quota_attainment_pct = data.get("quota_attainment_pct")
+    row.still_employed = bool(data.get("still_employed", True))
+    row.left_on = data.get("left_on")
+    row.months_to_quota = data.get("months_to_quota")
+    row.recorded_by_id = actor.id
+    row.recorded_at = utcnow()
+    session.add(row)
+    candidate.stage = "outcome"
+    session.add(candidate)
+    session.flush()
+    audit.record(session, actor=actor, action="outcome.record", object_type="candidate",
+                 object_id=candidate.id, details={"months": row.months, "outcome_id": row.id},
+                 ip=ip)
+    return row
+
+
+def public(row: Outcome) -> dict[str, Any]:
+    """The API view of an outcome."""
+    return {
+        "id": row.id, "candidate_id": row.candidate_id, "months": row.months,
+        "performance": row.performance,
+        "performance_by_competency": row.performance_by_competency or {},
+        "quota_attainment_pct": row.quota_attainment_pct, "still_employed": row.still_employed,
+        "left_on": row.left_on, "months_to_quota": row.months_to_quota,
+        "recorded_by_id": row.recorded_by_id, "recorded_at": row.recorded_at,
+    }
+
+
+def of_candidate(session: Session, *, candidate: Candidate) -> dict[str, Any]:
+    """The hire's outcomes and when each follow-up is due."""
+    hire = hire_decision(session, candidate_id=candidate.id)
+    rows = {r.months: r for r in session.exec(
+        select(Outcome).where(Outcome.candidate_id == candidate.id))}
+    return {
+        "hired": hire is not None,
+        "hired_at": None if hire is None else hire.created_at,
+        "follow_ups": [
+            {"months": m,
+             "due_on": None if hire is None
+             else (hire.created_at + timedelta(days=DAYS_PER_MONTH * m)).date(),
+             "outcome": public(rows[m]) if m in rows else None}
+            for m in FOLLOW_UPS
+        ],
+    }
+
+
+def _recipients(session: Session, hire: Decision) -> list[User]:
+    user = session.get(User, hire.user_id) if hire.user_id else None
+    if user is not None and user.is_active:
+        return [user]
+    return list(session.exec(select(User).where(
+        User.organization_id == hire.organization_id, User.role == "admin",
+        col(User.is_active).is_(True))))
+
+
+def queue_reminders(session: Session, *, now: datetime | None = None, base_url: str = "") -> int:
+    """Queue an e-mail for every follow-up that is due, not recorded and not yet reminded;
+    return how many. Safe to run again (one reminder per hire and follow-up)."""
+    now = now or utcnow()
+    hires = session.exec(select(Decision).where(Decision.decision == "hire")).all()
+    queued = 0
+    seen: set[int] = set()
+    for decision in sorted(hires, key=lambda d: (d.created_at, d.id or 0), reverse=True):
+        if decision.candidate_id in seen:
+            continue
+        seen.add(decision.candidate_id)
+        hire = hire_decision(session, candidate_id=decision.candidate_id)
+        candidate = session.get(Candidate, decision.candidate_id)
+        if hire is None or candidate is None or candidate.erased_at is not None:
+            continue
+        for months in FOLLOW_UPS:
+            if hire.created_at + timedelta(days=DAYS_PER_MONTH * months) > now:
+                continue
+            done = session.exec(select(Outcome.id).where(
+                Outcome.candidate_id == candidate.id, Outcome.months == months)).first()
+            sent = session.exec(select(OutcomeReminder.id).where(
+                OutcomeReminder.candidate_id == candidate.id,
+                OutcomeReminder.months == months)).first()
+            if done is not None or sent is not None:
+                continue
+            link = f"{base_url.rstrip('/')}/candidates/{candidate.id}/outcomes"
+            for user in _recipients(session, hire):
+                outbox.enqueue_email(
+                    session, organization_id=candidate.organization_id, to=user.email,
+                    subject=f"Record the {months}-month outcome of {candidate.full_name}",
+                    text=(f"{candidate.full_name} was hired on {hire.created_at.date()}. "
+                          f"Please record how the first {months} months went (the manager's "
+                          f"rating, quota attainment, still employed): {link}\n\n"
+                          "These outcomes let the product check, on your own data, how well "
+                          "the tests and interviews predict success."),
+                    reference={"kind": "outcome_reminder", "candidate_id": candidate.id,
+                               "months": months},
+                )
+            session.add(OutcomeReminder(organization_id=candidate.organization_id,
+                                        candidate_id=candidate.id, months=months))
+            session.flush()
+            queued += 1
+    return queued
+
+
+def left_before(row: Outcome, hired_on: date, months: int) -> bool:
+    """Whether a recorded leaving date falls within ``months`` of the hire."""
+    return row.left_on is not None and (row.left_on - hired_on).days < DAYS_PER_MONTH * months
