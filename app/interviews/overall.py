@@ -3,7 +3,8 @@ with the position's weights, and the validity of the combination.
 
 Formulas (shown on the pages)::
 
-    z_test      = the candidate's composite z against the norm group (the fit score's z)
+    z_test      = the candidate's composite z against the norm group (the fit score's z);
+                  before norms, the fit score standardized over the position's candidates
     z_interview = (interview score − mean) / SD over the position's interviewed candidates
                   (until MIN_POOL of them are interviewed: (score − 3) / 1, the scale's middle
                   and a typical spread of interview ratings)
@@ -69,19 +70,26 @@ def set_weights(session: Session, *, position: Position, test: float, interview:
     return weights(session, position=position)
 
 
-def _test_z(session: Session, position: Position) -> dict[int, float]:
-    return {
-        cid: z for cid, z in session.exec(
-            select(Score.candidate_id, Score.composite_z).where(
-                Score.position_id == position.id, col(Score.composite_z).is_not(None))
-        )
-    }
+def _test_z(session: Session, position: Position) -> tuple[dict[int, float], str]:
+    """Each scored candidate's test composite z: against the norm group when every fit has
+    one, else the fit score standardized over the position's scored candidates."""
+    rows = session.exec(
+        select(Score.candidate_id, Score.composite_z, Score.fit_score).where(
+            Score.position_id == position.id, col(Score.fit_score).is_not(None))
+    ).all()
+    if rows and all(z is not None for _c, z, _f in rows):
+        return {c: float(z) for c, z, _f in rows}, "norms"
+    fits = np.array([f for _c, _z, f in rows], dtype=float)
+    if fits.size < 2 or fits.std(ddof=1) == 0:
+        return {}, "none"
+    mean, sd = fits.mean(), fits.std(ddof=1)
+    return {c: float((f - mean) / sd) for c, _z, f in rows}, "position"
 
 
 def position_overview(session: Session, *, position: Position) -> dict[str, Any]:
     """Everything the overall scores of a position share: weights, pool, r12, validity."""
     scores = interview_service.interview_scores(session, position=position)
-    tests = _test_z(session, position)
+    tests, test_basis = _test_z(session, position)
     pool = [s["score"] for s in scores.values() if s["score"] is not None]
     if len(pool) >= MIN_POOL and np.std(pool, ddof=1) > 0:
         mean, sd, basis = float(np.mean(pool)), float(np.std(pool, ddof=1)), "pool"
@@ -98,7 +106,7 @@ def position_overview(session: Session, *, position: Position) -> dict[str, Any]
     validity = composite_validity([w["test"], w["interview"]], [R_XY, R_INTERVIEW], r12) \
         if w["test"] + w["interview"] > 0 else None
     return {
-        "weights": w, "interview_mean": mean, "interview_sd": sd, "interview_basis": basis,
+        "weights": w, "test_basis": test_basis, "interview_mean": mean, "interview_sd": sd, "interview_basis": basis,
         "n_interviewed": len(pool), "r12": r12, "r12_basis": r12_basis, "n_r12": len(both),
         "validity_test": R_XY, "validity_interview": R_INTERVIEW, "validity_combined": validity,
         "_scores": scores, "_tests": tests,

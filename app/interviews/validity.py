@@ -2,7 +2,7 @@
 people hired, on the organization's own data, and the weights those outcomes suggest.
 
 Predictors per hire: each competency score (the z against the norm group when every hire has
-one, else percent of maximum), the test composite z, the interview score and the overall z.
+one, else percent of maximum), the test composite z (as in the overall score), the interview score and the overall z.
 Outcomes: the manager's performance rating and quota attainment at 6 and 12 months, and
 retention at 12 months (1 still employed, 0 left).
 
@@ -77,11 +77,11 @@ def cohort(session: Session, *, position: Position) -> dict[str, Any]:
     def predictors(cid: int) -> dict[str, float]:
         score = by_candidate.get(cid)
         values = {k: math.nan if score is None else _value(score, k, bases[k]) for k in keys}
-        values["composite"] = math.nan if score is None or score.composite_z is None \
-            else float(score.composite_z)
         picture = overall_service.candidate_overall(overview, cid)
         interview = picture["interview"]["score"] if picture["interview"] else None
         values["interview"] = math.nan if interview is None else float(interview)
+        test_z = picture["test_z"]
+        values["composite"] = math.nan if test_z is None else float(test_z)
         values["overall"] = math.nan if picture["overall_z"] is None else picture["overall_z"]
         return values
 
