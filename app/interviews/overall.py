@@ -106,7 +106,8 @@ def position_overview(session: Session, *, position: Position) -> dict[str, Any]
     validity = composite_validity([w["test"], w["interview"]], [R_XY, R_INTERVIEW], r12) \
         if w["test"] + w["interview"] > 0 else None
     return {
-        "weights": w, "test_basis": test_basis, "interview_mean": mean, "interview_sd": sd, "interview_basis": basis,
+        "weights": w, "test_basis": test_basis, "interview_mean": mean, "interview_sd": sd,
+        "interview_basis": basis,
         "n_interviewed": len(pool), "r12": r12, "r12_basis": r12_basis, "n_r12": len(both),
         "validity_test": R_XY, "validity_interview": R_INTERVIEW, "validity_combined": validity,
         "_scores": scores, "_tests": tests,

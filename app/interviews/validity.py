@@ -2,7 +2,8 @@
 people hired, on the organization's own data, and the weights those outcomes suggest.
 
 Predictors per hire: each competency score (the z against the norm group when every hire has
-one, else percent of maximum), the test composite z (as in the overall score), the interview score and the overall z.
+one, else percent of maximum), the test composite z (as in the overall score), the interview
+score and the overall z.
 Outcomes: the manager's performance rating and quota attainment at 6 and 12 months, and
 retention at 12 months (1 still employed, 0 left).
 

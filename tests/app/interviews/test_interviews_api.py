@@ -144,9 +144,12 @@ def test_a_revision_needs_a_reason_and_is_audited_with_before_and_after(client, 
 def test_a_decision_moves_the_stage(client, session, team):
     candidate, _ = complete(session, position=team.position, actor=team.hr)
     decide = f"/api/v1/candidates/{candidate.id}/decision"
-    assert _post(client, team.manager, decide, {"decision": "advance", "note": "Good."}).status_code == 201
+    response = _post(client, team.manager, decide, {"decision": "advance", "note": "Good."})
+    assert response.status_code == 201
     assert session.get(Candidate, candidate.id).stage == "interview"
-    assert _post(client, team.manager, decide, {"decision": "hold", "note": "Wait."}).status_code == 201
+    response = _post(client, team.manager, decide, {"decision": "hold", "note": "Wait."})
+    assert response.status_code == 201
     assert session.get(Candidate, candidate.id).stage == "interview"
-    assert _post(client, team.manager, decide, {"decision": "hire", "note": "Yes."}).status_code == 201
+    response = _post(client, team.manager, decide, {"decision": "hire", "note": "Yes."})
+    assert response.status_code == 201
     assert session.get(Candidate, candidate.id).stage == "decision"
