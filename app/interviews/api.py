@@ -161,8 +161,8 @@ def get_overall_weights(position: VisiblePosition, session: SessionDep,
 
 
 @router.put("/positions/{position_id}/overall-weights")
-def put_overall_weights(position: VisiblePosition, data: Weights, request: Request,
-                        session: SessionDep, user: HrUser) -> dict[str, Any]:
+def put_overall_weights(user: HrUser, position: VisiblePosition, data: Weights,
+                        request: Request, session: SessionDep) -> dict[str, Any]:
     """Set the weights (summing to 1) of test and interview; audited."""
     result = overall_service.set_weights(session, position=position, test=data.test,
                                          interview=data.interview)
@@ -208,7 +208,7 @@ def record_outcome(candidate_id: int, data: OutcomeIn, request: Request, session
 
 
 @router.get("/positions/{position_id}/validity")
-def validity(position: VisiblePosition, session: SessionDep, user: AdminUser,
+def validity(user: AdminUser, position: VisiblePosition, session: SessionDep,
              correct: Annotated[bool, Query(description="Thorndike case II correction")] = False,
              ) -> dict[str, Any]:
     """Correlations of every predictor with every outcome of the position's hires (admin)."""
@@ -216,7 +216,7 @@ def validity(position: VisiblePosition, session: SessionDep, user: AdminUser,
 
 
 @router.get("/positions/{position_id}/suggested-weights")
-def suggested(position: VisiblePosition, session: SessionDep, user: AdminUser,
+def suggested(user: AdminUser, position: VisiblePosition, session: SessionDep,
               outcome: Annotated[Literal[validity_service.OUTCOMES],  # type: ignore[valid-type]
                                  Query()] = "performance_6") -> dict[str, Any]:
     """Weights the outcomes suggest (shrunk toward the current ones), beside the current
@@ -225,8 +225,8 @@ def suggested(position: VisiblePosition, session: SessionDep, user: AdminUser,
 
 
 @router.post("/positions/{position_id}/suggested-weights/apply")
-def apply_suggested(position: VisiblePosition, data: ApplyWeights, request: Request,
-                    session: SessionDep, user: AdminUser) -> dict[str, Any]:
+def apply_suggested(user: AdminUser, position: VisiblePosition, data: ApplyWeights,
+                    request: Request, session: SessionDep) -> dict[str, Any]:
     """Make the suggested weights the position's weights, with a reason (admin; audited with
     the weights before and after). Nothing changes by itself."""
     found = validity_service.suggestion(session, position=position, outcome=data.outcome)

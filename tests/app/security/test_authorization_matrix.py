@@ -162,6 +162,35 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/candidates/{candidate_id}/decisions"): staff(STAFF, "position"),
     ("POST", "/api/v1/cost-comparison"): staff(STAFF, json={}),
+    # --- interviews, overall score, outcomes, validity (issue 16) -----------------------------
+    ("GET", "/api/v1/candidates/{candidate_id}/interview"): staff(STAFF, "position"),
+    ("POST", "/api/v1/candidates/{candidate_id}/interviewers"): staff(
+        HR, "position", json=lambda w: {"interviewer_ids": [w.user_id]}
+    ),
+    # Allowed callers who are not on the panel get a 409 (only interviewers rate).
+    ("POST", "/api/v1/candidates/{candidate_id}/interview/rating"): staff(
+        STAFF, "position", json={"ratings": {}}
+    ),
+    ("POST", "/api/v1/candidates/{candidate_id}/interview/revision"): staff(
+        STAFF, "position", json={"ratings": {}, "reason": "Misread my notes."}
+    ),
+    ("GET", "/api/v1/candidates/{candidate_id}/interview-kit"): staff(STAFF, "position"),
+    ("GET", "/api/v1/candidates/{candidate_id}/overall"): staff(STAFF, "position"),
+    ("GET", "/api/v1/positions/{position_id}/overall-weights"): staff(STAFF, "position"),
+    ("PUT", "/api/v1/positions/{position_id}/overall-weights"): staff(
+        HR, "position", json={"test": 0.5, "interview": 0.5}
+    ),
+    ("GET", "/api/v1/positions/{position_id}/interview-reliability"): staff(STAFF, "position"),
+    ("GET", "/api/v1/positions/{position_id}/stages"): staff(STAFF, "position"),
+    ("GET", "/api/v1/candidates/{candidate_id}/outcomes"): staff(STAFF, "position"),
+    ("POST", "/api/v1/candidates/{candidate_id}/outcomes"): staff(
+        HR, "position", json={"months": 6, "performance": 3}
+    ),
+    ("GET", "/api/v1/positions/{position_id}/validity"): staff(ADMIN, "position"),
+    ("GET", "/api/v1/positions/{position_id}/suggested-weights"): staff(ADMIN, "position"),
+    ("POST", "/api/v1/positions/{position_id}/suggested-weights/apply"): staff(
+        ADMIN, "position", json={"reason": "The outcomes say so."}
+    ),
     ("GET", "/api/v1/positions/{position_id}/cost-comparison"): staff(STAFF, "position"),
     # --- norms (admins) ----------------------------------------------------------------------
     ("GET", "/api/v1/norms"): staff(ADMIN),
