@@ -24,7 +24,6 @@ from app.interviews.models import Outcome
 from app.positions import service as position_service
 from app.positions.dependencies import VisiblePosition
 from app.positions.models import Position
-from app.positions.schemas import PositionUpdate
 from app.reports import pipeline
 from app.reports import service as report_service
 from app.scores import service as score_service
@@ -236,14 +235,7 @@ def apply_suggested(user: AdminUser, position: VisiblePosition, data: ApplyWeigh
     reason = data.reason.strip()
     if not reason:
         raise interview_service.field_error("reason", "write why you apply these weights")
-    before = dict(position.weights or {})
-    new = {k: w for k, w in before.items() if k not in found["competencies"]}
-    scale = 1.0 - sum(float(w) for w in new.values())
-    new.update({k: round(w * scale, 6) for k, w in found["suggestion"]["weights"].items()})
-    drift = 1.0 - sum(new.values())
-    first = found["competencies"][0]
-    new[first] = round(new[first] + drift, 6)
-    position_service.update(session, position=position, data=PositionUpdate(weights=new))
+    before, new = validity_service.apply(session, position=position, found=found)
     score_service.rescore_position(session, position=position)
     audit.record(session, actor=user, action="position.apply_suggested_weights",
                  object_type="position", object_id=position.id,

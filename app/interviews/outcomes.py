@@ -20,7 +20,9 @@ from app.errors import Conflict
 from app.interviews.models import Outcome, OutcomeReminder
 from app.interviews.service import field_error, rated_competencies
 from app.outbox import service as outbox
+from app.positions import service as position_service
 from app.positions.models import Position
+from app.scores.models import Score
 
 FOLLOW_UPS = (6, 12)
 DAYS_PER_MONTH = 30.44
@@ -180,3 +182,79 @@ def queue_reminders(session: Session, *, now: datetime | None = None, base_url: 
 def left_before(row: Outcome, hired_on: date, months: int) -> bool:
     """Whether a recorded leaving date falls within ``months`` of the hire."""
     return row.left_on is not None and (row.left_on - hired_on).days < DAYS_PER_MONTH * months
+
+
+#: Hires an option needs before its observed retention and ramp are offered as assumptions.
+MIN_COST_N = 5
+
+
+def cost_learning(session: Session, *, position: Position) -> dict[str, Any]:
+    """Observed retention and ramp of the position's hires, per costed option, beside the cost
+    assumptions in force, and the assumptions they suggest.
+
+    Per option (the option each hire was costed as: ``experienced`` with enough key-account
+    years, else ``grow_in_house``)::
+
+        retained_12       = share still employed at 12 months (12-month outcome recorded, or
+                            a recorded departure before then)
+        monthly_attrition = 1 − retained_12 ** (1/12)      (constant monthly hazard, as the
+                                                           cost model's survival assumes)
+        ramp_months       = mean(months_to_quota) − training_months, at least 1
+
+    An option is offered as a new assumption only from ``MIN_COST_N`` hires on.
+    """
+    try:
+        assumptions = position_service.cost_assumptions(position)
+    except ValueError:
+        assumptions = None
+    options = {s.candidate_id: s.costed_option for s in session.exec(
+        select(Score).where(Score.position_id == position.id))}
+    outcomes: dict[int, list[Outcome]] = {}
+    for row in session.exec(select(Outcome).where(Outcome.position_id == position.id)):
+        outcomes.setdefault(row.candidate_id, []).append(row)
+    result: dict[str, Any] = {"options": {}, "offer": {}, "min_n": MIN_COST_N}
+    for name in ("experienced", "grow_in_house"):
+        rows = [rs for cid, rs in outcomes.items() if options.get(cid) == name]
+        retention = []
+        ramps = []
+        for records in rows:
+            by = {r.months: r for r in records}
+            if 12 in by:
+                retention.append(1.0 if by[12].still_employed else 0.0)
+            elif any(not r.still_employed for r in records):
+                retention.append(0.0)
+            ramps += [r.months_to_quota for r in records if r.months_to_quota is not None]
+        current = None if assumptions is None else getattr(assumptions, name)
+        training = 0 if current is None else current.training_months
+        observed: dict[str, Any] = {"n_retention": len(retention), "n_ramp": len(ramps),
+                                    "retained_12": None, "monthly_attrition": None,
+                                    "months_to_quota": None, "ramp_months": None}
+        if retention:
+            share = sum(retention) / len(retention)
+            observed["retained_12"] = share
+            observed["monthly_attrition"] = 1.0 - share ** (1 / 12) if share > 0 else None
+        if ramps:
+            observed["months_to_quota"] = sum(ramps) / len(ramps)
+            observed["ramp_months"] = max(1, round(observed["months_to_quota"] - training))
+        result["options"][name] = {
+            "observed": observed,
+            "current": None if current is None else {
+                "monthly_attrition": current.monthly_attrition,
+                "ramp_months": current.ramp_months, "training_months": training},
+        }
+        offer = {}
+        if len(retention) >= MIN_COST_N and observed["monthly_attrition"] is not None:
+            offer["monthly_attrition"] = round(observed["monthly_attrition"], 4)
+        if len(ramps) >= MIN_COST_N:
+            offer["ramp_months"] = observed["ramp_months"]
+        if offer:
+            result["offer"][name] = offer
+    return result
+
+
+def merged_assumptions(before: dict[str, Any], offer: dict[str, Any]) -> dict[str, Any]:
+    """The position's stored cost assumptions with the offered option fields put in."""
+    after = dict(before)
+    for name, fields in offer.items():
+        after[name] = {**(after.get(name) or {}), **fields}
+    return after

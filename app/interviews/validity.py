@@ -188,3 +188,22 @@ def _pipeline_changes(session: Session, position: Position, keys: list[str],
                 "rank_suggested": then[c.id], "move": now[c.id] - then[c.id]}
                for c, _, _ in entries]
     return sorted(changes, key=lambda e: (-abs(e["move"]), e["rank_now"]))[:20]
+
+
+def apply(session: Session, *, position: Position, found: dict[str, Any]
+          ) -> tuple[dict[str, float], dict[str, float]]:
+    """Make a suggestion (from :func:`suggestion`) the position's weights: the suggested
+    shares replace the measured competencies' weights within the share they had together
+    (other weights stay); return the weights before and after. The caller rescores, audits
+    and commits."""
+    from app.positions import service as position_service
+    from app.positions.schemas import PositionUpdate
+
+    before = dict(position.weights or {})
+    keys = found["competencies"]
+    after = {k: float(w) for k, w in before.items() if k not in keys}
+    share = sum(float(before[k]) for k in keys)
+    after.update({k: round(w * share, 6) for k, w in found["suggestion"]["weights"].items()})
+    after[keys[0]] = round(after[keys[0]] + 1.0 - sum(after.values()), 6)
+    position_service.update(session, position=position, data=PositionUpdate(weights=after))
+    return before, after

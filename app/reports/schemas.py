@@ -151,6 +151,13 @@ class CandidateReport(ReportScores):
     questionnaire_versions: dict[str, int]
     screening: dict[str, Any] | None
     decisions: list[ReportDecision]
+    interview: dict[str, Any] | None = Field(
+        default=None,
+        description="the structured interview beside the test: interview score (1–5) with its"
+        " standard error and k raters, its z, the test z, the overall score (z and T) that"
+        " combines them with the position's weights, and the formula's inputs (weights, r12,"
+        " the parts' validities and the combined validity)",
+    )
 
 
 class PairDifference(_Shape):

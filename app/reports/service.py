@@ -33,6 +33,7 @@ from app.candidates import service as candidate_service
 from app.candidates.models import Candidate, Invitation
 from app.clock import utcnow
 from app.errors import Invalid, NotFound
+from app.interviews import overall as overall_service
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.scores import service as score_service
@@ -102,8 +103,21 @@ def _report(
         "screening": attempt.screening if attempt else None,
         **scores,
         "decisions": decision_service.history(session, candidate=candidate),
+        "interview": _interview(session, candidate=candidate, position=position, shared=shared),
     }
     return report, tables
+
+
+def _interview(session: Session, *, candidate: Candidate, position: Position,
+               shared: score_service.Shared) -> dict[str, Any]:
+    """The interview beside the test, and the overall score (one position overview per
+    request: a comparison of five reads it once)."""
+    overview = getattr(shared, "interview_overview", None)
+    if overview is None:
+        overview = overall_service.position_overview(session, position=position)
+        object.__setattr__(shared, "interview_overview", overview)
+    return {**overall_service.candidate_overall(overview, candidate.id),
+            "position": overall_service.public_overview(overview)}
 
 
 def report(session: Session, *, candidate: Candidate) -> dict[str, Any]:

@@ -246,6 +246,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/candidates/{candidate_id:int}/decision"): staff(
         STAFF, "position", form={"decision": "hold", "note": "Call back."}
     ),
+    ("GET", "/candidates/{candidate_id:int}/interview"): staff(STAFF, "position"),
+    ("POST", "/candidates/{candidate_id:int}/interview/assign"): staff(
+        HR, "position", form=lambda w: {"interviewer_ids": str(w.user_id)}
+    ),
+    # Allowed callers who are not on the panel get a 409 page (only interviewers rate).
+    ("POST", "/candidates/{candidate_id:int}/interview/rate"): staff(STAFF, "position", form={}),
+    ("GET", "/candidates/{candidate_id:int}/interview-kit"): staff(STAFF, "position"),
+    ("GET", "/candidates/{candidate_id:int}/interview-kit.pdf"): staff(STAFF, "position"),
+    ("POST", "/candidates/{candidate_id:int}/outcomes"): staff(HR, "position", form={"months": "6"}),
+    ("GET", "/positions/{position_id:int}/validity"): staff(ADMIN, "position"),
+    ("POST", "/positions/{position_id:int}/validity/apply"): staff(
+        ADMIN, "position", form={"reason": "The outcomes say so."}
+    ),
     ("GET", "/positions/{position_id}/costs"): staff(STAFF, "position"),
     ("POST", "/positions/{position_id}/costs"): staff(
         STAFF, "position", form={"action": "calculate"}
