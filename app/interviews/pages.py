@@ -39,6 +39,16 @@ router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 HR_ROLES = (Role.admin.value, Role.hr.value)
 
 
+def N_(message: str) -> str:
+    """Mark a string for translation where it is used by value (a stage, a question kind)."""
+    return message
+
+
+#: Words the templates translate by value: the stages and the kinds of interview question.
+WORDS = (N_("assessment"), N_("interview"), N_("decision"), N_("outcome"),
+         N_("behavioural"), N_("situational"))
+
+
 def _lang(request: Request) -> str:
     return getattr(request.state, "language", "en")
 
