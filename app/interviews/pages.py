@@ -24,6 +24,7 @@ from app.interviews import overall as overall_service
 from app.interviews import reliability as reliability_service
 from app.interviews import service as interview_service
 from app.interviews import validity as validity_service
+from app.numbers import read_number
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionUpdate
@@ -226,14 +227,14 @@ def kit_pdf(candidate_id: int, request: Request, session: SessionDep,
         "Content-Disposition": f'attachment; filename="interview-kit-{candidate.id}.pdf"'})
 
 
-def _number(value: Any) -> float | str | None:
-    text = str(value or "").strip().replace(",", ".")
+def _number(value: Any, lang: str) -> float | str | None:
+    """A typed percentage read like every number the pages accept (app.numbers); the text
+    back when it is not one clear number."""
+    text = str(value or "").strip()
     if not text:
         return None
-    try:
-        return float(text)
-    except ValueError:
-        return text
+    reading = read_number(text, lang)
+    return text if reading.value is None or reading.ambiguous else float(reading.value)
 
 
 @router.post("/candidates/{candidate_id:int}/outcomes", dependencies=FormFirst)
@@ -249,7 +250,7 @@ def outcome_page(candidate_id: int, request: Request, session: SessionDep, user:
     data: dict[str, Any] = {
         "months": _int_or_none(form.get("months")),
         "performance": _int_or_none(form.get("performance")),
-        "quota_attainment_pct": _number(form.get("quota_attainment_pct")),
+        "quota_attainment_pct": _number(form.get("quota_attainment_pct"), _lang(request)),
         "still_employed": employed,
         "months_to_quota": _int_or_none(form.get("months_to_quota")),
     }
