@@ -254,7 +254,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/candidates/{candidate_id:int}/interview/rate"): staff(STAFF, "position", form={}),
     ("GET", "/candidates/{candidate_id:int}/interview-kit"): staff(STAFF, "position"),
     ("GET", "/candidates/{candidate_id:int}/interview-kit.pdf"): staff(STAFF, "position"),
-    ("POST", "/candidates/{candidate_id:int}/outcomes"): staff(HR, "position", form={"months": "6"}),
+    ("POST", "/candidates/{candidate_id:int}/outcomes"): staff(
+        HR, "position", form={"months": "6"}
+    ),
     ("GET", "/positions/{position_id:int}/validity"): staff(ADMIN, "position"),
     ("POST", "/positions/{position_id:int}/validity/apply"): staff(
         ADMIN, "position", form={"reason": "The outcomes say so."}
