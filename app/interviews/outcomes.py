@@ -7,6 +7,7 @@ to the person who recorded the hire, else the organization's admins).
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -188,17 +189,28 @@ def left_before(row: Outcome, hired_on: date, months: int) -> bool:
 MIN_COST_N = 5
 
 
+def _exposure(records: list[Outcome], hired_on: date) -> tuple[float, bool]:
+    """Months a hire was observed (to the leaving date, else the latest follow-up recorded)
+    and whether they left."""
+    left = next((r.left_on for r in sorted(records, key=lambda r: r.months)
+                 if not r.still_employed and r.left_on is not None), None)
+    if left is not None:
+        return max(0.0, (left - hired_on).days / DAYS_PER_MONTH), True
+    return float(max(r.months for r in records)), False
+
+
 def cost_learning(session: Session, *, position: Position) -> dict[str, Any]:
     """Observed retention and ramp of the position's hires, per costed option, beside the cost
     assumptions in force, and the assumptions they suggest.
 
     Per option (the option each hire was costed as: ``experienced`` with enough key-account
-    years, else ``grow_in_house``)::
+    years, else ``grow_in_house``), with a constant monthly hazard of leaving (what the cost
+    model's survival assumes) estimated from right-censored follow-ups (each hire is observed
+    until the leaving date, else until the latest outcome recorded)::
 
-        retained_12       = share still employed at 12 months (12-month outcome recorded, or
-                            a recorded departure before then)
-        monthly_attrition = 1 − retained_12 ** (1/12)      (constant monthly hazard, as the
-                                                           cost model's survival assumes)
+        hazard            = leavers / Σ months observed            (exponential MLE)
+        monthly_attrition = 1 − exp(−hazard)
+        retained_12       = exp(−12 · hazard)
         ramp_months       = mean(months_to_quota) − training_months, at least 1
 
     An option is offered as a new assumption only from ``MIN_COST_N`` hires on.
@@ -214,39 +226,41 @@ def cost_learning(session: Session, *, position: Position) -> dict[str, Any]:
         outcomes.setdefault(row.candidate_id, []).append(row)
     result: dict[str, Any] = {"options": {}, "offer": {}, "min_n": MIN_COST_N}
     for name in ("experienced", "grow_in_house"):
-        rows = [rs for cid, rs in outcomes.items() if options.get(cid) == name]
-        retention = []
-        ramps = []
-        for records in rows:
-            by = {r.months: r for r in records}
-            if 12 in by:
-                retention.append(1.0 if by[12].still_employed else 0.0)
-            elif any(not r.still_employed for r in records):
-                retention.append(0.0)
-            ramps += [r.months_to_quota for r in records if r.months_to_quota is not None]
+        months, leavers, hires, ramps = 0.0, 0, 0, []
+        for cid, records in outcomes.items():
+            hire = hire_decision(session, candidate_id=cid)
+            if options.get(cid) != name or hire is None:
+                continue
+            observed, left = _exposure(records, hire.created_at.date())
+            months += observed
+            leavers += left
+            hires += 1
+            reached = [r.months_to_quota for r in records if r.months_to_quota is not None]
+            ramps += [min(reached)] if reached else []
         current = None if assumptions is None else getattr(assumptions, name)
         training = 0 if current is None else current.training_months
-        observed: dict[str, Any] = {"n_retention": len(retention), "n_ramp": len(ramps),
-                                    "retained_12": None, "monthly_attrition": None,
-                                    "months_to_quota": None, "ramp_months": None}
-        if retention:
-            share = sum(retention) / len(retention)
-            observed["retained_12"] = share
-            observed["monthly_attrition"] = 1.0 - share ** (1 / 12) if share > 0 else None
+        observed_values: dict[str, Any] = {
+            "n_retention": hires, "leavers": leavers, "months_observed": months,
+            "n_ramp": len(ramps), "retained_12": None, "monthly_attrition": None,
+            "months_to_quota": None, "ramp_months": None}
+        if hires and months > 0:
+            hazard = leavers / months
+            observed_values["monthly_attrition"] = 1.0 - math.exp(-hazard)
+            observed_values["retained_12"] = math.exp(-12 * hazard)
         if ramps:
-            observed["months_to_quota"] = sum(ramps) / len(ramps)
-            observed["ramp_months"] = max(1, round(observed["months_to_quota"] - training))
+            observed_values["months_to_quota"] = sum(ramps) / len(ramps)
+            observed_values["ramp_months"] = max(1, round(sum(ramps) / len(ramps) - training))
         result["options"][name] = {
-            "observed": observed,
+            "observed": observed_values,
             "current": None if current is None else {
                 "monthly_attrition": current.monthly_attrition,
                 "ramp_months": current.ramp_months, "training_months": training},
         }
-        offer = {}
-        if len(retention) >= MIN_COST_N and observed["monthly_attrition"] is not None:
-            offer["monthly_attrition"] = round(observed["monthly_attrition"], 4)
+        offer: dict[str, Any] = {}
+        if hires >= MIN_COST_N and observed_values["monthly_attrition"] is not None:
+            offer["monthly_attrition"] = round(observed_values["monthly_attrition"], 4)
         if len(ramps) >= MIN_COST_N:
-            offer["ramp_months"] = observed["ramp_months"]
+            offer["ramp_months"] = observed_values["ramp_months"]
         if offer:
             result["offer"][name] = offer
     return result
