@@ -3,7 +3,8 @@
 Rules (issue 16):
 
 * HR assigns interviewers (active staff of the organization) to a candidate; the candidate
-  moves to the ``interview`` stage.
+  moves to the ``interview`` stage. A manager put on a panel is assigned to the position too
+  (managers see only their positions), and the audit entry says so.
 * Each interviewer rates every competency the position weights, 1–5, with a short evidence
   note. Until an interviewer has submitted, the others' ratings are hidden from them (no
   anchoring); people who are not on the panel see the submitted ratings.
@@ -26,12 +27,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.candidates.models import Candidate
 from app.clock import utcnow
 from app.errors import Conflict, Invalid
 from app.interviews.models import InterviewAssignment
-from app.positions.models import Position
+from app.positions.models import Position, PositionManager
 from scoring.competencies import COMPETENCY_KEYS
 
 RATING_MIN, RATING_MAX = 1, 5
@@ -82,6 +83,15 @@ def assign(
         if user is None or not user.is_active:
             raise field_error("interviewer_ids", f"no active staff member with id {user_id}")
     existing = {a.interviewer_id for a in panel(session, candidate=candidate)}
+    # A manager sees only the positions they are assigned to: interviewing a candidate of
+    # the position gives them that access (recorded in the audit entry).
+    given_access = []
+    for user_id in dict.fromkeys(interviewer_ids):
+        user = users[user_id]
+        if user.role == Role.manager.value and session.get(
+            PositionManager, (candidate.position_id, user_id)) is None:
+            session.add(PositionManager(position_id=candidate.position_id, user_id=user_id))
+            given_access.append(user_id)
     added = []
     for user_id in dict.fromkeys(interviewer_ids):
         if user_id in existing:
@@ -97,7 +107,9 @@ def assign(
         session.add(candidate)
     session.flush()
     audit.record(session, actor=actor, action="interview.assign", object_type="candidate",
-                 object_id=candidate.id, details={"interviewer_ids": added}, ip=ip)
+                 object_id=candidate.id,
+                 details={"interviewer_ids": added, "position_access_given_to": given_access},
+                 ip=ip)
     return panel(session, candidate=candidate)
 
 

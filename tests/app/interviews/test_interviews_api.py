@@ -47,6 +47,13 @@ def test_hr_assigns_interviewers_and_the_candidate_moves_to_the_interview_stage(
     bad = _get(client, team.hr, f"/api/v1/positions/{team.position.id}/candidates",
                stage="hired")
     assert bad.status_code == 422 and "stage" in bad.text
+    # A manager not assigned to the position gets access by joining the panel.
+    assert _get(client, team.other_manager,
+                f"/api/v1/candidates/{candidate.id}/interview").status_code == 404
+    more = _post(client, team.hr, path, {"interviewer_ids": [team.other_manager.id]})
+    assert more.status_code == 200
+    assert _get(client, team.other_manager,
+                f"/api/v1/candidates/{candidate.id}/interview").status_code == 200
     foreign = create_user(session, role="hr")
     wrong = _post(client, team.hr, path, {"interviewer_ids": [foreign.id]})
     assert wrong.status_code == 422 and "interviewer_ids" in wrong.text
