@@ -160,3 +160,26 @@ def test_a_decision_moves_the_stage(client, session, team):
     response = _post(client, team.manager, decide, {"decision": "hire", "note": "Yes."})
     assert response.status_code == 201
     assert session.get(Candidate, candidate.id).stage == "decision"
+
+
+def test_export_holds_the_interview_and_erasure_removes_the_notes(client, session, team):
+    candidate, _ = complete(session, position=team.position, actor=team.hr)
+    cid = candidate.id
+    _post(client, team.hr, f"/api/v1/candidates/{cid}/interviewers",
+          {"interviewer_ids": [team.manager.id]})
+    competencies = _get(client, team.hr, f"/api/v1/candidates/{cid}/interview").json()[
+        "competencies"]
+    assert _rate(client, team.manager, cid, 4, competencies).status_code == 201
+    exported = _get(client, team.admin, f"/api/v1/candidates/{cid}/export").json()
+    [row] = exported["interviews"]
+    assert row["ratings"] == {k: 4 for k in competencies}
+    assert row["notes"] == {k: f"evidence {k}" for k in competencies}
+    assert [f["months"] for f in exported["outcomes"]] == [6, 12]
+    erased = client.delete(f"/api/v1/candidates/{cid}", headers=auth_headers(client, team.admin))
+    assert erased.status_code == 204
+    session.expire_all()
+    from app.interviews.models import InterviewAssignment
+
+    [kept] = session.exec(select(InterviewAssignment).where(
+        InterviewAssignment.candidate_id == cid)).all()
+    assert kept.notes == {} and kept.ratings == {k: 4 for k in competencies}
