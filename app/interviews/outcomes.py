@@ -135,12 +135,12 @@ def _recipients(session: Session, hire: Decision) -> list[User]:
         col(User.is_active).is_(True))))
 
 
-def queue_reminders(session: Session, *, now: datetime | None = None, base_url: str = "") -> int:
-    """Queue an e-mail for every follow-up that is due, not recorded and not yet reminded;
-    return how many. Safe to run again (one reminder per hire and follow-up)."""
+def due(session: Session, *, now: datetime | None = None) -> list[tuple[Decision, Candidate, int]]:
+    """Follow-ups that are due, not recorded and not yet reminded: (hire decision, candidate,
+    months). Only reads."""
     now = now or utcnow()
     hires = session.exec(select(Decision).where(Decision.decision == "hire")).all()
-    queued = 0
+    found: list[tuple[Decision, Candidate, int]] = []
     seen: set[int] = set()
     for decision in sorted(hires, key=lambda d: (d.created_at, d.id or 0), reverse=True):
         if decision.candidate_id in seen:
@@ -158,25 +158,34 @@ def queue_reminders(session: Session, *, now: datetime | None = None, base_url: 
             sent = session.exec(select(OutcomeReminder.id).where(
                 OutcomeReminder.candidate_id == candidate.id,
                 OutcomeReminder.months == months)).first()
-            if done is not None or sent is not None:
-                continue
-            link = f"{base_url.rstrip('/')}/candidates/{candidate.id}/outcomes"
-            for user in _recipients(session, hire):
-                outbox.enqueue_email(
-                    session, organization_id=candidate.organization_id, to=user.email,
-                    subject=f"Record the {months}-month outcome of {candidate.full_name}",
-                    text=(f"{candidate.full_name} was hired on {hire.created_at.date()}. "
-                          f"Please record how the first {months} months went (the manager's "
-                          f"rating, quota attainment, still employed): {link}\n\n"
-                          "These outcomes let the product check, on your own data, how well "
-                          "the tests and interviews predict success."),
-                    reference={"kind": "outcome_reminder", "candidate_id": candidate.id,
-                               "months": months},
-                )
-            session.add(OutcomeReminder(organization_id=candidate.organization_id,
-                                        candidate_id=candidate.id, months=months))
-            session.flush()
-            queued += 1
+            if done is None and sent is None:
+                found.append((hire, candidate, months))
+    return found
+
+
+def queue_reminders(session: Session, *, now: datetime | None = None, base_url: str = "") -> int:
+    """Queue an e-mail (through the outbox) for every follow-up that is due, not recorded and
+    not yet reminded; return how many. Safe to run again (one reminder per hire and
+    follow-up)."""
+    queued = 0
+    for hire, candidate, months in due(session, now=now):
+        link = f"{base_url.rstrip('/')}/candidates/{candidate.id}/interview#outcomes"
+        for user in _recipients(session, hire):
+            outbox.enqueue_email(
+                session, organization_id=candidate.organization_id, to=user.email,
+                subject=f"Record the {months}-month outcome of {candidate.full_name}",
+                text=(f"{candidate.full_name} was hired on {hire.created_at.date()}. "
+                      f"Please record how the first {months} months went (the manager's "
+                      f"rating, quota attainment, still employed): {link}\n\n"
+                      "These outcomes let the product check, on your own data, how well "
+                      "the tests and interviews predict success."),
+                reference={"kind": "outcome_reminder", "candidate_id": candidate.id,
+                           "months": months},
+            )
+        session.add(OutcomeReminder(organization_id=candidate.organization_id,
+                                    candidate_id=candidate.id, months=months))
+        session.flush()
+        queued += 1
     return queued
 
 

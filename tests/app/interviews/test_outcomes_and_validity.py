@@ -234,3 +234,28 @@ def test_overall_score_combines_test_and_interview_with_the_positions_weights(
     expected = (0.7 * body["test_z"] + 0.3 * body["interview_z"]) / np.sqrt(
         0.49 + 0.09 + 2 * 0.21 * r12)
     assert abs(body["overall_z"] - expected) < 1e-12
+
+
+def test_the_workers_housekeeping_queues_the_reminders(fresh_database):
+    from app.bank import service as bank_service
+    from app.db import get_engine, session_scope
+    from app.maintenance import run_once
+    from app.migrations import upgrade
+    from tests.app.reports.scenario import make_team
+
+    upgrade()
+    with session_scope() as session:
+        bank_service.publish(session)
+    with session_scope() as session:
+        team = make_team(session)
+        candidate, _ = complete(session, position=team.position, actor=team.hr)
+        _hire(session, team, candidate)
+        hired = session.exec(select(Decision)).one()
+        hired.created_at -= timedelta(days=200)
+        session.add(hired)
+    assert run_once(get_engine()).outcome_reminders == 1
+    assert run_once(get_engine()).outcome_reminders == 0
+    with session_scope(read_only=True) as session:
+        [message] = session.exec(select(OutboxMessage).where(
+            OutboxMessage.payload["reference"]["kind"].as_string() == "outcome_reminder")).all()
+        assert "/interview#outcomes" in message.payload["text"]
