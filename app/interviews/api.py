@@ -24,6 +24,7 @@ from app.interviews.models import Outcome
 from app.positions import service as position_service
 from app.positions.dependencies import VisiblePosition
 from app.positions.models import Position
+from app.positions.schemas import PositionUpdate
 from app.reports import pipeline
 from app.reports import service as report_service
 from app.scores import service as score_service
@@ -241,6 +242,47 @@ def apply_suggested(user: AdminUser, position: VisiblePosition, data: ApplyWeigh
                  object_type="position", object_id=position.id,
                  details={"before": before, "after": new, "reason": reason,
                           "outcome": data.outcome, "n": found["suggestion"]["n"]},
+                 ip=client_ip(request))
+    result = position_service.public(session, position).model_dump(mode="json")
+    session.commit()
+    return result
+
+
+class ApplyCosts(BaseModel):
+    """Use the observed retention and ramp as the position's cost assumptions."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.get("/positions/{position_id}/cost-learning")
+def cost_learning(user: AdminUser, position: VisiblePosition,
+                  session: SessionDep) -> dict[str, Any]:
+    """Observed retention and ramp of the position's hires beside the cost assumptions, and
+    the assumptions they suggest (admin)."""
+    return outcome_service.cost_learning(session, position=position)
+
+
+@router.post("/positions/{position_id}/cost-learning/apply")
+def apply_cost_learning(user: AdminUser, position: VisiblePosition, data: ApplyCosts,
+                        request: Request, session: SessionDep) -> dict[str, Any]:
+    """Make the observed numbers the position's cost assumptions, with a reason (admin;
+    audited with before and after)."""
+    offer = outcome_service.cost_learning(session, position=position)["offer"]
+    if not offer:
+        raise interview_service.field_error(
+            "reason", "there are no observed cost assumptions to apply yet")
+    reason = data.reason.strip()
+    if not reason:
+        raise interview_service.field_error("reason", "write why you apply these numbers")
+    before = dict(position.cost_assumptions or {})
+    after = outcome_service.merged_assumptions(before, offer)
+    position_service.update(session, position=position,
+                            data=PositionUpdate(cost_assumptions=after))
+    score_service.rescore_position(session, position=position)
+    audit.record(session, actor=user, action="position.apply_observed_costs",
+                 object_type="position", object_id=position.id,
+                 details={"before": before, "after": after, "reason": reason},
                  ip=client_ip(request))
     result = position_service.public(session, position).model_dump(mode="json")
     session.commit()

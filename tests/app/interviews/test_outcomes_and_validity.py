@@ -259,3 +259,41 @@ def test_the_workers_housekeeping_queues_the_reminders(fresh_database):
         [message] = session.exec(select(OutboxMessage).where(
             OutboxMessage.payload["reference"]["kind"].as_string() == "outcome_reminder")).all()
         assert "/interview#outcomes" in message.payload["text"]
+
+
+def test_observed_retention_and_ramp_are_offered_as_cost_assumptions(client, session, team):
+    hires = _cohort(session, team, 6)
+    hired_on = {d.candidate_id: d.created_at for d in session.exec(select(Decision))}
+    scores = {s.candidate_id: s for s in session.exec(select(Score))}
+    for candidate in hires:  # everyone costed the same way, two leave after 3 months
+        scores[candidate.id].costed_option = "experienced"
+        session.add(scores[candidate.id])
+    for i, candidate in enumerate(hires):
+        row = session.exec(select(Outcome).where(Outcome.candidate_id == candidate.id)).one()
+        row.months_to_quota = 4 + i % 2
+        if i < 2:
+            row.still_employed = False
+            row.left_on = (hired_on[candidate.id] + timedelta(days=3 * 30.44)).date()
+        session.add(row)
+    session.flush()
+    path = f"/api/v1/positions/{team.position.id}/cost-learning"
+    assert client.get(path, headers=auth_headers(client, team.hr)).status_code == 403
+    body = client.get(path, headers=auth_headers(client, team.admin)).json()
+    observed = body["options"]["experienced"]["observed"]
+    # Exposure: 2 leavers × 3 months + 4 stayers × 6 months = 30 months, 2 leavers.
+    assert observed["leavers"] == 2 and abs(observed["months_observed"] - 30) < 0.1  # whole days
+    assert abs(observed["monthly_attrition"] - (1 - np.exp(-2 / observed["months_observed"]))) \
+        < 1e-12
+    assert observed["months_to_quota"] == 4.5 and observed["ramp_months"] == 4  # no training
+    offer = body["offer"]["experienced"]
+    assert offer == {"monthly_attrition": round(observed["monthly_attrition"], 4),
+                     "ramp_months": 4}
+    apply = path + "/apply"
+    assert _post(client, team.admin, apply, {"reason": " "}).status_code == 422
+    done = _post(client, team.admin, apply, {"reason": "Our own hires, six of them."})
+    assert done.status_code == 200, done.text
+    stored = session.get(Position, team.position.id).cost_assumptions["experienced"]
+    assert stored["ramp_months"] == 4 and stored["monthly_attrition"] == offer["monthly_attrition"]
+    entry = session.exec(select(AuditEntry).where(
+        AuditEntry.action == "position.apply_observed_costs")).one()
+    assert entry.details["reason"] == "Our own hires, six of them."

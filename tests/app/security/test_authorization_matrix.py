@@ -191,6 +191,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/positions/{position_id}/suggested-weights/apply"): staff(
         ADMIN, "position", json={"reason": "The outcomes say so."}
     ),
+    ("GET", "/api/v1/positions/{position_id}/cost-learning"): staff(ADMIN, "position"),
+    ("POST", "/api/v1/positions/{position_id}/cost-learning/apply"): staff(
+        ADMIN, "position", json={"reason": "Our hires stay longer."}
+    ),
     ("GET", "/api/v1/positions/{position_id}/cost-comparison"): staff(STAFF, "position"),
     # --- norms (admins) ----------------------------------------------------------------------
     ("GET", "/api/v1/norms"): staff(ADMIN),
