@@ -364,3 +364,24 @@ def apply_page(position_id: int, request: Request, session: SessionDep, user: Pa
     session.commit()
     return RedirectResponse(f"/positions/{position.id}/validity?outcome={outcome}#weights",
                             status_code=303)
+
+
+@router.post("/positions/{position_id:int}/overall-weights", dependencies=FormFirst)
+def overall_weights_page(position_id: int, request: Request, session: SessionDep,
+                         user: PageUser, form: PostedForm) -> Response:
+    """Set how much the interview counts in the overall score (admin, hr); audited."""
+    if user.role not in HR_ROLES:
+        raise Forbidden()
+    _ = gettext_for(_lang(request))
+    position = position_service.get(session, position_id=position_id, user=user)
+    share = _int_or_none(form.get("interview_pct"))
+    if not isinstance(share, int) or not 0 <= share <= 100:
+        raise Invalid(_("interview_pct: give a whole percentage from 0 to 100."))
+    overall_service.set_weights(session, position=position, test=(100 - share) / 100,
+                                interview=share / 100)
+    audit.record(session, actor=user, action="position.overall_weights", object_type="position",
+                 object_id=position.id,
+                 details={"test": (100 - share) / 100, "interview": share / 100},
+                 ip=client_ip(request))
+    session.commit()
+    return RedirectResponse(f"/positions/{position.id}#overall-weights", status_code=303)

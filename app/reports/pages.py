@@ -34,6 +34,7 @@ from app.costs import pages as cost_pages
 from app.db import SessionDep, SessionRoute
 from app.errors import DomainError, Forbidden, Invalid, NotFound
 from app.i18n import gettext_for
+from app.interviews import overall as overall_service
 from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.positions.models import Position
@@ -229,6 +230,7 @@ def _pipeline_page(
             "bands": BANDS,
             "stages": STAGES,
             "stage_counts": pipeline.stage_counts(session, position=position),
+            "overall_weights": overall_service.weights(session, position=position),
             "export_suffix": export_suffix,
             "filtered": any(
                 query.values.get(k)

@@ -148,3 +148,19 @@ def test_the_pipeline_page_filters_and_counts_by_stage(app, session, team):
     assert re.sub(r"\s+", "", re.sub("<[^>]+>", "", counts)).startswith(
         "assessment:1interview:1decision:0")
     assert browser.get(f"/positions/{team.position.id}?stage=hired").status_code == 422
+
+
+def test_hr_sets_how_much_the_interview_counts_on_the_pipeline_page(app, session, team):
+    from app.interviews import overall as overall_service
+
+    hr = _browser(app, team.hr)
+    page = f"/positions/{team.position.id}"
+    assert 'id="overall-weights"' in hr.get(page).text
+    bad = _post(hr, page + "/overall-weights", {"interview_pct": "120"}, page)
+    assert bad.status_code == 422
+    done = _post(hr, page + "/overall-weights", {"interview_pct": "40"}, page)
+    assert done.status_code == 303
+    weights = overall_service.weights(session, position=team.position)
+    assert weights == {"test": 0.6, "interview": 0.4, "default": False}
+    manager = _browser(app, team.manager)
+    assert 'id="overall-weights"' not in manager.get(page).text

@@ -262,6 +262,9 @@ RULES: dict[tuple[str, str], Rule] = {
         HR, "position", form={"months": "6"}
     ),
     ("GET", "/positions/{position_id:int}/validity"): staff(ADMIN, "position"),
+    ("POST", "/positions/{position_id:int}/overall-weights"): staff(
+        HR, "position", form={"interview_pct": "40"}
+    ),
     ("POST", "/positions/{position_id:int}/validity/apply"): staff(
         ADMIN, "position", form={"reason": "The outcomes say so."}
     ),
