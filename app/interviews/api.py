@@ -215,6 +215,16 @@ def validity(user: AdminUser, position: VisiblePosition, session: SessionDep,
     return validity_service.dashboard(session, position=position, correct=correct)
 
 
+@router.get("/validity")
+def organization_validity(
+    user: AdminUser, session: SessionDep,
+    correct: Annotated[bool, Query(description="Thorndike case II correction")] = False,
+) -> dict[str, Any]:
+    """The same correlations over every position of the caller's organization (admin)."""
+    return validity_service.organization_dashboard(
+        session, organization_id=user.organization_id, correct=correct)
+
+
 @router.get("/positions/{position_id}/suggested-weights")
 def suggested(user: AdminUser, position: VisiblePosition, session: SessionDep,
               outcome: Annotated[Literal[validity_service.OUTCOMES],  # type: ignore[valid-type]

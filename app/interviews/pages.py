@@ -280,6 +280,7 @@ def _validity_context(session: SessionDep, request: Request, user: User, positio
     cells = {(c["predictor"], c["outcome"]): c for c in board["correlations"]}
     return {
         "position": position,
+        "base_link": f"/positions/{position.id}/validity",
         "positions": position_service.list_visible(session, user=user),
         "board": board,
         "cells": cells,
@@ -385,3 +386,23 @@ def overall_weights_page(position_id: int, request: Request, session: SessionDep
                  ip=client_ip(request))
     session.commit()
     return RedirectResponse(f"/positions/{position.id}#overall-weights", status_code=303)
+
+
+@router.get("/admin/validity")
+def organization_validity_page(request: Request, session: SessionDep, user: PageUser,
+                               correct: Annotated[bool, Query()] = False) -> Response:
+    """The validity dashboard over every position of the organization (admins)."""
+    _admin(user)
+    board = validity_service.organization_dashboard(
+        session, organization_id=user.organization_id, correct=correct)
+    context = {
+        "board": board,
+        "cells": {(c["predictor"], c["outcome"]): c for c in board["correlations"]},
+        "labels": {k: competency_label(k) for k in board["predictors"]},
+        "correct": correct,
+        "outcome": None,
+        "base_link": "/admin/validity",
+        "positions": position_service.list_visible(session, user=user),
+        "fmt": Numbers(_lang(request)),
+    }
+    return render(request, "interviews/validity_organization.html", context)

@@ -100,7 +100,39 @@ def _sd(values: list[float]) -> float:
 
 def dashboard(session: Session, *, position: Position, correct: bool = False) -> dict[str, Any]:
     """Every predictor × outcome correlation of the position's hires, with n and 95 % CI."""
-    data = cohort(session, position=position)
+    return {"position_id": position.id,
+            **_table(cohort(session, position=position), correct=correct)}
+
+
+def organization_dashboard(session: Session, *, organization_id: int,
+                           correct: bool = False) -> dict[str, Any]:
+    """The same table over every position of the organization: hires pooled. Competencies
+    enter only when every position weights them (else their columns would mix hires who
+    were and were not selected on them); the composite, interview and overall scores are
+    standardized within each position, so they pool."""
+    positions = list(session.exec(select(Position).where(
+        Position.organization_id == organization_id).order_by(col(Position.id))))
+    parts = [cohort(session, position=p) for p in positions]
+    parts = [(p, d) for p, d in zip(positions, parts, strict=True) if d["rows"]]
+    shared = None
+    for _p, d in parts:
+        keys = [k for k in d["competencies"] if d["bases"][k] == "z"]
+        shared = keys if shared is None else [k for k in shared if k in keys]
+    keys = shared or []
+    data = {
+        "competencies": keys,
+        "bases": dict.fromkeys(keys, "z"),
+        "rows": [r for _p, d in parts for r in d["rows"]],
+        "applicants": [a for _p, d in parts for a in d["applicants"]],
+        "predictors": [*keys, "composite", "interview", "overall"],
+    }
+    return {"organization_id": organization_id,
+            "positions": [{"id": p.id, "title": p.title, "n_hires": len(d["rows"])}
+                          for p, d in parts],
+            **_table(data, correct=correct)}
+
+
+def _table(data: dict[str, Any], *, correct: bool) -> dict[str, Any]:
     table = []
     for predictor in data["predictors"]:
         u = math.nan
@@ -129,7 +161,7 @@ def dashboard(session: Session, *, position: Position, correct: bool = False) ->
                     "ci95": [float(correct_range_restriction(result.low, u)),
                              float(correct_range_restriction(result.high, u))]}
             table.append(entry)
-    return {"position_id": position.id, "n_hires": len(data["rows"]),
+    return {"n_hires": len(data["rows"]),
             "small_n_threshold": SMALL_N, "predictors": data["predictors"],
             "competency_bases": data["bases"], "outcomes": list(OUTCOMES),
             "correlations": table, "corrected": correct}

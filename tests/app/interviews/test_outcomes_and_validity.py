@@ -297,3 +297,22 @@ def test_observed_retention_and_ramp_are_offered_as_cost_assumptions(client, ses
     entry = session.exec(select(AuditEntry).where(
         AuditEntry.action == "position.apply_observed_costs")).one()
     assert entry.details["reason"] == "Our own hires, six of them."
+
+
+def test_the_organization_dashboard_pools_every_positions_hires(client, session, team):
+    _cohort(session, team, 6)
+    path = "/api/v1/validity"
+    assert client.get(path, headers=auth_headers(client, team.hr)).status_code == 403
+    body = client.get(path, headers=auth_headers(client, team.admin)).json()
+    assert body["n_hires"] == 6
+    assert body["positions"] == [{"id": team.position.id, "title": team.position.title,
+                                  "n_hires": 6}]
+    cell = next(c for c in body["correlations"]
+                if c["predictor"] == "composite" and c["outcome"] == "quota_6")
+    position_cell = next(
+        c for c in client.get(f"/api/v1/positions/{team.position.id}/validity",
+                              headers=auth_headers(client, team.admin)).json()["correlations"]
+        if c["predictor"] == "composite" and c["outcome"] == "quota_6")
+    assert cell["r"] == position_cell["r"] and cell["n"] == 6
+    other = client.get(path, headers=auth_headers(client, team.outsider)).json()
+    assert other["n_hires"] == 0  # another organization sees none of it

@@ -164,3 +164,14 @@ def test_hr_sets_how_much_the_interview_counts_on_the_pipeline_page(app, session
     assert weights == {"test": 0.6, "interview": 0.4, "default": False}
     manager = _browser(app, team.manager)
     assert 'id="overall-weights"' not in manager.get(page).text
+
+
+def test_the_organization_validity_page_lists_the_positions(app, session, team):
+    _cohort(session, team, 5)
+    admin = _browser(app, team.admin)
+    page = admin.get("/admin/validity")
+    assert page.status_code == 200
+    assert f'href="/positions/{team.position.id}/validity"' in page.text
+    assert 'id="validity-table"' in page.text
+    assert "Tutte le posizioni" in admin.get("/admin/validity?lang=it").text
+    assert _browser(app, team.manager).get("/admin/validity").status_code == 403

@@ -262,6 +262,8 @@ RULES: dict[tuple[str, str], Rule] = {
         HR, "position", form={"months": "6"}
     ),
     ("GET", "/positions/{position_id:int}/validity"): staff(ADMIN, "position"),
+    ("GET", "/admin/validity"): staff(ADMIN),
+    ("GET", "/api/v1/validity"): staff(ADMIN),
     ("POST", "/positions/{position_id:int}/overall-weights"): staff(
         HR, "position", form={"interview_pct": "40"}
     ),
