@@ -253,6 +253,11 @@ def outcome_page(candidate_id: int, request: Request, session: SessionDep, user:
         "quota_attainment_pct": _number(form.get("quota_attainment_pct"), _lang(request)),
         "still_employed": employed,
         "months_to_quota": _int_or_none(form.get("months_to_quota")),
+        "performance_by_competency": {
+            key: _int_or_none(form.get(f"perf-{key}"))
+            for key in interview_service.rated_competencies(position)
+            if _int_or_none(form.get(f"perf-{key}")) is not None
+        },
     }
     try:
         data["left_on"] = date.fromisoformat(left) if left else None

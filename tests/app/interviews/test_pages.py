@@ -100,8 +100,14 @@ def test_outcomes_are_recorded_in_the_page_for_hires(app, session, team):
     assert bad.status_code == 422 and 'id="form-error"' in bad.text
     done = _post(hr, f"/candidates/{candidate.id}/outcomes",
                  {"months": "6", "performance": "4", "quota_attainment_pct": "87,5",
-                  "months_to_quota": "5", "still_employed": "yes"}, page)
+                  "months_to_quota": "5", "still_employed": "yes",
+                  "perf-commercial_knowledge": "5"}, page)
     assert done.status_code == 303, done.text
+    from app.interviews.models import Outcome
+
+    outcome = session.exec(select(Outcome).where(Outcome.candidate_id == candidate.id)).one()
+    assert outcome.performance_by_competency == {"commercial_knowledge": 5}
+    assert outcome.quota_attainment_pct == 87.5
     assert "88 %" in hr.get(page).text  # 87,5 read as 87.5 and shown whole
     manager = _browser(app, team.manager)
     assert 'id="outcome-form"' not in manager.get(page).text
