@@ -219,6 +219,9 @@ def test_overall_score_combines_test_and_interview_with_the_positions_weights(
                                                                         + 2 * w * w * r12)
     assert abs(body["overall_z"] - expected) < 1e-12
     assert abs(body["overall_t"] - (50 + 10 * expected)) < 1e-9
+    # The utility model's expected productivity with the combined validity.
+    assert abs(body["expected_productivity"]
+               - (1 + info["validity_combined"] * body["overall_z"] * 0.48)) < 1e-12
     assert abs(info["validity_combined"] - (0.5 * .45 + 0.5 * .42) / np.sqrt(
         0.5 + 0.5 * r12)) < 1e-12
     weights = f"/api/v1/positions/{team.position.id}/overall-weights"
