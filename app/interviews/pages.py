@@ -122,6 +122,8 @@ def _interview_context(session: SessionDep, request: Request, user: User, candid
         "picture": overall_service.candidate_overall(overview, candidate.id),
         "overview": overall_service.public_overview(overview),
         "outcomes": outcome_service.of_candidate(session, candidate=candidate),
+        "reliability": reliability_service.position_reliability(
+            session, position=position)["overall"],
         "fmt": Numbers(_lang(request)),
         "error": None,
         "values": {},
