@@ -224,6 +224,12 @@ def test_overall_score_combines_test_and_interview_with_the_positions_weights(
                - (1 + info["validity_combined"] * body["overall_z"] * 0.48)) < 1e-12
     assert abs(info["validity_combined"] - (0.5 * .45 + 0.5 * .42) / np.sqrt(
         0.5 + 0.5 * r12)) < 1e-12
+    report = client.get(f"/api/v1/candidates/{hires[0].id}/report",
+                        headers=auth_headers(client, team.manager)).json()["interview"]
+    assert report["overall_z"] == body["overall_z"]
+    utility = report["utility"]  # the utility model, fed the combined validity
+    assert utility["available"] and utility["r_xy"] == info["validity_combined"]
+    assert abs(utility["expected_productivity"] - body["expected_productivity"]) < 1e-12
     weights = f"/api/v1/positions/{team.position.id}/overall-weights"
     bad = client.put(weights, headers=auth_headers(client, team.hr),
                      json={"test": 0.7, "interview": 0.7})
