@@ -53,14 +53,16 @@ def _check(position: Position, data: dict[str, Any]) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
             raise field_error(f"performance_by_competency.{key}", "give a whole number from 1 to 5")
     quota = data.get("quota_attainment_pct")
-    if quota is not None and not 0 <= quota <= 1000:
+    if quota is not None and (isinstance(quota, bool) or not isinstance(quota, int | float)
+                              or not 0 <= quota <= 1000):
         raise field_error("quota_attainment_pct", "give a percentage from 0 to 1000")
     if data.get("still_employed", True) and data.get("left_on") is not None:
         raise field_error("left_on", "a leaving date only when the person has left")
     if not data.get("still_employed", True) and data.get("left_on") is None:
         raise field_error("left_on", "give the leaving date of a person who has left")
     ramp = data.get("months_to_quota")
-    if ramp is not None and not 1 <= ramp <= 60:
+    if ramp is not None and (isinstance(ramp, bool) or not isinstance(ramp, int)
+                             or not 1 <= ramp <= 60):
         raise field_error("months_to_quota", "give a whole number of months from 1 to 60")
 
 

@@ -181,3 +181,28 @@ def test_the_organization_validity_page_lists_the_positions(app, session, team):
     assert 'id="validity-table"' in page.text
     assert "Tutte le posizioni" in admin.get("/admin/validity?lang=it").text
     assert _browser(app, team.manager).get("/admin/validity").status_code == 403
+
+
+def test_garbage_in_the_forms_is_a_clear_4xx_never_a_5xx(app, session, team):
+    from app.candidates import decisions as decision_service
+
+    candidate, _ = complete(session, position=team.position, actor=team.hr)
+    decision_service.record(session, candidate=candidate, decision="hire", note="Yes.",
+                            actor=team.hr)
+    page = f"/candidates/{candidate.id}/interview"
+    hr = _browser(app, team.hr)
+    posts = [
+        (page + "/assign", {"interviewer_ids": "abc"}),
+        (page + "/assign", {"interviewer_ids": "99999999999999999999"}),
+        (page + "/rate", {"rating-analysis": "x" * 5000}),
+        (f"/candidates/{candidate.id}/outcomes", {"months": "six"}),
+        (f"/candidates/{candidate.id}/outcomes", {"months": "6", "months_to_quota": "abc"}),
+        (f"/candidates/{candidate.id}/outcomes", {"months": "6", "quota_attainment_pct": "1e9"}),
+        (f"/candidates/{candidate.id}/outcomes", {"months": "6", "left_on": "yesterday",
+                                                  "still_employed": "no"}),
+        (f"/positions/{team.position.id}/overall-weights", {"interview_pct": "-5"}),
+        (f"/positions/{team.position.id}/overall-weights", {"interview_pct": "\x00"}),
+    ]
+    for path, data in posts:
+        response = _post(hr, path, data, page)
+        assert 400 <= response.status_code < 500, (path, data, response.status_code)
