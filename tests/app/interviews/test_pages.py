@@ -1,8 +1,10 @@
 """The interview, kit, outcome and validity pages, driven through their forms."""
 
+import io
 import re
 
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlmodel import select
 
 from app.audit.models import AuditEntry
@@ -66,7 +68,7 @@ def test_a_panel_rates_independently_then_calibrates_and_revises_in_the_pages(
     assert "Commissione del colloquio" in italian.text
 
 
-def test_the_kit_puts_the_weakest_competency_first_and_prints(app, session, team, monkeypatch):
+def test_the_kit_puts_the_weakest_competency_first_and_prints(app, session, team):
     candidate, _ = complete(session, position=team.position, actor=team.hr,
                             ability={"commercial_knowledge": 0.9, "languages": 0.2,
                                      "business_sense": 0.5, "analysis": 0.5,
@@ -80,10 +82,10 @@ def test_the_kit_puts_the_weakest_competency_first_and_prints(app, session, team
     assert kit.text.count('class="notes-box"') >= 5
     italian = browser.get(f"/candidates/{candidate.id}/interview-kit?kit_lang=it")
     assert 'lang="it"' in italian.text and "Raccontami" in italian.text
-    monkeypatch.setattr("app.reports.exports.pdf_from_html",
-                        lambda html, **kwargs: b"%PDF-1.7 " + html.encode()[:50])
-    pdf = browser.get(f"/candidates/{candidate.id}/interview-kit.pdf")
+    pdf = browser.get(f"/candidates/{candidate.id}/interview-kit.pdf?kit_lang=it")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Guida per chi conduce il colloquio" in text and "Rating for" in text
 
 
 def test_outcomes_are_recorded_in_the_page_for_hires(app, session, team):
