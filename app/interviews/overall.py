@@ -33,6 +33,7 @@ from app.interviews import service as interview_service
 from app.interviews.models import OverallWeights
 from app.positions.models import Position
 from app.scores.models import Score
+from scoring.errors import ScoringInputError
 from scoring.utility import R_XY, SD_P, expected_productivity
 from scoring.validity import composite_validity
 
@@ -103,8 +104,11 @@ def position_overview(session: Session, *, position: Position) -> dict[str, Any]
         if x.std() > 0 and y.std() > 0:
             r12, r12_basis = float(np.corrcoef(x, y)[0, 1]), "observed"
     w = weights(session, position=position)
-    validity = composite_validity([w["test"], w["interview"]], [R_XY, R_INTERVIEW], r12) \
-        if w["test"] + w["interview"] > 0 else None
+    try:
+        validity: float | None = composite_validity(
+            [w["test"], w["interview"]], [R_XY, R_INTERVIEW], r12)
+    except ScoringInputError:  # equal weights on parts that correlate −1: no composite
+        validity = None
     return {
         "weights": w, "test_basis": test_basis, "interview_mean": mean, "interview_sd": sd,
         "interview_basis": basis,
@@ -126,9 +130,10 @@ def candidate_overall(overview: dict[str, Any], candidate_id: int) -> dict[str, 
     w = overview["weights"]
     overall_z = None
     if test_z is not None and interview_z is not None:
-        spread = math.sqrt(w["test"] ** 2 + w["interview"] ** 2
-                           + 2 * w["test"] * w["interview"] * overview["r12"])
-        overall_z = (w["test"] * test_z + w["interview"] * interview_z) / spread
+        spread = math.sqrt(max(0.0, w["test"] ** 2 + w["interview"] ** 2
+                               + 2 * w["test"] * w["interview"] * overview["r12"]))
+        if spread > 0:
+            overall_z = (w["test"] * test_z + w["interview"] * interview_z) / spread
     validity = overview["validity_combined"]
     return {
         "interview": summary,
