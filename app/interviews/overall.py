@@ -152,3 +152,27 @@ def candidate_overall(overview: dict[str, Any], candidate_id: int) -> dict[str, 
 def public_overview(overview: dict[str, Any]) -> dict[str, Any]:
     """The overview without its private lookup tables."""
     return {k: v for k, v in overview.items() if not k.startswith("_")}
+
+
+def decision_snapshot(session: Session, *, position: Position, candidate_id: int
+                      ) -> dict[str, Any] | None:
+    """What the interview said when a decision is recorded (kept with the decision, like the
+    test score): interview score, its SE and k, the overall T and the weights; None before
+    any rating is submitted."""
+    picture = candidate_overall(position_overview(session, position=position), candidate_id)
+    interview = picture["interview"]
+    if not interview or interview["score"] is None:
+        return None
+    w = weights(session, position=position)
+    return {"score": interview["score"], "se": interview["se"], "k": interview["k"],
+            "overall_t": picture["overall_t"],
+            "weights": {"test": w["test"], "interview": w["interview"]}}
+
+
+def with_interview(session: Session, *, basis: dict[str, Any] | None, position: Position,
+                   candidate_id: int) -> dict[str, Any] | None:
+    """A decision's basis (the stored score) with what the interview said added to it."""
+    if basis is not None:
+        basis["interview"] = decision_snapshot(session, position=position,
+                                               candidate_id=candidate_id)
+    return basis

@@ -693,7 +693,10 @@ def record_decision(
         raise Invalid(_("decision: choose advance, hold, reject or hire."))
     if len(note) > 4000:
         raise Invalid(_("note: at most 4000 characters."))
-    basis = score_service.decision_basis(session, candidate_id=candidate.id)
+    basis = overall_service.with_interview(
+        session, basis=score_service.decision_basis(session, candidate_id=candidate.id),
+        position=position_service.get(session, position_id=candidate.position_id, user=user),
+        candidate_id=candidate.id)
     needs_reason = decision_service.needs_reason(decision, basis)
     if confirm != "1" or (needs_reason and not note.strip()):
         score = None if basis is None else session.get(Score, basis["score_id"])

@@ -155,6 +155,7 @@ def test_a_candidate_goes_from_invitation_to_interview_to_decision(live, tmp_pat
         manager.click("text=Confirm and record")
         manager.wait_for_url(re.compile(rf"/candidates/{candidate_id}#decisions"))
         assert "Strong interview" in manager.inner_text("#decisions")
+        assert "interview 3.00 / 5" in manager.inner_text("#decisions")  # what it was based on
         manager.goto(f"{url}/candidates/{candidate_id}/interview")
         assert "decision" in manager.inner_text("#stage")
         manager.screenshot(path=str(tmp_path / "manager-decided.png"), full_page=True)

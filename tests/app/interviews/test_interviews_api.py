@@ -183,3 +183,22 @@ def test_export_holds_the_interview_and_erasure_removes_the_notes(client, sessio
     [kept] = session.exec(select(InterviewAssignment).where(
         InterviewAssignment.candidate_id == cid)).all()
     assert kept.notes == {} and kept.ratings == {k: 4 for k in competencies}
+
+
+def test_a_decision_keeps_what_the_interview_said(client, session, team):
+    candidate, _ = complete(session, position=team.position, actor=team.hr)
+    cid = candidate.id
+    _post(client, team.hr, f"/api/v1/candidates/{cid}/interviewers",
+          {"interviewer_ids": [team.manager.id, team.hr.id]})
+    competencies = _get(client, team.hr, f"/api/v1/candidates/{cid}/interview").json()[
+        "competencies"]
+    _rate(client, team.manager, cid, 4, competencies)
+    _rate(client, team.hr, cid, 3, competencies)
+    decided = _post(client, team.manager, f"/api/v1/candidates/{cid}/decision",
+                    {"decision": "hire", "note": "Strong interview."})
+    assert decided.status_code == 201, decided.text
+    interview = decided.json()["basis"]["interview"]
+    assert interview["score"] == 3.5 and interview["k"] == 2
+    assert interview["weights"] == {"test": 0.5, "interview": 0.5}
+    history = _get(client, team.hr, f"/api/v1/candidates/{cid}/decisions").json()
+    assert history[0]["basis"]["interview"]["score"] == 3.5
