@@ -109,6 +109,19 @@ def assign_interviewers(candidate_id: int, data: Assign, request: Request, sessi
     return result
 
 
+@router.delete("/candidates/{candidate_id}/interviewers/{interviewer_id}")
+def unassign_interviewer(candidate_id: int, interviewer_id: int, request: Request,
+                         session: SessionDep, user: HrUser) -> dict[str, Any]:
+    """Take an interviewer who has not rated yet off the panel (admin, hr); audited. 409 for
+    one who has submitted."""
+    candidate, position = _candidate(session, candidate_id, user)
+    interview_service.unassign(session, candidate=candidate, interviewer_id=interviewer_id,
+                               actor=user, ip=client_ip(request))
+    result = interview_service.view(session, candidate=candidate, position=position, viewer=user)
+    session.commit()
+    return result
+
+
 @router.post("/candidates/{candidate_id}/interview/rating", status_code=status.HTTP_201_CREATED)
 def submit_rating(candidate_id: int, data: Rating, request: Request, session: SessionDep,
                   user: StaffUser) -> dict[str, Any]:

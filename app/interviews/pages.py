@@ -67,6 +67,7 @@ def _problem(_: Any, exc: DomainError) -> str:
         "left_on": _("Give the leaving date only, and always, when the person has left."),
         "months_to_quota": _("Give the months to full quota as a whole number from 1 to 60."),
         "outcome": _("There is no suggestion to apply yet: more outcomes are needed."),
+        "interviewer_id": _("That person is not on the panel."),
     }
     if field.startswith("ratings."):
         return _("Rate every competency with a whole number from 1 to 5.")
@@ -82,6 +83,8 @@ def _problem(_: Any, exc: DomainError) -> str:
             return _("You are not on this candidate's interview panel.")
         if "already submitted" in text:
             return _("Your rating is already submitted; revise it with a reason.")
+        if "stays on the record" in text:
+            return _("This interviewer has submitted a rating: it stays on the record.")
         if "not a hire" in text:
             return _("Outcomes are recorded for hires only.")
         return _("This change is not possible now.")
@@ -159,6 +162,27 @@ def assign_page(candidate_id: int, request: Request, session: SessionDep, user: 
         interview_service.assign(session, candidate=candidate,
                                  interviewer_ids=[i for i in ids if isinstance(i, int)],
                                  actor=user, ip=client_ip(request))
+    except (Invalid, Conflict) as exc:
+        session.rollback()
+        return _page(session, request, user, candidate, position,
+                     error=_problem(gettext_for(_lang(request)), exc), status_code=exc.status_code)
+    session.commit()
+    return RedirectResponse(f"/candidates/{candidate.id}/interview", status_code=303)
+
+
+@router.post("/candidates/{candidate_id:int}/interview/unassign", dependencies=FormFirst)
+def unassign_page(candidate_id: int, request: Request, session: SessionDep, user: PageUser,
+                  form: PostedForm) -> Response:
+    """Take an interviewer who has not rated off the panel (admin, hr)."""
+    if user.role not in HR_ROLES:
+        raise Forbidden()
+    candidate, position = _visible(session, candidate_id, user)
+    interviewer = _int_or_none(form.get("interviewer_id"))
+    try:
+        interview_service.unassign(
+            session, candidate=candidate,
+            interviewer_id=interviewer if isinstance(interviewer, int) else 0,
+            actor=user, ip=client_ip(request))
     except (Invalid, Conflict) as exc:
         session.rollback()
         return _page(session, request, user, candidate, position,

@@ -113,6 +113,23 @@ def assign(
     return panel(session, candidate=candidate)
 
 
+def unassign(session: Session, *, candidate: Candidate, interviewer_id: int, actor: User,
+             ip: str | None = None) -> None:
+    """Take an interviewer who has not rated off the panel (audited); a submitted rating
+    stays (409): it is evidence, revised with a reason if wrong."""
+    row = session.exec(select(InterviewAssignment).where(
+        InterviewAssignment.candidate_id == candidate.id,
+        InterviewAssignment.interviewer_id == interviewer_id)).first()
+    if row is None:
+        raise field_error("interviewer_id", f"staff member {interviewer_id} is not on the panel")
+    if row.submitted_at is not None:
+        raise Conflict("This interviewer has submitted a rating; it stays on the record.")
+    session.delete(row)
+    session.flush()
+    audit.record(session, actor=actor, action="interview.unassign", object_type="candidate",
+                 object_id=candidate.id, details={"interviewer_id": interviewer_id}, ip=ip)
+
+
 def _clean(position: Position, ratings: Mapping[str, Any], notes: Mapping[str, Any] | None
            ) -> tuple[dict[str, int], dict[str, str]]:
     """Every rated competency 1–5 (whole numbers), notes short and one per competency."""

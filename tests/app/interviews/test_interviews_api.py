@@ -202,3 +202,28 @@ def test_a_decision_keeps_what_the_interview_said(client, session, team):
     assert interview["weights"] == {"test": 0.5, "interview": 0.5}
     history = _get(client, team.hr, f"/api/v1/candidates/{cid}/decisions").json()
     assert history[0]["basis"]["interview"]["score"] == 3.5
+
+
+def test_an_interviewer_who_has_not_rated_can_be_taken_off_the_panel(client, session, team):
+    candidate, _ = complete(session, position=team.position, actor=team.hr)
+    cid = candidate.id
+    _post(client, team.hr, f"/api/v1/candidates/{cid}/interviewers",
+          {"interviewer_ids": [team.manager.id, team.hr.id]})
+    competencies = _get(client, team.hr, f"/api/v1/candidates/{cid}/interview").json()[
+        "competencies"]
+    _rate(client, team.hr, cid, 3, competencies)
+    path = f"/api/v1/candidates/{cid}/interviewers"
+    headers = auth_headers(client, team.hr)
+    assert client.delete(f"{path}/{team.manager.id}",
+                         headers=auth_headers(client, team.manager)).status_code == 403
+    assert client.delete(f"{path}/{team.hr.id}", headers=headers).status_code == 409  # rated
+    removed = client.delete(f"{path}/{team.manager.id}", headers=headers)
+    assert removed.status_code == 200, removed.text
+    body = removed.json()
+    assert [i["interviewer_id"] for i in body["interviewers"]] == [team.hr.id]
+    assert body["all_submitted"] is True and body["calibration"] == []
+    again = client.delete(f"{path}/{team.manager.id}", headers=headers)
+    assert again.status_code == 422 and "interviewer_id" in again.text
+    assert session.exec(select(AuditEntry).where(
+        AuditEntry.action == "interview.unassign")).one().details == {
+            "interviewer_id": team.manager.id}

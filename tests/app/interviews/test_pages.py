@@ -208,3 +208,17 @@ def test_garbage_in_the_forms_is_a_clear_4xx_never_a_5xx(app, session, team):
     for path, data in posts:
         response = _post(hr, path, data, page)
         assert 400 <= response.status_code < 500, (path, data, response.status_code)
+
+
+def test_hr_takes_an_interviewer_who_has_not_rated_off_the_panel(app, session, team):
+    candidate, _ = complete(session, position=team.position, actor=team.hr)
+    page = f"/candidates/{candidate.id}/interview"
+    hr = _browser(app, team.hr)
+    hr.post(page + "/assign", follow_redirects=False, data={
+        "interviewer_ids": [str(team.manager.id)], "csrf_token": csrf_token(hr, page)})
+    assert "take off the panel" in hr.get(page).text
+    done = _post(hr, page + "/unassign", {"interviewer_id": str(team.manager.id)}, page)
+    assert done.status_code == 303
+    assert 'id="no-panel"' in hr.get(page).text
+    again = _post(hr, page + "/unassign", {"interviewer_id": str(team.manager.id)}, page)
+    assert again.status_code == 422 and "not on the panel" in again.text

@@ -167,6 +167,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/candidates/{candidate_id}/interviewers"): staff(
         HR, "position", json=lambda w: {"interviewer_ids": [w.user_id]}
     ),
+    # Nobody is on the panel in this world: a 422 naming interviewer_id.
+    ("DELETE", "/api/v1/candidates/{candidate_id}/interviewers/{interviewer_id}"): staff(
+        HR, "position"
+    ),
     # Allowed callers who are not on the panel get a 409 (only interviewers rate).
     ("POST", "/api/v1/candidates/{candidate_id}/interview/rating"): staff(
         STAFF, "position", json={"ratings": {}}
@@ -253,6 +257,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/candidates/{candidate_id:int}/interview"): staff(STAFF, "position"),
     ("POST", "/candidates/{candidate_id:int}/interview/assign"): staff(
         HR, "position", form=lambda w: {"interviewer_ids": str(w.user_id)}
+    ),
+    ("POST", "/candidates/{candidate_id:int}/interview/unassign"): staff(
+        HR, "position", form={"interviewer_id": "1"}
     ),
     # Allowed callers who are not on the panel get a 409 page (only interviewers rate).
     ("POST", "/candidates/{candidate_id:int}/interview/rate"): staff(STAFF, "position", form={}),
@@ -350,6 +357,7 @@ def concrete_path(path: str, rule: Rule, world: World) -> str:
         "token": world.token,
         "item_id": world.item_id,
         "section_key": world.section_key,
+        "interviewer_id": world.user_id,
     }
     if path == "/static":
         return "/static/kam.css"
