@@ -1,7 +1,7 @@
 """Every table, imported in one place: the registry Alembic and the tests use."""
 
 from app.assessments.models import Answer, Attempt, AttemptSection, ItemExposure
-from app.audit.models import AuditEntry
+from app.audit.models import AuditEntry, AuditHead
 from app.auth.models import AuthSession, LoginAddress, LoginAttempt, User
 from app.bank.models import NormTable, QuestionnaireVersion
 from app.candidates.models import Candidate, Decision, Invitation
@@ -17,6 +17,7 @@ __all__ = [
     "Attempt",
     "AttemptSection",
     "AuditEntry",
+    "AuditHead",
     "AuthSession",
     "Candidate",
     "CompositeNorm",

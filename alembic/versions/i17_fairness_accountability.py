@@ -1,0 +1,83 @@
+"""fairness and accountability: hash-chained audit log, voluntary self-identification
+
+Revision ID: i17a1b2c3d4e5
+Revises: 7c1d2e9a4b10
+Create Date: 2026-12-02 13:30:00
+
+* ``audit_log`` gains ``prev_hash``, ``content_hash``, ``entry_hash`` and ``pruned_at``;
+  ``audit_head`` holds the newest entry of each organization's chain. Existing entries are
+  sealed here, in id order, per organization (``app.audit.chain``).
+* ``self_identification``: a candidate's voluntary answers, apart from their scores.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+
+from alembic import op
+from app.audit import chain as audit_chain
+
+revision: str = "i17a1b2c3d4e5"
+down_revision: str | None = "7c1d2e9a4b10"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+HASH = sqlmodel.sql.sqltypes.AutoString(length=64)
+
+
+def _seal_existing() -> None:
+    connection = op.get_bind()
+    log = sa.table(
+        "audit_log", sa.column("id"), sa.column("organization_id"), sa.column("actor_user_id"),
+        sa.column("action"), sa.column("object_type"), sa.column("object_id"),
+        sa.column("details", sa.JSON()), sa.column("ip"),
+        sa.column("created_at", sqlmodel.sql.sqltypes.UTCDateTime()),
+        sa.column("prev_hash"), sa.column("content_hash"), sa.column("entry_hash"),
+    )
+    heads: dict[int, tuple[int, str, int]] = {}
+    rows = connection.execute(sa.select(log).order_by(log.c.id)).mappings().all()
+    for row in rows:
+        key = row["organization_id"] or 0
+        _last, prev, count = heads.get(key, (0, audit_chain.GENESIS, 0))
+        content = audit_chain.content_hash(row)
+        entry = audit_chain.link(prev, content)
+        connection.execute(
+            log.update().where(log.c.id == row["id"])
+            .values(prev_hash=prev, content_hash=content, entry_hash=entry)
+        )
+        heads[key] = (row["id"], entry, count + 1)
+    head = sa.table("audit_head", sa.column("chain"), sa.column("last_id"),
+                    sa.column("last_hash"), sa.column("entries"))
+    for key, (last, entry, count) in heads.items():
+        connection.execute(
+            head.insert().values(chain=key, last_id=last, last_hash=entry, entries=count)
+        )
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("prev_hash", HASH, nullable=True))
+        batch_op.add_column(sa.Column("content_hash", HASH, nullable=True))
+        batch_op.add_column(sa.Column("entry_hash", HASH, nullable=True))
+        batch_op.add_column(
+            sa.Column("pruned_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
+    op.create_table(
+        "audit_head",
+        sa.Column("chain", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("last_id", sa.Integer(), nullable=False),
+        sa.Column("last_hash", HASH, nullable=False),
+        sa.Column("entries", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("chain", name=op.f("pk_audit_head")),
+    )
+    _seal_existing()
+
+
+def downgrade() -> None:
+    op.drop_table("audit_head")
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_column("pruned_at")
+        batch_op.drop_column("entry_hash")
+        batch_op.drop_column("content_hash")
+        batch_op.drop_column("prev_hash")
