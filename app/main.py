@@ -25,6 +25,8 @@ from app.costs import api as cost_api
 from app.costs import pages as cost_pages
 from app.db import RequestSessions
 from app.errors import STAFF_ERRORS, UnknownLink, error_responses, install_error_handlers
+from app.fairness import api as fairness_api
+from app.fairness import pages as fairness_pages
 from app.limits import BodySizeLimit, ids_in_range
 from app.norms import api as norm_api
 from app.norms import pages as norm_pages
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy_api.router, responses=STAFF_ERRORS)
     app.include_router(audit_api.router, responses=STAFF_ERRORS)
     app.include_router(webhook_api.router, responses=STAFF_ERRORS)
+    app.include_router(fairness_api.router, responses=STAFF_ERRORS)
     app.include_router(audit_pages.router)
     app.include_router(assessment_pages.router)
     app.include_router(position_pages.router)
@@ -103,4 +106,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cost_pages.router)
     app.include_router(norm_pages.router)
     app.include_router(organization_pages.router)
+    app.include_router(fairness_pages.router)
     return app

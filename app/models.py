@@ -6,6 +6,7 @@ from app.auth.models import AuthSession, LoginAddress, LoginAttempt, User
 from app.bank.models import NormTable, QuestionnaireVersion
 from app.candidates.models import Candidate, Decision, Invitation
 from app.db import metadata
+from app.fairness.models import SelfIdentification
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.positions.models import Position, PositionManager
@@ -34,6 +35,7 @@ __all__ = [
     "QuestionnaireVersion",
     "RateEvent",
     "Score",
+    "SelfIdentification",
     "User",
     "metadata",
 ]

@@ -73,8 +73,31 @@ def upgrade() -> None:
     )
     _seal_existing()
 
+    op.create_table(
+        "self_identification",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("candidate_id", sa.Integer(), nullable=False),
+        sa.Column("gender", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("age_band", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("first_language", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("disability", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("consent_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["candidate_id"], ["candidate.id"], ondelete="CASCADE",
+                                name=op.f("fk_self_identification_candidate_id_candidate")),
+        sa.ForeignKeyConstraint(["organization_id"], ["organization.id"],
+                                name=op.f("fk_self_identification_organization_id_organization")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_self_identification")),
+        sa.UniqueConstraint("candidate_id", name=op.f("uq_self_identification_candidate_id")),
+    )
+    with op.batch_alter_table("self_identification", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_self_identification_organization_id"),
+                              ["organization_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table("self_identification")
     op.drop_table("audit_head")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_column("pruned_at")

@@ -6,7 +6,8 @@ Erasure anonymises; it does not delete the rows (docs/privacy.md says why and wh
 * removed: name and e-mail (replaced by ``Erased candidate #<id>`` and
   ``erased-<id>@invalid``), the accommodation (extra time), the whole screening form (no norm
   or score needs it), IP addresses, browser strings, the page's integrity counters, per-item
-  answer times, integrity flags, decision notes, and every e-mail to the candidate still in
+  answer times, integrity flags, decision notes, the voluntary self-identification, and
+  every e-mail to the candidate still in
   the outbox (they hold the name, the address and the personal link);
 * revoked: every invitation link; an attempt that was never completed is deleted with its
   answers (an unfinished attempt serves no norm);
@@ -36,6 +37,7 @@ from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates.models import Candidate, Decision, Invitation
 from app.clock import utcnow
+from app.fairness import selfid as selfid_service
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.positions.models import Position
@@ -173,6 +175,8 @@ def export(
         ],
         "attempt": None if attempt is None else _attempt(session, attempt),
         "decisions": decision_service.history(session, candidate=candidate),
+        # The candidate's voluntary answers, in their own export only (issue 17).
+        "self_identification": selfid_service.exported(session, candidate_id=candidate.id),
         "messages": [_message(message) for message in messages],
         "audit": _audit(session, candidate),
     }
@@ -245,6 +249,7 @@ def erase(
         candidate.status = "revoked"
         session.add(candidate)
     session.exec(update(Decision).where(Decision.candidate_id == candidate.id).values(note=""))
+    selfid_service.forget(session, candidate_id=candidate.id)
     session.exec(
         delete(OutboxMessage).where(
             OutboxMessage.organization_id == candidate.organization_id,
