@@ -798,11 +798,11 @@ def done(request: Request, session: WriteSessionDep, token: Token) -> Response:
 # --- voluntary self-identification (issue 17) ---------------------------------------------
 
 
-def _completed_context(session: Session, token: str) -> assessment_service.Context:
-    """The candidate's context once the attempt is handed in (before: a 409 page)."""
+def _completed_context(session: Session, token: str) -> assessment_service.Context | None:
+    """The candidate's context once the attempt is handed in (before: None)."""
     ctx = assessment_service.resolve(session, token=token)
     if ctx.attempt is None or ctx.attempt.status != "completed":
-        raise Conflict("self_identification: available after you hand in your answers")
+        return None
     return ctx
 
 
@@ -826,12 +826,12 @@ def _about_you_view(lang: str, questions: list[str]) -> list[dict[str, Any]]:
 def _render_about_you(
     request: Request, session: Session, ctx: assessment_service.Context, token: str,
     *, error: str | None = None, status_code: int = 200,
-) -> HTMLResponse:
+) -> Response:
     lang = _language(request, ctx)
     organization = organization_service.get(session, ctx.candidate.organization_id)
     questions = selfid_service.asked(organization.settings if organization else None)
     if not questions:
-        raise NotFound("self_identification")
+        return _redirect(f"/a/{token}/done")
     row = selfid_service.get(session, candidate_id=ctx.candidate.id)
     return render(
         request,
@@ -854,6 +854,8 @@ def _render_about_you(
 def about_you_page(request: Request, session: SessionDep, token: Token) -> Response:
     """Optional questions about the candidate, after submit, with their own consent."""
     ctx = _completed_context(session, token)
+    if ctx is None:
+        return _redirect(f"/a/{token}/section")
     return _render_about_you(request, session, ctx, token)
 
 
@@ -863,6 +865,8 @@ def about_you(request: Request, session: WriteSessionDep, token: Token,
               form: PostedForm) -> Response:
     """Save, skip or withdraw the voluntary answers; nothing here is required."""
     ctx = _completed_context(session, token)
+    if ctx is None:
+        return _redirect(f"/a/{token}/section")
     if not _csrf_ok(request, form):
         return _refuse_csrf(request, session, token, ctx)
     action = form.get("action")

@@ -120,10 +120,12 @@ def population(
 
 def _safe(report: dict[str, Any], min_cell: int) -> dict[str, Any]:
     """Show what is not in a shown group (unknown and small groups together) only when it is
-    itself at least ``min_cell`` people; else hide it and the totals that would give it away."""
+    itself at least ``min_cell`` people or holds no small group; else hide it and the totals
+    that would give it away."""
     rest_n = report["unknown_n"] + report["suppressed_n"]
     rest_selected = report["total_selected"] - sum(g["selected"] for g in report["groups"])
-    hidden = 0 < rest_n < min_cell
+    # Unknown alone says nothing about a group; mixed with a small group it would.
+    hidden = report["suppressed_n"] > 0 and rest_n < min_cell
     return {
         **report,
         "not_shown_n": rest_n if not hidden else None,

@@ -180,6 +180,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/webhooks"): staff(ADMIN),
     ("PUT", "/api/v1/webhooks"): staff(ADMIN, json={"url": "https://hooks.example.com/kam"}),
     ("DELETE", "/api/v1/webhooks"): staff(ADMIN),
+    # --- fairness and accountability ---------------------------------------------------------
+    ("GET", "/api/v1/fairness/impact"): staff(HR),
+    ("GET", "/api/v1/fairness/impact.csv"): staff(HR),
+    ("GET", "/api/v1/fairness/ll144.csv"): staff(HR),
+    ("GET", "/api/v1/fairness/settings"): staff(ADMIN),
+    ("PATCH", "/api/v1/fairness/settings"): staff(ADMIN, json={"hide_rankings": False}),
+    ("GET", "/fairness"): staff(HR),
+    ("GET", "/admin/fairness-settings"): staff(ADMIN),
+    ("POST", "/admin/fairness-settings"): staff(
+        ADMIN, form={"audit_retention_months": "24", "self_identification": "gender"}
+    ),
     # --- norms and item analysis pages (admins) ----------------------------------------------
     ("GET", "/admin/psychometrics"): staff(ADMIN),
     ("POST", "/admin/psychometrics/rebuild"): staff(ADMIN, form={}),
@@ -198,6 +209,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/a/{token}/submit"): Rule("token", form={}),
     ("GET", "/a/{token}/submit"): TOKEN,
     ("GET", "/a/{token}/done"): TOKEN,
+    ("GET", "/a/{token}/about-you"): TOKEN,
+    ("POST", "/a/{token}/about-you"): Rule("token", form={"action": "skip"}),
     # --- staff pages -------------------------------------------------------------------------
     ("GET", "/"): staff(STAFF),
     ("GET", "/admin/audit"): staff(ADMIN),
