@@ -6,6 +6,7 @@ from app.auth.models import AuthSession, LoginAddress, LoginAttempt, User
 from app.bank.models import NormTable, QuestionnaireVersion
 from app.candidates.models import Candidate, Decision, Invitation
 from app.db import metadata
+from app.explanations.models import Contest
 from app.fairness.models import SelfIdentification
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
@@ -22,6 +23,7 @@ __all__ = [
     "AuthSession",
     "Candidate",
     "CompositeNorm",
+    "Contest",
     "Decision",
     "Invitation",
     "ItemExposure",

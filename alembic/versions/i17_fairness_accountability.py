@@ -8,6 +8,7 @@ Create Date: 2026-12-02 13:30:00
   ``audit_head`` holds the newest entry of each organization's chain. Existing entries are
   sealed here, in id order, per organization (``app.audit.chain``).
 * ``self_identification``: a candidate's voluntary answers, apart from their scores.
+* ``contest``: a candidate's request to review a decision, its reviewer, due date, outcome.
 """
 
 from collections.abc import Sequence
@@ -96,7 +97,48 @@ def upgrade() -> None:
                               ["organization_id"], unique=False)
 
 
+    op.create_table(
+        "contest",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("candidate_id", sa.Integer(), nullable=False),
+        sa.Column("decision_id", sa.Integer(), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("reviewer_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("due_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("outcome_note", sqlmodel.sql.sqltypes.AutoString(length=4000),
+                  nullable=False),
+        sa.Column("closed_by_id", sa.Integer(), nullable=True),
+        sa.Column("closed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["candidate_id"], ["candidate.id"], ondelete="CASCADE",
+                                name=op.f("fk_contest_candidate_id_candidate")),
+        sa.ForeignKeyConstraint(["closed_by_id"], ["staff_user.id"],
+                                name=op.f("fk_contest_closed_by_id_staff_user")),
+        sa.ForeignKeyConstraint(["decided_by_id"], ["staff_user.id"],
+                                name=op.f("fk_contest_decided_by_id_staff_user")),
+        sa.ForeignKeyConstraint(["decision_id"], ["decision.id"], ondelete="SET NULL",
+                                name=op.f("fk_contest_decision_id_decision")),
+        sa.ForeignKeyConstraint(["organization_id"], ["organization.id"],
+                                name=op.f("fk_contest_organization_id_organization")),
+        sa.ForeignKeyConstraint(["reviewer_id"], ["staff_user.id"],
+                                name=op.f("fk_contest_reviewer_id_staff_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contest")),
+    )
+    with op.batch_alter_table("contest", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_contest_candidate_id"), ["candidate_id"],
+                              unique=False)
+        batch_op.create_index(batch_op.f("ix_contest_organization_id"), ["organization_id"],
+                              unique=False)
+        batch_op.create_index(batch_op.f("ix_contest_reviewer_id"), ["reviewer_id"],
+                              unique=False)
+
+
 def downgrade() -> None:
+    op.drop_table("contest")
     op.drop_table("self_identification")
     op.drop_table("audit_head")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:

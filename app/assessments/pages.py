@@ -34,6 +34,7 @@ from app.candidates import service as candidate_service
 from app.config import get_settings
 from app.db import SessionDep, SessionRoute, WriteSessionDep
 from app.errors import Conflict, Gone, Invalid, NotFound
+from app.explanations import service as explanation_service
 from app.fairness import selfid as selfid_service
 from app.i18n import gettext_for, pick_language
 from app.numbers import read_number, show_number
@@ -790,6 +791,8 @@ def done(request: Request, session: WriteSessionDep, token: Token) -> Response:
             "asks_about_you": bool(selfid_service.asked(organization.settings))
             if organization else False,
             "answered_about_you": request.query_params.get("about_you"),
+            "has_decision": explanation_service.latest_decision(
+                session, candidate_id=ctx.candidate.id) is not None,
         },
         language=lang,
     )

@@ -186,6 +186,20 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/fairness/ll144.csv"): staff(HR),
     ("GET", "/api/v1/fairness/settings"): staff(ADMIN),
     ("PATCH", "/api/v1/fairness/settings"): staff(ADMIN, json={"hide_rankings": False}),
+    ("GET", "/api/v1/candidates/{candidate_id}/explanation"): staff(STAFF, "position"),
+    ("GET", "/api/v1/contests"): staff(HR),
+    # Only the assigned reviewer records an outcome: others get 409 (the request's state).
+    ("POST", "/api/v1/contests/{contest_id}/outcome"): staff(
+        HR, "organization", json={"outcome": "upheld", "note": "Checked."}
+    ),
+    ("GET", "/api/v1/assessments/{token}/explanation"): TOKEN,
+    ("POST", "/api/v1/assessments/{token}/contest"): Rule("token", json={"reason": "Why?"}),
+    ("GET", "/a/{token}/explanation"): TOKEN,
+    ("POST", "/a/{token}/contest"): Rule("token", form={"reason": "Why?"}),
+    ("GET", "/contests"): staff(HR),
+    ("POST", "/contests/{contest_id}"): staff(
+        HR, "organization", form={"outcome": "upheld", "note": "Checked."}
+    ),
     ("GET", "/fairness"): staff(HR),
     ("GET", "/admin/fairness-settings"): staff(ADMIN),
     ("POST", "/admin/fairness-settings"): staff(
@@ -310,6 +324,7 @@ def concrete_path(path: str, rule: Rule, world: World) -> str:
         "token": world.token,
         "item_id": world.item_id,
         "section_key": world.section_key,
+        "contest_id": world.contest_id,
     }
     if path == "/static":
         return "/static/kam.css"
