@@ -202,14 +202,19 @@ def _pipeline_page(
 ) -> Response:
     """The pipeline of a position, with the invitation form for HR."""
     query = pipeline_query(request)
-    page = pipeline.list_candidates(session, position=position, filters=query.filters)
+    organization = organization_service.get(session, position.organization_id)
+    hide_rankings = bool(organization and (organization.settings or {}).get("hide_rankings"))
+    filters = query.filters
+    if hide_rankings:  # the oversight setting: alphabetical, scores only on the report
+        filters = replace(filters, sort="-name" if filters.sort == "-name"
+                                      else "name")
+    page = pipeline.list_candidates(session, position=position, filters=filters)
     _, numbers = _tools(request)
     for item in page["items"]:
         item["requirements_text"] = [
             wording.requirement_short(_, r, numbers) for r in item["requirements_missed"]
         ]
     base = f"/positions/{position.id}"
-    organization = organization_service.get(session, position.organization_id)
     export_query = {k: v for k, v in query.values.items() if k not in ("limit", "offset") and v}
     export_suffix = f"?{urlencode(export_query)}" if export_query else ""
     return render(
@@ -237,6 +242,7 @@ def _pipeline_page(
             "fmt": Numbers(_lang(request)),
             "cost_problem": _cost_problem(position, _lang(request)),
             "ranking_text": wording.ranking_text(_, page["ranking"], numbers),
+            "hide_rankings": hide_rankings,
         },
         status_code=status_code,
     )
@@ -625,6 +631,8 @@ def _report_context(
         "pdf": pdf,
         "fmt": fmt,
         "cost_problem": _cost_problem(position, lang),
+        "hide_rankings": bool(organization and (organization.settings or {}).get(
+            "hide_rankings")),
     }
 
 

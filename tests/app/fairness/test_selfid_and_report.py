@@ -204,3 +204,23 @@ def test_settings_are_validated_and_every_change_is_audited(client, session, tea
                  {"hide_rankings": True, "colour": "red"}, {"oversight_contact": "a\nb"}):
         response = client.patch("/api/v1/fairness/settings", headers=headers, json=body)
         assert response.status_code == 422, body
+
+
+def test_hiding_rankings_lists_alphabetically_and_keeps_scores_on_the_report(client, session,
+                                                                            team):
+    for i, name in enumerate(["Zoe Zed", "Anna Alpha", "Marco Medio"]):
+        complete(session, position=team.position, actor=team.hr, seed=i, full_name=name,
+                 ability=0.3 + 0.3 * i)
+    login_browser(client, team.hr)
+    ranked = client.get(f"/positions/{team.position.id}")
+    assert "Fit score" in ranked.text
+    assert "never replace, a person&#39;s judgement" in ranked.text
+
+    client.patch("/api/v1/fairness/settings", headers=auth_headers(client, team.admin),
+                 json={"hide_rankings": True})
+    hidden = client.get(f"/positions/{team.position.id}", params={"sort": "-fit"})
+    assert hidden.status_code == 200
+    assert "Fit score" not in hidden.text and "Expected NPV" not in hidden.text
+    names = [hidden.text.index(n) for n in ("Anna Alpha", "Marco Medio", "Zoe Zed")]
+    assert names == sorted(names)
+    assert "hides rankings" in hidden.text
