@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from sqlmodel import Session, select
@@ -223,6 +224,22 @@ def update(session: Session, *, position: Position, data: PositionUpdate) -> dic
     session.add(position)
     session.flush()
     return changes
+
+
+#: The rules that shape scores and decisions: their old and new values go in the audit log.
+RULE_FIELDS = ("weights", "minimums", "knockouts", "language_hurdle", "ranking",
+               "questionnaires")
+
+
+def rule_snapshot(position: Position) -> dict[str, Any]:
+    """The position's rules as they are now (before a change)."""
+    return {name: copy.deepcopy(getattr(position, name)) for name in RULE_FIELDS}
+
+
+def rule_changes(before: dict[str, Any], position: Position) -> dict[str, Any]:
+    """``{rule: {"from", "to"}}`` for each rule that changed since ``before``."""
+    return {name: {"from": before[name], "to": getattr(position, name)}
+            for name in RULE_FIELDS if before[name] != getattr(position, name)}
 
 
 def changes_scores(changes: dict[str, Any]) -> bool:

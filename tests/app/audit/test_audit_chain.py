@@ -239,3 +239,25 @@ def test_kam_audit_verify_reports_the_broken_entry_and_exits_1(fresh_database):
     broken = runner.invoke(cli, ["audit", "verify"])
     assert broken.exit_code == 1
     assert f"BROKEN at entry {ids[1]} (changed)" in broken.output
+
+
+def test_weight_changes_are_audited_with_old_and_new_values(client, session):
+    from sqlmodel import select
+
+    from tests.app.reports.scenario import make_team
+    from tests.factories import auth_headers
+
+    team = make_team(session, weights={"commercial_knowledge": 0.5, "languages": 0.5})
+    response = client.patch(f"/api/v1/positions/{team.position.id}",
+                            headers=auth_headers(client, team.hr),
+                            json={"weights": {"commercial_knowledge": 0.7, "languages": 0.3},
+                                  "minimums": {"commercial_knowledge": 40}})
+    assert response.status_code == 200, response.text
+
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "position.update")
+                         .order_by(AuditEntry.id.desc())).first()
+    assert entry.details["weights"] == {
+        "from": {"commercial_knowledge": 0.5, "languages": 0.5},
+        "to": {"commercial_knowledge": 0.7, "languages": 0.3}}
+    assert entry.details["minimums"]["to"] == {"commercial_knowledge": 40}
+    assert audit.verify(session, organization_id=team.admin.organization_id).ok
