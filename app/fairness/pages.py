@@ -8,12 +8,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from app.auth.dependencies import FormFirst, PostedForm, client_ip, require_roles
 from app.auth.models import Role, User
 from app.db import SessionDep, SessionRoute
-from app.errors import Invalid
+from app.errors import Invalid, NotFound
 from app.fairness import api as fairness_api
+from app.fairness import documents as document_service
 from app.fairness import selfid as selfid_service
 from app.i18n import gettext_for
 from app.organizations import service as organization_service
@@ -138,3 +140,38 @@ def save_settings(request: Request, session: SessionDep, admin: AdminPageUser,
     return RedirectResponse("/admin/fairness-settings?saved=1", status_code=303)
 
 
+
+
+DOCUMENTS = {"instructions": "fairness/instructions.html", "dpia": "fairness/dpia.html"}
+
+
+def _document(request: Request, session: Session, user: User, kind: str, *,
+              pdf: bool) -> HTMLResponse:
+    if kind not in DOCUMENTS:
+        raise NotFound("No such document.")
+    lang = getattr(request.state, "language", user.language)
+    return render(request, DOCUMENTS[kind], {
+        "f": document_service.facts(session, organization_id=user.organization_id),
+        "steps": step_labels(lang), "labels": attribute_labels(lang), "pdf": pdf,
+        "kind": kind,
+    })
+
+
+@router.get("/admin/documents/{kind}.pdf")
+def document_pdf(kind: str, request: Request, session: SessionDep,
+                 user: HrPageUser) -> Response:
+    """The same document as PDF."""
+    from app.reports.exports import pdf_from_html
+
+    page = _document(request, session, user, kind, pdf=True)
+    data = pdf_from_html(bytes(page.body).decode("utf-8"), base_url=str(request.base_url))
+    lang = getattr(request.state, "language", user.language)
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{kind}-{lang}.pdf"'})
+
+
+@router.get("/admin/documents/{kind}", response_class=HTMLResponse)
+def document_page(kind: str, request: Request, session: SessionDep,
+                  user: HrPageUser) -> Response:
+    """Instructions for use (AI Act Art. 13) or the DPIA draft (GDPR Art. 35), from live data."""
+    return _document(request, session, user, kind, pdf=False)

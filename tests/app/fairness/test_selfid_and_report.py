@@ -224,3 +224,24 @@ def test_hiding_rankings_lists_alphabetically_and_keeps_scores_on_the_report(cli
     names = [hidden.text.index(n) for n in ("Anna Alpha", "Marco Medio", "Zoe Zed")]
     assert names == sorted(names)
     assert "hides rankings" in hidden.text
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_the_deployer_documents_render_with_live_figures(client, session, team, lang):
+    _ask(session, team.admin.organization_id, ("gender", "disability"))
+    for i in range(3):
+        complete(session, position=team.position, actor=team.hr, seed=i)
+    login_browser(client, team.admin)
+    instructions = client.get("/admin/documents/instructions", params={"lang": lang})
+    dpia = client.get("/admin/documents/dpia", params={"lang": lang})
+    assert instructions.status_code == 200 and dpia.status_code == 200
+    assert team.position.title in instructions.text
+    heading = {"en": "Instructions for use", "it": "Istruzioni per l&#39;uso"}[lang]
+    assert heading in instructions.text
+    figures = {"en": "3 assessed", "it": "3 valutate"}[lang]
+    assert figures in dpia.text
+    # Disability is asked: the special category is named.
+    assert {"en": "Art. 9", "it": "art. 9"}[lang] in dpia.text
+    pdf = client.get("/admin/documents/dpia.pdf", params={"lang": lang})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert client.get("/admin/documents/nothing").status_code == 404

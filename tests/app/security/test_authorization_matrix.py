@@ -201,6 +201,8 @@ RULES: dict[tuple[str, str], Rule] = {
         HR, "organization", form={"outcome": "upheld", "note": "Checked."}
     ),
     ("GET", "/fairness"): staff(HR),
+    ("GET", "/admin/documents/{kind}"): staff(HR),
+    ("GET", "/admin/documents/{kind}.pdf"): staff(HR),
     ("GET", "/admin/fairness-settings"): staff(ADMIN),
     ("POST", "/admin/fairness-settings"): staff(
         ADMIN, form={"audit_retention_months": "24", "self_identification": "gender"}
@@ -325,6 +327,7 @@ def concrete_path(path: str, rule: Rule, world: World) -> str:
         "item_id": world.item_id,
         "section_key": world.section_key,
         "contest_id": world.contest_id,
+        "kind": "instructions",
     }
     if path == "/static":
         return "/static/kam.css"
