@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session
 
@@ -16,8 +17,10 @@ from app.auth.models import User
 from app.db import SessionDep, SessionRoute
 from app.fairness import selfid as selfid_service
 from app.fairness import service as fairness_service
+from app.fairness import whatif as whatif_service
 from app.organizations import service as organization_service
 from app.positions.dependencies import valid_position
+from app.positions.schemas import PositionUpdate
 from app.reports.exports import pipeline_csv
 from scoring.fairness import MIN_CELL
 
@@ -222,3 +225,14 @@ def update_settings(
     result = apply_settings(session, admin, changes, ip=client_ip(request))
     session.commit()
     return result
+
+
+@router.post("/positions/{position_id}/what-if")
+def what_if(position_id: int, session: SessionDep, user: HrUser,
+            data: PositionUpdate) -> dict[str, Any]:
+    """The impact report and the expected value now and under proposed weights, minimums,
+    knock-outs or language hurdle; nothing is saved."""
+    position = valid_position(position_id, session, user)
+    result = whatif_service.compare(session, position=position, proposed=data)
+    session.rollback()
+    return jsonable_encoder(result)

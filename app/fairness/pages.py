@@ -17,6 +17,7 @@ from app.errors import Invalid, NotFound
 from app.fairness import api as fairness_api
 from app.fairness import documents as document_service
 from app.fairness import selfid as selfid_service
+from app.fairness import whatif as whatif_service
 from app.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.positions import service as position_service
@@ -175,3 +176,34 @@ def document_page(kind: str, request: Request, session: SessionDep,
                   user: HrPageUser) -> Response:
     """Instructions for use (AI Act Art. 13) or the DPIA draft (GDPR Art. 35), from live data."""
     return _document(request, session, user, kind, pdf=False)
+
+
+@router.post("/positions/{position_id}/what-if", response_class=HTMLResponse,
+             dependencies=FormFirst)
+def what_if_page(position_id: int, request: Request, session: SessionDep, user: HrPageUser,
+                 form: PostedForm) -> Response:
+    """The edit form's proposed rules, previewed: impact and value now and after; not saved."""
+    from pydantic import ValidationError
+
+    from app.errors import DomainError
+    from app.positions.pages import _errors, _position_data
+    from app.positions.schemas import PositionUpdate
+
+    position = position_service.get(session, position_id=position_id, user=user)
+    lang = getattr(request.state, "language", user.language)
+    data = _position_data(form)
+    proposed = {key: data.get(key) for key in whatif_service.RULES}
+    if not proposed["weights"]:
+        proposed["weights"] = None
+    try:
+        result = whatif_service.compare(session, position=position,
+                                        proposed=PositionUpdate.model_validate(proposed))
+        errors: dict[str, str] = {}
+    except (ValidationError, DomainError) as exc:
+        result, errors = None, _errors(exc, gettext_for(lang))
+    session.rollback()
+    return render(request, "fairness/whatif.html", {
+        "position": position_service.get(session, position_id=position_id, user=user),
+        "result": result, "errors": errors, "steps": step_labels(lang),
+        "labels": attribute_labels(lang),
+    }, status_code=200 if result else 422)

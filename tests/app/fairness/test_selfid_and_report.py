@@ -245,3 +245,60 @@ def test_the_deployer_documents_render_with_live_figures(client, session, team, 
     pdf = client.get("/admin/documents/dpia.pdf", params={"lang": lang})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get("/admin/documents/nothing").status_code == 404
+
+
+def test_what_if_recomputes_impact_and_value_without_saving(client, session, team):
+    from app.scores.models import Score
+
+    _ask(session, team.admin.organization_id, ("gender",))
+    for i in range(12):
+        candidate, _attempt = complete(session, position=team.position, actor=team.hr, seed=i,
+                                       ability={"commercial_knowledge": 0.3 + 0.05 * i,
+                                                "languages": 0.9 - 0.05 * i})
+        selfid_service.save(session, organization_id=candidate.organization_id,
+                            candidate_id=candidate.id, questions=["gender"],
+                            answers={"gender": "female" if i % 2 else "male"})
+    bands_before = sorted((s.id, s.band) for s in session.exec(
+        select(Score).where(Score.position_id == team.position.id)))
+    weights_before = dict(team.position.weights)
+    headers = auth_headers(client, team.hr)
+
+    response = client.post(f"/api/v1/positions/{team.position.id}/what-if", headers=headers,
+                           json={"weights": {"commercial_knowledge": 0.1, "languages": 0.9}})
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["changes"]["weights"]["to"] == {"commercial_knowledge": 0.1, "languages": 0.9}
+    assert body["before"]["value"]["assessed"] == body["after"]["value"]["assessed"] == 12
+    assert {r["step"] for r in body["rows"]} <= {"knockouts", "requirements", "band_ab"}
+    session.expire_all()
+    assert dict(session.get(type(team.position), team.position.id).weights) == weights_before
+    assert sorted((s.id, s.band) for s in session.exec(
+        select(Score).where(Score.position_id == team.position.id))) == bands_before
+    bad = client.post(f"/api/v1/positions/{team.position.id}/what-if", headers=headers,
+                      json={"weights": {"commercial_knowledge": 2}})
+    assert bad.status_code == 422
+
+    # The preview is what saving does: save the same change and compare.
+    saved = client.patch(f"/api/v1/positions/{team.position.id}", headers=headers,
+                         json={"weights": {"commercial_knowledge": 0.1, "languages": 0.9}})
+    assert saved.status_code == 200
+    now = client.get("/api/v1/fairness/impact", headers=headers,
+                     params={"position_id": team.position.id}).json()
+    gender_now = next(a for a in now["attributes"] if a["attribute"] == "gender")
+    gender_preview = next(a for a in body["after"]["impact"]["attributes"]
+                          if a["attribute"] == "gender")
+    assert gender_now["steps"]["band_ab"] == gender_preview["steps"]["band_ab"]
+    session.expire_all()
+    selected = sum(s.band in ("A", "B") for s in session.exec(
+        select(Score).where(Score.position_id == team.position.id)))
+    assert selected == body["after"]["value"]["selected"]
+
+    login_browser(client, team.hr)
+    edit = client.get(f"/positions/{team.position.id}/edit")
+    assert f'formaction="/positions/{team.position.id}/what-if"' in edit.text
+    page = client.post(f"/positions/{team.position.id}/what-if", data={
+        "csrf_token": _csrf(edit.text), "title": team.position.title,
+        "questionnaires": ["commercial-knowledge", "english"],
+        "weight_commercial_knowledge": "0.5", "weight_languages": "0.5"})
+    assert page.status_code == 200 and "Nothing has been saved" in page.text

@@ -200,6 +200,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/contests/{contest_id}"): staff(
         HR, "organization", form={"outcome": "upheld", "note": "Checked."}
     ),
+    ("POST", "/api/v1/positions/{position_id}/what-if"): staff(
+        HR, "position", json={"weights": {"commercial_knowledge": 0.8, "languages": 0.2}}
+    ),
+    ("POST", "/positions/{position_id}/what-if"): staff(HR, "position", form=POSITION_FORM),
     ("GET", "/fairness"): staff(HR),
     ("GET", "/admin/documents/{kind}"): staff(HR),
     ("GET", "/admin/documents/{kind}.pdf"): staff(HR),
