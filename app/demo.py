@@ -31,6 +31,7 @@ from app.assessments.battery import Battery, ordered_items
 from app.assessments.schemas import StartRequest
 from app.auth.models import User
 from app.candidates import service as candidate_service
+from app.candidates.models import Candidate
 from app.candidates.schemas import CandidateCreate
 from app.clock import utcnow
 from app.positions.models import Position
@@ -223,4 +224,59 @@ def populate(session: Session, *, hr: User, manager: User | None = None,
     session.flush()
     score_service.rescore_after_norms(
         session, rows=norm_service.rebuild(session, organization_id=hr.organization_id))
+    _fairness_demo(session, hr=hr, manager=manager, earlier=earlier)
     return position
+
+
+def _fairness_demo(session: Session, *, hr: User, manager: User | None,
+                   earlier: Position) -> None:
+    """What issue 17's pages need to show something: the optional questions asked and
+    answered by most demo candidates, decisions on the earlier campaign, one contest."""
+    from sqlmodel import col, select
+
+    from app.candidates import decisions as decision_service
+    from app.explanations import service as explanation_service
+    from app.fairness import selfid as selfid_service
+    from app.organizations.models import Organization
+    from app.scores.models import Score
+
+    rng = random.Random(17)
+    organization = session.get(Organization, hr.organization_id)
+    questions = ["gender", "age_band", "first_language"]
+    organization.settings = {**(organization.settings or {}),
+                             "self_identification": questions}
+    session.add(organization)
+    rows = session.exec(
+        select(Candidate, Score).join(Score, col(Score.candidate_id) == Candidate.id)
+        .where(Candidate.organization_id == hr.organization_id).order_by(col(Candidate.id))
+    ).all()
+    for candidate, score in rows:
+        if rng.random() < 0.85:
+            selfid_service.save(session, organization_id=candidate.organization_id,
+                                candidate_id=candidate.id, questions=questions, answers={
+                                    "gender": rng.choices(("female", "male", "another",
+                                                           "prefer_not"), (46, 46, 2, 6))[0],
+                                    "age_band": rng.choices(("under_40", "40_plus"),
+                                                            (65, 35))[0],
+                                    "first_language": "italian"
+                                    if candidate.language == "it" or rng.random() < 0.3
+                                    else "other",
+                                })
+        if candidate.position_id != earlier.id:
+            continue
+        decision = ("advance" if score.band in ("A", "B") else
+                    "advance" if score.band == "C" and rng.random() < 0.3 else "reject")
+        if decision == "advance" and score.band == "A" and rng.random() < 0.5:
+            decision = "hire"
+        missed = decision in ("advance", "hire") and score.requirements_passed is False
+        decision_service.record(
+            session, candidate=candidate, decision=decision, actor=manager or hr,
+            note="Strong interview; language course agreed." if missed else "",
+            basis=score_service.decision_basis(session, candidate_id=candidate.id))
+    rejected = next((c for c, s in rows if c.position_id == earlier.id
+                     and s.band in ("C", "D")), None)
+    if rejected is not None:
+        explanation_service.open_contest(
+            session, candidate=rejected,
+            reason="I have seven years with key accounts in pharma; please look again.")
+    session.flush()
