@@ -18,7 +18,10 @@ from app.errors import Conflict, Invalid
 from app.explanations import service as explanation_service
 from app.i18n import gettext_for
 from app.ratelimit import guard_candidate_token
+from app.reports import wording
+from app.reports.wording import Numbers
 from app.templating import render
+from scoring.competencies import label as competency_label
 
 candidate_router = APIRouter(route_class=SessionRoute, prefix="/a", include_in_schema=False,
                              dependencies=[Depends(guard_candidate_token)])
@@ -37,8 +40,16 @@ def decision_words(lang: str) -> dict[str, str]:
 def _view(lang: str, explanation: dict[str, Any]) -> dict[str, Any]:
     _ = gettext_for(lang)
     labels = {c["competency"]: _(c["label"]) for c in explanation["competencies"]}
+    numbers = Numbers(lang)
+    requirements = [
+        {**r, "text": wording.requirement_short(_, r, numbers),
+         "name": wording.knockout_rule(_, r["rule"]) if r["kind"] == "knockout"
+         else _(competency_label(r["competency"]))}
+        for r in explanation.get("requirements", [])
+    ]
     return {"x": explanation, "decisions": decision_words(lang), "labels": labels,
-            "role": _(explanation["decision"]["by_role"] or "")}
+            "requirements": requirements, "role": _(explanation["decision"]["by_role"] or ""),
+            "fmt": numbers}
 
 
 @candidate_router.get("/{token}/explanation", response_class=HTMLResponse)

@@ -21,6 +21,7 @@ from app.fairness import whatif as whatif_service
 from app.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.positions import service as position_service
+from app.reports.wording import Numbers
 from app.templating import render
 from scoring.fairness import MIN_CELL
 
@@ -89,6 +90,7 @@ def impact_page(
         "report": report, "positions": positions, "chosen": chosen,
         "since": since or "", "until": until or "", "min_cell": min_cell,
         "steps": step_labels(lang), "labels": attribute_labels(lang),
+        "fmt": Numbers(lang),
         "csv_url": "/api/v1/fairness/impact.csv" + (f"?{query}" if query else ""),
         "ll144_url": "/api/v1/fairness/ll144.csv" + (f"?{query}" if query else ""),
     })
@@ -154,6 +156,7 @@ def _document(request: Request, session: Session, user: User, kind: str, *,
     return render(request, DOCUMENTS[kind], {
         "f": document_service.facts(session, organization_id=user.organization_id),
         "steps": step_labels(lang), "labels": attribute_labels(lang), "pdf": pdf,
+        "fmt": Numbers(lang),
         "kind": kind,
     })
 
@@ -204,6 +207,6 @@ def what_if_page(position_id: int, request: Request, session: SessionDep, user: 
     session.rollback()
     return render(request, "fairness/whatif.html", {
         "position": position_service.get(session, position_id=position_id, user=user),
-        "result": result, "errors": errors, "steps": step_labels(lang),
+        "result": result, "errors": errors, "steps": step_labels(lang), "fmt": Numbers(lang),
         "labels": attribute_labels(lang),
     }, status_code=200 if result else 422)

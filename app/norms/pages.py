@@ -304,6 +304,10 @@ def items(
     item_bias = dif_service.analyse(
         session, organization_id=user.organization_id, key=key, version=version,
         asked=selfid_service.asked(organization.settings if organization else None))
+    for found in item_bias["flagged"].values():
+        for entry in found:
+            entry["d_text"] = decimal(entry["d_dif"], lang)
+            entry["p_text"] = decimal(entry["p_value"], lang, 3)
     rows = []
     for order, item in enumerate(analysis["items"]):
         frequencies = [
