@@ -261,3 +261,42 @@ def test_weight_changes_are_audited_with_old_and_new_values(client, session):
         "to": {"commercial_knowledge": 0.7, "languages": 0.3}}
     assert entry.details["minimums"]["to"] == {"commercial_knowledge": 40}
     assert audit.verify(session, organization_id=team.admin.organization_id).ok
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(fresh_database):
+    """Two connections writing at once: the head row serializes them, so the ids of a chain
+    follow the order it was written in and the chain verifies."""
+    import threading
+
+    from app.db import get_engine, session_for
+
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    with session_scope() as session:
+        admin = create_user(session, organization=create_organization(session, name="Busy"))
+        admin_id, organization_id = admin.id, admin.organization_id
+    errors: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        from app.auth.models import User
+
+        try:
+            for i in range(15):
+                with session_for(get_engine()) as session:
+                    actor = session.get(User, admin_id)
+                    audit.record(session, actor=actor, action="candidate.invite",
+                                 object_type="candidate", object_id=worker * 100 + i)
+                    session.commit()
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    with session_scope(read_only=True) as session:
+        verdict = audit.verify(session, organization_id=organization_id)
+    assert verdict.ok, verdict.message
+    assert verdict.checked == 45
