@@ -300,3 +300,19 @@ def test_concurrent_writers_keep_one_unbroken_chain(fresh_database):
         verdict = audit.verify(session, organization_id=organization_id)
     assert verdict.ok, verdict.message
     assert verdict.checked == 45
+
+
+def test_the_audit_page_and_api_show_the_chain_state(client, session):
+    from tests.factories import auth_headers, login_browser
+
+    admin = create_user(session)
+    ids = [entry.id for entry in _write(session, admin, 3)]
+    headers = auth_headers(client, admin)
+    assert client.get("/api/v1/audit/verify", headers=headers).json()["ok"] is True
+    login_browser(client, admin)
+    assert "chain of 3 entries is intact" in client.get("/admin/audit").text
+
+    _sql(session, "UPDATE audit_log SET action = 'x' WHERE id = :id", id=ids[0])
+    body = client.get("/api/v1/audit/verify", headers=headers).json()
+    assert (body["ok"], body["problem"], body["entry_id"]) == (False, "changed", ids[0])
+    assert "Tamper check failed" in client.get("/admin/audit").text

@@ -177,6 +177,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/api/v1/organization"): staff(ADMIN, json={"retention_months": 24}),
     ("GET", "/api/v1/audit"): staff(ADMIN),
     ("GET", "/api/v1/audit.csv"): staff(ADMIN),
+    ("GET", "/api/v1/audit/verify"): staff(ADMIN),
     ("GET", "/api/v1/webhooks"): staff(ADMIN),
     ("PUT", "/api/v1/webhooks"): staff(ADMIN, json={"url": "https://hooks.example.com/kam"}),
     ("DELETE", "/api/v1/webhooks"): staff(ADMIN),
