@@ -224,6 +224,12 @@ def test_hiding_rankings_lists_alphabetically_and_keeps_scores_on_the_report(cli
     names = [hidden.text.index(n) for n in ("Anna Alpha", "Marco Medio", "Zoe Zed")]
     assert names == sorted(names)
     assert "hides rankings" in hidden.text
+    exported = client.get(f"/positions/{team.position.id}/pipeline.csv",
+                          params={"sort": "-fit"}).text
+    header = exported.splitlines()[0]
+    assert "Fit score" not in header and "Band" not in header and "Rank" not in header
+    rows = exported.splitlines()[1:]
+    assert [r.split(",")[0] for r in rows] == sorted(r.split(",")[0] for r in rows)
 
 
 @pytest.mark.parametrize("lang", ["en", "it"])
