@@ -28,6 +28,8 @@ candidate_router = APIRouter(route_class=SessionRoute, prefix="/a", include_in_s
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 Token = Annotated[str, Path(max_length=200)]
 HrPageUser = Annotated[User, Depends(require_roles(Role.admin, Role.hr, page=True))]
+StaffPageUser = Annotated[User, Depends(require_roles(Role.admin, Role.hr, Role.manager,
+                                                      page=True))]
 
 
 def decision_words(lang: str) -> dict[str, str]:
@@ -123,3 +125,27 @@ def close_contest(contest_id: int, request: Request, session: SessionDep, user: 
         return RedirectResponse(f"/contests?error={kind}#c-{contest_id}", status_code=303)
     session.commit()
     return RedirectResponse(f"/contests#c-{contest_id}", status_code=303)
+
+
+@router.get("/candidates/{candidate_id:int}/explanation", response_class=HTMLResponse)
+def staff_explanation_page(candidate_id: int, request: Request, session: WriteSessionDep,
+                           user: StaffPageUser) -> Response:
+    """The explanation as the candidate gets it, for the staff who may be asked about it."""
+    from app.reports import service as report_service
+
+    candidate = report_service.visible_candidate(session, candidate_id=candidate_id, user=user)
+    lang = getattr(request.state, "language", user.language)
+    explanation = explanation_service.explain(session, candidate=candidate)
+    if not explanation["available"]:
+        return RedirectResponse(f"/candidates/{candidate_id}", status_code=303)
+    audit.record(session, actor=user, action="explanation.view", object_type="candidate",
+                 object_id=candidate.id, ip=client_ip(request),
+                 details={"decision_id": explanation["decision"]["id"], "by": "staff"})
+    contests = explanation_service.of_candidate(session, candidate_id=candidate.id)
+    session.commit()
+    return render(request, "explanations/candidate.html", {
+        **_view(lang, explanation), "token": None, "staff_view": True,
+        "contest": next((c for c in contests
+                         if c.decision_id == explanation["decision"]["id"]), None),
+        "error": None,
+    })

@@ -167,3 +167,13 @@ def test_the_contest_pages_for_candidate_and_reviewer(client, session, decided):
     login_browser(client, team.admin)
     listing = client.get("/contests")
     assert listing.status_code == 200 and f'action="/contests/{contest.id}"' in listing.text
+
+
+def test_staff_read_the_same_explanation_from_the_report(client, session, decided):
+    team, candidate = decided
+    login_browser(client, team.manager)
+    report = client.get(f"/candidates/{candidate.id}")
+    assert f"/candidates/{candidate.id}/explanation" in report.text
+    page = client.get(f"/candidates/{candidate.id}/explanation")
+    assert page.status_code == 200
+    assert "A person made this decision." in page.text and "<textarea" not in page.text

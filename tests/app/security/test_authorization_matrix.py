@@ -198,6 +198,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/a/{token}/explanation"): TOKEN,
     ("POST", "/a/{token}/contest"): Rule("token", form={"reason": "Why?"}),
     ("GET", "/contests"): staff(HR),
+    ("GET", "/candidates/{candidate_id:int}/explanation"): staff(STAFF, "position"),
     ("POST", "/contests/{contest_id}"): staff(
         HR, "organization", form={"outcome": "upheld", "note": "Checked."}
     ),
