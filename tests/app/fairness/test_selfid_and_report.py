@@ -308,3 +308,22 @@ def test_what_if_recomputes_impact_and_value_without_saving(client, session, tea
         "questionnaires": ["commercial-knowledge", "english"],
         "weight_commercial_knowledge": "0.5", "weight_languages": "0.5"})
     assert page.status_code == 200 and "Nothing has been saved" in page.text
+
+
+def test_the_candidate_api_for_the_optional_questions(client, session, team):
+    _ask(session, team.admin.organization_id, ("gender", "first_language"))
+    candidate, _attempt = _completed_with_token(session, team)
+    token = _token_for(session, candidate)
+    url = f"/api/v1/assessments/{token}/self-identification"
+
+    shown = client.get(url).json()
+    assert shown["available"] is True and shown["answers"] is None
+    assert shown["questions"]["gender"] == ["female", "male", "another", "prefer_not"]
+    assert client.put(url, json={"consent": False, "gender": "male"}).status_code == 422
+    assert client.put(url, json={"consent": True, "gender": "robot"}).status_code == 422
+    saved = client.put(url, json={"consent": True, "gender": "male", "disability": "yes"})
+    assert saved.status_code == 200
+    assert saved.json()["answers"]["gender"] == "male"
+    assert saved.json()["answers"]["disability"] is None  # not asked: not kept
+    assert client.delete(url).status_code == 204
+    assert selfid_service.get(session, candidate_id=candidate.id) is None

@@ -195,6 +195,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/assessments/{token}/explanation"): TOKEN,
     ("POST", "/api/v1/assessments/{token}/contest"): Rule("token", json={"reason": "Why?"}),
+    ("GET", "/api/v1/assessments/{token}/self-identification"): TOKEN,
+    ("PUT", "/api/v1/assessments/{token}/self-identification"): Rule(
+        "token", json={"consent": True, "gender": "prefer_not"}
+    ),
+    ("DELETE", "/api/v1/assessments/{token}/self-identification"): Rule("token"),
     ("GET", "/a/{token}/explanation"): TOKEN,
     ("POST", "/a/{token}/contest"): Rule("token", form={"reason": "Why?"}),
     ("GET", "/contests"): staff(HR),
