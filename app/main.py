@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_api.router, responses=STAFF_ERRORS)
     app.include_router(webhook_api.router, responses=STAFF_ERRORS)
     app.include_router(fairness_api.router, responses=STAFF_ERRORS)
+    app.include_router(fairness_api.candidate_router, responses=CANDIDATE_ERRORS)
     app.include_router(explanation_api.router, responses=STAFF_ERRORS)
     app.include_router(explanation_api.candidate_router, responses=CANDIDATE_ERRORS)
     app.include_router(audit_pages.router)

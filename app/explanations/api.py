@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -101,78 +101,3 @@ def candidate_contest(token: Token, request: Request, session: SessionDep,
     session.commit()
     return {"id": contest.id, "status": contest.status, "due_at": contest.due_at}
 
-
-class SelfIdentificationRequest(BaseModel):
-    """The voluntary answers (each optional; "prefer_not" is an answer too)."""
-
-    model_config = ConfigDict(extra="forbid")
-    consent: bool = Field(description="agreement to keep these answers, apart from results")
-    gender: str | None = Field(default=None, max_length=16)
-    age_band: str | None = Field(default=None, max_length=16)
-    first_language: str | None = Field(default=None, max_length=16)
-    disability: str | None = Field(default=None, max_length=16)
-
-
-def _selfid_context(session: Any, token: str) -> tuple[Any, list[str]]:
-    from app.errors import Conflict
-    from app.fairness import selfid as selfid_service
-    from app.organizations import service as organization_service
-
-    ctx = assessment_service.resolve(session, token=token)
-    if ctx.attempt is None or ctx.attempt.status != "completed":
-        raise Conflict("The optional questions come after you hand in your answers.")
-    organization = organization_service.get(session, ctx.candidate.organization_id)
-    return ctx, selfid_service.asked(organization.settings if organization else None)
-
-
-@candidate_router.get("/{token}/self-identification")
-def get_self_identification(token: Token, session: SessionDep) -> dict[str, Any]:
-    """The questions the organization asks after submit, and the candidate's own answers
-    (``available`` false before submit, or when nothing is asked)."""
-    from app.fairness import selfid as selfid_service
-    from app.organizations import service as organization_service
-
-    ctx = assessment_service.resolve(session, token=token)
-    organization = organization_service.get(session, ctx.candidate.organization_id)
-    asked = selfid_service.asked(organization.settings if organization else None)
-    completed = ctx.attempt is not None and ctx.attempt.status == "completed"
-    return jsonable_encoder({
-        "available": completed and bool(asked),
-        "questions": {key: [*selfid_service.QUESTIONS[key], selfid_service.PREFER_NOT]
-                      for key in asked},
-        "answers": selfid_service.exported(session, candidate_id=ctx.candidate.id),
-    })
-
-
-@candidate_router.put("/{token}/self-identification")
-def put_self_identification(token: Token, session: SessionDep,
-                            data: SelfIdentificationRequest) -> dict[str, Any]:
-    """Save the voluntary answers (never required; a 422 without consent)."""
-    from app.errors import Invalid, NotFound
-    from app.fairness import selfid as selfid_service
-
-    ctx, asked = _selfid_context(session, token)
-    if not asked:
-        raise NotFound("This organization asks no optional questions.")
-    if not data.consent:
-        raise Invalid([{"loc": ["body", "consent"], "field": "consent", "type": "value_error",
-                        "msg": "agree to keep the answers, or leave without answering",
-                        "message": "consent: agree to keep the answers, or leave without"
-                                   " answering"}])
-    selfid_service.save(session, organization_id=ctx.candidate.organization_id,
-                        candidate_id=ctx.candidate.id, questions=asked,
-                        answers=data.model_dump(exclude={"consent"}))
-    session.commit()
-    return jsonable_encoder({"answers": selfid_service.exported(
-        session, candidate_id=ctx.candidate.id)})
-
-
-@candidate_router.delete("/{token}/self-identification", status_code=204)
-def delete_self_identification(token: Token, session: SessionDep) -> Response:
-    """Withdraw the voluntary answers."""
-    from app.fairness import selfid as selfid_service
-
-    ctx, _asked = _selfid_context(session, token)
-    selfid_service.forget(session, candidate_id=ctx.candidate.id)
-    session.commit()
-    return Response(status_code=204)

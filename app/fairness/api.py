@@ -3,28 +3,36 @@ accountability settings (admins) on the API."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session
 
+from app.assessments import service as assessment_service
 from app.audit import service as audit_service
 from app.auth.dependencies import AdminUser, HrUser, client_ip
 from app.auth.models import User
 from app.db import SessionDep, SessionRoute
+from app.errors import Conflict, Invalid, NotFound
 from app.fairness import selfid as selfid_service
 from app.fairness import service as fairness_service
 from app.fairness import whatif as whatif_service
 from app.organizations import service as organization_service
 from app.positions.dependencies import valid_position
 from app.positions.schemas import PositionUpdate
+from app.ratelimit import CandidateApiRoute, guard_candidate_token
 from app.reports.exports import pipeline_csv
 from scoring.fairness import MIN_CELL
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["fairness"])
+candidate_router = APIRouter(
+    route_class=CandidateApiRoute, prefix="/api/v1/assessments",
+    tags=["assessment (candidate)"], dependencies=[Depends(guard_candidate_token)],
+)
+Token = Annotated[str, Path(min_length=20, max_length=100)]
 
 PositionFilter = Annotated[int | None, Query(ge=1, le=2**63 - 1,
                                              description="only this position (default: all)")]
@@ -47,16 +55,12 @@ LL144_COLUMNS = tuple((key, key) for key in (
 
 
 def _bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
-    from datetime import UTC
-
     start = datetime.combine(since, time.min, tzinfo=UTC) if since else None
     end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC) if until else None
     return start, end
 
 
 def _intersection(value: str | None) -> list[str] | None:
-    from app.errors import Invalid
-
     if not value:
         return None
     keys = [part.strip() for part in value.split(",") if part.strip()]
@@ -236,3 +240,69 @@ def what_if(position_id: int, session: SessionDep, user: HrUser,
     result = whatif_service.compare(session, position=position, proposed=data)
     session.rollback()
     return jsonable_encoder(result)
+
+
+class SelfIdentificationRequest(BaseModel):
+    """The voluntary answers (each optional; "prefer_not" is an answer too)."""
+
+    model_config = ConfigDict(extra="forbid")
+    consent: bool = Field(description="agreement to keep these answers, apart from results")
+    gender: str | None = Field(default=None, max_length=16)
+    age_band: str | None = Field(default=None, max_length=16)
+    first_language: str | None = Field(default=None, max_length=16)
+    disability: str | None = Field(default=None, max_length=16)
+
+
+def _selfid_context(session: Session, token: str) -> tuple[Any, list[str]]:
+    ctx = assessment_service.resolve(session, token=token)
+    if ctx.attempt is None or ctx.attempt.status != "completed":
+        raise Conflict("The optional questions come after you hand in your answers.")
+    organization = organization_service.get(session, ctx.candidate.organization_id)
+    return ctx, selfid_service.asked(organization.settings if organization else None)
+
+
+@candidate_router.get("/{token}/self-identification")
+def get_self_identification(token: Token, session: SessionDep) -> dict[str, Any]:
+    """The questions the organization asks after submit, and the candidate's own answers
+    (``available`` false before submit, or when nothing is asked)."""
+
+    ctx = assessment_service.resolve(session, token=token)
+    organization = organization_service.get(session, ctx.candidate.organization_id)
+    asked = selfid_service.asked(organization.settings if organization else None)
+    completed = ctx.attempt is not None and ctx.attempt.status == "completed"
+    return jsonable_encoder({
+        "available": completed and bool(asked),
+        "questions": {key: [*selfid_service.QUESTIONS[key], selfid_service.PREFER_NOT]
+                      for key in asked},
+        "answers": selfid_service.exported(session, candidate_id=ctx.candidate.id),
+    })
+
+
+@candidate_router.put("/{token}/self-identification")
+def put_self_identification(token: Token, session: SessionDep,
+                            data: SelfIdentificationRequest) -> dict[str, Any]:
+    """Save the voluntary answers (never required; a 422 without consent)."""
+    ctx, asked = _selfid_context(session, token)
+    if not asked:
+        raise NotFound("This organization asks no optional questions.")
+    if not data.consent:
+        raise Invalid([{"loc": ["body", "consent"], "field": "consent", "type": "value_error",
+                        "msg": "agree to keep the answers, or leave without answering",
+                        "message": "consent: agree to keep the answers, or leave without"
+                                   " answering"}])
+    selfid_service.save(session, organization_id=ctx.candidate.organization_id,
+                        candidate_id=ctx.candidate.id, questions=asked,
+                        answers=data.model_dump(exclude={"consent"}))
+    session.commit()
+    return jsonable_encoder({"answers": selfid_service.exported(
+        session, candidate_id=ctx.candidate.id)})
+
+
+@candidate_router.delete("/{token}/self-identification", status_code=204)
+def delete_self_identification(token: Token, session: SessionDep) -> Response:
+    """Withdraw the voluntary answers."""
+
+    ctx, _asked = _selfid_context(session, token)
+    selfid_service.forget(session, candidate_id=ctx.candidate.id)
+    session.commit()
+    return Response(status_code=204)
