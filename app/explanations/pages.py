@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.assessments import pages as assessment_pages
 from app.assessments import service as assessment_service
 from app.audit import service as audit
+from app.auth import service as auth_service
 from app.auth.dependencies import FormFirst, PostedForm, client_ip, require_roles
 from app.auth.models import Role, User
 from app.db import SessionDep, SessionRoute, WriteSessionDep
@@ -18,6 +19,7 @@ from app.errors import Conflict, Invalid
 from app.explanations import service as explanation_service
 from app.i18n import gettext_for
 from app.ratelimit import guard_candidate_token
+from app.reports import service as report_service
 from app.reports import wording
 from app.reports.wording import Numbers
 from app.templating import render
@@ -99,8 +101,6 @@ def contest(request: Request, session: WriteSessionDep, token: Token,
 @router.get("/contests", response_class=HTMLResponse)
 def contests_page(request: Request, session: SessionDep, user: HrPageUser) -> Response:
     """Requests to review a decision: who reviews, when it is due, the outcome."""
-    from app.auth import service as auth_service
-
     users = {u.id: u for u in auth_service.list_users(session,
                                                        organization_id=user.organization_id)}
     return render(request, "explanations/contests.html", {
@@ -131,8 +131,6 @@ def close_contest(contest_id: int, request: Request, session: SessionDep, user: 
 def staff_explanation_page(candidate_id: int, request: Request, session: WriteSessionDep,
                            user: StaffPageUser) -> Response:
     """The explanation as the candidate gets it, for the staff who may be asked about it."""
-    from app.reports import service as report_service
-
     candidate = report_service.visible_candidate(session, candidate_id=candidate_id, user=user)
     lang = getattr(request.state, "language", user.language)
     explanation = explanation_service.explain(session, candidate=candidate)

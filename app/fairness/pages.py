@@ -8,12 +8,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.auth.dependencies import FormFirst, PostedForm, client_ip, require_roles
 from app.auth.models import Role, User
 from app.db import SessionDep, SessionRoute
-from app.errors import Invalid, NotFound
+from app.errors import DomainError, Invalid, NotFound
 from app.fairness import api as fairness_api
 from app.fairness import documents as document_service
 from app.fairness import selfid as selfid_service
@@ -21,6 +22,9 @@ from app.fairness import whatif as whatif_service
 from app.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.positions import service as position_service
+from app.positions.pages import _errors, _position_data
+from app.positions.schemas import PositionUpdate
+from app.reports.exports import pdf_from_html
 from app.reports.wording import Numbers
 from app.templating import render
 from scoring.fairness import MIN_CELL
@@ -165,8 +169,6 @@ def _document(request: Request, session: Session, user: User, kind: str, *,
 def document_pdf(kind: str, request: Request, session: SessionDep,
                  user: HrPageUser) -> Response:
     """The same document as PDF."""
-    from app.reports.exports import pdf_from_html
-
     page = _document(request, session, user, kind, pdf=True)
     data = pdf_from_html(bytes(page.body).decode("utf-8"), base_url=str(request.base_url))
     lang = getattr(request.state, "language", user.language)
@@ -186,12 +188,6 @@ def document_page(kind: str, request: Request, session: SessionDep,
 def what_if_page(position_id: int, request: Request, session: SessionDep, user: HrPageUser,
                  form: PostedForm) -> Response:
     """The edit form's proposed rules, previewed: impact and value now and after; not saved."""
-    from pydantic import ValidationError
-
-    from app.errors import DomainError
-    from app.positions.pages import _errors, _position_data
-    from app.positions.schemas import PositionUpdate
-
     position = position_service.get(session, position_id=position_id, user=user)
     lang = getattr(request.state, "language", user.language)
     data = _position_data(form)
