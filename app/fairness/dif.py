@@ -12,7 +12,9 @@ D-DIF, its SE, χ²_MH and the ETS A/B/C category of each item, for each compari
   language, disability): the largest group is the reference, each other group a focal group;
 
 only where both groups have at least :data:`MIN_DIF_GROUP` people. On a version whose
-sections draw forms from pools, an item is analysed over the people who were given it.
+sections draw forms from pools, an item is analysed over the people who were given it, and
+they are matched on their share of best answers among the items they were given, on the
+scale of the typical form (:func:`_matching`).
 """
 
 from __future__ import annotations
@@ -102,6 +104,18 @@ def analyse(
             "flagged": flagged}
 
 
+def _matching(binary: np.ndarray, given: np.ndarray) -> np.ndarray:
+    """The matching score: the number of best answers on the competency's items; when forms
+    differ in length (pools), the share of best answers among the items given, put on the
+    scale of the typical form (rounded), so people who saw more items are not set apart."""
+    best = np.nansum(np.where(given, binary, 0.0), axis=1)
+    counts = given.sum(axis=1)
+    if counts.size == 0 or counts.min() == counts.max():
+        return best
+    typical = float(np.median(counts))
+    return np.round(best / np.maximum(counts, 1) * typical)
+
+
 def _compare(keys: Any, binary: np.ndarray, given: np.ndarray, values: list,
              attribute: str, reference: str, focal: str, min_group: int) -> dict[str, Any]:
     in_pair = np.array([v in (reference, focal) for v in values])
@@ -114,7 +128,7 @@ def _compare(keys: Any, binary: np.ndarray, given: np.ndarray, values: list,
         groups_here = [labels[i] for i in np.flatnonzero(rows)]
         if groups_here.count(reference) < min_group or groups_here.count(focal) < min_group:
             continue
-        matching = np.nansum(binary[np.ix_(rows, same_scale)], axis=1)
+        matching = _matching(binary[np.ix_(rows, same_scale)], given[np.ix_(rows, same_scale)])
         (result,) = mantel_haenszel_dif(binary[rows, j][:, np.newaxis], groups_here,
                                         reference=reference, focal=focal, matching=matching,
                                         item_ids=[item_id])

@@ -99,3 +99,14 @@ def test_item_analysis_shows_the_flagged_item_on_the_api_and_the_page(client, se
     page = client.get("/admin/psychometrics/commercial-knowledge/1/items")
     assert page.status_code == 200
     assert "Possible item bias (DIF C" in page.text
+
+
+def test_people_given_forms_of_different_length_are_matched_on_their_share():
+    given = np.array([[True, True, False, False], [True, True, True, True],
+                      [True, True, True, True]])
+    binary = np.array([[1.0, 1.0, np.nan, np.nan], [1.0, 1.0, 0.0, 0.0],
+                       [1.0, 1.0, 1.0, 1.0]])
+    # All right on 2 of 2 is the same stratum as all right on 4 of 4; 2 of 4 is lower.
+    assert dif._matching(binary, given).tolist() == [4.0, 2.0, 4.0]
+    same = np.ones((2, 3), dtype=bool)
+    assert dif._matching(np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]]), same).tolist() == [2, 1]
