@@ -14,6 +14,7 @@ from app.audit import service as audit
 from app.auth import service as auth_service
 from app.auth.dependencies import FormFirst, PostedForm, client_ip, require_roles
 from app.auth.models import Role, User
+from app.clock import utcnow
 from app.db import SessionDep, SessionRoute, WriteSessionDep
 from app.errors import Conflict, Invalid
 from app.explanations import service as explanation_service
@@ -107,6 +108,7 @@ def contests_page(request: Request, session: SessionDep, user: HrPageUser) -> Re
         "contests": explanation_service.list_contests(session,
                                                       organization_id=user.organization_id),
         "users": users, "me": user, "error": request.query_params.get("error"),
+        "now": utcnow(),
     })
 
 
