@@ -867,11 +867,12 @@ def about_you_page(request: Request, session: SessionDep, token: Token) -> Respo
 def about_you(request: Request, session: WriteSessionDep, token: Token,
               form: PostedForm) -> Response:
     """Save, skip or withdraw the voluntary answers; nothing here is required."""
+    resolved = assessment_service.resolve(session, token=token)
+    if not _csrf_ok(request, form):
+        return _refuse_csrf(request, session, token, resolved)
     ctx = _completed_context(session, token)
     if ctx is None:
         return _redirect(f"/a/{token}/section")
-    if not _csrf_ok(request, form):
-        return _refuse_csrf(request, session, token, ctx)
     action = form.get("action")
     if action == "withdraw":
         selfid_service.forget(session, candidate_id=ctx.candidate.id)
