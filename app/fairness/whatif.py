@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from sqlmodel import Session, select
 
 from app.fairness import selfid as selfid_service
@@ -20,6 +21,9 @@ from app.positions.models import Position
 from app.positions.schemas import PositionUpdate
 from app.scores import service as score_service
 from app.scores.models import Score
+from scoring import composite_validity
+from scoring.competencies import META_ANALYTIC_VALIDITY
+from scoring.errors import ScoringInputError
 
 #: The rules a what-if may change.
 RULES = ("weights", "minimums", "knockouts", "language_hurdle")
@@ -38,6 +42,28 @@ def _value(session: Session, position: Position) -> dict[str, Any]:
             "total_npv": sum(npvs) if npvs else None}
 
 
+def estimated_validity(session: Session, position: Position) -> dict[str, Any] | None:
+    """The battery's validity for the position's weights, estimated as ``w·ρ / √(wᵀ R w)``
+    (``scoring.composite_validity``) with meta-analytic validities ρ per competency and the
+    intercorrelations R of the organization's own norm group; None without a group."""
+    norms = score_service.current_composite_norms(session, position=position)
+    norm = norms.get("z") if norms.get("z") is not None and norms["z"].n >= 2 else (
+        norms.get("percent"))
+    if norm is None or norm.n < 2:
+        return None
+    sd = np.sqrt(np.diag(norm.cov))
+    if not np.all(sd > 0):
+        return None
+    correlation = norm.cov / np.outer(sd, sd)
+    weights = [float((position.weights or {}).get(c, 0.0)) for c in norm.competencies]
+    rho = [META_ANALYTIC_VALIDITY.get(c, 0.0) for c in norm.competencies]
+    try:
+        value = composite_validity(weights, rho, correlation)
+    except ScoringInputError:
+        return None
+    return {"value": value, "n": norm.n, "basis": norm.basis}
+
+
 def _report(session: Session, position: Position, asked: list[str]) -> dict[str, Any]:
     people = fairness_service.population(session, organization_id=position.organization_id,
                                          position_id=position.id)
@@ -51,7 +77,8 @@ def compare(session: Session, *, position: Position, proposed: PositionUpdate) -
     asked = selfid_service.asked(organization.settings if organization else None)
     change = PositionUpdate.model_validate(
         proposed.model_dump(include=set(RULES), exclude_unset=True))
-    before = {"impact": _report(session, position, asked), "value": _value(session, position)}
+    before = {"impact": _report(session, position, asked), "value": _value(session, position),
+              "validity": estimated_validity(session, position)}
     before_rules = position_service.rule_snapshot(position)
     savepoint = session.begin_nested()
     try:
@@ -60,6 +87,7 @@ def compare(session: Session, *, position: Position, proposed: PositionUpdate) -
         session.flush()
         after = {"impact": _report(session, position, asked),
                  "value": _value(session, position),
+                 "validity": estimated_validity(session, position),
                  "rules": position_service.rule_changes(before_rules, position)}
     finally:
         savepoint.rollback()

@@ -276,6 +276,9 @@ def test_what_if_recomputes_impact_and_value_without_saving(client, session, tea
     body = response.json()
     assert body["changes"]["weights"]["to"] == {"commercial_knowledge": 0.1, "languages": 0.9}
     assert body["before"]["value"]["assessed"] == body["after"]["value"]["assessed"] == 12
+    # Validity: w·ρ/√(wᵀRw) with the norm group's correlations; knowledge (ρ .40) weighted
+    # less and the language hurdle (ρ 0) more gives a lower estimate.
+    assert body["after"]["validity"]["value"] < body["before"]["validity"]["value"]
     assert {r["step"] for r in body["rows"]} <= {"knockouts", "requirements", "band_ab"}
     session.expire_all()
     assert dict(session.get(type(team.position), team.position.id).weights) == weights_before
