@@ -27,6 +27,7 @@ from app.positions.schemas import PositionUpdate
 from app.reports.exports import pdf_from_html
 from app.reports.wording import Numbers
 from app.templating import render
+from scoring.competencies import COMPETENCIES
 from scoring.fairness import MIN_CELL
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
@@ -204,5 +205,6 @@ def what_if_page(position_id: int, request: Request, session: SessionDep, user: 
     return render(request, "fairness/whatif.html", {
         "position": position_service.get(session, position_id=position_id, user=user),
         "result": result, "errors": errors, "steps": step_labels(lang), "fmt": Numbers(lang),
+        "competencies": {c.key: gettext_for(lang)(c.label) for c in COMPETENCIES},
         "labels": attribute_labels(lang),
     }, status_code=200 if result else 422)
