@@ -13,6 +13,7 @@ from sqlmodel import select
 from app.audit.models import AuditEntry
 from app.candidates import decisions as decision_service
 from app.candidates.models import Invitation
+from app.explanations import service as explanation_service
 from app.explanations.models import Contest
 from app.outbox.models import OutboxMessage
 from app.scores import service as score_service
@@ -177,3 +178,17 @@ def test_staff_read_the_same_explanation_from_the_report(client, session, decide
     page = client.get(f"/candidates/{candidate.id}/explanation")
     assert page.status_code == 200
     assert "A person made this decision." in page.text and "<textarea" not in page.text
+
+
+def test_contests_are_exported_with_the_candidate_and_their_text_erased(session, decided):
+    from app.privacy import service as privacy_service
+
+    team, candidate = decided
+    contest = explanation_service.open_contest(session, candidate=candidate,
+                                                    reason="My certificate says C1.")
+    exported = privacy_service.export(session, candidate=candidate)
+    assert exported["contests"][0]["reason"] == "My certificate says C1."
+
+    privacy_service.erase(session, candidate=candidate, actor=team.admin)
+    session.refresh(contest)
+    assert contest.reason == "" and contest.status == "open"
