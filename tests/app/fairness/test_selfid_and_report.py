@@ -330,3 +330,14 @@ def test_the_candidate_api_for_the_optional_questions(client, session, team):
     assert saved.json()["answers"]["disability"] is None  # not asked: not kept
     assert client.delete(url).status_code == 204
     assert selfid_service.get(session, candidate_id=candidate.id) is None
+
+
+def test_the_pdf_export_shows_the_optional_answers(client, session, team):
+    _ask(session, team.admin.organization_id, ("gender",))
+    candidate, _attempt = _completed_with_token(session, team)
+    selfid_service.save(session, organization_id=candidate.organization_id,
+                        candidate_id=candidate.id, questions=["gender"],
+                        answers={"gender": "another"})
+    pdf = client.get(f"/api/v1/candidates/{candidate.id}/export.pdf",
+                     headers=auth_headers(client, team.admin))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
