@@ -29,6 +29,8 @@ from app.explanations import api as explanation_api
 from app.explanations import pages as explanation_pages
 from app.fairness import api as fairness_api
 from app.fairness import pages as fairness_pages
+from app.interviews import api as interview_api
+from app.interviews import pages as interview_pages
 from app.limits import BodySizeLimit, ids_in_range
 from app.norms import api as norm_api
 from app.norms import pages as norm_pages
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(candidate_api.router, responses={**STAFF_ERRORS, **error_responses(429)})
     app.include_router(report_api.router, responses=STAFF_ERRORS)
     app.include_router(decisions_api.router, responses=STAFF_ERRORS)
+    app.include_router(interview_api.router, responses=STAFF_ERRORS)
     app.include_router(cost_api.router, responses=STAFF_ERRORS)
     app.include_router(norm_api.router, responses=STAFF_ERRORS)
     app.include_router(privacy_api.router, responses=STAFF_ERRORS)
@@ -109,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(explanation_pages.candidate_router)
     app.include_router(position_pages.router)
     app.include_router(report_pages.router)
+    app.include_router(interview_pages.router)
     app.include_router(cost_pages.router)
     app.include_router(norm_pages.router)
     app.include_router(organization_pages.router)

@@ -8,6 +8,12 @@ from app.candidates.models import Candidate, Decision, Invitation
 from app.db import metadata
 from app.explanations.models import Contest
 from app.fairness.models import SelfIdentification
+from app.interviews.models import (
+    InterviewAssignment,
+    Outcome,
+    OutcomeReminder,
+    OverallWeights,
+)
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.positions.models import Position, PositionManager
@@ -25,6 +31,7 @@ __all__ = [
     "CompositeNorm",
     "Contest",
     "Decision",
+    "InterviewAssignment",
     "Invitation",
     "ItemExposure",
     "LoginAddress",
@@ -32,6 +39,9 @@ __all__ = [
     "NormTable",
     "Organization",
     "OutboxMessage",
+    "Outcome",
+    "OutcomeReminder",
+    "OverallWeights",
     "Position",
     "PositionManager",
     "QuestionnaireVersion",

@@ -1,7 +1,7 @@
 """fairness and accountability: hash-chained audit log, voluntary self-identification
 
 Revision ID: i17a1b2c3d4e5
-Revises: 7c1d2e9a4b10
+Revises: 16a1b2c3d4e5
 Create Date: 2026-12-02 13:30:00
 
 * ``audit_log`` gains ``prev_hash``, ``content_hash``, ``entry_hash`` and ``pruned_at``;
@@ -20,7 +20,7 @@ from alembic import op
 from app.audit import chain as audit_chain
 
 revision: str = "i17a1b2c3d4e5"
-down_revision: str | None = "7c1d2e9a4b10"
+down_revision: str | None = "16a1b2c3d4e5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -22,7 +22,7 @@ AUDIT_RETENTION_MAX_MONTHS = 120
 #: Actions about decisions and what shapes them: kept at least six months.
 DECISION_RELATED_PREFIXES = (
     "candidate.decision", "decision.", "explanation.", "contest.", "position.",
-    "oversight.", "fairness.", "selfid.",
+    "oversight.", "fairness.", "selfid.", "interview.", "outcome.",
 )
 
 

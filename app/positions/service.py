@@ -223,6 +223,10 @@ def update(session: Session, *, position: Position, data: PositionUpdate) -> dic
         changes["ranking"] = Ranking.model_validate(changes["ranking"] or {}).model_dump()
     if "title" in changes and changes["title"] is None:
         raise Invalid("title: a position needs a title")
+    # Fields that always have a value: null is a 422 naming them, never a database error.
+    for required in ("status", "invitation_expiry_days"):
+        if required in changes and changes[required] is None:
+            raise Invalid(f"{required}: must have a value; leave it out to keep it as it is")
     managers = changes.pop("manager_ids", None)
     for name, value in changes.items():
         setattr(position, name, value)

@@ -40,6 +40,9 @@ from app.clock import utcnow
 from app.explanations import service as explanation_service
 from app.explanations.models import Contest
 from app.fairness import selfid as selfid_service
+from app.interviews import outcomes as outcome_service
+from app.interviews import service as interview_service
+from app.interviews.models import InterviewAssignment
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.positions.models import Position
@@ -183,6 +186,12 @@ def export(
             contest.model_dump(exclude={"organization_id", "candidate_id"})
             for contest in explanation_service.of_candidate(session, candidate_id=candidate.id)
         ],
+        "interviews": [
+            row.model_dump(include={"interviewer_id", "assigned_at", "ratings", "notes",
+                                    "submitted_at", "revised_at", "revisions"})
+            for row in interview_service.panel(session, candidate=candidate)
+        ],
+        "outcomes": outcome_service.of_candidate(session, candidate=candidate)["follow_ups"],
         "messages": [_message(message) for message in messages],
         "audit": _audit(session, candidate),
     }
@@ -259,6 +268,10 @@ def erase(
     # A review request's reasons are free text about the person, like a decision's note.
     session.exec(update(Contest).where(Contest.candidate_id == candidate.id)
                  .values(reason="", outcome_note=""))
+    # Interview evidence notes describe the person; the 1-5 ratings stay, anonymous, for the
+    # inter-rater reliability, and the outcomes (numbers only) for the validity estimates.
+    session.exec(update(InterviewAssignment)
+                 .where(col(InterviewAssignment.candidate_id) == candidate.id).values(notes={}))
     session.exec(
         delete(OutboxMessage).where(
             OutboxMessage.organization_id == candidate.organization_id,

@@ -92,7 +92,7 @@ def test_issue_17_migration_seals_the_existing_audit_log(fresh_database):
     from app.audit import service as audit_service
 
     engine = get_engine()
-    upgrade(revision="7c1d2e9a4b10")
+    upgrade(revision="16a1b2c3d4e5")  # the revision before issue 17's
     now = "2026-11-30 10:00:00+00:00"
     with engine.begin() as connection:
         for slug in ("acme", "beta"):
