@@ -33,6 +33,8 @@ def verify(
             keys: list[int | None] = [organization.id]
         else:
             keys = audit_service.chains(session)
+            if not keys:
+                typer.echo("no audit entries yet: nothing to check")
         for key in keys:
             verdict = audit_service.verify(session, organization_id=key)
             label = f"organization {key}" if key is not None else "no organization"
