@@ -18,6 +18,7 @@ from app.errors import DomainError, Invalid, NotFound
 from app.fairness import api as fairness_api
 from app.fairness import documents as document_service
 from app.fairness import selfid as selfid_service
+from app.fairness import service as fairness_service
 from app.fairness import whatif as whatif_service
 from app.i18n import gettext_for
 from app.organizations import service as organization_service
@@ -79,6 +80,7 @@ def impact_page(
     since: Annotated[str | None, Query(max_length=10)] = None,
     until: Annotated[str | None, Query(max_length=10)] = None,
     min_cell: Annotated[int, Query(ge=1, le=1000)] = MIN_CELL,
+    intersect: Annotated[str | None, Query(max_length=120)] = None,
 ) -> Response:
     """Does each step select every group at a similar rate? Counts, ratios and tests."""
     lang = getattr(request.state, "language", user.language)
@@ -86,13 +88,20 @@ def impact_page(
     chosen = int(position_id) if position_id and position_id.isdigit() else None
     if chosen is not None and chosen not in {p.id for p in positions}:
         chosen = None
+    organization = organization_service.get(session, user.organization_id)
+    asked = selfid_service.asked(organization.settings if organization else None)
+    pairs = [f"{a},{b}" for i, a in enumerate([*asked, fairness_service.TEST_LANGUAGE])
+             for b in [*asked, fairness_service.TEST_LANGUAGE][i + 1:]]
+    pair = intersect if intersect in pairs else None
     report = fairness_api.build_report(
         session, user, position_id=chosen, since=_day(since), until=_day(until),
-        min_cell=min_cell, intersect=None)
+        min_cell=min_cell, intersect=pair)
     query = urlencode({k: v for k, v in {"position_id": chosen, "since": since,
-                                         "until": until, "min_cell": min_cell}.items() if v})
+                                         "until": until, "min_cell": min_cell,
+                                         "intersect": pair}.items() if v})
     return render(request, "fairness/impact.html", {
         "report": report, "positions": positions, "chosen": chosen,
+        "pairs": pairs, "pair": pair,
         "since": since or "", "until": until or "", "min_cell": min_cell,
         "steps": step_labels(lang), "labels": attribute_labels(lang),
         "fmt": Numbers(lang),

@@ -341,3 +341,19 @@ def test_the_pdf_export_shows_the_optional_answers(client, session, team):
     pdf = client.get(f"/api/v1/candidates/{candidate.id}/export.pdf",
                      headers=auth_headers(client, team.admin))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_the_impact_page_combines_the_chosen_pair_of_attributes(client, session, team):
+    _ask(session, team.admin.organization_id, ("gender", "age_band"))
+    for i in range(6):
+        candidate, _attempt = complete(session, position=team.position, actor=team.hr, seed=i)
+        selfid_service.save(session, organization_id=candidate.organization_id,
+                            candidate_id=candidate.id, questions=["gender", "age_band"],
+                            answers={"gender": "female", "age_band": "under_40"})
+    login_browser(client, team.hr)
+    page = client.get("/fairness", params={"intersect": "gender,test_language", "min_cell": 1})
+    assert page.status_code == 200
+    assert "Gender × Language of the questionnaires" in page.text
+    assert "Woman × English" in page.text
+    odd = client.get("/fairness", params={"intersect": "shoe,size"})
+    assert odd.status_code == 200 and "Gender × Age" in odd.text  # back to the default
