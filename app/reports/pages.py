@@ -396,8 +396,7 @@ RANKING_COLUMNS = frozenset({"rank", "ranking", "fit_score", "fit_unit", "partia
 
 
 def _hides_rankings(session: Session, position: Position) -> bool:
-    organization = organization_service.get(session, position.organization_id)
-    return bool(organization and (organization.settings or {}).get("hide_rankings"))
+    return pipeline.rankings_hidden(session, position)
 
 
 def _list_view(session: Session, position: Position, filters: PipelineFilters,
@@ -405,7 +404,7 @@ def _list_view(session: Session, position: Position, filters: PipelineFilters,
     """The oversight setting on a list: alphabetical, without scores, when it hides rankings."""
     if not _hides_rankings(session, position):
         return filters, columns
-    return (replace(filters, sort="-name" if filters.sort == "-name" else "name"),
+    return (pipeline.alphabetical(filters),
             [c for c in columns if c[0] not in RANKING_COLUMNS])
 
 

@@ -230,6 +230,15 @@ def test_hiding_rankings_lists_alphabetically_and_keeps_scores_on_the_report(cli
     assert "Fit score" not in header and "Band" not in header and "Rank" not in header
     rows = exported.splitlines()[1:]
     assert [r.split(",")[0] for r in rows] == sorted(r.split(",")[0] for r in rows)
+    api = client.get(f"/api/v1/positions/{team.position.id}/candidates",
+                     headers=auth_headers(client, team.hr), params={"sort": "-fit"}).json()
+    assert api["rankings_hidden"] is True
+    assert [i["full_name"] for i in api["items"]] == ["Anna Alpha", "Marco Medio", "Zoe Zed"]
+    assert all(i["rank"] is None and i["fit_score"] is None and i["band"] is None
+               for i in api["items"])
+    report = client.get(f"/api/v1/candidates/{api['items'][0]['id']}/report",
+                        headers=auth_headers(client, team.hr)).json()
+    assert report["composite"] is not None  # the report keeps its scores
 
 
 @pytest.mark.parametrize("lang", ["en", "it"])
