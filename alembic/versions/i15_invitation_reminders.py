@@ -2,7 +2,7 @@
 told about completions
 
 Revision ID: i15a1b2c3d4e5
-Revises: 16a1b2c3d4e5
+Revises: i17a1b2c3d4e5
 Create Date: 2026-12-02 14:00:00
 
 * ``position.reminders``: whether the worker e-mails reminders to this position's candidates
@@ -23,7 +23,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "i15a1b2c3d4e5"
-down_revision: str | None = "16a1b2c3d4e5"
+down_revision: str | None = "i17a1b2c3d4e5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
