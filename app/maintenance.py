@@ -19,8 +19,8 @@ from sqlmodel import select
 from app import ratelimit
 from app.assessments import service as assessment_service
 from app.assessments.models import Attempt
-from app.candidates import reminders
 from app.audit import service as audit_service
+from app.candidates import reminders
 from app.candidates.models import Candidate, Invitation
 from app.clock import utcnow
 from app.config import get_settings
