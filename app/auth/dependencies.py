@@ -19,6 +19,7 @@ from app.config import get_settings
 from app.db import ReadSessionDep, ends_transactions
 from app.errors import Forbidden, Invalid, LoginRequired, NotAuthenticated
 from app.i18n import pick_language
+from app.organizations.models import Organization
 
 SESSION_COOKIE = "kam_session"
 CSRF_COOKIE = "kam_csrf"
@@ -57,6 +58,9 @@ def optional_user(
         )
     request.state.user = user
     if user is not None:
+        organization = session.get(Organization, user.organization_id)
+        request.state.time_zone = ((organization.settings or {}).get("time_zone")
+                                   if organization else None)
         request.state.language = pick_language(
             request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE), user.language
         )

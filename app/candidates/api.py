@@ -27,6 +27,8 @@ def invite_candidate(
     """Invite an applicant: the link is returned once and e-mailed through the outbox."""
     position = position_service.get(session, position_id=position_id, user=user)
     enforce_invitations(session, user_id=user.id)
+    earlier = [c.id for c in candidate_service.same_email(session, position_id=position.id,
+                                                          email=str(data.email))]
     candidate, invitation, token = candidate_service.invite(
         session, position=position, data=data, actor=user, base_url=get_settings().base_url
     )
@@ -39,6 +41,7 @@ def invite_candidate(
         invitation_url=candidate_service.invitation_url(get_settings().base_url, token),
         expires_at=invitation.expires_at,
         email_queued=True,
+        already_invited=earlier,
     )
 
 

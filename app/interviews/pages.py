@@ -107,7 +107,7 @@ def _int_or_none(value: Any) -> int | Any:
     text = str(value or "").strip()
     if not text:
         return None
-    return int(text) if text.isdigit() and len(text) < 4 else text
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else text
 
 
 def _interview_context(session: SessionDep, request: Request, user: User, candidate: Candidate,

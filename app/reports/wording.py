@@ -12,6 +12,7 @@ import functools
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
@@ -34,8 +35,9 @@ def _pattern(pattern: str) -> NumberPattern:
 class Numbers:
     """Formats numbers, money and times for one language (``it``: ``1.234,5``, ``304.611 €``)."""
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, tz: str | None = None) -> None:
         self.lang = lang
+        self.tz = tz if tz and tz != "UTC" else None
         self.locale = Locale.parse("it_IT" if lang == "it" else "en_GB")
         self.decimal_mark = "," if lang == "it" else "."
 
@@ -79,14 +81,21 @@ class Numbers:
         return f"{self.num(value, decimals)}\u00a0{'T' if unit == 'T' else '%'}"
 
     def when(self, value: dt.datetime | str | None) -> str:
-        """``2026-11-27 10:05 UTC`` (stored times are UTC; naive ones too)."""
+        """``2026-11-27 10:05 UTC``, or in the organization's time zone when it set one
+        (``2026-11-27 11:05 CET``); stored times are UTC, naive ones too."""
         if value is None:
             return DASH
         if isinstance(value, str):
             value = dt.datetime.fromisoformat(value)
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        value = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        if self.tz is not None:
+            try:
+                local = value.astimezone(ZoneInfo(self.tz))
+            except (ZoneInfoNotFoundError, ValueError):
+                local = None
+            if local is not None:
+                return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or self.tz)
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def cefr(_: Gettext, level: str | None) -> str:
@@ -346,6 +355,11 @@ def knockout_value(_: Gettext, value: Any, numbers: Numbers) -> str:
     return pay.get(str(value)) or _(str(value))
 
 
+#: The page counts a focus loss only when the candidate is away longer than this
+#: (static/assessment.js, ``AWAY_MS``): a glance at a notification is not leaving.
+FOCUS_LOSS_SECONDS = 3
+
+
 def flag_title(_: Gettext, code: str) -> str:
     """A short name of a validity or integrity flag."""
     titles = {
@@ -423,7 +437,11 @@ def flag_message(_: Gettext, flag: Mapping[str, Any], numbers: Numbers) -> str:
             )
         count = int(ev["count"])
         if code == "focus_loss":
-            return _("Left the assessment tab or window %(count)s time(s).", count=count)
+            return _(
+                "Left the assessment tab or window %(count)s time(s), each time for more than"
+                " %(seconds)s seconds (shorter glances away are not counted; the on-page"
+                " calculator never counts).", count=count, seconds=FOCUS_LOSS_SECONDS,
+            )
         if code == "paste_attempt":
             return _("%(count)s paste attempt(s) into an answer field.", count=count)
         if code == "ip_change":
