@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # Networks webhooks may reach besides public addresses (an on-premise receiver), as a
     # comma-separated CIDR list; empty: public addresses only (app/webhooks/egress.py).
     webhook_allow_networks: str = ""
+    # The longest wait between two sections before the next one starts by itself (no time can
+    # be banked); load tests that run a day ten times faster shorten it with the day.
+    section_break_seconds: int = Field(default=300, ge=0, le=3600)
 
     @field_validator("database_url")
     @classmethod

@@ -297,6 +297,8 @@ def run(*, candidates: int = 1000, workers: int = 2, backend: str = "sqlite",
             h.release_database()
             (workdir / "tokens.json").write_text(json.dumps(tokens))
             env = {"KAM_WORKER_THREADS": str(threads)} if threads else {}
+            # The capped wait between sections shrinks with the day (5 minutes at real speed).
+            env["KAM_SECTION_BREAK_SECONDS"] = str(round(300 / speed))
             server = h.Server.kam(database.url, workdir, workers=workers, **env).start()
             sampler = MemorySampler(server)
             sampler.start()

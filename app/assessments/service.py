@@ -2,11 +2,11 @@
 
 Time lives in the database. Each section opens with an intro screen; its clock starts when
 the candidate presses "Begin" (or first receives its questions through the API, or first
-saves an answer), and at the latest :data:`SECTION_BREAK` after the previous section ended
-(or after consent, for the first one). So a candidate gets a breather between sections, can
-never bank time (the wait is capped and never added to a section), and an abandoned attempt
-has a known end. A section is *in its intro* while it is active and ``started_at`` is still
-in the future. Nothing is advanced by a clock
+saves an answer), and at the latest :func:`section_break` (5 minutes) after the previous
+section ended (or after consent, for the first one). So a candidate gets a breather between
+sections, can never bank time (the wait is capped and never added to a section), and an
+abandoned attempt has a known end. A section is *in its intro* while it is active and
+``started_at`` is still in the future. Nothing is advanced by a clock
 in the browser or a timer in the server: every access first catches the attempt up with the
 current time (``catch_up``), and the worker does the same for attempts nobody opens again.
 """
@@ -36,6 +36,7 @@ from app.auth.security import token_hash
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate, Invitation
 from app.clock import utcnow
+from app.config import get_settings
 from app.errors import Conflict, Gone, Invalid, NotFound
 from app.positions.models import Position
 from questionnaires.schema import (
@@ -50,7 +51,11 @@ from questionnaires.schema import (
 
 GRACE = timedelta(seconds=60)
 #: The longest wait before a section's clock starts by itself (its intro screen).
-SECTION_BREAK = timedelta(minutes=5)
+
+
+def section_break() -> timedelta:
+    """The longest wait between sections (``KAM_SECTION_BREAK_SECONDS``, default 5 minutes)."""
+    return timedelta(seconds=get_settings().section_break_seconds)
 # After the candidate ends the last section early, the attempt waits this long for the
 # explicit submit (the page shows a summary first) before it is finalized anyway.
 SUBMIT_WINDOW = timedelta(minutes=15)
@@ -182,8 +187,8 @@ def start(
                     position=index,
                     time_limit_s=limit,
                     status="active" if index == 0 else "pending",
-                    started_at=now + SECTION_BREAK if index == 0 else None,
-                    deadline_at=(now + SECTION_BREAK + timedelta(seconds=limit)
+                    started_at=now + section_break() if index == 0 else None,
+                    deadline_at=(now + section_break() + timedelta(seconds=limit)
                                  if index == 0 else None),
                 )
             )
@@ -261,7 +266,7 @@ def _activate_next(
         if following.status != "pending":
             return
         following.status = "active"
-        following.started_at = at + SECTION_BREAK
+        following.started_at = at + section_break()
         following.deadline_at = following.started_at + timedelta(seconds=following.time_limit_s)
         session.add(following)
         if following.deadline_at > now:
@@ -862,9 +867,9 @@ def overdue_attempt_ids(session: Session, *, now: datetime | None = None) -> lis
         # Each section waiting may yet open with a full break before its clock starts.
         if running_deadline is not None:
             end = (_as_datetime(running_deadline) + timedelta(seconds=int(waiting or 0))
-                   + SECTION_BREAK * int(pending or 0))
+                   + section_break() * int(pending or 0))
         elif still_open or last_end is None:
-            end = started_at + timedelta(seconds=int(total)) + SECTION_BREAK * int(count)
+            end = started_at + timedelta(seconds=int(total)) + section_break() * int(count)
         else:
             end = _as_datetime(last_end)
         if end + GRACE < now:

@@ -132,11 +132,14 @@ def run(*, candidates: int = 600, kill_at_s: float = 60, section_seconds: int = 
             tokens = h.invite(seeded, candidates, prefix="scale")
             h.release_database()
             (workdir / "tokens.json").write_text(json.dumps(tokens))
-            a = h.Server.kam(database.url, workdir, workers=2, name="instance-a").start()
-            b = h.Server.kam(database.url, workdir, workers=2, name="instance-b").start()
+            # The day runs ten times faster, the capped wait between sections too.
+            fast = {"KAM_SECTION_BREAK_SECONDS": "30"}
+            a = h.Server.kam(database.url, workdir, workers=2, name="instance-a", **fast).start()
+            b = h.Server.kam(database.url, workdir, workers=2, name="instance-b", **fast).start()
             processes += [a, b]
             worker = Process([str(h.VENV_BIN / "kam"), "worker", "--interval", "2"],
-                             workdir / "worker.log", env=h.server_env(database.url)).start()
+                             workdir / "worker.log",
+                             env=h.server_env(database.url, **fast)).start()
             processes.append(worker)
             port = h.free_port()
             config = haproxy_config(f"{h.LOOPBACK}:{port}",

@@ -33,7 +33,7 @@ def test_an_attempt_that_ran_out_of_time_is_due_right_after_the_grace(session):
     assessment_service.complete_section(session, ctx=ctx, section_key=first.section_key,
                                         now=now + timedelta(seconds=20))
     end = (now + timedelta(seconds=20 + sum(s.time_limit_s for s in rest))
-           + assessment_service.SECTION_BREAK * len(rest))
+           + assessment_service.section_break() * len(rest))
     due = assessment_service.overdue_attempt_ids
     assert ctx.attempt.id not in due(session, now=end + GRACE - timedelta(seconds=1))
     assert ctx.attempt.id in due(session, now=end + GRACE + timedelta(seconds=1))
