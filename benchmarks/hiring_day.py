@@ -272,6 +272,29 @@ def check_database(url: str, tokens: list[str], acknowledged: list[list[Any]],
             "acknowledged_answers": len(acknowledged), "lost_answers": len(lost)}
 
 
+def profile_worker(server: h.Server, out: Path, *, start_after_s: float, seconds: int) -> None:
+    """Sample one worker with py-spy (``pip install py-spy``) at the peak of the day and write
+    its folded stacks to ``out``; :func:`profile_summary` reads them."""
+    time.sleep(start_after_s)
+    worker = next(pid for pid in server.pids()[1:] if h.rss_mb(pid) is not None)
+    subprocess.run(["py-spy", "record", "--pid", str(worker), "--duration", str(seconds),
+                    "--rate", "50", "--format", "raw", "--output", str(out), "--nonblocking"],
+                   check=False, capture_output=True, timeout=seconds + 60)
+
+
+def profile_summary(folded: Path, top: int = 25) -> list[tuple[str, float]]:
+    """Share of the samples each function appears in (inclusive), from py-spy's folded stacks."""
+    counts: dict[str, int] = {}
+    total = 0
+    for line in folded.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        total += int(n)
+        for frame in set(stack.split(";")):
+            counts[frame] = counts.get(frame, 0) + int(n)
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:top]
+    return [(frame, 100 * n / max(total, 1)) for frame, n in ranked]
+
+
 def _children_cpu_s() -> float:
     """CPU seconds of the child processes waited for so far (here: the client)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -281,7 +304,7 @@ def _children_cpu_s() -> float:
 def run(*, candidates: int = 1000, workers: int = 2, backend: str = "sqlite",
         section_seconds: int | None = None, items: int = 3, ramp_s: float = 60, seed: int = 1,
         kill_at_s: float | None = None, threads: int | None = None,
-        speed: float = COMPRESSED_SPEED) -> dict[str, Any]:
+        speed: float = COMPRESSED_SPEED, profile: Path | None = None) -> dict[str, Any]:
     """Seed, serve, run the client process, check the database; ``kill_at_s`` SIGKILLs the
     server that many seconds in and starts it again (the crash fault). ``speed`` is how many
     times faster than real the day goes (section limits default to 300 s / ``speed``)."""
@@ -312,6 +335,8 @@ def run(*, candidates: int = 1000, workers: int = 2, backend: str = "sqlite",
                 "--speed", str(speed)])
             restarts = []
             try:
+                if profile is not None:
+                    profile_worker(server, profile, start_after_s=ramp_s, seconds=30)
                 if kill_at_s is not None:
                     time.sleep(kill_at_s)
                     h.log("SIGKILL the server (and its workers)")
@@ -366,6 +391,8 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=60)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, help="KAM_WORKER_THREADS of the server")
+    parser.add_argument("--profile", type=Path,
+                        help="py-spy one worker for 30 s after the ramp; folded stacks here")
     parser.add_argument("--url")
     parser.add_argument("--tokens", type=Path)
     parser.add_argument("--out", type=Path)
@@ -379,7 +406,11 @@ def main() -> None:
     print(json.dumps(run(candidates=args.candidates, workers=args.workers,
                          backend=args.backend, section_seconds=args.section_seconds,
                          items=args.items, ramp_s=args.ramp, seed=args.seed,
-                         threads=args.threads, speed=args.speed), indent=2))
+                         threads=args.threads, speed=args.speed, profile=args.profile),
+                     indent=2))
+    if args.profile is not None and args.profile.exists():
+        for frame, share in profile_summary(args.profile):
+            print(f"{share:5.1f} %  {frame}", file=sys.stderr)
 
 
 if __name__ == "__main__":
