@@ -277,7 +277,8 @@ def profile_worker(server: h.Server, out: Path, *, start_after_s: float, seconds
     its folded stacks to ``out``; :func:`profile_summary` reads them."""
     time.sleep(start_after_s)
     worker = next(pid for pid in server.pids()[1:] if h.rss_mb(pid) is not None)
-    subprocess.run(["py-spy", "record", "--pid", str(worker), "--duration", str(seconds),
+    spy = shutil.which("py-spy") or str(h.VENV_BIN / "py-spy")
+    subprocess.run([spy, "record", "--pid", str(worker), "--duration", str(seconds),
                     "--rate", "50", "--format", "raw", "--output", str(out), "--nonblocking"],
                    check=False, capture_output=True, timeout=seconds + 60)
 
