@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 app = typer.Typer(help="KAM Assess: assessments for hiring Key Account Managers.",
                   no_args_is_help=True)
@@ -26,7 +29,7 @@ DEMO_USERS = (
 DEMO_PASSWORD = "demo-password"
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     """The settings, or a clear message naming the bad setting and exit code 2."""
     from app.config import get_settings
 
@@ -49,7 +52,7 @@ def _migrate() -> None:
     _publish_bank(None)
 
 
-def _publish_bank(directory: Path | None) -> list:  # type: ignore[type-arg]
+def _publish_bank(directory: Path | None) -> list[Any]:
     """Publish the bank; a refused edit or an invalid file ends with exit code 1."""
     from app.bank import service as bank_service
     from app.db import session_scope
@@ -338,7 +341,7 @@ def serve(
     )
 
 
-def _describe(settings) -> str:  # type: ignore[no-untyped-def]
+def _describe(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(settings.database_url).render_as_string(hide_password=True)

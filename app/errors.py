@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -147,7 +148,9 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "text/html" not in accept
 
 
-def _error_response(request: Request, status: int, detail: Any, headers: dict | None) -> Response:
+def _error_response(
+    request: Request, status: int, detail: Any, headers: Mapping[str, str] | None
+) -> Response:
     if wants_json(request):
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     from app.templating import render  # late: templating imports i18n, which is heavier

@@ -7,6 +7,7 @@ so no binary ``.mo`` file lives in the repository. English is the source languag
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def translations(language: str) -> NullTranslations:
     return Translations(fp=buffer)
 
 
-def gettext_for(language: str):  # type: ignore[no-untyped-def]
+def gettext_for(language: str) -> Callable[..., str]:
     """A ``_(message, **params)`` function for templates and pages in ``language``."""
     catalog = translations(language)
 

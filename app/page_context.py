@@ -66,9 +66,9 @@ class PageContext:
                     set_cookie(cookies, "kam_csrf", fresh_csrf)
                 if chosen in LANGUAGES:
                     set_cookie(cookies, LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600)
-                for name, value in cookies.raw_headers:
-                    if name == b"set-cookie":
-                        headers.append("set-cookie", value.decode("latin-1"))
+                for raw_name, raw_value in cookies.raw_headers:
+                    if raw_name == b"set-cookie":
+                        headers.append("set-cookie", raw_value.decode("latin-1"))
                 for name, value in _SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
                 if not path.startswith(("/docs", "/redoc")):

@@ -24,7 +24,7 @@ def render(
     language: str | None = None,
 ) -> HTMLResponse:
     """Render ``template`` in the request's language with the CSRF token and current user."""
-    lang = language or getattr(request.state, "language", "en")
+    lang = language or str(getattr(request.state, "language", "en"))
     values: dict[str, Any] = {
         "lang": lang,
         "_": gettext_for(lang),

@@ -279,6 +279,7 @@ class SjtItem(ChoiceItem):
         values = {o.id: o.effectiveness for o in self.options}
         if any(value is None for value in values.values()):
             return None
+        # Ignored: the early return above leaves no None among the values.
         ranked = sorted(values, key=lambda option_id: values[option_id])  # type: ignore[arg-type, return-value]
         if values[ranked[-2]] == values[ranked[-1]]:
             return None

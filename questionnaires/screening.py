@@ -126,7 +126,7 @@ def _choice(value: Any, allowed: tuple[str, ...], name: str, normalize: Any) -> 
     text = normalize(value.strip()) if isinstance(value, str) else value
     if text not in allowed:
         raise _error(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
-    return text
+    return str(text)
 
 
 class LanguageSkill(BaseModel):

@@ -143,8 +143,8 @@ class OptionAssumptions:
             or ("hiring_cost" not in data and follows)
         ):
             salary = values.get("base_salary_monthly")
-            check_number(_path(path, "base_salary_monthly"), salary, minimum=0.0)
-            values["hiring_cost"] = fee_share * 12.0 * float(salary)
+            salary = check_number(_path(path, "base_salary_monthly"), salary, minimum=0.0)
+            values["hiring_cost"] = fee_share * 12.0 * salary
         for name, (low, high, whole) in _OPTION_FIELDS.items():
             if name not in values:
                 raise ScoringInputError(_path(path, name), "is required")
@@ -275,7 +275,8 @@ class CostAssumptions:
         """The assumptions of option ``name``."""
         if name not in OPTIONS:
             raise ScoringInputError("option", f"must be one of {', '.join(OPTIONS)}")
-        return getattr(self, name)
+        option: OptionAssumptions = getattr(self, name)
+        return option
 
     @classmethod
     def from_dict(

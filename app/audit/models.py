@@ -1,6 +1,7 @@
 """The audit log: who did what to which candidate or decision, and when."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
@@ -19,6 +20,6 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=60)
     object_type: str = Field(max_length=40)
     object_id: str | None = Field(default=None, max_length=40)
-    details: dict = Field(default_factory=dict, sa_type=JSON)
+    details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     ip: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, index=True)

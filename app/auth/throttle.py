@@ -48,7 +48,7 @@ def delay(failures: int, *, free: int, cap_s: float) -> float:
     """
     if failures < free:
         return 0.0
-    return min(cap_s, FIRST_DELAY_S * 2 ** min(failures - free, 30))
+    return min(cap_s, FIRST_DELAY_S * 2.0 ** min(failures - free, 30))
 
 
 def known_address(session: Session, *, email: str, ip: str) -> bool:
@@ -65,6 +65,7 @@ def known_address(session: Session, *, email: str, ip: str) -> bool:
 def _count(session: Session, since: datetime, *conditions: object) -> tuple[int, datetime | None]:
     count, last = session.exec(
         select(func.count(), func.max(LoginAttempt.created_at)).where(
+            # Ignored: SQLModel types a column comparison as bool; it is a SQL expression.
             LoginAttempt.created_at >= since, *conditions  # type: ignore[arg-type]
         )
     ).one()

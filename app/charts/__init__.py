@@ -144,6 +144,7 @@ def _attrs(attrs: Mapping[str, object]) -> str:
             continue
         name = key.rstrip("_").replace("_", "-")
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        # Ignored: numeric is the isinstance test, which mypy does not carry over to the call.
         shown = _c(float(value)) if numeric else str(value)  # type: ignore[arg-type]
         parts.append(f' {name}="{escape(shown)}"')
     return "".join(parts)

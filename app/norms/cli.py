@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 norms_app = typer.Typer(
     help="Norm tables (per organization and questionnaire version).", no_args_is_help=True
 )
 
 
-def _organization_ids(session, org: str | None) -> list[int]:  # type: ignore[no-untyped-def]
+def _organization_ids(session: Session, org: str | None) -> list[int]:
     from app.norms import service as norm_service
     from app.organizations import service as organization_service
 

@@ -96,7 +96,7 @@ class NormGroup:
         return self.administered is not None
 
 
-def _completed_attempts(organization_id: int, key: str, version: int):  # type: ignore[no-untyped-def]
+def _completed_attempts(organization_id: int, key: str, version: int) -> Any:
     """A subquery: ids of the organization's completed attempts on this version."""
     return (
         select(AttemptSection.attempt_id)

@@ -70,7 +70,8 @@ def backoff(attempts: int, *, message_id: int) -> timedelta:
     # SMTP server was down) spread out instead of retrying in a herd, yet tests are repeatable
     # and the cap is never exceeded.
     jitter = random.Random(f"{message_id}:{attempts}").uniform(0, BACKOFF_JITTER)
-    return nominal * (1 - jitter)
+    delay: timedelta = nominal * (1 - jitter)
+    return delay
 
 
 def claim(

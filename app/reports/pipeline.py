@@ -194,7 +194,7 @@ def _position_ranks(session: Session, position: Position) -> dict[int, int]:
     return ranked
 
 
-def _order(sort: str, *, fit_ranking: bool) -> list:  # type: ignore[type-arg]
+def _order(sort: str, *, fit_ranking: bool) -> list[Any]:
     """ORDER BY of a sort on the position's columns; empty when only the ranks tell."""
     descending = sort.startswith("-")
     name = sort.lstrip("-")
@@ -221,7 +221,7 @@ def _order(sort: str, *, fit_ranking: bool) -> list:  # type: ignore[type-arg]
 
 def _bound(
     session: Session, *, position: Position, filters: PipelineFilters, fit_ranking: bool
-) -> list:  # type: ignore[type-arg]
+) -> list[Any]:
     """Conditions that leave the page as it is but spare sorting the whole position.
 
     Unfiltered and sorted by a score column (nulls last), the rows up to the page's end all
@@ -252,7 +252,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _where(filters: PipelineFilters, now: datetime) -> list:  # type: ignore[type-arg]
+def _where(filters: PipelineFilters, now: datetime) -> list[Any]:
     conditions = []
     if filters.status:
         conditions.append(_status_in(filters.status, now))
