@@ -30,8 +30,9 @@ import random
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
-from questionnaires.schema import CEFR_LEVELS, CefrLevel, Item, Section
+from questionnaires.schema import Item, Section
 from questionnaires.timing import work_kind
+from scoring.vocabulary import CEFR_LEVELS, CefrLevel
 
 #: The blueprint used for a language section when the position sets no hurdle.
 DEFAULT_HURDLE = "B2"

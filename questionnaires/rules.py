@@ -18,8 +18,6 @@ from pathlib import Path
 from questionnaires.duplicates import check_duplicates
 from questionnaires.problems import Problem
 from questionnaires.schema import (
-    CEFR_LEVELS,
-    LANGUAGE_COMPETENCY,
     LANGUAGES,
     ChoiceItem,
     Item,
@@ -31,6 +29,7 @@ from questionnaires.schema import (
     SjtItem,
 )
 from questionnaires.timing import BATTERY_LIMIT_S, WORDS_PER_MINUTE, section_timing
+from scoring.vocabulary import CEFR_LEVELS, LANGUAGE_COMPETENCY
 
 Entry = tuple[str, Questionnaire]
 

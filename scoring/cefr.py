@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from scoring.competencies import BELOW_A2, CEFR_LEVELS, CEFR_SCALE
 from scoring.errors import ScoringInputError
 from scoring.items import ItemKey, KeySet, compile_keys
 from scoring.scales import check_item_scores
 from scoring.serialization import jsonable, jsonable_dict
+from scoring.vocabulary import BELOW_A2, CEFR_LEVELS, CEFR_SCALE
 
 #: Share of a level's items that must be correct (SPEC §3.6).
 CEFR_PASS_SHARE = 0.70

@@ -22,10 +22,9 @@ from scoring.cefr import cefr_rank
 from scoring.checks import check_number
 from scoring.errors import ScoringInputError
 from scoring.serialization import jsonable_dict
+from scoring.vocabulary import EDUCATION_LEVELS, VARIABLE_PAY_LEVELS
 
-EDUCATION_LEVELS: tuple[str, ...] = ("none", "secondary", "bachelor", "master", "doctorate")
-#: The largest variable share of pay a candidate accepts, least first (cumulative choices).
-VARIABLE_PAY_LEVELS: tuple[str, ...] = ("fixed_only", "up_to_30", "30_to_60", "over_60")
+__all__ = ["EDUCATION_LEVELS", "VARIABLE_PAY_LEVELS"]
 
 
 def _variable_pay(value: Any, argument: str) -> str | None:
