@@ -26,12 +26,13 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, case, exists, func, literal, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col
 
 from app.candidates import decisions as decision_service
-from app.candidates.models import Candidate, Invitation
+from app.candidates import service as candidate_service
+from app.candidates.models import Candidate
 from app.clock import utcnow
 from app.errors import Invalid
 from app.positions.models import Position
@@ -71,19 +72,7 @@ def check_filters(filters: PipelineFilters) -> PipelineFilters:
 
 
 def _open_invitation(now: datetime) -> Any:
-    return exists().where(
-        Invitation.candidate_id == Candidate.id,
-        col(Invitation.revoked_at).is_(None),
-        Invitation.expires_at > now,
-    )
-
-
-def _status(now: datetime) -> Any:
-    """A candidate's status, ``expired`` for an invitation nobody can use any more."""
-    return case(
-        (and_(Candidate.status == "invited", ~_open_invitation(now)), literal("expired")),
-        else_=Candidate.status,
-    )
+    return candidate_service.open_invitation(Candidate.id, now)
 
 
 def _status_in(statuses: Sequence[str], now: datetime) -> Any:
@@ -353,7 +342,7 @@ def list_candidates(
             _in_position(
                 sql_select(
                     *(getattr(Candidate, name) for name in COLUMNS[:3]),
-                    _status(now).label("status"),
+                    candidate_service.status_expression(now).label("status"),
                     Candidate.is_demo,
                     Candidate.created_at,
                     *(getattr(Score, name) for name in COLUMNS[6:]),

@@ -30,8 +30,7 @@ from app.assessments.models import Attempt
 from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
-from app.candidates.models import Candidate, Invitation
-from app.clock import utcnow
+from app.candidates.models import Candidate
 from app.errors import Invalid, NotFound
 from app.positions import service as position_service
 from app.positions.models import Position
@@ -54,20 +53,6 @@ def visible_candidate(session: Session, *, candidate_id: int, user: User) -> Can
     return candidate
 
 
-def effective_status(session: Session, *, candidate: Candidate) -> str:
-    """The candidate's status, ``expired`` for an invitation nobody can use any more."""
-    if candidate.status != "invited":
-        return candidate.status
-    usable = session.exec(
-        select(Invitation.id).where(
-            Invitation.candidate_id == candidate.id,
-            col(Invitation.revoked_at).is_(None),
-            Invitation.expires_at > utcnow(),
-        )
-    ).first()
-    return "invited" if usable is not None else "expired"
-
-
 def _attempt(session: Session, candidate: Candidate) -> Attempt | None:
     return session.exec(
         select(Attempt).where(Attempt.candidate_id == candidate.id).order_by(col(Attempt.id).desc())
@@ -83,7 +68,7 @@ def _report(
         if attempt is not None and attempt.status == "completed"
         else (score_service.no_scores(), [])
     )
-    status = effective_status(session, candidate=candidate)
+    status = candidate_service.effective_status(session, candidate=candidate)
     report = {
         "candidate": {**candidate_service.public(candidate).model_dump(), "status": status},
         "position": {"id": position.id, "title": position.title},
