@@ -22,11 +22,26 @@ the live preview, and a test runs the same table of examples through both.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
+from babel import Locale
+from babel.numbers import (
+    NumberFormatError,
+    NumberPattern,
+    format_currency,
+    format_decimal,
+    get_decimal_symbol,
+    get_group_symbol,
+    parse_decimal,
+    parse_pattern,
+)
+
+from scoring.serialization import unsigned_zero
 
 _IGNORED = re.compile(r"[\s\u00a0\u202f'’€%]")
 _SHAPE = re.compile(r"[+-]?[\d.,]+")
@@ -117,3 +132,118 @@ def show_number(value: float | int | None, lang: str, *, group_from: float = 100
         return ""
     pattern = "#,##0.######" if abs(value) >= group_from else "0.######"
     return format_decimal(value, format=pattern, locale=lang)
+
+
+# --- numbers as staff type them into forms (the cost model) --------------------------------
+
+
+def parse_decimal_entry(text: str, lang: str) -> Decimal | None:
+    """A number typed into a staff form, exactly (``Decimal``); ``None`` for an empty field.
+
+    Babel reads it the page's way (``parse_decimal``, strict: grouping only where the locale
+    puts it). What Babel refuses for a misplaced separator is read with either mark as the
+    decimal point, as people type it (``0.3`` on an Italian page, ``0,3`` on an English one).
+    Raises ``ValueError`` for text that is not a finite number.
+
+    >>> parse_decimal_entry("150.000", "it"), parse_decimal_entry("0.3", "it")
+    (Decimal('150000'), Decimal('0.3'))
+    >>> parse_decimal_entry("1,234.5", "en"), parse_decimal_entry(" 30 % ", "en")
+    (Decimal('1234.5'), Decimal('30'))
+    """
+    stripped = _IGNORED.sub("", text)
+    if not stripped:
+        return None
+    try:
+        number = parse_decimal(stripped, locale=lang, strict=True)
+    except NumberFormatError:
+        try:
+            number = Decimal(stripped.replace(",", "."))
+        except InvalidOperation:
+            raise ValueError(text) from None
+    if not number.is_finite():
+        raise ValueError(text)
+    return number
+
+
+def show_decimal(number: Decimal, lang: str) -> str:
+    """Every digit of ``number``, no grouping, the page's decimal mark (form fields, so that
+    :func:`parse_decimal_entry` gives the same number back).
+
+    >>> show_decimal(Decimal("1234.50"), "it"), show_decimal(Decimal("0.3"), "en")
+    ('1234,5', '0.3')
+    """
+    return format_decimal(number.normalize(), format="0.#", locale=lang, decimal_quantization=False)
+
+
+# --- numbers as the pages show them ---------------------------------------------------------
+
+DASH = "—"
+MINUS = "\u2212"
+
+
+@functools.cache
+def _pattern(pattern: str) -> NumberPattern:
+    """Babel parses a format string on every call; a pipeline page formats a hundred."""
+    return parse_pattern(pattern)
+
+
+class Numbers:
+    """Formats numbers, money and times for one language (``it``: ``1.234,5``, ``304.611 €``)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.locale = Locale.parse("it_IT" if lang == "it" else "en_GB")
+        self.decimal_mark = "," if lang == "it" else "."
+
+    def num(self, value: float | None, decimals: int = 1) -> str:
+        """``value`` with ``decimals`` decimals and grouping, a real minus; ``—`` for none."""
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return DASH
+        pattern = _pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
+        value = unsigned_zero(value, decimals)  # never "−0"
+        return format_decimal(value, format=pattern, locale=self.locale).replace("-", MINUS)
+
+    def signed(self, value: float | None, decimals: int = 2) -> str:
+        """``+0.31`` / ``−0.77``: the sign always shown (terms of a sum)."""
+        if value is None:
+            return DASH
+        value = unsigned_zero(value, decimals)
+        text = self.num(abs(value), decimals)
+        return ("+" if value >= 0 else MINUS) + text
+
+    def plain(self, value: float | None) -> str:
+        """A stated number as given: ``4``, ``2.5`` (``2,5`` in Italian)."""
+        if value is None:
+            return DASH
+        decimals = 0 if float(value).is_integer() else 1
+        return self.num(float(value), decimals)
+
+    def percent(self, fraction: float, decimals: int = 0) -> str:
+        """A fraction shown as a percent: 0.3 → ``30 %``."""
+        return f"{self.num(100 * fraction, decimals)}\u00a0%"
+
+    def money(self, value: float | None) -> str:
+        """Whole euros: ``€304,611`` / ``304.611 €``."""
+        if value is None or not math.isfinite(value):
+            return DASH
+        pattern = _pattern("#,##0\u00a0¤" if self.lang == "it" else "¤#,##0")
+        text = format_currency(
+            value, "EUR", format=pattern, locale=self.locale, currency_digits=False
+        )
+        return text.replace("-", MINUS)
+
+    def score(self, value: float | None, unit: str | None, decimals: int = 1) -> str:
+        """A score with its unit: ``53.1 T`` or ``58.3 %``."""
+        if value is None:
+            return DASH
+        return f"{self.num(value, decimals)}\u00a0{'T' if unit == 'T' else '%'}"
+
+    def when(self, value: dt.datetime | str | None) -> str:
+        """``2026-11-27 10:05 UTC`` (stored times are UTC; naive ones too)."""
+        if value is None:
+            return DASH
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value.strftime("%Y-%m-%d %H:%M UTC")

@@ -12,10 +12,10 @@ import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -29,6 +29,7 @@ from app.costs import service as cost_service
 from app.db import SessionDep, SessionRoute
 from app.errors import DomainError, Forbidden
 from app.i18n import gettext_for
+from app.numbers import Numbers, parse_decimal_entry, show_decimal
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionUpdate
@@ -37,7 +38,6 @@ from app.templating import render
 from scoring.cost import CostAssumptions
 from scoring.cost_assumptions import OPTIONS
 from scoring.errors import ScoringInputError
-from scoring.serialization import unsigned_zero
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
@@ -103,23 +103,9 @@ KINDS = _kinds()
 
 
 def parse_number(text: str, lang: str) -> Decimal | None:
-    """A typed number: a comma or a point for decimals, thousands grouped the page's way.
-
-    ``None`` for an empty field; raises ``ValueError`` for text that is not a number.
-    """
-    s = re.sub(r"[\s\u00a0\u202f'’€%]", "", text)
-    if not s:
-        return None
-    thousands, decimal = (".", ",") if lang == "it" else (",", ".")
-    if re.fullmatch(rf"[+-]?\d{{1,3}}(\{thousands}\d{{3}})+(\{decimal}\d*)?", s):
-        s = s.replace(thousands, "")
-    try:
-        number = Decimal(s.replace(",", "."))
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not number.is_finite():
-        raise ValueError(text)
-    return number
+    """A typed number (app.numbers: Babel, either mark for decimals); ``None`` when empty,
+    ``ValueError`` for text that is not a number."""
+    return parse_decimal_entry(text, lang)
 
 
 def model_value(number: Decimal, kind: str) -> int | float:
@@ -138,25 +124,22 @@ def shown_value(value: float | int | None, kind: str, lang: str) -> str:
     number = Decimal(value) if isinstance(value, int) else Decimal(repr(float(value)))
     if kind == "percent":
         number *= 100
-    text = format(number.normalize(), "f")
-    return text.replace(".", ",") if lang == "it" else text
+    return show_decimal(number, lang)
 
 
 def money(value: float, lang: str) -> str:
     """Whole euros in the page's language: €1,234 or 1.234 €."""
-    pattern = "#,##0\u00a0¤" if lang == "it" else "¤#,##0"
-    return format_currency(round(value), "EUR", format=pattern, locale=lang, currency_digits=False)
+    return Numbers(lang).money(value)
 
 
 def number(value: float, lang: str, decimals: int = 0) -> str:
     """A number with grouping and a fixed number of decimals."""
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(unsigned_zero(value, decimals), format=pattern, locale=lang)
+    return Numbers(lang).num(value, decimals)
 
 
 def percent(fraction: float, lang: str, decimals: int = 0) -> str:
     """A fraction shown as a percent: 0.3 → 30 %."""
-    return f"{number(100 * fraction, lang, decimals)}\u00a0%"
+    return Numbers(lang).percent(fraction, decimals)
 
 
 def _default_text(value: float | int | None, kind: str, lang: str, _: Callable[..., str]) -> str:
