@@ -17,6 +17,7 @@ from app.audit import api as audit_api
 from app.audit import pages as audit_pages
 from app.auth import api as auth_api
 from app.auth import pages as auth_pages
+from app.auth.permissions import can
 from app.bank import api as bank_api
 from app.candidates import api as candidate_api
 from app.candidates import decisions_api
@@ -37,6 +38,7 @@ from app.positions import pages as position_pages
 from app.privacy import api as privacy_api
 from app.reports import api as report_api
 from app.reports import pages as report_pages
+from app.templating import templates
 from app.webhooks import api as webhook_api
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -46,6 +48,8 @@ CANDIDATE_ERRORS = error_responses(400, 404, 409, 410, 413, 422, 429)
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service: one process serves pages, the JSON API and health probes."""
     settings = settings or get_settings()
+    # Templates ask the permission table which buttons and links to show.
+    templates.env.globals["can"] = can
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

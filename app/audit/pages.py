@@ -7,19 +7,18 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app.audit import service as audit_service
-from app.auth.dependencies import require_roles
-from app.auth.models import Role, User
+from app.auth.dependencies import AdminPageUser
 from app.db import SessionDep, SessionRoute
 from app.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 PAGE_SIZE = 50
-AdminPageUser = Annotated[User, Depends(require_roles(Role.admin, page=True))]
+
 
 
 def _since(value: str | None) -> tuple[datetime | None, str | None]:

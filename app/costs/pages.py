@@ -24,7 +24,8 @@ from starlette.datastructures import FormData
 from app import charts
 from app.audit import service as audit
 from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
-from app.auth.models import Role, User
+from app.auth.models import User
+from app.auth.permissions import Action, can
 from app.costs import service as cost_service
 from app.db import SessionDep, SessionRoute
 from app.errors import DomainError, Forbidden
@@ -41,7 +42,6 @@ from scoring.errors import ScoringInputError
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
-HR_ROLES = (Role.admin.value, Role.hr.value)
 MAX_BANDS = 12
 #: Checking every field stops after this many errors (a form has about thirty fields).
 MAX_ERRORS = 60
@@ -651,7 +651,7 @@ def _page(
     _ = gettext_for(lang)
     context: dict[str, Any] = {
         "position": position,
-        "can_save": user.role in HR_ROLES,
+        "can_save": can(user, Action.manage_positions),
         "edited": edited,
         "notice": notice,
         "option_titles": {key: _(title) for key, title in OPTION_TITLES.items()},
@@ -704,7 +704,7 @@ def calculate(
 ) -> Response:
     """ "Calculate" shows the edited inputs' comparison; "Save" also stores them (HR, admin)."""
     saving = form.get("action") == "save"
-    if saving and user.role not in HR_ROLES:
+    if saving and not can(user, Action.manage_positions):
         raise Forbidden("Only HR and administrators change a position's assumptions.")
     position = position_service.get(session, position_id=position_id, user=user)
     session.commit()  # release the (SQLite) write lock while computing; saving starts anew

@@ -17,6 +17,7 @@ from app import fields
 from app.audit import service as audit
 from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
+from app.auth.permissions import Action, can
 from app.bank import service as bank_service
 from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
@@ -35,11 +36,10 @@ from scoring.knockouts import EDUCATION_LEVELS
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
-HR_ROLES = (Role.admin.value, Role.hr.value)
 
 
 def _require_hr(user: User) -> None:
-    if user.role not in HR_ROLES:
+    if not can(user, Action.manage_positions):
         raise Forbidden()
 
 
@@ -166,7 +166,7 @@ def positions(request: Request, session: SessionDep, user: PageUser) -> Response
             Candidate.organization_id == user.organization_id).group_by(Candidate.position_id)
     ).all())
     return render(request, "positions/list.html", {"positions": rows, "counts": counts,
-                                                   "can_edit": user.role in HR_ROLES})
+                                                   "can_edit": can(user, Action.manage_positions)})
 
 
 @router.get("/positions/new", response_class=HTMLResponse)

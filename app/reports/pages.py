@@ -24,7 +24,8 @@ from sqlmodel import Session
 from app import charts
 from app.audit import service as audit
 from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, client_ip
-from app.auth.models import Role, User
+from app.auth.models import User
+from app.auth.permissions import Action, can
 from app.bank import service as bank_service
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
@@ -52,7 +53,6 @@ from scoring.competencies import label as competency_label
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
-HR_ROLES = (Role.admin.value, Role.hr.value)
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_LIMIT = 50
 EXPORT_CHUNK = 1000
@@ -230,7 +230,7 @@ def _pipeline_page(
                 query.values.get(k)
                 for k in ("status", "band", "requirements", "knockouts", "flagged", "q")
             ),
-            "can_edit": user.role in HR_ROLES,
+            "can_edit": can(user, Action.manage_positions),
             "invited": invited,
             "errors": errors or {},
             "values": values or {},
@@ -256,7 +256,7 @@ def invite(
     position_id: int, request: Request, session: SessionDep, user: PageUser, form: PostedForm
 ) -> Response:
     """Invite a candidate; the link is shown once, to copy, and e-mailed via the outbox."""
-    if user.role not in HR_ROLES:
+    if not can(user, Action.manage_positions):
         raise Forbidden()
     position = position_service.get(session, position_id=position_id, user=user)
     # 429 past the hourly limit; a refused form below rolls the count back.

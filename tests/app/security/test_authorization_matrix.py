@@ -30,12 +30,14 @@ import pytest
 from fastapi import routing
 from starlette.routing import Mount
 
+from app.auth.permissions import Action, roles_for
 from tests.app.security.world import CALLERS, World, kept_cookies, open_world, rolled_back
 from tests.factories import PASSWORD
 
-STAFF = frozenset({"admin", "hr", "manager"})
-HR = frozenset({"admin", "hr"})
-ADMIN = frozenset({"admin"})
+# The roles come from the permission table the app itself reads (app/auth/permissions.py).
+STAFF = roles_for(Action.work)
+HR = roles_for(Action.manage_positions)
+ADMIN = roles_for(Action.administer)
 
 Value = Any | Callable[[World], Any]
 

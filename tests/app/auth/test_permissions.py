@@ -1,0 +1,61 @@
+"""The permission table is the one place that says which role may do what."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from app.auth.models import Role, User
+from app.auth.permissions import PERMISSIONS, Action, can, roles_for
+
+APP = Path(__file__).resolve().parents[3] / "app"
+
+
+def _user(role: Role) -> User:
+    return User(organization_id=1, email="x@example.com", full_name="X", role=role.value,
+                password_hash="-")
+
+
+def test_the_table_covers_every_action_and_only_known_roles():
+    assert set(PERMISSIONS) == set(Action)
+    assert all(roles <= set(Role) for roles in PERMISSIONS.values())
+    # Whoever may manage positions or administer may also work with them.
+    assert roles_for(Action.administer) <= roles_for(Action.manage_positions) <= roles_for(
+        Action.work
+    )
+
+
+def test_can_reads_the_table():
+    assert can(_user(Role.admin), Action.administer)
+    assert can(_user(Role.hr), "manage_positions") and not can(_user(Role.hr), "administer")
+    assert can(_user(Role.manager), Action.work)
+    assert not can(_user(Role.manager), Action.manage_positions)
+    assert not can(None, Action.work)
+
+
+def _role_membership_tests(tree: ast.AST) -> list[int]:
+    """Lines that test a role against a list of roles (``user.role in (...)``)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and any(
+            isinstance(op, ast.In | ast.NotIn) for op in node.ops
+        ):
+            sides = [node.left, *node.comparators]
+            if any(isinstance(side, ast.Attribute) and side.attr == "role" for side in sides):
+                found.append(node.lineno)
+    return found
+
+
+def test_no_module_keeps_a_role_list_of_its_own():
+    """Handlers, pages and services ask ``can``/``ensure``/``require``; none lists roles."""
+    offenders = {
+        str(path.relative_to(APP.parent)): lines
+        for path in APP.rglob("*.py")
+        if path.name != "permissions.py"
+        and (lines := _role_membership_tests(ast.parse(path.read_text(encoding="utf-8"))))
+    }
+    assert offenders == {}
+
+
+def test_the_walk_finds_a_role_list():
+    assert _role_membership_tests(ast.parse("ok = user.role in ('admin', 'hr')")) == [1]
