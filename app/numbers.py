@@ -27,7 +27,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 from babel import Locale
 from babel.numbers import (
@@ -172,7 +172,12 @@ def show_decimal(number: Decimal, lang: str) -> str:
     >>> show_decimal(Decimal("1234.50"), "it"), show_decimal(Decimal("0.3"), "en")
     ('1234,5', '0.3')
     """
-    return format_decimal(number.normalize(), format="0.#", locale=lang, decimal_quantization=False)
+    # Babel quantizes in the current decimal context: give it room for every digit a float
+    # can have (1e308), or a large stored value would not show at all.
+    with localcontext(prec=400):
+        return format_decimal(
+            number.normalize(), format="0.#", locale=lang, decimal_quantization=False
+        )
 
 
 # --- numbers as the pages show them ---------------------------------------------------------
