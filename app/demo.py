@@ -35,6 +35,7 @@ from app.candidates.schemas import CandidateCreate
 from app.clock import utcnow
 from app.positions.models import Position
 from app.scores import service as score_service
+from app.tenancy import readable
 from questionnaires.schema import ChoiceItem, Item, LikertItem, NumericItem, SjtItem
 from questionnaires.screening import ScreeningAnswers
 from scoring.vocabulary import COMPETENCY_KEYS, EDUCATION_LEVELS
@@ -194,15 +195,13 @@ def populate(session: Session, *, hr: User, manager: User | None = None,
 
     Does nothing when the organization already has the demo position (safe to run again).
     """
-    from sqlmodel import select
 
     from app.norms import service as norm_service
     from app.positions import service as position_service
     from app.positions.schemas import PositionCreate
 
     existing = session.exec(
-        select(Position).where(Position.organization_id == hr.organization_id,
-                               Position.title == DEMO_POSITION)
+        readable(Position, hr.organization_id).where(Position.title == DEMO_POSITION)
     ).first()
     if existing is not None:
         return None

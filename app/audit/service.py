@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEntry
 from app.auth.models import User
+from app.tenancy import owned_by
 
 
 def record(
@@ -43,7 +44,7 @@ def record(
 def _filtered(
     statement: Any, *, organization_id: int, action: str | None, since: datetime | None
 ) -> Any:
-    statement = statement.where(AuditEntry.organization_id == organization_id)
+    statement = statement.where(owned_by(AuditEntry, organization_id))
     if action:
         statement = statement.where(AuditEntry.action == action)
     if since is not None:
@@ -83,7 +84,7 @@ def actions(session: Session, *, organization_id: int) -> list[str]:
         session.exec(
             select(AuditEntry.action)
             .distinct()
-            .where(AuditEntry.organization_id == organization_id)
+            .where(owned_by(AuditEntry, organization_id))
         )
     )
 

@@ -47,8 +47,7 @@ def resend_invitation(
     candidate_id: int, request: Request, session: SessionDep, user: HrUser
 ) -> InvitedCandidate:
     """Replace the candidate's unused link with a new one and e-mail it again."""
-    candidate = candidate_service.get(session, candidate_id=candidate_id,
-                                      organization_id=user.organization_id)
+    candidate = candidate_service.get_visible(session, candidate_id=candidate_id, user=user)
     position = position_service.get(session, position_id=candidate.position_id, user=user)
     enforce_invitations(session, user_id=user.id)
     invitation, token = candidate_service.resend(
@@ -70,9 +69,7 @@ def revoke_invitation(
     candidate_id: int, request: Request, session: SessionDep, user: HrUser
 ) -> CandidatePublic:
     """Withdraw the candidate's link; an attempt in progress stops accepting answers."""
-    candidate = candidate_service.get(session, candidate_id=candidate_id,
-                                      organization_id=user.organization_id)
-    position_service.get(session, position_id=candidate.position_id, user=user)
+    candidate = candidate_service.get_visible(session, candidate_id=candidate_id, user=user)
     candidate_service.revoke(session, candidate=candidate)
     audit.record(session, actor=user, action="candidate.revoke", object_type="candidate",
                  object_id=candidate.id, ip=client_ip(request))

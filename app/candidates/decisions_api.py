@@ -14,7 +14,6 @@ from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
-from app.positions import service as position_service
 from app.scores import service as score_service
 from app.scores.schemas import DecisionBasis
 
@@ -54,11 +53,7 @@ class DecisionPublic(BaseModel):
 
 def _candidate(session: SessionDep, candidate_id: int, user: User) -> Candidate:
     """The candidate, if in the caller's organization and a position the caller may see."""
-    candidate = candidate_service.get(
-        session, candidate_id=candidate_id, organization_id=user.organization_id
-    )
-    position_service.get(session, position_id=candidate.position_id, user=user)
-    return candidate
+    return candidate_service.get_visible(session, candidate_id=candidate_id, user=user)
 
 
 @router.post(

@@ -9,6 +9,7 @@ from sqlalchemy import and_, case, exists, literal
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
+from app import tenancy
 from app.auth.models import User
 from app.auth.security import new_token, token_hash
 from app.candidates.models import Candidate, Invitation
@@ -18,6 +19,7 @@ from app.errors import Conflict, Gone, NotFound
 from app.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.outbox import service as outbox
+from app.positions import service as position_service
 from app.positions.models import Position
 
 
@@ -28,9 +30,18 @@ def invitation_url(base_url: str, token: str) -> str:
 
 def get(session: Session, *, candidate_id: int, organization_id: int) -> Candidate:
     """A candidate of the organization, or 404."""
-    candidate = session.get(Candidate, candidate_id)
-    if candidate is None or candidate.organization_id != organization_id:
+    candidate = tenancy.get(session, Candidate, candidate_id, organization_id)
+    if candidate is None:
         raise NotFound("No such candidate.")
+    return candidate
+
+
+def get_visible(session: Session, *, candidate_id: int, user: User) -> Candidate:
+    """A candidate ``user`` may see: of the organization, in a position the user may see (a
+    manager: an assigned one); anything else is a 404. Every handler that names a candidate
+    in its path starts here."""
+    candidate = get(session, candidate_id=candidate_id, organization_id=user.organization_id)
+    position_service.get(session, position_id=candidate.position_id, user=user)
     return candidate
 
 

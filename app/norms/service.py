@@ -46,6 +46,7 @@ from app.clock import utcnow
 from app.config import get_settings
 from app.costs.service import input_error
 from app.errors import Invalid, NotFound
+from app.tenancy import owned_by, readable
 from questionnaires.keys import item_keys
 from questionnaires.schema import Questionnaire
 from scoring import (
@@ -103,7 +104,7 @@ def _completed_attempts(organization_id: int, key: str, version: int) -> Any:
         .distinct()
         .join(Attempt, col(Attempt.id) == AttemptSection.attempt_id)
         .where(
-            Attempt.organization_id == organization_id,
+            owned_by(Attempt, organization_id),
             Attempt.status == "completed",
             AttemptSection.questionnaire_key == key,
             AttemptSection.questionnaire_version == version,
@@ -120,7 +121,7 @@ def completed_counts(session: Session, *, organization_id: int) -> dict[VersionK
             func.count(distinct(AttemptSection.attempt_id)),
         )
         .join(Attempt, col(Attempt.id) == AttemptSection.attempt_id)
-        .where(Attempt.organization_id == organization_id, Attempt.status == "completed")
+        .where(owned_by(Attempt, organization_id), Attempt.status == "completed")
         .group_by(AttemptSection.questionnaire_key, AttemptSection.questionnaire_version)
     ).all()
     return {(key, int(version)): int(count) for key, version, count in rows}
@@ -183,7 +184,7 @@ def _newest_rows(session: Session, *, organization_id: int) -> dict[VersionKey, 
     """The table in force (the newest row) per version; the JSON is loaded when first read."""
     newest = (
         select(func.max(NormRow.id))
-        .where(NormRow.organization_id == organization_id)
+        .where(owned_by(NormRow, organization_id))
         .group_by(NormRow.questionnaire_key, NormRow.questionnaire_version)
     )
     rows = session.exec(select(NormRow).where(col(NormRow.id).in_(newest)))
@@ -193,9 +194,8 @@ def _newest_rows(session: Session, *, organization_id: int) -> dict[VersionKey, 
 def newest(session: Session, *, organization_id: int, key: str, version: int) -> NormRow | None:
     """The table in force for one version, if any."""
     return session.exec(
-        select(NormRow)
+        readable(NormRow, organization_id)
         .where(
-            NormRow.organization_id == organization_id,
             NormRow.questionnaire_key == key,
             NormRow.questionnaire_version == version,
         )
@@ -503,7 +503,7 @@ def analyse_items(
     analysis = item_analysis(group.keys, group.item_scores, group.responses, pooled=group.pooled)
     exposures = dict(session.exec(
         select(ItemExposure.item_id, ItemExposure.exposures).where(
-            ItemExposure.organization_id == organization_id,
+            owned_by(ItemExposure, organization_id),
             ItemExposure.questionnaire_key == key,
             ItemExposure.questionnaire_version == version,
         )

@@ -14,6 +14,7 @@ from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.scores.models import Score
 from app.templating import render
+from app.tenancy import owned_by
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
@@ -31,11 +32,11 @@ def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResp
         "positions": sum(1 for position in visible if position.status == "open"),
         "candidates": session.exec(
             select(func.count()).select_from(Candidate).where(
-                Candidate.organization_id == org_id, col(Candidate.position_id).in_(ids))
+                owned_by(Candidate, org_id), col(Candidate.position_id).in_(ids))
         ).one() if ids else 0,
         "completed": session.exec(
             select(func.count()).select_from(Score).where(
-                Score.organization_id == org_id, col(Score.position_id).in_(ids))
+                owned_by(Score, org_id), col(Score.position_id).in_(ids))
         ).one() if ids else 0,
     }
     positions = visible[:20]

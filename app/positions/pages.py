@@ -29,6 +29,7 @@ from app.positions.models import Position
 from app.positions.schemas import PositionCreate, PositionUpdate
 from app.scores import service as score_service
 from app.templating import render
+from app.tenancy import owned_by, readable
 from questionnaires.screening import load_screening_form
 from questionnaires.timing import questionnaire_seconds
 from scoring.competencies import CEFR_LEVELS, COMPETENCIES
@@ -116,8 +117,8 @@ def _page_gettext(request: Request) -> Callable[..., str]:
 def _form_context(session, user: User, values: dict[str, Any], errors: dict[str, str],
                   position: Position | None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     managers = session.exec(
-        select(User).where(User.organization_id == user.organization_id,
-                           User.role == Role.manager.value).order_by(User.full_name)
+        readable(User, user.organization_id).where(
+            User.role == Role.manager.value).order_by(User.full_name)
     ).all()
     lang = user.language if getattr(user, "language", None) in ("it", "en") else "en"
     rows = bank_service.latest_rows(session)
@@ -163,7 +164,7 @@ def positions(request: Request, session: SessionDep, user: PageUser) -> Response
     rows = position_service.list_visible(session, user=user)
     counts = dict(session.exec(
         select(Candidate.position_id, func.count()).where(
-            Candidate.organization_id == user.organization_id).group_by(Candidate.position_id)
+            owned_by(Candidate, user.organization_id)).group_by(Candidate.position_id)
     ).all())
     return render(request, "positions/list.html", {"positions": rows, "counts": counts,
                                                    "can_edit": can(user, Action.manage_positions)})

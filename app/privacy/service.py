@@ -41,6 +41,7 @@ from app.outbox.models import OutboxMessage
 from app.positions.models import Position
 from app.scores import service as score_service
 from app.scores.models import Score
+from app.tenancy import owned_by, readable
 
 EXPORT_FORMAT = "kam-assess.candidate-export/1"
 RETENTION_MIN_MONTHS, RETENTION_MAX_MONTHS = 1, 120
@@ -121,7 +122,7 @@ def _audit(session: Session, candidate: Candidate) -> list[dict[str, Any]]:
         select(AuditEntry, User)
         .join(User, col(User.id) == AuditEntry.actor_user_id, isouter=True)
         .where(
-            AuditEntry.organization_id == candidate.organization_id,
+            owned_by(AuditEntry, candidate.organization_id),
             AuditEntry.object_type == "candidate",
             AuditEntry.object_id == str(candidate.id),
         )
@@ -155,9 +156,8 @@ def export(
         select(Attempt).where(Attempt.candidate_id == candidate.id).order_by(col(Attempt.id).desc())
     ).first()
     messages = session.exec(
-        select(OutboxMessage)
-        .where(OutboxMessage.organization_id == candidate.organization_id,
-               _messages_about(candidate.id))
+        readable(OutboxMessage, candidate.organization_id)
+        .where(_messages_about(candidate.id))
         .order_by(col(OutboxMessage.id))
     )
     return {
@@ -247,7 +247,7 @@ def erase(
     session.exec(update(Decision).where(Decision.candidate_id == candidate.id).values(note=""))
     session.exec(
         delete(OutboxMessage).where(
-            OutboxMessage.organization_id == candidate.organization_id,
+            owned_by(OutboxMessage, candidate.organization_id),
             OutboxMessage.kind == "email",
             _messages_about(candidate.id),
         )
@@ -306,7 +306,7 @@ def expired_candidate_ids(
         session.exec(
             select(Candidate.id)
             .where(
-                Candidate.organization_id == organization_id,
+                owned_by(Candidate, organization_id),
                 col(Candidate.erased_at).is_(None),
                 col(Candidate.created_at) < cutoff,
                 ~recent_attempt,

@@ -39,6 +39,7 @@ from app.positions.models import Position
 from app.reports.schemas import BANDS, SORTS, STATUSES, PipelineFilters
 from app.scores import service as score_service
 from app.scores.models import Score
+from app.tenancy import owned_by
 
 
 def _number(value: Any) -> float:
@@ -94,7 +95,7 @@ def _in_position(statement: Any, position: Position) -> Any:
         .outerjoin(Score, col(Score.candidate_id) == Candidate.id)
         .where(
             Candidate.position_id == position.id,
-            Candidate.organization_id == position.organization_id,
+            owned_by(Candidate, position.organization_id),
         )
     )
 

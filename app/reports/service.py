@@ -32,9 +32,9 @@ from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.errors import Invalid, NotFound
-from app.positions import service as position_service
 from app.positions.models import Position
 from app.scores import service as score_service
+from app.tenancy import readable
 from scoring import NormTable, difference_margin, reliably_different
 from scoring.reliability import Z90
 
@@ -45,12 +45,8 @@ MIN_N_PERCENT_SEM = 30
 
 
 def visible_candidate(session: Session, *, candidate_id: int, user: User) -> Candidate:
-    """A candidate of the user's organization in a position the user may see, else 404."""
-    candidate = candidate_service.get(
-        session, candidate_id=candidate_id, organization_id=user.organization_id
-    )
-    position_service.get(session, position_id=candidate.position_id, user=user)
-    return candidate
+    """A candidate the user may see, else 404 (candidates.service.get_visible)."""
+    return candidate_service.get_visible(session, candidate_id=candidate_id, user=user)
 
 
 def _attempt(session: Session, candidate: Candidate) -> Attempt | None:
@@ -206,10 +202,9 @@ def compare(session: Session, *, position: Position, candidate_ids: list[int]) -
     found = {
         c.id: c
         for c in session.exec(
-            select(Candidate).where(
+            readable(Candidate, position.organization_id).where(
                 col(Candidate.id).in_(candidate_ids),
                 Candidate.position_id == position.id,
-                Candidate.organization_id == position.organization_id,
             )
         )
     }
