@@ -347,7 +347,7 @@ def _describe(settings: Settings) -> str:
     return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
-from app.outbox.cli import worker  # noqa: E402  (kept beside its registration)
+from app.worker.cli import worker  # noqa: E402  (kept beside its registration)
 
 app.command()(worker)
 

@@ -31,7 +31,6 @@ from app.norms import api as norm_api
 from app.norms import pages as norm_pages
 from app.observability import RequestContext
 from app.organizations import pages as organization_pages
-from app.outbox.background import start_background_worker
 from app.page_context import PageContext
 from app.positions import api as position_api
 from app.positions import pages as position_pages
@@ -40,6 +39,7 @@ from app.reports import api as report_api
 from app.reports import pages as report_pages
 from app.templating import templates
 from app.webhooks import api as webhook_api
+from app.worker.background import start_background_worker
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Documented in the OpenAPI schema (and checked against it by tests/app/security).

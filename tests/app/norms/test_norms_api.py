@@ -169,7 +169,7 @@ def test_the_worker_rebuilds_a_due_table_once_it_is_ten_minutes_old(session, tea
     candidate under the write lock, so the worker waits until the table in force is ten
     minutes old (and checks with a read first)."""
     from app.clock import utcnow
-    from app.maintenance import NORM_REBUILD_INTERVAL
+    from app.worker.maintenance import NORM_REBUILD_INTERVAL
 
     org = team.admin.organization_id
     bulk_completed(session, position=team.position, n=20, seed=1)

@@ -329,7 +329,7 @@ def test_the_limit_holds_across_workers_on_a_real_database(fresh_database):
     with session_scope(read_only=True) as session:
         assert _misses(session) == TOKEN_MISSES.max_events
     # The worker's housekeeping forgets them once every window has passed.
-    from app.maintenance import run_once
+    from app.worker.maintenance import run_once
 
     run_once(now=utcnow() + max(limit.window for limit in ratelimit.LIMITS))
     with session_scope(read_only=True) as session:

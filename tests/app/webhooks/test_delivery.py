@@ -16,11 +16,11 @@ from app.config import get_settings
 from app.db import session_scope
 from app.migrations import upgrade
 from app.organizations.models import Organization
-from app.outbox.delivery import KindRouter, LogSender, WebhookSender, sender_from_settings
 from app.outbox.models import OutboxMessage
-from app.outbox.worker import LEASE_SECONDS, _snapshot, claim, deliver_due
 from app.webhooks import service as webhook_service
 from app.webhooks.egress import EgressPolicy, parse_networks
+from app.worker.delivery import KindRouter, LogSender, WebhookSender, sender_from_settings
+from app.worker.dispatch import LEASE_SECONDS, _snapshot, claim, deliver_due
 from tests.app.webhooks.receiver import Receiver
 from tests.factories import create_organization
 

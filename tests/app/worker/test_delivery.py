@@ -9,7 +9,7 @@ import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from app.config import Settings
-from app.outbox.delivery import (
+from app.worker.delivery import (
     KindRouter,
     LogSender,
     Outgoing,
@@ -21,8 +21,8 @@ from app.outbox.delivery import (
     parse_smtp_url,
     sender_from_settings,
 )
-from app.outbox.worker import deliver_due
-from tests.app.outbox.conftest import SmtpServer, enqueue, row, tls_context
+from app.worker.dispatch import deliver_due
+from tests.app.worker.conftest import SmtpServer, enqueue, row, tls_context
 
 FROM = "KAM Assess <no-reply@kam.example>"
 

@@ -1,4 +1,4 @@
-"""``kam worker`` as typer runs it, on a tiny app built from app.outbox.cli.worker."""
+"""``kam worker`` as typer runs it, on a tiny app built from app.worker.cli.worker."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import typer
 from typer.testing import CliRunner
 
 from app.config import get_settings
-from app.outbox.cli import worker
-from tests.app.outbox.conftest import SmtpServer, enqueue, row
+from app.worker.cli import worker
+from tests.app.worker.conftest import SmtpServer, enqueue, row
 
 cli = typer.Typer()
 cli.command()(worker)

@@ -6,10 +6,10 @@ import threading
 import time
 
 from app.config import get_settings
-from app.outbox.background import start_background_worker
-from app.outbox.delivery import SmtpSender
-from app.outbox.worker import run_forever
-from tests.app.outbox.conftest import SmtpServer, enqueue, row
+from app.worker.background import start_background_worker
+from app.worker.delivery import SmtpSender
+from app.worker.dispatch import run_forever
+from tests.app.worker.conftest import SmtpServer, enqueue, row
 
 
 def wait_for(predicate, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]

@@ -9,9 +9,9 @@ from app.assessments.schemas import StartRequest
 from app.bank import service as bank_service
 from app.clock import utcnow
 from app.db import get_engine, session_scope
-from app.maintenance import run_once
 from app.migrations import upgrade
 from app.scores.models import Score
+from app.worker.maintenance import run_once
 from tests.factories import SCREENING, create_position, create_user, invite_candidate
 
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from app.clock import utcnow
 from app.db import session_scope
-from app.outbox.delivery import KindRouter, SmtpSender
 from app.outbox.models import OutboxMessage
 from app.outbox.service import enqueue_email
-from app.outbox.worker import (
+from app.worker.delivery import KindRouter, SmtpSender
+from app.worker.dispatch import (
     BACKOFF_CAP,
     LEASE_SECONDS,
     MAX_ATTEMPTS,
@@ -21,7 +21,7 @@ from app.outbox.worker import (
     claim,
     deliver_due,
 )
-from tests.app.outbox.conftest import SmtpServer, enqueue, row
+from tests.app.worker.conftest import SmtpServer, enqueue, row
 from tests.conftest import BACKEND
 
 FROM = "KAM Assess <no-reply@kam.example>"

@@ -15,9 +15,9 @@ from sqlalchemy import Engine
 
 from app.config import Settings
 from app.db import make_engine
-from app.maintenance import Every
-from app.outbox.delivery import sender_from_settings
-from app.outbox.worker import run_forever
+from app.worker.delivery import sender_from_settings
+from app.worker.dispatch import run_forever
+from app.worker.maintenance import Every
 
 logger = logging.getLogger(__name__)
 

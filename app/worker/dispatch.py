@@ -30,8 +30,8 @@ from sqlmodel import Session, col, select
 from app.clock import utcnow
 from app.config import get_settings
 from app.db import get_engine, session_for
-from app.outbox.delivery import Outgoing, PermanentDeliveryError, Sender, sender_from_settings
 from app.outbox.models import OutboxMessage
+from app.worker.delivery import Outgoing, PermanentDeliveryError, Sender, sender_from_settings
 
 logger = logging.getLogger(__name__)
 

@@ -49,10 +49,10 @@ def worker(
 ) -> None:
     """Deliver queued e-mails (the outbox) with retries; stops cleanly on SIGTERM/SIGINT."""
     from app.config import get_settings
-    from app.maintenance import Every, run_once
     from app.migrations import is_up_to_date
-    from app.outbox.delivery import sender_from_settings
-    from app.outbox.worker import drain, run_forever
+    from app.worker.delivery import sender_from_settings
+    from app.worker.dispatch import drain, run_forever
+    from app.worker.maintenance import Every, run_once
 
     # No-op when logging is already configured (e.g. under pytest or a custom setup).
     logging.basicConfig(
