@@ -246,6 +246,18 @@ class DatabaseCollector(Collector):
     ``metrics_database_up`` is 0.
     """
 
+    def describe(self) -> Iterator[Metric]:
+        """The gauges' names for the registry, without a query: registering the collector
+        (at import) must not open, or create, the database."""
+        for name in (
+            "db_pool_checked_out",
+            "db_pool_size",
+            "metrics_database_up",
+            "outbox_pending",
+            "outbox_oldest_pending_age_seconds",
+        ):
+            yield GaugeMetricFamily(name, "")
+
     def collect(self) -> Iterator[Metric]:
         from app.db import get_engine
 
