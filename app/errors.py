@@ -14,6 +14,8 @@ from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, Operat
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from scoring.errors import ScoringInputError
+
 logger = logging.getLogger(__name__)
 
 #: What a caller sees while the database is away (restart, failover, pool exhausted).
@@ -122,6 +124,22 @@ class Invalid(DomainError):
     """Well-formed but unacceptable input."""
 
     status_code = 422
+
+
+
+def input_error(exc: ScoringInputError, *, location: str = "body") -> Invalid:
+    """A 422 naming the field, in the shape of the app's request-validation errors."""
+    return Invalid(
+        [
+            {
+                "loc": [location, *exc.argument.split(".")],
+                "field": exc.argument,
+                "msg": exc.problem,
+                "type": "value_error",
+                "message": str(exc),
+            }
+        ]
+    )
 
 
 class UnknownLink(NotFound):

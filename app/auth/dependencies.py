@@ -15,15 +15,13 @@ from starlette.datastructures import FormData
 from app.auth import service as auth_service
 from app.auth.models import User
 from app.auth.permissions import Action, ensure
-from app.auth.security import csrf_matches
+from app.auth.security import CSRF_COOKIE, LANGUAGE_COOKIE, SESSION_COOKIE, csrf_matches
 from app.config import get_settings
 from app.db import ReadSessionDep, ends_transactions
 from app.errors import Forbidden, Invalid, LoginRequired, NotAuthenticated
 from app.i18n import pick_language
 
-SESSION_COOKIE = "kam_session"
-CSRF_COOKIE = "kam_csrf"
-LANGUAGE_COOKIE = "kam_lang"
+__all__ = ["CSRF_COOKIE", "LANGUAGE_COOKIE", "SESSION_COOKIE"]
 
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

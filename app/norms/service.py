@@ -44,8 +44,7 @@ from app.bank import service as bank_service
 from app.bank.models import NormTable as NormRow
 from app.clock import utcnow
 from app.config import get_settings
-from app.costs.service import input_error
-from app.errors import Invalid, NotFound
+from app.errors import Invalid, NotFound, input_error
 from app.tenancy import owned_by, readable
 from questionnaires.keys import item_keys
 from questionnaires.schema import Questionnaire

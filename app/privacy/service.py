@@ -373,7 +373,7 @@ def _when(value: Any) -> str:
 
 def export_pdf(data: dict[str, Any], *, translate: Any, language: str) -> bytes:
     """The export as a PDF (rendered offline: nothing is fetched from the network)."""
-    from app.reports.exports import pdf_from_html
+    from app.documents.exports import pdf_from_html
     from app.templating import templates
 
     html = templates.get_template("privacy/export.html").render(

@@ -33,6 +33,7 @@ from app.candidates.schemas import CandidateCreate
 from app.config import get_settings
 from app.costs import pages as cost_pages
 from app.db import SessionDep, SessionRoute
+from app.documents import exports
 from app.errors import DomainError, Forbidden, Invalid, NotFound
 from app.i18n import gettext_for
 from app.organizations import service as organization_service
@@ -40,7 +41,7 @@ from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.pages import _errors as field_errors
 from app.ratelimit import enforce_invitations
-from app.reports import exports, pipeline, summary, wording
+from app.reports import pipeline, summary, wording
 from app.reports import service as report_service
 from app.reports.schemas import BANDS, STATUSES, PipelineFilters
 from app.reports.wording import Numbers

@@ -387,7 +387,9 @@ def world(session, app, client, monkeypatch) -> Iterator[World]:  # type: ignore
     """Organization A's data and every caller, signed in."""
     # Authorization does not depend on the rendering: skip WeasyPrint (seconds per PDF).
     monkeypatch.setattr(
-        "app.reports.exports.pdf_from_html", lambda *args, **kwargs: b"%PDF-1.7 test", raising=False
+        "app.documents.exports.pdf_from_html",
+        lambda *args, **kwargs: b"%PDF-1.7 test",
+        raising=False,
     )
     monkeypatch.setattr(
         "app.privacy.service.export_pdf", lambda *args, **kwargs: b"%PDF-1.7 test", raising=False

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from app.charts import Series, radar
-from app.reports.exports import (
+from app.documents.exports import (
     OFFLINE_BASE_URL,
     RefusedURL,
     neutralise_formula,
