@@ -163,18 +163,22 @@ def test_a_crash_between_claiming_and_sending_does_not_lose_the_email(outbox_db,
 def test_a_slow_worker_whose_lease_ran_out_does_not_undo_the_takeover(outbox_db, smtp):
     """A's send outlives its lease; B re-claims and delivers; A's late failure changes nothing."""
     [queued] = enqueue()
-    smtp.mailbox.stall_next = (3.0, "451 4.3.0 try again later")
+    # A's SMTP server stalls long enough for B to claim and send meanwhile.
+    smtp.mailbox.stall_next = (1.0, "451 4.3.0 try again later")
+    claimed_at = utcnow()
     reports = []
     worker_a = threading.Thread(
-        target=lambda: reports.append(deliver_due(sender=sender_for(smtp), lease_seconds=2))
+        target=lambda: reports.append(
+            deliver_due(now=claimed_at, sender=sender_for(smtp), lease_seconds=2)
+        )
     )
     worker_a.start()
     deadline = time.monotonic() + 10
     while row(queued).locked_until is None and time.monotonic() < deadline:
         time.sleep(0.05)  # until A has claimed
-    time.sleep(2.2)  # A's lease runs out while its SMTP server stalls
 
-    taken_over = deliver_due(sender=sender_for(smtp))
+    # B comes after A's lease on the injected clock: no waiting for it to run out for real.
+    taken_over = deliver_due(now=claimed_at + timedelta(seconds=2.2), sender=sender_for(smtp))
     worker_a.join(15)
 
     assert taken_over.sent == 1
