@@ -31,15 +31,13 @@ DEMO_PASSWORD = "demo-password"
 
 def _settings() -> Settings:
     """The settings, or a clear message naming the bad setting and exit code 2."""
-    from app.config import get_settings
+    from app.config import get_settings, settings_errors
 
     try:
         return get_settings()
     except ValidationError as exc:
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "settings"
-            message = str(error["msg"]).removeprefix("Value error, ")
-            typer.echo(f"configuration error: KAM_{field.upper()}: {message}", err=True)
+        for line in settings_errors(exc):
+            typer.echo(line, err=True)
         raise typer.Exit(2) from None
 
 

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -126,6 +126,16 @@ class Settings(BaseSettings):
         if not self.is_sqlite:
             return None
         return Path(make_url(self.database_url).database or "")
+
+
+def settings_errors(exc: ValidationError) -> list[str]:
+    """One line per bad setting, naming its environment variable (the CLIs print these)."""
+    lines = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"configuration error: KAM_{field.upper()}: {message}")
+    return lines
 
 
 @lru_cache

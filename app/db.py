@@ -243,9 +243,12 @@ def session_for(engine: Engine, *, read_only: bool = False) -> Session:
 
 
 @contextmanager
-def session_scope(*, read_only: bool = False) -> Iterator[Session]:
-    """A unit of work outside a request (CLI, worker): commit on success, roll back on error."""
-    session = session_for(get_engine(), read_only=read_only)
+def session_scope(
+    *, read_only: bool = False, engine: Engine | None = None
+) -> Iterator[Session]:
+    """A unit of work outside a request (CLI, worker): commit on success, roll back on error;
+    on ``engine``, else the service's."""
+    session = session_for(engine or get_engine(), read_only=read_only)
     try:
         yield session
         if not read_only:

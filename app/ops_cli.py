@@ -24,15 +24,13 @@ PgBin = Annotated[
 
 def _database_url() -> str:
     """The configured database URL, or a message naming the bad setting and exit code 2."""
-    from app.config import get_settings
+    from app.config import get_settings, settings_errors
 
     try:
         return get_settings().database_url
     except ValidationError as exc:
-        for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]) or "settings"
-            message = str(error["msg"]).removeprefix("Value error, ")
-            typer.echo(f"configuration error: KAM_{name.upper()}: {message}", err=True)
+        for line in settings_errors(exc):
+            typer.echo(line, err=True)
         raise typer.Exit(2) from None
 
 

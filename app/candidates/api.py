@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, status
 from app.audit import service as audit
 from app.auth.dependencies import HrUser, client_ip
 from app.candidates import service as candidate_service
+from app.candidates.models import Candidate, Invitation
 from app.candidates.schemas import CandidateCreate, CandidatePublic, InvitedCandidate
 from app.config import get_settings
 from app.db import SessionDep, SessionRoute
@@ -14,6 +15,16 @@ from app.positions import service as position_service
 from app.ratelimit import enforce_invitations
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["candidates"])
+
+
+def _invited(candidate: Candidate, invitation: Invitation, token: str) -> InvitedCandidate:
+    """The answer to an invitation or a resend: the link, shown once, and its expiry."""
+    return InvitedCandidate(
+        **candidate_service.public(candidate).model_dump(),
+        invitation_url=candidate_service.invitation_url(get_settings().base_url, token),
+        expires_at=invitation.expires_at,
+        email_queued=True,
+    )
 
 
 @router.post(
@@ -34,12 +45,7 @@ def invite_candidate(
                  object_id=candidate.id, details={"position_id": position.id},
                  ip=client_ip(request))
     session.commit()
-    return InvitedCandidate(
-        **candidate_service.public(candidate).model_dump(),
-        invitation_url=candidate_service.invitation_url(get_settings().base_url, token),
-        expires_at=invitation.expires_at,
-        email_queued=True,
-    )
+    return _invited(candidate, invitation, token)
 
 
 @router.post("/candidates/{candidate_id}/resend", response_model=InvitedCandidate)
@@ -56,12 +62,7 @@ def resend_invitation(
     audit.record(session, actor=user, action="candidate.resend", object_type="candidate",
                  object_id=candidate.id, ip=client_ip(request))
     session.commit()
-    return InvitedCandidate(
-        **candidate_service.public(candidate).model_dump(),
-        invitation_url=candidate_service.invitation_url(get_settings().base_url, token),
-        expires_at=invitation.expires_at,
-        email_queued=True,
-    )
+    return _invited(candidate, invitation, token)
 
 
 @router.post("/candidates/{candidate_id}/revoke", response_model=CandidatePublic)

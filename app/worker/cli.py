@@ -48,7 +48,7 @@ def worker(
     ] = 5.0,
 ) -> None:
     """Deliver queued e-mails (the outbox) with retries; stops cleanly on SIGTERM/SIGINT."""
-    from app.config import get_settings
+    from app.config import get_settings, settings_errors
     from app.migrations import is_up_to_date
     from app.worker.delivery import sender_from_settings
     from app.worker.dispatch import drain, run_forever
@@ -62,10 +62,8 @@ def worker(
         settings = get_settings()
         sender = sender_from_settings(settings)
     except ValidationError as exc:
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "settings"
-            message = str(error["msg"]).removeprefix("Value error, ")
-            typer.echo(f"configuration error: KAM_{field.upper()}: {message}", err=True)
+        for line in settings_errors(exc):
+            typer.echo(line, err=True)
         raise typer.Exit(2) from None
     except ValueError as exc:  # a malformed KAM_SMTP_URL
         typer.echo(f"configuration error: {exc}", err=True)

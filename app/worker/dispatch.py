@@ -19,8 +19,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,7 +28,7 @@ from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.config import get_settings
-from app.db import get_engine, session_for
+from app.db import get_engine, session_scope
 from app.outbox.models import OutboxMessage
 from app.worker.delivery import Outgoing, PermanentDeliveryError, Sender, sender_from_settings
 
@@ -106,19 +105,6 @@ def claim(
     return messages
 
 
-@contextmanager
-def _transaction(engine: Engine) -> Iterator[Session]:
-    session = session_for(engine)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
 def _snapshot(message: OutboxMessage) -> Outgoing:
     assert message.id is not None  # claimed rows come from the database
     return Outgoing(
@@ -142,7 +128,7 @@ def _ours(message_id: int, lease: datetime) -> list[ColumnElement[bool]]:
 
 
 def _mark_sent(engine: Engine, message_id: int, *, at: datetime) -> None:
-    with _transaction(engine) as session:
+    with session_scope(engine=engine) as session:
         # Not conditional on the lease or the status: whoever sent it, it is sent.
         session.exec(
             update(OutboxMessage)
@@ -169,7 +155,7 @@ def _mark_failed(
         values["status"] = "dead"
     else:
         values["next_attempt_at"] = at + backoff(attempts, message_id=message.id)
-    with _transaction(engine) as session:
+    with session_scope(engine=engine) as session:
         result = session.exec(update(OutboxMessage).where(*_ours(message.id, lease)).values(values))
         if result.rowcount == 0:
             return None
@@ -180,7 +166,7 @@ def _release(engine: Engine, messages: Sequence[Outgoing], *, lease: datetime) -
     """Hand unsent claims back at once rather than making them wait for the lease to expire."""
     if not messages:
         return
-    with _transaction(engine) as session:
+    with session_scope(engine=engine) as session:
         for message in messages:
             session.exec(
                 update(OutboxMessage).where(*_ours(message.id, lease)).values(locked_until=None)
@@ -205,7 +191,7 @@ def deliver_due(
 
     claimed_at = time.monotonic()
     claim_now = clock()
-    with _transaction(engine) as session:
+    with session_scope(engine=engine) as session:
         claimed = claim(
             session,
             now=claim_now,
