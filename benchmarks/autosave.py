@@ -49,8 +49,11 @@ def make_plan(workdir: Path, url: str, candidates: int) -> Path:
 def closed_loop(server: h.Server, script: str, plan: Path, duration_s: int) -> dict[str, Any]:
     """wrk with 100 connections; throughput, latency and CPU per request."""
     cpu_before = h.cpu_seconds(server.pids())
-    result = h.wrk(server.url, script=script, connections=CANDIDATES, duration_s=duration_s,
-                   env={"BENCH_PLAN": str(plan)})
+    try:
+        result = h.wrk(server.url, script=script, connections=CANDIDATES,
+                       duration_s=duration_s, env={"BENCH_PLAN": str(plan)})
+    except RuntimeError as exc:  # say why the server stopped answering
+        raise RuntimeError(f"{exc}\nserver log:\n{server.log_text()[-3000:]}") from exc
     cpu = h.cpu_seconds(server.pids()) - cpu_before
     server.sample_memory()
     requests = result["requests"]

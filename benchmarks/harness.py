@@ -447,10 +447,13 @@ def wrk(url: str, *, script: str, connections: int, duration_s: int, threads: in
         raise RuntimeError("wrk is not installed: apt-get install -y wrk")
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration_s}s",
             f"--timeout={timeout_s}s", "-s", str(BENCH_DIR / "wrk" / script), url]
-    completed = subprocess.run(argv, capture_output=True, text=True, check=True,
+    completed = subprocess.run(argv, capture_output=True, text=True, check=False,
                                env={**os.environ, "BENCH_WRK_DIR": str(BENCH_DIR / "wrk"),
                                     "BENCH_THREADS": str(threads), **(env or {})},
                                timeout=duration_s + 60)
+    if completed.returncode != 0:
+        raise RuntimeError(f"wrk exited with {completed.returncode}: "
+                           f"{completed.stdout[-2000:]}\n{completed.stderr[-2000:]}")
     for line in reversed(completed.stdout.splitlines()):
         if line.startswith("{"):
             return json.loads(line)

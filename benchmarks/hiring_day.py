@@ -13,14 +13,21 @@ What is compressed, and why (a real battery lasts 50 minutes; the suite must end
   1,000 × 97 answers in 50 minutes would be at ten times real speed).
 - **Who does what**: 92 % answer and submit; 5 % are slow (8-14 s per answer) and run out
   of time in most sections, so the clock (catch-up on their next request) moves them on;
+  like the candidate page, which re-sends the answers it still holds, they send the answer
+  they were writing after the section has closed, and the server refuses it (409: the
+  error path of every request, counted apart as ``late_save``, never as a failure);
   3 % abandon after a random section and never come back, so the worker must finalize them
   from their saved answers within deadline + grace (60 s) + 30 s.
+- **Speed**: ``--speed`` (10) is how many times faster than a real day the run goes; every
+  pause and the section limits scale with it. ``--speed 1`` is the same day at real speed
+  (answers every 20-50 s, at most 300 s per section: about 15 minutes).
 
 Afterwards every attempt must be completed within that bound, and every save the client saw
 acknowledged (200) must be in the database with its value. The workers' memory is sampled
 every 2 s. One command::
 
     .venv/bin/python benchmarks/hiring_day.py --candidates 1000
+    .venv/bin/python benchmarks/hiring_day.py --candidates 1000 --speed 1   # real speed
 """
 
 from __future__ import annotations
@@ -55,6 +62,10 @@ ABANDON_SHARE = float(os.environ.get("BENCH_ABANDON_SHARE", "0.03"))
 
 
 BENCH_VERSION = 100
+#: At ``--speed 10`` (the compressed day): 30 s per section, an answer every 2-5 s (8-14 s
+#: for the slow); ``--speed 1`` multiplies each by ten.
+COMPRESSED_SPEED = 10.0
+COMPRESSED_SECTION_S = 30
 
 
 def compressed_bank(directory: Path, section_seconds: int) -> Path:
@@ -93,13 +104,14 @@ def _answer(item: dict[str, Any], rng: random.Random) -> Any:
 
 async def _candidate(n: int, token: str, *, url: str, ramp_s: float, items: int,
                      tallies: dict[str, Tally], acknowledged: list[list[Any]],
-                     outcomes: dict[str, int], seed: int) -> None:
+                     outcomes: dict[str, int], seed: int, speed: float) -> None:
     rng = random.Random(seed * 100_003 + n)
     kind = rng.random()
     slow, abandon_after = kind < SLOW_SHARE, None
     if SLOW_SHARE <= kind < SLOW_SHARE + ABANDON_SHARE:
         abandon_after = rng.randrange(0, 7)
-    pace = (8.0, 14.0) if slow else (2.0, 5.0)
+    stretch = COMPRESSED_SPEED / speed
+    pace = tuple(stretch * s for s in ((8.0, 14.0) if slow else (2.0, 5.0)))
     await asyncio.sleep(rng.uniform(0, ramp_s))
     connection = Connection(url, timeout=60)
     base = f"/api/v1/assessments/{token}"
@@ -142,8 +154,15 @@ async def _candidate(n: int, token: str, *, url: str, ramp_s: float, items: int,
             for item in section["items"][:items]:
                 think = rng.uniform(*pace)
                 if time.monotonic() + think > deadline - 2:
-                    # Out of time: the page shows 0:00; the next state request moves on.
+                    # Out of time: the page shows 0:00 and, as the real page does with the
+                    # answers it still holds, sends the one being written; the section has
+                    # closed, so the server refuses it (the error path, on a busy day).
                     await asyncio.sleep(max(0.0, deadline - time.monotonic() + 1))
+                    value = _answer(item, rng)
+                    saved = await call("late_save", "PUT", f"{base}/answers/{item['id']}",
+                                       {"value": value, "elapsed_ms": int(think * 1000)})
+                    if saved is not None:  # inside the server's grace: kept, so checked
+                        acknowledged.append([token, item["id"], value])
                     timed_out = True
                     break
                 await asyncio.sleep(think)
@@ -162,14 +181,15 @@ async def _candidate(n: int, token: str, *, url: str, ramp_s: float, items: int,
 
 
 async def _client(url: str, tokens: list[str], *, ramp_s: float, items: int,
-                  seed: int) -> dict[str, Any]:
-    tallies = {name: Tally() for name in ("state", "start", "save", "complete", "submit")}
+                  seed: int, speed: float) -> dict[str, Any]:
+    tallies = {name: Tally()
+               for name in ("state", "start", "save", "complete", "submit", "late_save")}
     acknowledged: list[list[Any]] = []
     outcomes = {"submitted": 0, "timed_out": 0, "abandoned": 0}
     started = time.monotonic()
     await asyncio.gather(*(
         _candidate(n, token, url=url, ramp_s=ramp_s, items=items, tallies=tallies,
-                   acknowledged=acknowledged, outcomes=outcomes, seed=seed)
+                   acknowledged=acknowledged, outcomes=outcomes, seed=seed, speed=speed)
         for n, token in enumerate(tokens)))
     duration = time.monotonic() - started
     return {"duration_s": duration, "outcomes": outcomes, "acknowledged": acknowledged,
@@ -246,10 +266,14 @@ def _children_cpu_s() -> float:
 
 
 def run(*, candidates: int = 1000, workers: int = 2, backend: str = "sqlite",
-        section_seconds: int = 30, items: int = 3, ramp_s: float = 60, seed: int = 1,
-        kill_at_s: float | None = None, threads: int | None = None) -> dict[str, Any]:
+        section_seconds: int | None = None, items: int = 3, ramp_s: float = 60, seed: int = 1,
+        kill_at_s: float | None = None, threads: int | None = None,
+        speed: float = COMPRESSED_SPEED) -> dict[str, Any]:
     """Seed, serve, run the client process, check the database; ``kill_at_s`` SIGKILLs the
-    server that many seconds in and starts it again (the crash fault)."""
+    server that many seconds in and starts it again (the crash fault). ``speed`` is how many
+    times faster than real the day goes (section limits default to 300 s / ``speed``)."""
+    if section_seconds is None:
+        section_seconds = round(COMPRESSED_SECTION_S * COMPRESSED_SPEED / speed)
     with tempfile.TemporaryDirectory(prefix="kam-hiring-") as tmp:
         workdir = Path(tmp)
         database = h.Database(backend, workdir).create()
@@ -269,7 +293,8 @@ def run(*, candidates: int = 1000, workers: int = 2, backend: str = "sqlite",
             client = subprocess.Popen([
                 sys.executable, __file__, "client", "--url", server.url, "--tokens",
                 str(workdir / "tokens.json"), "--out", str(workdir / "client.json"),
-                "--ramp", str(ramp_s), "--items", str(items), "--seed", str(seed)])
+                "--ramp", str(ramp_s), "--items", str(items), "--seed", str(seed),
+                "--speed", str(speed)])
             restarts = []
             try:
                 if kill_at_s is not None:
@@ -304,7 +329,8 @@ def run(*, candidates: int = 1000, workers: int = 2, backend: str = "sqlite",
     result.pop("acknowledged")
     return {"candidates": candidates, "workers": workers, "threads": threads or h.default_threads(),
             "backend": backend,
-            "section_seconds": section_seconds, "items_per_section": items, "ramp_s": ramp_s,
+            "speed": speed, "section_seconds": section_seconds, "items_per_section": items,
+            "ramp_s": ramp_s,
             **result, **cpu, "database": check, "peak_worker_rss_mb": server.peak_rss_mb(),
             "restarts_s": restarts, "database_is_locked": log_text.count("database is locked"),
             "server_errors_logged": log_text.count('"status": 5')}
@@ -317,7 +343,10 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--section-seconds", type=int, default=30)
+    parser.add_argument("--speed", type=float, default=COMPRESSED_SPEED,
+                        help="times faster than a real day (10: compressed; 1: real speed)")
+    parser.add_argument("--section-seconds", type=int,
+                        help="each section's limit (default 300 s / speed)")
     parser.add_argument("--items", type=int, default=3)
     parser.add_argument("--ramp", type=float, default=60)
     parser.add_argument("--seed", type=int, default=1)
@@ -329,13 +358,13 @@ def main() -> None:
     if args.mode == "client":
         tokens = json.loads(args.tokens.read_text())
         result = loadgen_run(_client(args.url, tokens, ramp_s=args.ramp, items=args.items,
-                                     seed=args.seed))
+                                     seed=args.seed, speed=args.speed))
         args.out.write_text(json.dumps(result))
         return
     print(json.dumps(run(candidates=args.candidates, workers=args.workers,
                          backend=args.backend, section_seconds=args.section_seconds,
                          items=args.items, ramp_s=args.ramp, seed=args.seed,
-                         threads=args.threads), indent=2))
+                         threads=args.threads, speed=args.speed), indent=2))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run_all.py                 # autosave ×2, pipeline, hiring day
     .venv/bin/python benchmarks/run_all.py --faults        # then the four fault scripts
+    .venv/bin/python benchmarks/run_all.py --only hiring-day --real-speed   # 10× and 1×
     .venv/bin/python benchmarks/run_all.py --only autosave --skip-postgres
 
 Every figure is also written as JSON (``--out``, default benchmarks/results/latest.json).
@@ -87,9 +88,14 @@ def pipeline_rows(r: dict[str, Any]) -> list[Row]:
 def hiring_rows(r: dict[str, Any], base: dict[str, Any] | None) -> list[Row]:
     """The hiring day's verdicts."""
     db, requests = r["database"], r["requests"]
-    failed = sum(v["failed"] for v in requests.values())
+    # A late save (sent after its section closed, as the page re-sends what it holds) is
+    # refused by design: its 409s are the error path under load, not failures.
+    failed = sum(v["failed"] for name, v in requests.items() if name != "late_save")
+    late = requests.get("late_save", {"requests": 0, "statuses": {}, "p95_ms": None})
     base_p95 = base["baseline_insert_at_rate"]["p95_ms"] if base else None
-    label = f"hiring day ({r['candidates']} candidates, {r['workers']} workers)"
+    speed = r.get("speed", 10)
+    label = (f"hiring day ({r['candidates']} candidates, {r['workers']} workers, "
+             f"{'real speed' if speed == 1 else f'{speed:g}× real speed'})")
     return [
         (f"{label}: p95 ms autosave", "≤ 200", requests["save"]["p95_ms"], base_p95,
          requests["save"]["p95_ms"] <= 200),
@@ -99,6 +105,9 @@ def hiring_rows(r: dict[str, Any], base: dict[str, Any] | None) -> list[Row]:
         (f"{label}: saves/s (mean over the run)", "", requests["save"]["rate_per_s"], None,
          None),
         (f"{label}: failed requests", "0", failed, None, failed == 0),
+        (f"{label}: late saves refused (409/410, the error path)", "",
+         sum(n for s, n in late["statuses"].items() if s in ("409", "410")), None, None),
+        (f"{label}: p95 ms late save (refused)", "", late["p95_ms"], None, None),
         (f"{label}: attempts not finalized by deadline+grace+30 s", "0",
          db["not_finalized_in_time"], None, db["not_finalized_in_time"] == 0),
         (f"{label}: acknowledged answers missing", "0", db["lost_answers"], None,
@@ -148,6 +157,8 @@ def rows_from(results: dict[str, Any]) -> list[Row]:
         rows += pipeline_rows(results["pipeline"])
     if "hiring_day" in results:
         rows += hiring_rows(results["hiring_day"], results.get("autosave_sqlite"))
+    if "hiring_day_real_speed" in results:
+        rows += hiring_rows(results["hiring_day_real_speed"], results.get("autosave_sqlite"))
     rows += [(f"fault: {name}", "passes", None, None, bool(result.get("passed")))
              for name, result in results.get("faults", {}).items()]
     return rows
@@ -173,6 +184,8 @@ def main() -> None:
     parser.add_argument("--only", choices=["autosave", "pipeline", "hiring-day"])
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--faults", action="store_true", help="also run the fault scripts")
+    parser.add_argument("--real-speed", action="store_true",
+                        help="also run the hiring day at real speed (about 15 minutes more)")
     parser.add_argument("--candidates", type=int, default=1000)
     parser.add_argument("--sqlite-workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4,
@@ -194,6 +207,10 @@ def main() -> None:
         results["hiring_day"] = hiring_day.run(candidates=args.candidates,
                                                workers=args.sqlite_workers,
                                                threads=args.threads)
+        if args.real_speed:
+            results["hiring_day_real_speed"] = hiring_day.run(
+                candidates=args.candidates, workers=args.sqlite_workers, threads=args.threads,
+                speed=1)
     if args.faults:
         results["faults"] = run_faults()
     rows = rows_from(results)

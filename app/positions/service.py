@@ -14,6 +14,7 @@ from app.clock import utcnow
 from app.errors import Invalid, NotFound
 from app.positions.models import Position, PositionManager
 from app.positions.schemas import PositionCreate, PositionPublic, PositionUpdate, Ranking
+from questionnaires.hurdles import unsupported_reason
 from scoring.competencies import DEFAULT_LANGUAGE_HURDLE, DEFAULT_WEIGHTS
 from scoring.composite import validate_weights
 from scoring.cost import CostAssumptions
@@ -84,6 +85,14 @@ def _check_hurdle(session: Session, *, keys: list[str], hurdle: dict[str, str] |
         raise Invalid(
             f"language_hurdle: the position requires {name} {hurdle['level']}, so its "
             f"battery must test {name}; {add} or remove the hurdle"
+        )
+    version = {row.key: row.version for row in bank_service.latest_rows(session)}[wanted]
+    why = unsupported_reason(wanted, version, hurdle["level"])
+    if why is not None:
+        name = LANGUAGE_NAMES.get(hurdle["language"], hurdle["language"])
+        raise Invalid(
+            f"language_hurdle: {name} {hurdle['level']} cannot be required yet: {why}; "
+            f"choose a lower level"
         )
 
 

@@ -1,6 +1,7 @@
 """How well the language forms classify candidates at the position's hurdle (docs/instrument.md).
 
 Usage: ``.venv/bin/python -m scripts.instrument.cefr_classification [--n 4000] [--seed 13]``
+       ``... cefr_classification --second-panel`` (items at the re-rating panel's levels)
 
 Response model (a Rasch model; everything below is an assumption of the simulation, stated so
 it can be argued with):
@@ -30,7 +31,8 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Sequence
+import statistics
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +40,7 @@ import numpy as np
 from questionnaires.forms import draw_form
 from questionnaires.keys import item_keys
 from questionnaires.loader import BANK_DIR, load_file
+from questionnaires.parsing import read_yaml
 from questionnaires.schema import Questionnaire
 from scoring import estimate_cefr, score_items
 from scoring.items import compile_keys
@@ -72,15 +75,32 @@ def ability(level_index: float, delta: float) -> float:
     return level_centre(level_index, delta) + math.log(CAN_DO / (1 - CAN_DO))
 
 
+def second_panel_levels() -> dict[str, str]:
+    """The median level the re-rating panel (``questionnaires/panel/rerate/``) gave each of the
+    items rewritten after the first CEFR panel."""
+    ratings: dict[str, list[int]] = {}
+    for n in (4, 5, 6):
+        for row in read_yaml(BANK_DIR.parent / "panel" / "rerate" / f"rater-{n}.yaml")["lang"]:
+            ratings.setdefault(row["id"], []).append(LEVELS.index(row["level"]))
+    return {item_id: LEVELS[int(statistics.median_low(levels))]
+            for item_id, levels in ratings.items()}
+
+
 def simulate(
-    questionnaire: Questionnaire, hurdle: str, *, delta: float, n: int, seed: int
+    questionnaire: Questionnaire, hurdle: str, *, delta: float, n: int, seed: int,
+    true_levels: Mapping[str, str] | None = None,
 ) -> tuple[float, float, float]:
-    """Shares passing one level above, failing one level below, passing at the hurdle."""
+    """Shares passing one level above, failing one level below, passing at the hurdle.
+
+    ``true_levels`` places some items' difficulty at another level than their tag (the
+    scoring still reads the tag): what happens if a panel is right and the tag is not."""
     rng = np.random.default_rng(seed)
     section = questionnaire.sections[0]
     pool = [item for item in section.items if item.scored]
+    true_levels = true_levels or {}
     difficulty = {
-        item.id: level_centre(LEVELS.index(item.cefr), delta) + rng.normal(0, ITEM_SD)
+        item.id: level_centre(LEVELS.index(true_levels.get(item.id, item.cefr)), delta)
+        + rng.normal(0, ITEM_SD)
         for item in pool
     }
     keys = compile_keys(item_keys([questionnaire]))
@@ -108,8 +128,8 @@ def simulate(
     return shares[0], shares[1], shares[2]
 
 
-def run(n: int = 4000, seed: int = 13, deltas: Sequence[float] = (DELTA, 1.5, 2.5)
-        ) -> list[HurdleResult]:
+def run(n: int = 4000, seed: int = 13, deltas: Sequence[float] = (DELTA, 1.5, 2.5),
+        true_levels: Mapping[str, str] | None = None) -> list[HurdleResult]:
     """Every language, hurdle and DELTA."""
     results = []
     for language, name in LANGUAGE_FILES.items():
@@ -117,7 +137,8 @@ def run(n: int = 4000, seed: int = 13, deltas: Sequence[float] = (DELTA, 1.5, 2.
         for delta in deltas:
             for k, hurdle in enumerate(LEVELS):
                 above, below, at = simulate(questionnaire, hurdle, delta=delta, n=n,
-                                            seed=seed + 97 * k + int(10 * delta))
+                                            seed=seed + 97 * k + int(10 * delta),
+                                            true_levels=true_levels)
                 results.append(HurdleResult(language, hurdle, delta, above, below, at))
     return results
 
@@ -143,7 +164,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=4000, help="candidates per group")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--second-panel", action="store_true",
+                        help="place the re-rated items at the second panel's median level")
     args = parser.parse_args()
+    if args.second_panel:
+        levels = second_panel_levels()
+        print("Items at the second panel's level: "
+              + ", ".join(f"{i} {lv}" for i, lv in sorted(levels.items())) + "\n")
+        print(report(run(n=args.n, seed=args.seed, deltas=(DELTA,), true_levels=levels)))
+        return
     print(report(run(n=args.n, seed=args.seed)))
 
 

@@ -98,6 +98,87 @@ def sjt_panel() -> dict[str, Any]:
     }
 
 
+def _rerate_raters() -> list[dict[str, Any]]:
+    return [read_yaml(PANEL / "rerate" / f"rater-{n}.yaml") for n in (4, 5, 6)]
+
+
+def sjt_rerating() -> dict[str, Any]:
+    """The second, independent blind panel on the SJT items reworded after the first one.
+
+    It saw the reworded text (``rerate/packet-sjt.yaml``), no key and no first-panel rating.
+    The key stands where this panel picks the same best option with an SD of at most 1 on it.
+    """
+    raters = [{row["id"]: row for row in r["sjt"]} for r in _rerate_raters()]
+    bank = {item.id: item for item in _items(SJT_FILES) if isinstance(item, SjtItem)}
+    ids = list(raters[0])
+    ratings = np.array([[r[i]["ratings"][o] for r in raters] for i in ids for o in "abcd"])
+    best = [[sum(r[i]["best"] == o for r in raters) for o in "abcd"] for i in ids]
+    worst = [[sum(r[i]["worst"] == o for r in raters) for o in "abcd"] for i in ids]
+    key_best = {i: bank[i].keyed_best_worst()[0] for i in ids}  # type: ignore[index]
+    sd_key_best = [statistics.stdev(r[i]["ratings"][key_best[i]] for r in raters) for i in ids]
+    worst_differs = [i for i in ids
+                     if Counter(r[i]["worst"] for r in raters).most_common(1)[0][0]
+                     not in bank[i].worst_options()]
+    icc = icc_two_way(ratings)
+    return {
+        "items": len(ids),
+        "reworded_in_bank": sorted(i for i, item in bank.items()
+                                   if "Reworded after the panel" in (item.notes or "")),
+        "best_is_key": sum(r[i]["best"] == key_best[i] for r in raters for i in ids),
+        "worst_in_key": sum(r[i]["worst"] in bank[i].worst_options() for r in raters
+                            for i in ids),
+        "choices": 3 * len(ids),
+        "best_unanimous": sum(max(row) == 3 for row in best),
+        "kappa_best": fleiss_kappa(best),
+        "kappa_worst": fleiss_kappa(worst),
+        "icc2_k": icc.icc2_k,
+        "max_sd_key_best": max(sd_key_best),
+        "worst_differs": worst_differs,
+    }
+
+
+def _language_verdicts(rows: dict[str, list[dict[str, Any]]], keys: dict[str, str],
+                       tags: dict[str, str]) -> dict[str, str]:
+    """The first panel's rules, applied to three raters' rows per item: dropped when two or
+    more find it solvable below its level, give another defensible answer or miss the key;
+    otherwise kept at the panel's median level."""
+    order = ("A1", "A2", "B1", "B2", "C1", "C2")
+    verdicts = {}
+    for item_id, ratings in rows.items():
+        median = sorted(order.index(r["level"]) for r in ratings)[1]
+        if (sum(bool(r["solvable_below"]) for r in ratings) >= 2
+                or sum(bool(r["also_defensible"]) for r in ratings) >= 2
+                or sum(r["answer"] != keys[item_id] for r in ratings) >= 2):
+            verdicts[item_id] = "fails (solvable below, or not one clear key)"
+        elif order[median] == tags[item_id]:
+            verdicts[item_id] = f"confirmed {tags[item_id]}"
+        else:
+            verdicts[item_id] = f"{tags[item_id]} -> {order[median]}"
+    return verdicts
+
+
+def language_rerating() -> dict[str, str]:
+    """The second panel on the 7 rewritten language items (provisional levels)."""
+    bank = {item.id: item for item in _items(LANGUAGE_FILES)}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for rater in _rerate_raters():
+        for row in rater["lang"]:
+            rows.setdefault(row["id"], []).append(row)
+    keys = {i: next(o.id for o in bank[i].options if o.score == 1) for i in rows}  # type: ignore[attr-defined]
+    return _language_verdicts(rows, keys, {i: bank[i].cefr for i in rows})
+
+
+def c1_drafts() -> dict[str, str]:
+    """The blind panel on the C1 items drafted for the next versions (not in the bank)."""
+    drafts = {item["id"]: item for item in read_yaml(PANEL / "rerate" / "c1-drafts.yaml")}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for n in (7, 8, 9):
+        for row in read_yaml(PANEL / "rerate" / f"c1-rater-{n}.yaml"):
+            rows.setdefault(row["id"], []).append(row)
+    keys = {i: next(o["id"] for o in d["options"] if o["score"] == 1) for i, d in drafts.items()}
+    return _language_verdicts(rows, keys, {i: d["cefr"] for i, d in drafts.items()})
+
+
 def blind_solver() -> dict[str, Any]:
     """The blind solver's answers against the keys of the keyed pools."""
     solved = {row["id"]: row for row in read_yaml(PANEL / "blind-solver-keyed.yaml")}
@@ -179,6 +260,20 @@ def report() -> str:
         f"  best answer firm or decisive: {sjt['decisive']}",
         f"  bank keys = the panel's files (ratings and means, per item): {sjt['traceable']}",
         "",
+    ]
+    again = sjt_rerating()
+    lines += [
+        "SJT re-rating (a second blind panel of 3 on the items reworded after the first)",
+        f"  items {again['items']} (reworded in the bank: {len(again['reworded_in_bank'])})",
+        f"  the rater's best is the key's: {again['best_is_key']} of {again['choices']}; "
+        f"best unanimous: {again['best_unanimous']} of {again['items']}",
+        f"  the rater's worst is among the key's worst: {again['worst_in_key']} of "
+        f"{again['choices']}; items whose majority worst is not the key's: "
+        f"{', '.join(again['worst_differs']) or 'none'}",
+        f"  Fleiss' kappa, best: {again['kappa_best']:.3f}; worst: {again['kappa_worst']:.3f}; "
+        f"ICC(2,3) of the ratings: {again['icc2_k']:.3f}",
+        f"  SD of the ratings of the keyed best option: at most {again['max_sd_key_best']:.2f}",
+        "",
         "Blind solver of the keyed items",
         f"  items solved {solver['solved']}; in the bank {solver['in_bank']}; the solver's "
         f"answer is the key: {solver['agree']} of {solver['in_bank']}",
@@ -192,6 +287,12 @@ def report() -> str:
         f"the raters' answers are the key in {cefr['answers_agree']} of {cefr['answers']}",
         f"  verdicts: {cefr['verdicts']}",
         f"  items per level in the pools: {cefr['levels']}",
+        "",
+        "CEFR re-rating (a second blind panel of 3 on the 7 items rewritten after the first)",
+        *(f"  {item_id}: {verdict}" for item_id, verdict in language_rerating().items()),
+        "",
+        "C1 drafts for the next versions (12 new items, a third blind panel of 3)",
+        *(f"  {item_id}: {verdict}" for item_id, verdict in c1_drafts().items()),
         "",
         "Transparency of the SJT keys (share of items where the rule finds the best option)",
     ]

@@ -48,6 +48,29 @@ def test_the_b2_form_classifies_one_level_away_at_least_nine_times_in_ten(langua
     assert above >= 0.90 and below >= 0.90
 
 
+def test_the_second_panel_confirms_every_reworded_sjt_key() -> None:
+    again = panel_report.sjt_rerating()
+    assert again["items"] == len(again["reworded_in_bank"]) == 37
+    assert again["best_is_key"] == again["choices"]
+    assert again["max_sd_key_best"] <= 1
+    assert again["worst_differs"] == ["bs113"]  # written down in docs/instrument.md
+
+
+def test_at_the_second_panel_s_levels_italian_c1_misses_and_is_refused() -> None:
+    from questionnaires.hurdles import unsupported_reason
+
+    levels = cefr_classification.second_panel_levels()
+    assert levels["it140"] == "B2" and levels["en147"] == "B2"
+    italian = load_file(BANK_DIR / cefr_classification.LANGUAGE_FILES["it"]).questionnaire
+    _above, below, _at = cefr_classification.simulate(
+        italian, "C1", delta=cefr_classification.DELTA, n=600, seed=5, true_levels=levels)
+    assert below < 0.90  # fewer than nine B2 candidates in ten stopped at C1
+    assert unsupported_reason("italian", 1, "C1") is not None
+    _above, below, _at = cefr_classification.simulate(
+        italian, "B2", delta=cefr_classification.DELTA, n=600, seed=5, true_levels=levels)
+    assert below >= 0.90 and unsupported_reason("italian", 1, "B2") is None
+
+
 @pytest.mark.parametrize("competency", ["business_sense", "drive"])
 def test_a_simulated_population_reaches_the_predicted_alpha(competency: str) -> None:
     rng = np.random.default_rng(11)

@@ -184,6 +184,20 @@ def test_the_hurdle_names_its_language_and_a_plain_level_means_english(client, s
     assert bad.status_code == 422
 
 
+def test_a_level_the_language_test_cannot_classify_at_is_refused_with_the_reason(
+    client, session
+):
+    # The re-rating panel places only half of Italian v1's C1 items at C1 (docs/instrument.md).
+    headers = auth_headers(client, create_user(session))
+    refused = _create(client, headers, language_hurdle={"language": "it", "level": "C1"})
+    assert refused.status_code == 422
+    detail = refused.json()["detail"]
+    assert detail.startswith("language_hurdle: Italian C1 cannot be required yet")
+    assert "choose a lower level" in detail
+    english = _create(client, headers, language_hurdle={"language": "en", "level": "C1"})
+    assert english.status_code == 201, english.text
+
+
 def test_a_campaign_can_stay_on_a_published_version(client, session):
     headers = auth_headers(client, create_user(session))
     body = _create(client, headers, questionnaires=["english", "analysis"],

@@ -69,6 +69,11 @@ def complete(
     if answers is None:
         battery = Battery.load(session, attempt.questionnaire_versions)
         answers = generated_answers(battery, ability=ability, seed=seed)
+        # Bank v2 draws a form per candidate: only the items given can have answers.
+        forms = attempt.forms or {}
+        answers = {item_id: value for item_id, value in answers.items()
+                   if battery.items[item_id][0].key not in forms
+                   or item_id in forms[battery.items[item_id][0].key]}
     session.add_all(
         Answer(attempt_id=attempt.id, item_id=item_id, value={"v": value}, elapsed_ms=6000)
         for item_id, value in answers.items()
