@@ -136,7 +136,7 @@ async def csrf_protect(request: Request) -> None:
 StaffUser = Annotated[User, Depends(api_user)]
 PageUser = Annotated[User, Depends(page_user)]
 AdminUser = Annotated[User, Depends(require(Action.administer))]
-HrUser = Annotated[User, Depends(require(Action.manage_positions))]
+HrUser = Annotated[User, Depends(require(Action.manage_hiring))]
 AdminPageUser = Annotated[User, Depends(require(Action.administer, page=True))]
 CsrfChecked = Depends(csrf_protect)
 PostedForm = Annotated[FormData, Depends(posted_form)]

@@ -1,7 +1,7 @@
 """Who may do what: the one table of staff permissions.
 
 The API dependencies (``AdminUser``, ``HrUser``), the page dependencies, the templates (which
-buttons show: ``can(current_user, "manage_positions")``) and the authorization-matrix test all
+buttons show: ``can(current_user, "manage_hiring")``) and the authorization-matrix test all
 read :data:`PERMISSIONS`. Which *objects* a user may see (their organization, a manager's
 assigned positions) is the tenant scope's business (``scope.py``), not this table's.
 """
@@ -23,9 +23,10 @@ class Action(StrEnum):
     #: Sign in and work with positions, pipelines, reports, comparisons, decisions and the
     #: cost comparison of the positions one may see.
     work = "work"
-    #: Create and edit positions, invite candidates, resend or withdraw a link, save a
-    #: position's cost assumptions.
-    manage_positions = "manage_positions"
+    #: HR's work: create and edit positions, invite candidates, resend or withdraw a link,
+    #: save a position's cost assumptions, put interviewers on a panel, record a hire's
+    #: outcome.
+    manage_hiring = "manage_hiring"
     #: Users, the organization's settings, norms and item analysis, privacy (export, erase),
     #: the audit log and webhooks.
     administer = "administer"
@@ -34,7 +35,7 @@ class Action(StrEnum):
 PERMISSIONS: Final[Mapping[Action, frozenset[Role]]] = MappingProxyType(
     {
         Action.work: frozenset({Role.admin, Role.hr, Role.manager}),
-        Action.manage_positions: frozenset({Role.admin, Role.hr}),
+        Action.manage_hiring: frozenset({Role.admin, Role.hr}),
         Action.administer: frozenset({Role.admin}),
     }
 )

@@ -651,7 +651,7 @@ def _page(
     _ = gettext_for(lang)
     context: dict[str, Any] = {
         "position": position,
-        "can_save": can(user, Action.manage_positions),
+        "can_save": can(user, Action.manage_hiring),
         "edited": edited,
         "notice": notice,
         "option_titles": {key: _(title) for key, title in OPTION_TITLES.items()},
@@ -704,7 +704,7 @@ def calculate(
 ) -> Response:
     """ "Calculate" shows the edited inputs' comparison; "Save" also stores them (HR, admin)."""
     saving = form.get("action") == "save"
-    if saving and not can(user, Action.manage_positions):
+    if saving and not can(user, Action.manage_hiring):
         raise Forbidden("Only HR and administrators change a position's assumptions.")
     position = position_service.get(session, position_id=position_id, user=user)
     session.commit()  # release the (SQLite) write lock while computing; saving starts anew

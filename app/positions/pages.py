@@ -40,7 +40,7 @@ router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 
 def _require_hr(user: User) -> None:
-    if not can(user, Action.manage_positions):
+    if not can(user, Action.manage_hiring):
         raise Forbidden()
 
 
@@ -167,7 +167,7 @@ def positions(request: Request, session: SessionDep, user: PageUser) -> Response
             owned_by(Candidate, user.organization_id)).group_by(Candidate.position_id)
     ).all())
     return render(request, "positions/list.html", {"positions": rows, "counts": counts,
-                                                   "can_edit": can(user, Action.manage_positions)})
+                                                   "can_edit": can(user, Action.manage_hiring)})
 
 
 @router.get("/positions/new", response_class=HTMLResponse)

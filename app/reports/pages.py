@@ -231,7 +231,7 @@ def _pipeline_page(
                 query.values.get(k)
                 for k in ("status", "band", "requirements", "knockouts", "flagged", "q")
             ),
-            "can_edit": can(user, Action.manage_positions),
+            "can_edit": can(user, Action.manage_hiring),
             "invited": invited,
             "errors": errors or {},
             "values": values or {},
@@ -257,7 +257,7 @@ def invite(
     position_id: int, request: Request, session: SessionDep, user: PageUser, form: PostedForm
 ) -> Response:
     """Invite a candidate; the link is shown once, to copy, and e-mailed via the outbox."""
-    if not can(user, Action.manage_positions):
+    if not can(user, Action.manage_hiring):
         raise Forbidden()
     position = position_service.get(session, position_id=position_id, user=user)
     # 429 past the hourly limit; a refused form below rolls the count back.

@@ -20,16 +20,16 @@ def test_the_table_covers_every_action_and_only_known_roles():
     assert set(PERMISSIONS) == set(Action)
     assert all(roles <= set(Role) for roles in PERMISSIONS.values())
     # Whoever may manage positions or administer may also work with them.
-    assert roles_for(Action.administer) <= roles_for(Action.manage_positions) <= roles_for(
+    assert roles_for(Action.administer) <= roles_for(Action.manage_hiring) <= roles_for(
         Action.work
     )
 
 
 def test_can_reads_the_table():
     assert can(_user(Role.admin), Action.administer)
-    assert can(_user(Role.hr), "manage_positions") and not can(_user(Role.hr), "administer")
+    assert can(_user(Role.hr), "manage_hiring") and not can(_user(Role.hr), "administer")
     assert can(_user(Role.manager), Action.work)
-    assert not can(_user(Role.manager), Action.manage_positions)
+    assert not can(_user(Role.manager), Action.manage_hiring)
     assert not can(None, Action.work)
 
 

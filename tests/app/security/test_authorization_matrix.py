@@ -36,7 +36,7 @@ from tests.factories import PASSWORD
 
 # The roles come from the permission table the app itself reads (app/auth/permissions.py).
 STAFF = roles_for(Action.work)
-HR = roles_for(Action.manage_positions)
+HR = roles_for(Action.manage_hiring)
 ADMIN = roles_for(Action.administer)
 
 Value = Any | Callable[[World], Any]
