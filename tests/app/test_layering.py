@@ -3,7 +3,8 @@
 A *domain* is a folder under ``app/`` (``core/`` and ``ops/`` are shared infrastructure, not
 domains). :data:`LAYERS` is the intended layering, written down: a domain's core (models,
 schemas, services, dependencies) may import only the domains of lower rows. Its entry points
-(``api.py``, ``pages.py``, ``*_api.py``, ``cli.py``) are the handlers, the top of the house,
+(``api.py``, ``pages.py``, ``*_api.py``, ``*_pages.py``, ``cli.py``, and the ``wording.py``
+that words their results) are the handlers, the top of the house,
 and may call any domain's core, since they are the unit of work that calls them in order; the
 handlers themselves must not import each other in a circle. Infrastructure imports no domain
 (:data:`INFRASTRUCTURE_MAY_IMPORT` lists the few glue modules that still do, and why). The
@@ -25,7 +26,9 @@ from pathlib import Path
 import pytest
 
 APP = Path(__file__).resolve().parents[2] / "app"
-ENTRY_POINTS = ("api.py", "pages.py", "cli.py")
+#: The handlers, and the wording modules that put their results into the reader's words for
+#: the pages: the presentation tier, above every domain's core.
+ENTRY_POINTS = ("api.py", "pages.py", "cli.py", "wording.py")
 #: Folders of shared facilities (configuration, database, errors, i18n; observability, limits).
 INFRASTRUCTURE = frozenset({"core", "ops"})
 #: Top-level modules that put the service together: they may import every domain.
