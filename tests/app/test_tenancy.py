@@ -21,7 +21,7 @@ from app.positions.models import Position
 from tests.factories import create_organization, create_position, create_user
 
 APP = Path(__file__).resolve().parents[2] / "app"
-HOME = APP / "tenancy.py"
+HOME = Path(tenancy.__file__).resolve()
 
 
 def _is(node: ast.AST, owner: str | None, attr: str) -> bool:
