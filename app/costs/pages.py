@@ -38,13 +38,12 @@ from app.scores import service as score_service
 from app.templating import render
 from scoring.cost import CostAssumptions
 from scoring.cost_assumptions import OPTIONS
+from scoring.cost_assumptions import problems as cost_problems
 from scoring.errors import ScoringInputError
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 MAX_BANDS = 12
-#: Checking every field stops after this many errors (a form has about thirty fields).
-MAX_ERRORS = 60
 _BAND_PATH = re.compile(r"^commission_bands\[(\d+)\]\.(name|share|rate)$")
 
 
@@ -255,7 +254,8 @@ def check(
     submitted: Submitted, base: CostAssumptions, lang: str = "en",
     _: Callable[..., str] | None = None,
 ) -> dict[str, str]:
-    """Every wrong field with the scoring library's message, keyed by the form's field path."""
+    """Every wrong field with the scoring library's message, keyed by the form's field path,
+    found in one pass (scoring.cost_assumptions.problems)."""
     _ = _ or gettext_for(lang)
     errors = dict(submitted.errors)
     trial = {
@@ -265,19 +265,8 @@ def check(
     trial["commission_bands"] = [dict(band) for band in trial["commission_bands"]]
     for path in errors:  # blank fields: check the rest with the position's value in their place
         _substitute(trial, path, base)
-    found: dict[str, str] = {}
-    for _attempt in range(MAX_ERRORS):
-        try:
-            CostAssumptions.from_dict(trial, base=base)
-            break
-        except ScoringInputError as exc:
-            found.setdefault(exc.argument, problem_text(exc, lang, _))
-            if not _substitute(trial, exc.argument, base):
-                break
-    if any(_BAND_PATH.match(path) for path in found):
-        found.pop("commission_bands", None)  # the placeholders broke the sum, not the user
-    for path, problem in found.items():
-        errors.setdefault(path, problem)
+    for exc in cost_problems(trial, base=base):
+        errors.setdefault(exc.argument, problem_text(exc, lang, _))
     return errors
 
 
