@@ -303,12 +303,13 @@ class DatabaseCollector(Collector):
 
 def _outbox_backlog(engine: Any) -> tuple[int, datetime | None]:
     from sqlalchemy import func, select, text
+    from sqlmodel import col
 
     from app.db import READ_ONLY
     from app.outbox.models import OutboxMessage
 
     query = select(func.count(), func.min(OutboxMessage.created_at)).where(
-        OutboxMessage.status == "pending"
+        col(OutboxMessage.status) == "pending"
     )
     with engine.execution_options(**{READ_ONLY: True}).connect() as connection:
         if connection.dialect.name == "postgresql":
@@ -352,7 +353,8 @@ def render_metrics() -> bytes:
     from prometheus_client import multiprocess
 
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
+    # Ignored: prometheus_client's multiprocess module has no annotations.
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     registry.register(_database_collector)
     return generate_latest(registry)
 

@@ -299,7 +299,9 @@ def _check_radar_input(
             raise ValueError(
                 f"series {one.name!r} has {len(one.values)} values for {len(axes)} axes"
             )
-    band_sets = list(bands) if bands is not None else [None] * len(series)
+    band_sets: list[Sequence[tuple[float, float] | None] | None] = (
+        list(bands) if bands is not None else [None] * len(series)
+    )
     if len(band_sets) != len(series) or any(
         b is not None and len(b) != len(axes) for b in band_sets
     ):

@@ -133,7 +133,7 @@ def _attrs(attrs: Mapping[str, object]) -> str:
     return "".join(parts)
 
 
-def _el(tag: str, content: str = "", **attrs: object) -> str:
+def _el(tag: str, content: str = "", /, **attrs: object) -> str:
     """An element; ``content`` must already be markup (use :func:`_text` for words)."""
     if content:
         return f"<{tag}{_attrs(attrs)}>{content}</{tag}>"

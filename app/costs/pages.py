@@ -545,7 +545,8 @@ def _break_even(_: Callable[..., str], month: int | None) -> str:
 
 def cost_reason(_: Callable[..., str], reason: Mapping[str, Any], lang: str) -> str:
     """A reason of the recommendation (``scoring.cost.Reason``) in the reader's language."""
-    code, v = reason["code"], reason["values"]
+    code: str = reason["code"]
+    v = reason["values"]
     names = {"experienced": _("The experienced hire"), "grow_in_house": _("Growing in-house")}
     if code == "budget_rule":
         return _(

@@ -199,7 +199,8 @@ def _fetcher_class() -> type:
     """The WeasyPrint ``URLFetcher`` subclass, built on first use (lazy import)."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class StaticOnlyFetcher(URLFetcher):
+    # Ignored: WeasyPrint ships no type information, so its base class is Any to mypy.
+    class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]
         """Serves ``data:`` URLs and files under one directory; refuses everything else.
 
         ``static_url`` (an absolute URL prefix such as ``https://host/static/``) is mapped
@@ -276,4 +277,4 @@ def pdf_from_html(
     pdf = document.write_pdf()
     if pdf is None:  # only when a target is given; keeps the return type honest
         raise RuntimeError("WeasyPrint returned no PDF")
-    return pdf
+    return bytes(pdf)

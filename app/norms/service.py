@@ -117,11 +117,11 @@ def completed_counts(session: Session, *, organization_id: int) -> dict[VersionK
         select(
             AttemptSection.questionnaire_key,
             AttemptSection.questionnaire_version,
-            func.count(distinct(AttemptSection.attempt_id)),
+            func.count(distinct(col(AttemptSection.attempt_id))),
         )
         .join(Attempt, col(Attempt.id) == AttemptSection.attempt_id)
         .where(owned_by(Attempt, organization_id), Attempt.status == "completed")
-        .group_by(AttemptSection.questionnaire_key, AttemptSection.questionnaire_version)
+        .group_by(col(AttemptSection.questionnaire_key), col(AttemptSection.questionnaire_version))
     ).all()
     return {(key, int(version)): int(count) for key, version, count in rows}
 
@@ -184,7 +184,7 @@ def _newest_rows(session: Session, *, organization_id: int) -> dict[VersionKey, 
     newest = (
         select(func.max(NormRow.id))
         .where(owned_by(NormRow, organization_id))
-        .group_by(NormRow.questionnaire_key, NormRow.questionnaire_version)
+        .group_by(col(NormRow.questionnaire_key), col(NormRow.questionnaire_version))
     )
     rows = session.exec(select(NormRow).where(col(NormRow.id).in_(newest)))
     return {(row.questionnaire_key, row.questionnaire_version): row for row in rows}

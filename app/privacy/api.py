@@ -70,7 +70,10 @@ def export_candidate(
 ) -> dict[str, Any]:
     """Everything held about the candidate (GDPR Art. 15 and 20), as JSON; audited."""
     candidate = _candidate(session, candidate_id, admin)
-    return jsonable_encoder(_exported(session, request, admin, candidate, "json"))
+    exported: dict[str, Any] = jsonable_encoder(
+        _exported(session, request, admin, candidate, "json")
+    )
+    return exported
 
 
 @router.get(

@@ -31,7 +31,7 @@ class WebhookSettings(BaseModel):
     url: str = Field(min_length=1, max_length=webhook_service.URL_MAX_CHARS,
                      description="https URL to a public address (http only to localhost outside "
                      "production; private networks only if KAM_WEBHOOK_ALLOW_NETWORKS lets them)")
-    events: list[Event] = Field(default_factory=lambda: list(webhook_service.EVENTS),
+    events: list[Event] = Field(default_factory=lambda: list[Event](webhook_service.EVENTS),
                                 min_length=1)
     rotate_secret: bool = Field(default=False, description="replace the signing secret")
 

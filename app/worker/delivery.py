@@ -126,6 +126,7 @@ def parse_smtp_url(url: str) -> SmtpConfig:
     parts = urlsplit(url)
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     scheme = parts.scheme.lower()
+    security: Literal["none", "starttls", "tls"]
     if scheme == "smtps":
         security, default_port = "tls", 465
     elif scheme == "smtp+starttls" or (
