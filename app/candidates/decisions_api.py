@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, status
@@ -15,7 +14,7 @@ from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
 from app.scores import service as score_service
-from app.scores.schemas import DecisionBasis
+from app.scores.schemas import DecisionPublic
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["decisions"])
 
@@ -31,24 +30,6 @@ class DecisionCreate(BaseModel):
         max_length=4000,
         description="why; required to advance or hire a candidate who missed a requirement",
     )
-
-
-class DecisionPublic(BaseModel):
-    """A recorded decision: what, by whom, when, and the score it was based on."""
-
-    id: int
-    candidate_id: int
-    decision: str
-    note: str
-    user_id: int | None
-    user_name: str | None
-    score_id: int | None = Field(description="the stored score the decision was based on")
-    scoring_version: str | None
-    basis: DecisionBasis | None = Field(
-        description="what that score said when the decision was recorded (a later rescore"
-        " changes the score, never this)"
-    )
-    created_at: datetime
 
 
 def _candidate(session: SessionDep, candidate_id: int, user: User) -> Candidate:

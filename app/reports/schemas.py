@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.candidates.schemas import CandidatePublic
-from app.scores.schemas import DecisionBasis, ReportScores, Requirement
+from app.scores.schemas import DecisionPublic, ReportScores, Requirement
 
 STATUSES = ("invited", "in_progress", "completed", "expired", "revoked")
 BANDS = ("A", "B", "C", "D")
@@ -120,19 +120,8 @@ class ReportAttempt(_Shape):
     submitted_at: datetime | None
 
 
-class ReportDecision(_Shape):
-    """A decision recorded on the candidate."""
-
-    id: int
-    candidate_id: int
-    decision: str
-    note: str
-    user_id: int | None
-    user_name: str | None
-    score_id: int | None
-    scoring_version: str | None
-    basis: DecisionBasis | None
-    created_at: datetime
+#: A decision on the candidate, as the decisions API shows it.
+ReportDecision = DecisionPublic
 
 
 class CandidateReport(ReportScores):
