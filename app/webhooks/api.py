@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,7 +19,7 @@ from app.webhooks import service as webhook_service
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["webhooks"])
 
-Event = Literal["assessment.completed", "decision.recorded"]
+Event = webhook_service.Event
 
 
 class WebhookSettings(BaseModel):
@@ -31,7 +30,7 @@ class WebhookSettings(BaseModel):
     url: str = Field(min_length=1, max_length=webhook_service.URL_MAX_CHARS,
                      description="https URL to a public address (http only to localhost outside "
                      "production; private networks only if KAM_WEBHOOK_ALLOW_NETWORKS lets them)")
-    events: list[Event] = Field(default_factory=lambda: list[Event](webhook_service.EVENTS),
+    events: list[Event] = Field(default_factory=lambda: list(webhook_service.EVENTS),
                                 min_length=1)
     rotate_secret: bool = Field(default=False, description="replace the signing secret")
 

@@ -33,7 +33,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import SplitResult, urlsplit
 
 from sqlmodel import Session
@@ -44,7 +44,8 @@ from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.webhooks.egress import EgressPolicy, EgressRefused, Unresolvable, literal_address
 
-EVENTS = ("assessment.completed", "decision.recorded")
+Event = Literal["assessment.completed", "decision.recorded"]
+EVENTS: tuple[Event, ...] = get_args(Event)
 SIGNATURE_HEADER = "KAM-Signature"
 EVENT_HEADER = "KAM-Event"
 DELIVERY_HEADER = "KAM-Delivery"
