@@ -18,7 +18,7 @@ Signatures (see docs/webhooks.md), both on every delivery:
 
 The timestamp is the time of the attempt, so every retry is signed afresh; the body,
 ``webhook-id`` and ``KAM-Delivery`` (the outbox id) stay the same, which is what a receiver
-de-duplicates on. Where webhooks may connect is app/webhooks/egress.py.
+de-duplicates on. Where webhooks may connect is app/egress.py.
 """
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ from urllib.parse import SplitResult, urlsplit
 from sqlmodel import Session
 
 from app.clock import utcnow
+from app.egress import EgressPolicy, EgressRefused, Unresolvable, literal_address
 from app.errors import Invalid
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
-from app.webhooks.egress import EgressPolicy, EgressRefused, Unresolvable, literal_address
 
 Event = Literal["assessment.completed", "decision.recorded"]
 EVENTS: tuple[Event, ...] = get_args(Event)

@@ -26,8 +26,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import httpx
 
 from app.config import Settings, get_settings
+from app.egress import EgressPolicy, EgressRefused, PinnedTransport, Unresolvable
 from app.webhooks import service as webhook_service
-from app.webhooks.egress import EgressPolicy, EgressRefused, PinnedTransport, Unresolvable
 from app.webhooks.service import WebhookConfig
 
 logger = logging.getLogger(__name__)
@@ -256,7 +256,7 @@ def stored_webhook_config(organization_id: int | None) -> WebhookConfig | None:
 class WebhookSender:
     """POSTs signed webhook events: 2xx delivered; 4xx (but 408, 429) dead; the rest retried.
 
-    Every attempt checks where the URL leads (``egress``, app/webhooks/egress.py) and
+    Every attempt checks where the URL leads (``egress``, app/egress.py) and
     connects to the address it checked, following no redirect: an address that is not
     allowed makes the event dead without a connection.
     """

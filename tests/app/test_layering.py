@@ -51,8 +51,6 @@ RANK = {domain: row for row, domains in enumerate(LAYERS) for domain in domains}
 
 #: Infrastructure modules that still reach into a domain, each for a reason; add none.
 INFRASTRUCTURE_MAY_IMPORT: dict[str, frozenset[str]] = {
-    # Settings validate the webhook networks with the egress policy's own parser.
-    "config.py": frozenset({"webhooks"}),
     # The guard of candidate links looks tokens up; the purge also forgets failed sign-ins.
     "ratelimit.py": frozenset({"auth", "candidates"}),
     # The page middleware sets the CSRF and language cookies (auth/security.py).

@@ -14,11 +14,11 @@ from app.bank import service as bank_service
 from app.clock import utcnow
 from app.config import get_settings
 from app.db import session_scope
+from app.egress import EgressPolicy, parse_networks
 from app.migrations import upgrade
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.webhooks import service as webhook_service
-from app.webhooks.egress import EgressPolicy, parse_networks
 from app.worker.delivery import KindRouter, LogSender, WebhookSender, sender_from_settings
 from app.worker.dispatch import LEASE_SECONDS, _snapshot, claim, deliver_due
 from tests.app.webhooks.receiver import Receiver

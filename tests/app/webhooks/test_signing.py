@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+from app.egress import EgressPolicy, EgressRefused, Unresolvable, parse_networks
 from app.errors import Invalid
 from app.webhooks import service as webhook_service
-from app.webhooks.egress import EgressPolicy, EgressRefused, Unresolvable, parse_networks
 
 SECRET = "whsec_" + "k" * 43
 BODY = b'{"data":{"candidate_id":7},"event":"decision.recorded","id":12}'
