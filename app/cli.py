@@ -209,7 +209,7 @@ def users_create(
 
 def _set_active(org: str, email: str, *, active: bool) -> None:
     from app.auth import service as auth_service
-    from app.db import session_scope
+    from app.db import pk, session_scope
     from app.errors import DomainError
     from app.organizations import service as organization_service
 
@@ -218,7 +218,7 @@ def _set_active(org: str, email: str, *, active: bool) -> None:
         with session_scope() as session:
             organization = organization_service.get_by_name(session, name=org)
             user = None if organization is None else auth_service.find_by_email(
-                session, organization_id=organization.id, email=email
+                session, organization_id=pk(organization), email=email
             )
             if user is None:
                 typer.echo(f"error: no user {email} in an organization named {org!r}", err=True)
@@ -264,8 +264,8 @@ def demo(
 ) -> None:
     """Create the demo organization, its users and simulated candidates (safe to run again)."""
     from app.auth import service as auth_service
-    from app.auth.models import Role
-    from app.db import session_scope
+    from app.auth.models import Role, User
+    from app.db import pk, session_scope
     from app.demo import populate
     from app.setup import provision
 
@@ -280,20 +280,19 @@ def demo(
             admin_name=DEMO_USERS[0][2],
             is_demo=True,
         )
-        users = {}
+        users: dict[str, User] = {}
         for role, email, name in DEMO_USERS[1:]:
-            users[role] = auth_service.find_by_email(
-                session, organization_id=result.organization.id, email=email
+            found = auth_service.find_by_email(
+                session, organization_id=pk(result.organization), email=email
             )
-            if users[role] is None:
-                users[role] = auth_service.create_user(
-                    session,
-                    organization=result.organization,
-                    email=email,
-                    full_name=name,
-                    role=Role(role),
-                    password=DEMO_PASSWORD,
-                )
+            users[role] = found if found is not None else auth_service.create_user(
+                session,
+                organization=result.organization,
+                email=email,
+                full_name=name,
+                role=Role(role),
+                password=DEMO_PASSWORD,
+            )
         if with_candidates:
             typer.echo("simulating demo candidates through the real assessment pipeline…")
             populate(session, hr=users["hr"], manager=users["manager"])

@@ -237,6 +237,14 @@ def _read_only(engine: Engine) -> Engine:
     return bound
 
 
+def pk(row: Any) -> int:
+    """The primary key of a stored row. SQLModel types ``id`` as ``int | None`` (None until
+    the first flush); a row read from the database, or flushed, has one."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id yet: flush it first")
+    return int(row.id)
+
+
 def session_for(engine: Engine, *, read_only: bool = False) -> Session:
     """A session; read-only ones open deferred transactions on SQLite."""
     return Session(bind=_read_only(engine) if read_only else engine, expire_on_commit=False)

@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 from app.auth.models import LoginAddress, LoginAttempt, User
 from app.clock import utcnow
 from app.config import Settings
+from app.db import pk
 from app.errors import TooManyRequests
 
 #: An address shared by many people (an office NAT) gets more room than one account.
@@ -122,6 +123,6 @@ def succeeded(session: Session, *, user: User, ip: str, now: datetime | None = N
         return
     try:
         with session.begin_nested():  # two sign-ins at once may both add it: one wins
-            session.add(LoginAddress(user_id=user.id, ip=ip[:64], last_at=now))
+            session.add(LoginAddress(user_id=pk(user), ip=ip[:64], last_at=now))
     except IntegrityError:
         pass

@@ -10,7 +10,7 @@ from app.candidates import service as candidate_service
 from app.candidates.models import Candidate, Invitation
 from app.candidates.schemas import CandidateCreate, CandidatePublic, InvitedCandidate
 from app.config import get_settings
-from app.db import SessionDep, SessionRoute
+from app.db import SessionDep, SessionRoute, pk
 from app.positions import service as position_service
 from app.ratelimit import enforce_invitations
 
@@ -37,7 +37,7 @@ def invite_candidate(
 ) -> InvitedCandidate:
     """Invite an applicant: the link is returned once and e-mailed through the outbox."""
     position = position_service.get(session, position_id=position_id, user=user)
-    enforce_invitations(session, user_id=user.id)
+    enforce_invitations(session, user_id=pk(user))
     candidate, invitation, token = candidate_service.invite(
         session, position=position, data=data, actor=user, base_url=get_settings().base_url
     )
@@ -55,7 +55,7 @@ def resend_invitation(
     """Replace the candidate's unused link with a new one and e-mail it again."""
     candidate = candidate_service.get_visible(session, candidate_id=candidate_id, user=user)
     position = position_service.get(session, position_id=candidate.position_id, user=user)
-    enforce_invitations(session, user_id=user.id)
+    enforce_invitations(session, user_id=pk(user))
     invitation, token = candidate_service.resend(
         session, candidate=candidate, position=position, base_url=get_settings().base_url
     )

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import User
 from app.candidates.models import Candidate, Decision
+from app.db import pk
 from app.errors import Invalid
 from app.webhooks import service as webhook_service
 
@@ -27,7 +28,9 @@ GOING_AHEAD = ("advance", "hire")
 
 def needs_reason(decision: str, basis: Mapping[str, Any] | None) -> bool:
     """Whether ``decision`` on a score with this basis needs a written reason."""
-    return decision in GOING_AHEAD and bool(basis) and basis.get("requirements_passed") is False
+    return decision in GOING_AHEAD and basis is not None and bool(basis) and (
+        basis.get("requirements_passed") is False
+    )
 
 
 def check_reason(decision: str, note: str, basis: Mapping[str, Any] | None) -> None:
@@ -65,7 +68,7 @@ def record(
     check_reason(decision, note, basis)
     row = Decision(
         organization_id=candidate.organization_id,
-        candidate_id=candidate.id,
+        candidate_id=pk(candidate),
         user_id=actor.id,
         decision=decision,
         note=note.strip(),
@@ -76,8 +79,8 @@ def record(
     session.add(row)
     session.flush()
     webhook_service.decision_recorded(
-        session, organization_id=row.organization_id, candidate_id=candidate.id,
-        position_id=candidate.position_id, decision_id=row.id, decision=row.decision,
+        session, organization_id=row.organization_id, candidate_id=pk(candidate),
+        position_id=candidate.position_id, decision_id=pk(row), decision=row.decision,
         user_id=row.user_id, at=row.created_at,
     )
     audit.record(

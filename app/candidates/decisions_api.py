@@ -12,7 +12,7 @@ from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute
+from app.db import SessionDep, SessionRoute, pk
 from app.scores import service as score_service
 from app.scores.schemas import DecisionPublic
 
@@ -56,7 +56,7 @@ def record_decision(
     decision = decision_service.record(
         session, candidate=candidate, decision=data.decision, note=data.note, actor=user,
         ip=client_ip(request),
-        basis=score_service.decision_basis(session, candidate_id=candidate.id),
+        basis=score_service.decision_basis(session, candidate_id=pk(candidate)),
     )
     result = decision_service.public(decision, user)
     session.commit()

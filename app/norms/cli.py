@@ -15,6 +15,7 @@ norms_app = typer.Typer(
 
 
 def _organization_ids(session: Session, org: str | None) -> list[int]:
+    from app.db import pk
     from app.norms import service as norm_service
     from app.organizations import service as organization_service
 
@@ -24,7 +25,7 @@ def _organization_ids(session: Session, org: str | None) -> list[int]:
     if organization is None:
         typer.echo(f"error: no organization {org!r}", err=True)
         raise typer.Exit(1)
-    return [organization.id]
+    return [pk(organization)]
 
 
 @norms_app.command("rebuild")
