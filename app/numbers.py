@@ -233,8 +233,9 @@ class Numbers:
             return DASH
         pattern = _pattern("#,##0\u00a0¤" if self.lang == "it" else "¤#,##0")
         text = format_currency(
-            value, "EUR", format=pattern, locale=self.locale, currency_digits=False
-        )
+            unsigned_zero(value), "EUR", format=pattern, locale=self.locale,
+            currency_digits=False,
+        )  # never "−€0" for an amount that rounds to nothing
         return text.replace("-", MINUS)
 
     def score(self, value: float | None, unit: str | None, decimals: int = 1) -> str:
