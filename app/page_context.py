@@ -12,8 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth.dependencies import LANGUAGE_COOKIE
-from app.auth.security import ensure_csrf_cookie, set_cookie
+from app.auth.security import LANGUAGE_COOKIE, ensure_csrf_cookie, set_cookie
 from app.config import get_settings
 from app.i18n import LANGUAGES, pick_language
 

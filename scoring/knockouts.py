@@ -24,8 +24,6 @@ from scoring.errors import ScoringInputError
 from scoring.serialization import jsonable_dict
 from scoring.vocabulary import EDUCATION_LEVELS, VARIABLE_PAY_LEVELS
 
-__all__ = ["EDUCATION_LEVELS", "VARIABLE_PAY_LEVELS"]
-
 
 def _variable_pay(value: Any, argument: str) -> str | None:
     if value is None:

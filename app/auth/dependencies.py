@@ -15,13 +15,16 @@ from starlette.datastructures import FormData
 from app.auth import service as auth_service
 from app.auth.models import User
 from app.auth.permissions import Action, ensure
-from app.auth.security import CSRF_COOKIE, LANGUAGE_COOKIE, SESSION_COOKIE, csrf_matches
+
+# The cookie names live with the cookie helpers; re-exported for the pages that read them.
+from app.auth.security import CSRF_COOKIE as CSRF_COOKIE
+from app.auth.security import LANGUAGE_COOKIE as LANGUAGE_COOKIE
+from app.auth.security import SESSION_COOKIE as SESSION_COOKIE
+from app.auth.security import csrf_matches
 from app.config import get_settings
 from app.db import ReadSessionDep, ends_transactions
 from app.errors import Forbidden, Invalid, LoginRequired, NotAuthenticated
 from app.i18n import pick_language
-
-__all__ = ["CSRF_COOKIE", "LANGUAGE_COOKIE", "SESSION_COOKIE"]
 
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from app.numbers import DASH, MINUS, Numbers
+# Re-exported: the report pages format numbers through wording.
+from app.numbers import DASH as DASH
+from app.numbers import MINUS as MINUS
+from app.numbers import Numbers as Numbers
 from scoring import MIN_COMPOSITE_N
 from scoring.competencies import label as competency_label
 
 Gettext = Callable[..., str]
-__all__ = ["DASH", "MINUS", "Gettext", "Numbers"]
 
 
 def cefr(_: Gettext, level: str | None) -> str:
