@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.assessments import service as assessment_service
 from app.assessments.battery import Battery, ordered_items
@@ -195,7 +195,6 @@ def populate(session: Session, *, hr: User, manager: User | None = None,
 
     Does nothing when the organization already has the demo position (safe to run again).
     """
-
     from app.norms import service as norm_service
     from app.positions import service as position_service
     from app.positions.schemas import PositionCreate
@@ -207,8 +206,11 @@ def populate(session: Session, *, hr: User, manager: User | None = None,
         return None
     earlier = position_service.create(session, actor=hr, data=PositionCreate(
         title=EARLIER_POSITION, territory="Italia"))
-    simulate_candidates(session, position=earlier, actor=hr, count=earlier_size, seed=7,
-                        complete_share=1.0)
+    simulated = simulate_candidates(session, position=earlier, actor=hr, count=earlier_size,
+                                    seed=7, complete_share=1.0)
+    panel = [hr, *([manager] if manager else [])]
+    interviews_and_outcomes(session, position=earlier, simulated=simulated, panel=panel,
+                            interviewed=min(45, earlier_size), hired=min(32, earlier_size))
     earlier.status = "closed"
     session.add(earlier)
     position = position_service.create(session, actor=hr, data=PositionCreate(
@@ -217,8 +219,117 @@ def populate(session: Session, *, hr: User, manager: User | None = None,
         manager_ids=[manager.id] if manager else [],
         ranking={"mode": "mix", "fit_weight": 0.6},
     ))
-    simulate_candidates(session, position=position, actor=hr, count=pipeline_size, seed=2026)
+    current = simulate_candidates(session, position=position, actor=hr, count=pipeline_size,
+                                  seed=2026)
     session.flush()
+    _interviews_under_way(session, position=position, simulated=current, panel=panel)
     score_service.rescore_after_norms(
         session, rows=norm_service.rebuild(session, organization_id=hr.organization_id))
     return position
+
+
+def _rating(level: float, rng: random.Random) -> int:
+    """An interviewer's 1-5 rating of a competency at ``level``: noisy, anchored on 3."""
+    return min(5, max(1, round(3 + 0.9 * level + rng.gauss(0, 0.7))))
+
+
+def _rate(session: Session, *, position: Position, candidate: Any, panel: list[User],
+          levels: dict[str, float], rng: random.Random, raters: int | None = None) -> None:
+    from app.interviews import service as interview_service
+
+    interview_service.assign(session, candidate=candidate,
+                             interviewer_ids=[u.id for u in panel], actor=panel[0])
+    keys = interview_service.rated_competencies(position)
+    for user in panel[: raters if raters is not None else len(panel)]:
+        interview_service.submit(
+            session, candidate=candidate, position=position, actor=user,
+            ratings={k: _rating(levels[k], rng) for k in keys},
+            notes={k: "Demo note: a concrete example, with figures." for k in keys})
+
+
+def interviews_and_outcomes(
+    session: Session, *, position: Position, simulated: list[Simulated], panel: list[User],
+    interviewed: int, hired: int, seed: int = 16, now: datetime | None = None,
+) -> None:
+    """An earlier campaign's second half: the strongest candidates interviewed by the panel,
+    the best of them hired eight months ago, and their 6-month outcomes (performance, quota,
+    retention, ramp) recorded; a few have their 12-month outcome too. Performance follows the
+    candidates' latent levels with noise, so the validity dashboard has something real to
+    estimate (demo data, not a validation study)."""
+    from app.candidates import decisions as decision_service
+    from app.candidates.models import Candidate, Decision
+    from app.interviews import outcomes as outcome_service
+    from app.scores.models import Score
+
+    rng = random.Random(seed)
+    now = now or utcnow()
+    keys = ("business_sense", "analysis", "communication", "commercial_knowledge",
+            "stress_resistance")
+
+    def merit(s: Simulated) -> float:
+        return sum(s.levels[k] for k in keys) / len(keys)
+
+    ranked = sorted(simulated, key=lambda s: merit(s) + rng.gauss(0, 0.4), reverse=True)
+    chosen = ranked[:interviewed]
+    for s in chosen:
+        candidate = session.get(Candidate, s.candidate_id)
+        _rate(session, position=position, candidate=candidate, panel=panel, levels=s.levels,
+              rng=rng)
+    by_interview = sorted(chosen, key=lambda s: merit(s) + rng.gauss(0, 0.5), reverse=True)
+    for rank, s in enumerate(by_interview):
+        # Two waves of hires: the first a year and a month ago (6- and 12-month outcomes),
+        # the second eight months ago (6-month outcomes).
+        hired_at = now - timedelta(days=400 if rank % 2 == 0 else 245)
+        candidate = session.get(Candidate, s.candidate_id)
+        decision = "hire" if rank < hired else "reject"
+        decision_service.record(
+            session, candidate=candidate, decision=decision, actor=panel[0],
+            note="Demo: hired after the structured interview." if decision == "hire"
+            else "Demo: another candidate was stronger in the interview.",
+            basis=score_service.decision_basis(session, candidate_id=candidate.id))
+        row = session.exec(select(Decision).where(Decision.candidate_id == candidate.id)
+                           .order_by(col(Decision.id).desc())).first()
+        row.created_at = hired_at + timedelta(days=rng.uniform(0, 20))
+        session.add(row)
+        if decision != "hire":
+            continue
+        score = session.exec(select(Score).where(Score.candidate_id == candidate.id)).first()
+        experienced = score is not None and score.costed_option == "experienced"
+        performance = merit(s) + rng.gauss(0, 0.6)
+        ramp = max(2, round(rng.gauss((5 if experienced else 14) - performance, 1.5)))
+        # Sales staff turn over about 30 % a year, external hires sooner (SPEC §4).
+        leaves_after = rng.expovariate((0.035 if experienced else 0.028)
+                                       * math.exp(-0.5 * performance))
+        followed = 12 if (now - row.created_at).days >= 365 else 6
+        for months in (6, 12)[: 2 if followed == 12 else 1]:
+            gone = leaves_after < months
+            outcome_service.record(session, candidate=candidate, position=position,
+                                   actor=panel[0], data={
+                "months": months,
+                "performance": None if gone and months == 12
+                else min(5, max(1, round(3 + performance + rng.gauss(0, 0.3)))),
+                "quota_attainment_pct": None if gone and months == 12 else round(
+                    max(0.0, 95 + 22 * performance + rng.gauss(0, 8)), 1),
+                "still_employed": not gone,
+                "left_on": (row.created_at + timedelta(days=30.44 * leaves_after)).date()
+                if gone else None,
+                "months_to_quota": ramp if ramp <= months and not gone else None})
+            if gone:
+                break
+    session.flush()
+
+
+def _interviews_under_way(session: Session, *, position: Position, simulated: list[Simulated],
+                          panel: list[User], seed: int = 61) -> None:
+    """Three candidates of the open position in the interview stage: one with every rating
+    in, one waiting for an interviewer, one just assigned."""
+    from app.assessments.models import Attempt
+    from app.candidates.models import Candidate
+
+    rng = random.Random(seed)
+    done = [s for s in simulated if session.exec(select(Attempt).where(
+        Attempt.candidate_id == s.candidate_id, Attempt.status == "completed")).first()]
+    for s, raters in zip(done[:3], (len(panel), 1, 0), strict=False):
+        candidate = session.get(Candidate, s.candidate_id)
+        _rate(session, position=position, candidate=candidate, panel=panel, levels=s.levels,
+              rng=rng, raters=raters)

@@ -26,6 +26,8 @@ from app.costs import api as cost_api
 from app.costs import pages as cost_pages
 from app.db import RequestSessions
 from app.errors import STAFF_ERRORS, UnknownLink, error_responses, install_error_handlers
+from app.interviews import api as interview_api
+from app.interviews import pages as interview_pages
 from app.limits import BodySizeLimit, ids_in_range
 from app.norms import api as norm_api
 from app.norms import pages as norm_pages
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(candidate_api.router, responses={**STAFF_ERRORS, **error_responses(429)})
     app.include_router(report_api.router, responses=STAFF_ERRORS)
     app.include_router(decisions_api.router, responses=STAFF_ERRORS)
+    app.include_router(interview_api.router, responses=STAFF_ERRORS)
     app.include_router(cost_api.router, responses=STAFF_ERRORS)
     app.include_router(norm_api.router, responses=STAFF_ERRORS)
     app.include_router(privacy_api.router, responses=STAFF_ERRORS)
@@ -104,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assessment_pages.router)
     app.include_router(position_pages.router)
     app.include_router(report_pages.router)
+    app.include_router(interview_pages.router)
     app.include_router(cost_pages.router)
     app.include_router(norm_pages.router)
     app.include_router(organization_pages.router)

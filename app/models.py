@@ -6,6 +6,12 @@ from app.auth.models import AuthSession, LoginAddress, LoginAttempt, User
 from app.bank.models import NormTable, QuestionnaireVersion
 from app.candidates.models import Candidate, Decision, Invitation
 from app.db import metadata
+from app.interviews.models import (
+    InterviewAssignment,
+    Outcome,
+    OutcomeReminder,
+    OverallWeights,
+)
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.positions.models import Position, PositionManager
@@ -21,6 +27,7 @@ __all__ = [
     "Candidate",
     "CompositeNorm",
     "Decision",
+    "InterviewAssignment",
     "Invitation",
     "ItemExposure",
     "LoginAddress",
@@ -28,6 +35,9 @@ __all__ = [
     "NormTable",
     "Organization",
     "OutboxMessage",
+    "Outcome",
+    "OutcomeReminder",
+    "OverallWeights",
     "Position",
     "PositionManager",
     "QuestionnaireVersion",

@@ -26,6 +26,17 @@ DECISIONS = ("advance", "reject", "hire", "hold")
 GOING_AHEAD = ("advance", "hire")
 
 
+def stage_after(stage: str, decision: str) -> str:
+    """The stage a decision moves a candidate to: a hire or a rejection closes the process
+    (``decision``), advancing moves an assessed candidate on to the interview; a hold, or a
+    decision on someone already further on, leaves the stage as it is."""
+    if decision in ("hire", "reject") and stage != "outcome":
+        return "decision"
+    if decision == "advance" and stage == "assessment":
+        return "interview"
+    return stage
+
+
 def needs_reason(decision: str, basis: Mapping[str, Any] | None) -> bool:
     """Whether ``decision`` on a score with this basis needs a written reason."""
     return decision in GOING_AHEAD and basis is not None and bool(basis) and (
@@ -77,6 +88,8 @@ def record(
         basis=dict(basis or {}),
     )
     session.add(row)
+    candidate.stage = stage_after(candidate.stage, decision)
+    session.add(candidate)
     session.flush()
     webhook_service.decision_recorded(
         session, organization_id=row.organization_id, candidate_id=pk(candidate),

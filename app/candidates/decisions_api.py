@@ -13,6 +13,8 @@ from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute, pk
+from app.interviews import overall as overall_service
+from app.positions.models import Position
 from app.scores import service as score_service
 from app.scores.schemas import DecisionPublic
 
@@ -37,6 +39,16 @@ def _candidate(session: SessionDep, candidate_id: int, user: User) -> Candidate:
     return candidate_service.get_visible(session, candidate_id=candidate_id, user=user)
 
 
+def _basis(session: SessionDep, candidate: Candidate) -> dict[str, Any] | None:
+    """The stored score and, when there is one, what the interview said."""
+    position = session.get(Position, candidate.position_id)
+    basis = score_service.decision_basis(session, candidate_id=pk(candidate))
+    if position is None:  # pragma: no cover - a candidate always has a position
+        return basis
+    return overall_service.with_interview(session, basis=basis, position=position,
+                                          candidate_id=pk(candidate))
+
+
 @router.post(
     "/candidates/{candidate_id}/decision",
     response_model=DecisionPublic,
@@ -55,8 +67,7 @@ def record_decision(
     candidate = _candidate(session, candidate_id, user)
     decision = decision_service.record(
         session, candidate=candidate, decision=data.decision, note=data.note, actor=user,
-        ip=client_ip(request),
-        basis=score_service.decision_basis(session, candidate_id=pk(candidate)),
+        ip=client_ip(request), basis=_basis(session, candidate),
     )
     result = decision_service.public(decision, user)
     session.commit()

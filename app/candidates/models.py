@@ -8,6 +8,9 @@ from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
 
+#: Where a candidate is in the hiring process, in order (``outcome`` only after a hire).
+STAGES = ("assessment", "interview", "decision", "outcome")
+
 
 class Candidate(SQLModel, table=True):
     """An applicant for one position."""
@@ -23,6 +26,8 @@ class Candidate(SQLModel, table=True):
     extra_time_pct: int = Field(default=0)
     # invited | in_progress | completed | expired | revoked
     status: str = Field(default="invited", max_length=16, index=True)
+    # Where the hiring process is: assessment -> interview -> decision -> outcome (after a hire).
+    stage: str = Field(default="assessment", max_length=16, index=True)
     is_demo: bool = Field(default=False)
     created_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
     created_at: datetime = Field(default_factory=utcnow)

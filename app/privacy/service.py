@@ -36,6 +36,9 @@ from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates.models import Candidate, Decision, Invitation
 from app.clock import utcnow
+from app.interviews import outcomes as outcome_service
+from app.interviews import service as interview_service
+from app.interviews.models import InterviewAssignment
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.positions.models import Position
@@ -173,6 +176,12 @@ def export(
         ],
         "attempt": None if attempt is None else _attempt(session, attempt),
         "decisions": decision_service.history(session, candidate=candidate),
+        "interviews": [
+            row.model_dump(include={"interviewer_id", "assigned_at", "ratings", "notes",
+                                    "submitted_at", "revised_at", "revisions"})
+            for row in interview_service.panel(session, candidate=candidate)
+        ],
+        "outcomes": outcome_service.of_candidate(session, candidate=candidate)["follow_ups"],
         "messages": [_message(message) for message in messages],
         "audit": _audit(session, candidate),
     }
@@ -245,6 +254,10 @@ def erase(
         candidate.status = "revoked"
         session.add(candidate)
     session.exec(update(Decision).where(Decision.candidate_id == candidate.id).values(note=""))
+    # Interview evidence notes describe the person; the 1-5 ratings stay, anonymous, for the
+    # inter-rater reliability, and the outcomes (numbers only) for the validity estimates.
+    session.exec(update(InterviewAssignment)
+                 .where(col(InterviewAssignment.candidate_id) == candidate.id).values(notes={}))
     session.exec(
         delete(OutboxMessage).where(
             owned_by(OutboxMessage, candidate.organization_id),

@@ -34,6 +34,10 @@ def position_pipeline(
         ),
     ] = None,
     band: Annotated[str | None, Query(description="A, B, C, D; several by commas")] = None,
+    stage: Annotated[
+        str | None,
+        Query(description="assessment, interview, decision, outcome; several by commas"),
+    ] = None,
     knockouts_passed: bool | None = None,
     requirements_passed: Annotated[
         bool | None,
@@ -59,6 +63,7 @@ def position_pipeline(
     filters = PipelineFilters(
         status=_listed(status),
         band=_listed(band),
+        stage=_listed(stage),
         knockouts_passed=knockouts_passed,
         requirements_passed=requirements_passed,
         flagged=flagged,

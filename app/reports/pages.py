@@ -36,6 +36,7 @@ from app.db import SessionDep, SessionRoute
 from app.documents import exports
 from app.errors import DomainError, Forbidden, Invalid, NotFound
 from app.i18n import gettext_for
+from app.interviews import overall as overall_service
 from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.positions.models import Position
@@ -43,7 +44,7 @@ from app.positions.pages import _errors as field_errors
 from app.ratelimit import enforce_invitations
 from app.reports import pipeline, summary, wording
 from app.reports import service as report_service
-from app.reports.schemas import BANDS, STATUSES, PipelineFilters
+from app.reports.schemas import BANDS, STAGES, STATUSES, PipelineFilters
 from app.reports.wording import Numbers
 from app.scores import service as score_service
 from app.scores.models import Score
@@ -125,11 +126,12 @@ def pipeline_query(request: Request) -> PipelineQuery:
     _ = gettext_for(_lang(request))
     raw = {
         key: request.query_params.get(key, "").strip()
-        for key in ("status", "band", "requirements", "knockouts", "flagged", "q", "sort", "limit",
-                    "offset")
+        for key in ("status", "band", "stage", "requirements", "knockouts", "flagged", "q", "sort",
+                    "limit", "offset")
     }
     status = _choice(_, "status", raw["status"], {"": (), **{s: (s,) for s in STATUSES}})
     band = _choice(_, "band", raw["band"], {"": (), **{b: (b,) for b in BANDS}})
+    stage = _choice(_, "stage", raw["stage"], {"": (), **{s: (s,) for s in STAGES}})
     requirements = _choice(
         _, "requirements", raw["requirements"], {"": None, "met": True, "missed": False}
     )
@@ -144,6 +146,7 @@ def pipeline_query(request: Request) -> PipelineQuery:
     filters = PipelineFilters(
         status=status,
         band=band,
+        stage=stage,
         knockouts_passed=knockouts,
         requirements_passed=requirements,
         flagged=flagged,
@@ -226,10 +229,13 @@ def _pipeline_page(
             "page_sizes": PAGE_SIZES,
             "statuses": STATUSES,
             "bands": BANDS,
+            "stages": STAGES,
+            "stage_counts": pipeline.stage_counts(session, position=position),
+            "overall_weights": overall_service.weights(session, position=position),
             "export_suffix": export_suffix,
             "filtered": any(
                 query.values.get(k)
-                for k in ("status", "band", "requirements", "knockouts", "flagged", "q")
+                for k in ("status", "band", "stage", "requirements", "knockouts", "flagged", "q")
             ),
             "can_edit": can(user, Action.manage_hiring),
             "invited": invited,
@@ -688,7 +694,10 @@ def record_decision(
         raise Invalid(_("decision: choose advance, hold, reject or hire."))
     if len(note) > 4000:
         raise Invalid(_("note: at most 4000 characters."))
-    basis = score_service.decision_basis(session, candidate_id=candidate.id)
+    basis = overall_service.with_interview(
+        session, basis=score_service.decision_basis(session, candidate_id=candidate.id),
+        position=position_service.get(session, position_id=candidate.position_id, user=user),
+        candidate_id=candidate.id)
     needs_reason = decision_service.needs_reason(decision, basis)
     if confirm != "1" or (needs_reason and not note.strip()):
         score = None if basis is None else session.get(Score, basis["score_id"])

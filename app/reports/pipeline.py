@@ -36,7 +36,7 @@ from app.candidates.models import Candidate
 from app.clock import utcnow
 from app.errors import Invalid
 from app.positions.models import Position
-from app.reports.schemas import BANDS, SORTS, STATUSES, PipelineFilters
+from app.reports.schemas import BANDS, SORTS, STAGES, STATUSES, PipelineFilters
 from app.scores import service as score_service
 from app.scores.models import Score
 from app.tenancy import owned_by
@@ -68,6 +68,7 @@ def check_filters(filters: PipelineFilters) -> PipelineFilters:
     """422 naming the parameter for an unknown status, band or sort."""
     _choices("status", filters.status, STATUSES)
     _choices("band", filters.band, BANDS)
+    _choices("stage", filters.stage, STAGES)
     _choices("sort", [filters.sort], SORTS)
     return filters
 
@@ -248,6 +249,8 @@ def _where(filters: PipelineFilters, now: datetime) -> list[Any]:
         conditions.append(_status_in(filters.status, now))
     if filters.band:
         conditions.append(col(Score.band).in_(filters.band))
+    if filters.stage:
+        conditions.append(col(Candidate.stage).in_(filters.stage))
     if filters.knockouts_passed is not None:
         conditions.append(Score.knockouts_passed == filters.knockouts_passed)
     if filters.requirements_passed is not None:
@@ -272,6 +275,7 @@ COLUMNS = (
     "full_name",
     "email",
     "status",
+    "stage",
     "is_demo",
     "created_at",
     "fit_score",
@@ -344,9 +348,10 @@ def list_candidates(
                 sql_select(
                     *(getattr(Candidate, name) for name in COLUMNS[:3]),
                     candidate_service.status_expression(now).label("status"),
+                    Candidate.stage,
                     Candidate.is_demo,
                     Candidate.created_at,
-                    *(getattr(Score, name) for name in COLUMNS[6:]),
+                    *(getattr(Score, name) for name in COLUMNS[7:]),
                     col(Score.id).label("score_id"),
                     col(Score.composite).label("composite"),
                 ),
@@ -388,6 +393,18 @@ def list_candidates(
         items.append(item)
     return {"total": total, "limit": filters.limit, "offset": filters.offset,
             "ranking": ranking(position), "items": items}
+
+
+def stage_counts(session: Session, *, position: Position) -> dict[str, int]:
+    """How many of the position's candidates are at each stage (every stage listed)."""
+    counts = dict.fromkeys(STAGES, 0)
+    for stage, count in session.exec(
+        sql_select(Candidate.stage, func.count())
+        .where(Candidate.position_id == position.id)
+        .group_by(Candidate.stage)
+    ):
+        counts[stage] = count
+    return counts
 
 
 def rank_of(session: Session, *, position: Position, score_id: int | None) -> dict[str, Any]:

@@ -8,8 +8,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.candidates.models import STAGES
 from app.candidates.schemas import CandidatePublic
 from app.scores.schemas import DecisionPublic, ReportScores, Requirement
+
+__all__ = ["STAGES"]
 
 STATUSES = ("invited", "in_progress", "completed", "expired", "revoked")
 BANDS = ("A", "B", "C", "D")
@@ -33,6 +36,7 @@ class PipelineFilters:
 
     status: tuple[str, ...] = ()
     band: tuple[str, ...] = ()
+    stage: tuple[str, ...] = ()
     knockouts_passed: bool | None = None
     requirements_passed: bool | None = None
     flagged: bool | None = None
@@ -57,6 +61,7 @@ class PipelineItem(BaseModel):
     full_name: str
     email: str
     status: str
+    stage: str = Field(description="assessment, interview, decision or outcome")
     is_demo: bool
     created_at: datetime
     fit_score: float | None = Field(description="None when a weighted competency is incomplete")
@@ -135,6 +140,13 @@ class CandidateReport(ReportScores):
     questionnaire_versions: dict[str, int]
     screening: dict[str, Any] | None
     decisions: list[ReportDecision]
+    interview: dict[str, Any] | None = Field(
+        default=None,
+        description="the structured interview beside the test: interview score (1–5) with its"
+        " standard error and k raters, its z, the test z, the overall score (z and T) that"
+        " combines them with the position's weights, and the formula's inputs (weights, r12,"
+        " the parts' validities and the combined validity)",
+    )
 
 
 class PairDifference(_Shape):

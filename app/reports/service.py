@@ -32,6 +32,7 @@ from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.errors import Invalid, NotFound
+from app.interviews import overall as overall_service
 from app.positions.models import Position
 from app.scores import service as score_service
 from app.tenancy import readable
@@ -83,8 +84,29 @@ def _report(
         "screening": attempt.screening if attempt else None,
         **scores,
         "decisions": decision_service.history(session, candidate=candidate),
+        "interview": _interview(session, candidate=candidate, position=position, shared=shared,
+                                screening=attempt.screening if attempt else None),
     }
     return report, tables
+
+
+def _interview(session: Session, *, candidate: Candidate, position: Position,
+               shared: score_service.Shared, screening: dict[str, Any] | None) -> dict[str, Any]:
+    """The interview beside the test, the overall score, and the expected value the utility
+    model gives it with the combined validity (one position overview per request: a
+    comparison of five reads it once)."""
+    overview = getattr(shared, "interview_overview", None)
+    if overview is None:
+        overview = overall_service.position_overview(session, position=position)
+        object.__setattr__(shared, "interview_overview", overview)
+    picture = overall_service.candidate_overall(overview, candidate.id)
+    validity = overview["validity_combined"]
+    combined = None
+    if picture["overall_z"] is not None and validity is not None and -1 <= validity <= 1:
+        combined = score_service.utility(position, z=picture["overall_z"],
+                                         screening=screening or {}, r_xy=validity)
+    return {**picture, "utility": combined,
+            "position": overall_service.public_overview(overview)}
 
 
 def report(session: Session, *, candidate: Candidate) -> dict[str, Any]:

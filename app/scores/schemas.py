@@ -230,6 +230,11 @@ class DecisionBasis(_Shape):
     band: str | None
     requirements_passed: bool | None
     requirements_missed: list[str]
+    interview: dict[str, Any] | None = Field(
+        default=None,
+        description="what the structured interview said then: score (1–5), se, k, overall_t"
+        " and the weights of test and interview (issue 16)",
+    )
 
 
 class DecisionPublic(_Shape):

@@ -691,9 +691,10 @@ def _option_reason(years: float | None, option: str) -> str:
     )
 
 
-def _as_option(z: float, name: str, assumptions: CostAssumptions) -> dict[str, Any]:
+def _as_option(z: float, name: str, assumptions: CostAssumptions,
+               r_xy: float = R_XY) -> dict[str, Any]:
     """Expected productivity and NPV were the candidate costed as ``name``."""
-    ep = expected_productivity(z)
+    ep = expected_productivity(z, r_xy)
     option = assumptions.option(name)
     productivity = max(0.0, option.productivity * ep)
     result = simulate_option(replace(option, productivity=productivity), assumptions, name)
@@ -706,8 +707,11 @@ def _as_option(z: float, name: str, assumptions: CostAssumptions) -> dict[str, A
     }
 
 
-def utility(position: Position, *, z: float | None, screening: dict[str, Any]) -> dict[str, Any]:
-    """Expected productivity and NPV under both options, which one applies and why."""
+def utility(position: Position, *, z: float | None, screening: dict[str, Any],
+            r_xy: float = R_XY) -> dict[str, Any]:
+    """Expected productivity and NPV under both options, which one applies and why; ``r_xy``
+    is the validity of the score ``z`` (the battery's by default; the combined validity of
+    test and interview for the overall score, issue 16)."""
     years = years_key_accounts(screening)
     option = costed_option(years)
     result: dict[str, Any] = {
@@ -715,7 +719,7 @@ def utility(position: Position, *, z: float | None, screening: dict[str, Any]) -
         "option_reason": _option_reason(years, option),
         "years_key_accounts": years,
         "experienced_years": EXPERIENCED_YEARS,
-        "r_xy": R_XY,
+        "r_xy": r_xy,
         "sd_p": SD_P,
         "composite_z": z,
     }
@@ -741,7 +745,7 @@ def utility(position: Position, *, z: float | None, screening: dict[str, Any]) -
             ),
         }
     assumptions = position_service.cost_assumptions(position)
-    applied = candidate_utility(z, years, assumptions)
+    applied = candidate_utility(z, years, assumptions, r_xy=r_xy)
     return {
         **result,
         "available": True,
@@ -749,7 +753,7 @@ def utility(position: Position, *, z: float | None, screening: dict[str, Any]) -
         "productivity": applied.productivity,
         "npv": applied.npv,
         "break_even_month": applied.break_even_month,
-        "options": {name: _as_option(z, name, assumptions) for name in OPTIONS},
+        "options": {name: _as_option(z, name, assumptions, r_xy) for name in OPTIONS},
         "explanation": applied.explanation,
     }
 

@@ -20,7 +20,9 @@ from app.assessments import service as assessment_service
 from app.assessments.models import Attempt
 from app.candidates.models import Candidate, Invitation
 from app.clock import utcnow
+from app.config import get_settings
 from app.db import get_engine, session_for
+from app.interviews import outcomes as outcome_service
 from app.norms import service as norm_service
 from app.privacy import service as privacy_service
 from app.scores import service as score_service
@@ -38,6 +40,7 @@ class MaintenanceReport:
     finalized: list[int] = field(default_factory=list)
     erased: list[int] = field(default_factory=list)
     norm_tables: int = 0
+    outcome_reminders: int = 0
 
 
 def finalize_overdue(engine: Engine, *, now: datetime | None = None) -> list[int]:
@@ -117,14 +120,24 @@ def run_once(engine: Engine | None = None, *, now: datetime | None = None) -> Ma
             score_service.rescore_after_norms(session, rows=rows)
             report.norm_tables = len(rows)
             session.commit()
+    # Reminders to record hires' 6- and 12-month outcomes (found with a read first).
+    with session_for(engine, read_only=True) as session:
+        reminders_due = bool(outcome_service.due(session, now=now))
+        session.commit()
+    if reminders_due:
+        with session_for(engine) as session:
+            report.outcome_reminders = outcome_service.queue_reminders(
+                session, now=now, base_url=get_settings().base_url)
+            session.commit()
     with session_for(engine) as session:  # rate-limit counts nobody looks at any more
         ratelimit.purge(session, now=now)
         session.commit()
-    if report.finalized or report.erased or report.norm_tables:
+    if report.finalized or report.erased or report.norm_tables or report.outcome_reminders:
         logger.info(
             "maintenance: finalized %d overdue attempts, erased %d candidates past retention, "
-            "rebuilt %d norm tables",
+            "rebuilt %d norm tables, queued %d outcome reminders",
             len(report.finalized), len(report.erased), report.norm_tables,
+            report.outcome_reminders,
         )
     return report
 

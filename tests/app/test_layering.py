@@ -44,6 +44,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"candidates", "costs"}),
     frozenset({"assessments"}),
     frozenset({"scores", "norms", "fairness"}),
+    frozenset({"interviews"}),
     frozenset({"reports", "privacy"}),
     frozenset({"worker"}),
 )

@@ -164,6 +164,43 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/candidates/{candidate_id}/decisions"): staff(STAFF, "position"),
     ("POST", "/api/v1/cost-comparison"): staff(STAFF, json={}),
+    # --- interviews, overall score, outcomes, validity (issue 16) -----------------------------
+    ("GET", "/api/v1/candidates/{candidate_id}/interview"): staff(STAFF, "position"),
+    ("POST", "/api/v1/candidates/{candidate_id}/interviewers"): staff(
+        HR, "position", json=lambda w: {"interviewer_ids": [w.user_id]}
+    ),
+    # Nobody is on the panel in this world: a 422 naming interviewer_id.
+    ("DELETE", "/api/v1/candidates/{candidate_id}/interviewers/{interviewer_id}"): staff(
+        HR, "position"
+    ),
+    # Allowed callers who are not on the panel get a 409 (only interviewers rate).
+    ("POST", "/api/v1/candidates/{candidate_id}/interview/rating"): staff(
+        STAFF, "position", json={"ratings": {}}
+    ),
+    ("POST", "/api/v1/candidates/{candidate_id}/interview/revision"): staff(
+        STAFF, "position", json={"ratings": {}, "reason": "Misread my notes."}
+    ),
+    ("GET", "/api/v1/candidates/{candidate_id}/interview-kit"): staff(STAFF, "position"),
+    ("GET", "/api/v1/candidates/{candidate_id}/overall"): staff(STAFF, "position"),
+    ("GET", "/api/v1/positions/{position_id}/overall-weights"): staff(STAFF, "position"),
+    ("PUT", "/api/v1/positions/{position_id}/overall-weights"): staff(
+        HR, "position", json={"test": 0.5, "interview": 0.5}
+    ),
+    ("GET", "/api/v1/positions/{position_id}/interview-reliability"): staff(STAFF, "position"),
+    ("GET", "/api/v1/positions/{position_id}/stages"): staff(STAFF, "position"),
+    ("GET", "/api/v1/candidates/{candidate_id}/outcomes"): staff(STAFF, "position"),
+    ("POST", "/api/v1/candidates/{candidate_id}/outcomes"): staff(
+        HR, "position", json={"months": 6, "performance": 3}
+    ),
+    ("GET", "/api/v1/positions/{position_id}/validity"): staff(ADMIN, "position"),
+    ("GET", "/api/v1/positions/{position_id}/suggested-weights"): staff(ADMIN, "position"),
+    ("POST", "/api/v1/positions/{position_id}/suggested-weights/apply"): staff(
+        ADMIN, "position", json={"reason": "The outcomes say so."}
+    ),
+    ("GET", "/api/v1/positions/{position_id}/cost-learning"): staff(ADMIN, "position"),
+    ("POST", "/api/v1/positions/{position_id}/cost-learning/apply"): staff(
+        ADMIN, "position", json={"reason": "Our hires stay longer."}
+    ),
     ("GET", "/api/v1/positions/{position_id}/cost-comparison"): staff(STAFF, "position"),
     # --- norms (admins) ----------------------------------------------------------------------
     ("GET", "/api/v1/norms"): staff(ADMIN),
@@ -218,6 +255,29 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/candidates/{candidate_id:int}/report.pdf"): staff(STAFF, "position"),
     ("POST", "/candidates/{candidate_id:int}/decision"): staff(
         STAFF, "position", form={"decision": "hold", "note": "Call back."}
+    ),
+    ("GET", "/candidates/{candidate_id:int}/interview"): staff(STAFF, "position"),
+    ("POST", "/candidates/{candidate_id:int}/interview/assign"): staff(
+        HR, "position", form=lambda w: {"interviewer_ids": str(w.user_id)}
+    ),
+    ("POST", "/candidates/{candidate_id:int}/interview/unassign"): staff(
+        HR, "position", form={"interviewer_id": "1"}
+    ),
+    # Allowed callers who are not on the panel get a 409 page (only interviewers rate).
+    ("POST", "/candidates/{candidate_id:int}/interview/rate"): staff(STAFF, "position", form={}),
+    ("GET", "/candidates/{candidate_id:int}/interview-kit"): staff(STAFF, "position"),
+    ("GET", "/candidates/{candidate_id:int}/interview-kit.pdf"): staff(STAFF, "position"),
+    ("POST", "/candidates/{candidate_id:int}/outcomes"): staff(
+        HR, "position", form={"months": "6"}
+    ),
+    ("GET", "/positions/{position_id:int}/validity"): staff(ADMIN, "position"),
+    ("GET", "/admin/validity"): staff(ADMIN),
+    ("GET", "/api/v1/validity"): staff(ADMIN),
+    ("POST", "/positions/{position_id:int}/overall-weights"): staff(
+        HR, "position", form={"interview_pct": "40"}
+    ),
+    ("POST", "/positions/{position_id:int}/validity/apply"): staff(
+        ADMIN, "position", form={"reason": "The outcomes say so."}
     ),
     ("GET", "/positions/{position_id}/costs"): staff(STAFF, "position"),
     ("POST", "/positions/{position_id}/costs"): staff(
@@ -299,6 +359,7 @@ def concrete_path(path: str, rule: Rule, world: World) -> str:
         "token": world.token,
         "item_id": world.item_id,
         "section_key": world.section_key,
+        "interviewer_id": world.user_id,
     }
     if path == "/static":
         return "/static/kam.css"
