@@ -93,7 +93,7 @@ def create_user(
     request: Request, session: SessionDep, admin: AdminUser, data: UserCreate
 ) -> UserPublic:
     """Add a staff user to the caller's organization (admins only)."""
-    organization = organization_service.get(session, admin.organization_id)
+    organization = organization_service.get_own(session, admin.organization_id)
     user = auth_service.create_user(
         session,
         organization=organization,

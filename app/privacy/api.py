@@ -111,16 +111,10 @@ def erase_candidate(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def _organization(session: Session, admin: User) -> Organization:
-    organization = organization_service.get(session, admin.organization_id)
-    assert organization is not None  # a user always belongs to an organization
-    return organization
-
-
 @router.get("/organization", response_model=OrganizationPublic)
 def get_organization(session: SessionDep, admin: AdminUser) -> Organization:
     """The caller's organization, with its retention period."""
-    return _organization(session, admin)
+    return organization_service.get_own(session, admin.organization_id)
 
 
 @router.patch("/organization", response_model=OrganizationPublic)
@@ -128,7 +122,7 @@ def update_organization(
     request: Request, session: SessionDep, admin: AdminUser, data: OrganizationUpdate
 ) -> Organization:
     """Set the retention period (1–120 months); the worker erases candidates past it."""
-    organization = _organization(session, admin)
+    organization = organization_service.get_own(session, admin.organization_id)
     before = organization.retention_months
     privacy_service.set_retention(session, organization=organization,
                                   months=data.retention_months)
