@@ -28,6 +28,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.numbers import (
@@ -195,8 +196,9 @@ def _pattern(pattern: str) -> NumberPattern:
 class Numbers:
     """Formats numbers, money and times for one language (``it``: ``1.234,5``, ``304.611 €``)."""
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, tz: str | None = None) -> None:
         self.lang = lang
+        self.tz = tz if tz and tz != "UTC" else None
         self.locale = Locale.parse("it_IT" if lang == "it" else "en_GB")
         self.decimal_mark = "," if lang == "it" else "."
 
@@ -245,11 +247,18 @@ class Numbers:
         return f"{self.num(value, decimals)}\u00a0{'T' if unit == 'T' else '%'}"
 
     def when(self, value: dt.datetime | str | None) -> str:
-        """``2026-11-27 10:05 UTC`` (stored times are UTC; naive ones too)."""
+        """``2026-11-27 10:05 UTC``, or in the organization's time zone when it set one
+        (``2026-11-27 11:05 CET``); stored times are UTC, naive ones too."""
         if value is None:
             return DASH
         if isinstance(value, str):
             value = dt.datetime.fromisoformat(value)
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        value = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        if self.tz is not None:
+            try:
+                local = value.astimezone(ZoneInfo(self.tz))
+            except (ZoneInfoNotFoundError, ValueError):
+                local = None
+            if local is not None:
+                return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or self.tz)
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
