@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from app.auth.models import Role, User
@@ -55,6 +56,23 @@ def test_no_module_keeps_a_role_list_of_its_own():
         and (lines := _role_membership_tests(ast.parse(path.read_text(encoding="utf-8"))))
     }
     assert offenders == {}
+
+
+ROLE_TEST_IN_TEMPLATE = re.compile(r"\.role\s*(?:==|!=|\bin\b|\bnot in\b)")
+
+
+def test_no_template_decides_by_role_itself():
+    """Templates ask ``can(current_user, "action")``, the same table as the handlers."""
+    offenders = {
+        str(path.relative_to(APP.parent)): [
+            n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if ROLE_TEST_IN_TEMPLATE.search(line)
+        ]
+        for path in sorted((APP / "templates").rglob("*.html"))
+    }
+    assert {path: lines for path, lines in offenders.items() if lines} == {}
+    assert ROLE_TEST_IN_TEMPLATE.search('{% if current_user.role in ("admin", "hr") %}')
+    assert not ROLE_TEST_IN_TEMPLATE.search("{{ _(current_user.role) }}")
 
 
 def test_the_walk_finds_a_role_list():
