@@ -357,6 +357,10 @@ from app.norms.cli import norms_app  # noqa: E402
 
 app.add_typer(norms_app, name="norms")
 
+from app.audit.cli import audit_app  # noqa: E402
+
+app.add_typer(audit_app, name="audit")
+
 
 def main() -> None:
     """Entry point of the ``kam`` console script."""

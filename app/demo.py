@@ -31,11 +31,12 @@ from app.assessments.battery import Battery, ordered_items
 from app.assessments.schemas import StartRequest
 from app.auth.models import User
 from app.candidates import service as candidate_service
+from app.candidates.models import Candidate
 from app.candidates.schemas import CandidateCreate
 from app.clock import utcnow
 from app.positions.models import Position
 from app.scores import service as score_service
-from app.tenancy import readable
+from app.tenancy import owned_by, readable
 from questionnaires.schema import ChoiceItem, Item, LikertItem, NumericItem, SjtItem
 from questionnaires.screening import ScreeningAnswers
 from scoring.vocabulary import COMPETENCY_KEYS, EDUCATION_LEVELS
@@ -225,7 +226,68 @@ def populate(session: Session, *, hr: User, manager: User | None = None,
     _interviews_under_way(session, position=position, simulated=current, panel=panel)
     score_service.rescore_after_norms(
         session, rows=norm_service.rebuild(session, organization_id=hr.organization_id))
+    _fairness_demo(session, hr=hr, manager=manager, earlier=earlier)
     return position
+
+
+def _fairness_demo(session: Session, *, hr: User, manager: User | None,
+                   earlier: Position) -> None:
+    """What issue 17's pages need to show something: the optional questions asked and
+    answered by most demo candidates, the earlier campaign's screening decisions (advanced to
+    the interview, or not), one contest."""
+    from app.candidates import decisions as decision_service
+    from app.candidates.models import Decision
+    from app.explanations import service as explanation_service
+    from app.fairness import selfid as selfid_service
+    from app.organizations.models import Organization
+    from app.scores.models import Score
+
+    rng = random.Random(17)
+    organization = session.get(Organization, hr.organization_id)
+    questions = ["gender", "age_band", "first_language"]
+    organization.settings = {**(organization.settings or {}),
+                             "self_identification": questions}
+    session.add(organization)
+    rows = session.exec(
+        select(Candidate, Score).join(Score, col(Score.candidate_id) == Candidate.id)
+        .where(owned_by(Candidate, hr.organization_id)).order_by(col(Candidate.id))
+    ).all()
+    screened_out = []
+    for candidate, score in rows:
+        if rng.random() < 0.85:
+            selfid_service.save(session, organization_id=candidate.organization_id,
+                                candidate_id=candidate.id, questions=questions, answers={
+                                    "gender": rng.choices(("female", "male", "another",
+                                                           "prefer_not"), (46, 46, 2, 6))[0],
+                                    "age_band": rng.choices(("under_40", "40_plus"),
+                                                            (65, 35))[0],
+                                    "first_language": "italian"
+                                    if candidate.language == "it" or rng.random() < 0.3
+                                    else "other",
+                                })
+        if candidate.position_id != earlier.id:
+            continue
+        basis = score_service.decision_basis(session, candidate_id=candidate.id)
+        first = session.exec(select(Decision).where(Decision.candidate_id == candidate.id)
+                             .order_by(col(Decision.created_at))).first()
+        if first is None:  # not called to an interview: screened out
+            decision_service.record(session, candidate=candidate, decision="reject",
+                                    actor=manager or hr, note="", basis=basis)
+            screened_out.append(candidate)
+            continue
+        # Interviewed (and then hired or not): advanced to the interview a month before.
+        missed = score.requirements_passed is False
+        advanced = decision_service.record(
+            session, candidate=candidate, decision="advance", actor=manager or hr,
+            note="Demo: invited to the structured interview." if missed else "", basis=basis)
+        advanced.created_at = first.created_at - timedelta(days=30)
+        session.add(advanced)
+    rejected = screened_out[0] if screened_out else None
+    if rejected is not None:
+        explanation_service.open_contest(
+            session, candidate=rejected,
+            reason="I have seven years with key accounts in pharma; please look again.")
+    session.flush()
 
 
 def _rating(level: float, rng: random.Random) -> int:

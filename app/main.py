@@ -26,6 +26,10 @@ from app.costs import api as cost_api
 from app.costs import pages as cost_pages
 from app.db import RequestSessions
 from app.errors import STAFF_ERRORS, UnknownLink, error_responses, install_error_handlers
+from app.explanations import api as explanation_api
+from app.explanations import pages as explanation_pages
+from app.fairness import api as fairness_api
+from app.fairness import pages as fairness_pages
 from app.interviews import api as interview_api
 from app.interviews import pages as interview_pages
 from app.limits import BodySizeLimit, ids_in_range
@@ -103,12 +107,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy_api.router, responses=STAFF_ERRORS)
     app.include_router(audit_api.router, responses=STAFF_ERRORS)
     app.include_router(webhook_api.router, responses=STAFF_ERRORS)
+    app.include_router(fairness_api.router, responses=STAFF_ERRORS)
+    app.include_router(fairness_api.candidate_router, responses=CANDIDATE_ERRORS)
+    app.include_router(explanation_api.router, responses=STAFF_ERRORS)
+    app.include_router(explanation_api.candidate_router, responses=CANDIDATE_ERRORS)
     app.include_router(audit_pages.router)
     app.include_router(assessment_pages.router)
+    app.include_router(explanation_pages.candidate_router)
     app.include_router(position_pages.router)
     app.include_router(report_pages.router)
     app.include_router(interview_pages.router)
     app.include_router(cost_pages.router)
     app.include_router(norm_pages.router)
     app.include_router(organization_pages.router)
+    app.include_router(fairness_pages.router)
+    app.include_router(explanation_pages.router)
     return app

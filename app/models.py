@@ -1,11 +1,13 @@
 """Every table, imported in one place: the registry Alembic and the tests use."""
 
 from app.assessments.models import Answer, Attempt, AttemptSection, ItemExposure
-from app.audit.models import AuditEntry
+from app.audit.models import AuditEntry, AuditHead
 from app.auth.models import AuthSession, LoginAddress, LoginAttempt, User
 from app.bank.models import NormTable, QuestionnaireVersion
 from app.candidates.models import Candidate, Decision, Invitation
 from app.db import metadata
+from app.explanations.models import Contest
+from app.fairness.models import SelfIdentification
 from app.interviews.models import (
     InterviewAssignment,
     Outcome,
@@ -23,9 +25,11 @@ __all__ = [
     "Attempt",
     "AttemptSection",
     "AuditEntry",
+    "AuditHead",
     "AuthSession",
     "Candidate",
     "CompositeNorm",
+    "Contest",
     "Decision",
     "InterviewAssignment",
     "Invitation",
@@ -43,6 +47,7 @@ __all__ = [
     "QuestionnaireVersion",
     "RateEvent",
     "Score",
+    "SelfIdentification",
     "User",
     "metadata",
 ]

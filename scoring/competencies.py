@@ -101,6 +101,21 @@ DEFAULT_WEIGHTS: Final = MappingProxyType(
 DEFAULT_LANGUAGE_HURDLE: Final = "B2"
 
 
+#: Operational validity of each kind of measure for job performance (Sackett, Zhang, Berry &
+#: Lievens, 2022, table 1, the values the default weights follow). ``languages`` is a hurdle,
+#: not a predictor of who does the job better: 0. Used only to estimate how a change of
+#: weights moves the battery's validity (the organization's own outcomes are the better test).
+META_ANALYTIC_VALIDITY: Final = MappingProxyType({
+    "commercial_knowledge": 0.40,
+    "analysis": 0.31,
+    "business_sense": 0.26,
+    "communication": 0.26,
+    "stress_resistance": 0.10,
+    "drive": 0.19,
+    "languages": 0.0,
+})
+
+
 def label(key: str) -> str:
     """English label of a competency key (the key itself when unknown)."""
     return COMPETENCY_LABELS.get(key, key)

@@ -85,6 +85,13 @@ def list_audit(
     }
 
 
+@router.get("/audit/verify")
+def verify_audit(session: SessionDep, admin: AdminUser) -> dict[str, Any]:
+    """Check the organization's hash chain: intact, or the first entry changed, inserted or
+    deleted (the same check as ``kam audit verify``)."""
+    return audit_service.verify(session, organization_id=admin.organization_id).to_dict()
+
+
 @router.get("/audit.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
 def export_audit(

@@ -78,5 +78,6 @@ def audit_page(
             "next_url": "/admin/audit" + _query(**filters, page=page + 1)
             if page < pages else None,
             "csv_url": "/api/v1/audit.csv" + _query(**filters),
+            "chain": audit_service.verify(session, organization_id=admin.organization_id),
         },
     )

@@ -11,8 +11,11 @@ from app.audit import service as audit
 from app.auth.dependencies import AdminUser, client_ip
 from app.config import get_settings
 from app.db import SessionDep, SessionRoute
+from app.fairness import dif as dif_service
+from app.fairness import selfid as selfid_service
 from app.fields import MAX_ID
 from app.norms import service as norm_service
+from app.organizations import service as organization_service
 from app.scores import service as score_service
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["norms"])
@@ -86,7 +89,14 @@ def item_analysis(
     user: AdminUser,
     version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> dict[str, Any]:
-    """Item difficulty, discrimination, option frequencies and review flags (admins)."""
-    return norm_service.analyse_items(
+    """Item difficulty, discrimination, option frequencies and review flags (admins), and
+    Mantel–Haenszel DIF per item between language versions and self-identified groups."""
+    result = norm_service.analyse_items(
         session, organization_id=user.organization_id, key=key, version=version
     )
+    organization = organization_service.get(session, user.organization_id)
+    result["dif"] = dif_service.analyse(
+        session, organization_id=user.organization_id, key=key,
+        version=result["questionnaire_version"],
+        asked=selfid_service.asked(organization.settings if organization else None))
+    return result

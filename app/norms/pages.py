@@ -19,8 +19,12 @@ from app.bank import service as bank_service
 from app.config import get_settings
 from app.db import SessionDep, SessionRoute
 from app.errors import DomainError, NotFound
+from app.fairness import dif as dif_service
+from app.fairness import pages as fairness_pages
+from app.fairness import selfid as selfid_service
 from app.i18n import gettext_for
 from app.norms import service as norm_service
+from app.organizations import service as organization_service
 from app.scores import service as score_service
 from app.templating import render
 from questionnaires.schema import ChoiceItem
@@ -296,6 +300,14 @@ def items(
         session, organization_id=user.organization_id, key=key, version=version
     )
     keyed = _keyed(session, key, version)
+    organization = organization_service.get(session, user.organization_id)
+    item_bias = dif_service.analyse(
+        session, organization_id=user.organization_id, key=key, version=version,
+        asked=selfid_service.asked(organization.settings if organization else None))
+    for found in item_bias["flagged"].values():
+        for entry in found:
+            entry["d_text"] = decimal(entry["d_dif"], lang)
+            entry["p_text"] = decimal(entry["p_value"], lang, 3)
     rows = []
     for order, item in enumerate(analysis["items"]):
         frequencies = [
@@ -336,6 +348,8 @@ def items(
             "items": _sorted(rows, sort),
             "sort": sort,
             "min_n": get_settings().norm_min_n,
+            "dif": item_bias,
+            "group_labels": fairness_pages.attribute_labels(lang),
             "thresholds": {
                 "r_min": decimal(R_MIN, lang),
                 "p_min": decimal(P_MIN, lang),

@@ -48,11 +48,13 @@ def update_position(
     data: PositionUpdate,
 ) -> PositionPublic:
     """Change a position (admin, hr). New weights re-rank from stored scores."""
+    before = position_service.rule_snapshot(position)
     changes = position_service.update(session, position=position, data=data)
     if position_service.changes_scores(changes):
         score_service.rescore_position(session, position=position)
     audit.record(session, actor=user, action="position.update", object_type="position",
-                 object_id=position.id, details={"fields": sorted(changes)},
+                 object_id=position.id, details={"fields": sorted(changes),
+                          **position_service.rule_changes(before, position)},
                  ip=client_ip(request))
     result = position_service.public(session, position)
     session.commit()

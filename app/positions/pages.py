@@ -218,6 +218,7 @@ def update_position(position_id: int, request: Request, session: SessionDep,
     """Save the changes (weights re-rank from stored scores; nobody retakes anything)."""
     _require_hr(user)
     position = position_service.get(session, position_id=position_id, user=user)
+    before = position_service.rule_snapshot(position)
     data = _position_data(form)
     data["status"] = form.get("status") or position.status
     if not data["weights"]:
@@ -234,7 +235,8 @@ def update_position(position_id: int, request: Request, session: SessionDep,
     if position_service.changes_scores(changes):
         score_service.rescore_position(session, position=position)
     audit.record(session, actor=user, action="position.update", object_type="position",
-                 object_id=position.id, details={"fields": sorted(changes)},
+                 object_id=position.id, details={"fields": sorted(changes),
+                          **position_service.rule_changes(before, position)},
                  ip=client_ip(request))
     session.commit()
     return RedirectResponse(f"/positions/{position.id}", status_code=303)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -226,6 +227,10 @@ def update(session: Session, *, position: Position, data: PositionUpdate) -> dic
         changes["ranking"] = Ranking.model_validate(changes["ranking"] or {}).model_dump()
     if "title" in changes and changes["title"] is None:
         raise Invalid("title: a position needs a title")
+    # Fields that always have a value: null is a 422 naming them, never a database error.
+    for required in ("status", "invitation_expiry_days"):
+        if required in changes and changes[required] is None:
+            raise Invalid(f"{required}: must have a value; leave it out to keep it as it is")
     managers = changes.pop("manager_ids", None)
     for name, value in changes.items():
         setattr(position, name, value)
@@ -236,6 +241,22 @@ def update(session: Session, *, position: Position, data: PositionUpdate) -> dic
     session.add(position)
     session.flush()
     return changes
+
+
+#: The rules that shape scores and decisions: their old and new values go in the audit log.
+RULE_FIELDS = ("weights", "minimums", "knockouts", "language_hurdle", "ranking",
+               "questionnaires")
+
+
+def rule_snapshot(position: Position) -> dict[str, Any]:
+    """The position's rules as they are now (before a change)."""
+    return {name: copy.deepcopy(getattr(position, name)) for name in RULE_FIELDS}
+
+
+def rule_changes(before: dict[str, Any], position: Position) -> dict[str, Any]:
+    """``{rule: {"from", "to"}}`` for each rule that changed since ``before``."""
+    return {name: {"from": before[name], "to": getattr(position, name)}
+            for name in RULE_FIELDS if before[name] != getattr(position, name)}
 
 
 def changes_scores(changes: dict[str, Any]) -> bool:

@@ -6,7 +6,8 @@ Erasure anonymises; it does not delete the rows (docs/privacy.md says why and wh
 * removed: name and e-mail (replaced by ``Erased candidate #<id>`` and
   ``erased-<id>@invalid``), the accommodation (extra time), the whole screening form (no norm
   or score needs it), IP addresses, browser strings, the page's integrity counters, per-item
-  answer times, integrity flags, decision notes, and every e-mail to the candidate still in
+  answer times, integrity flags, decision notes, the voluntary self-identification, the
+  reasons of review requests and their outcomes, and every e-mail to the candidate still in
   the outbox (they hold the name, the address and the personal link);
 * revoked: every invitation link; an attempt that was never completed is deleted with its
   answers (an unfinished attempt serves no norm);
@@ -36,6 +37,9 @@ from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates.models import Candidate, Decision, Invitation
 from app.clock import utcnow
+from app.explanations import service as explanation_service
+from app.explanations.models import Contest
+from app.fairness import selfid as selfid_service
 from app.interviews import outcomes as outcome_service
 from app.interviews import service as interview_service
 from app.interviews.models import InterviewAssignment
@@ -176,6 +180,12 @@ def export(
         ],
         "attempt": None if attempt is None else _attempt(session, attempt),
         "decisions": decision_service.history(session, candidate=candidate),
+        # The candidate's voluntary answers, in their own export only (issue 17).
+        "self_identification": selfid_service.exported(session, candidate_id=candidate.id),
+        "contests": [
+            contest.model_dump(exclude={"organization_id", "candidate_id"})
+            for contest in explanation_service.of_candidate(session, candidate_id=candidate.id)
+        ],
         "interviews": [
             row.model_dump(include={"interviewer_id", "assigned_at", "ratings", "notes",
                                     "submitted_at", "revised_at", "revisions"})
@@ -254,6 +264,10 @@ def erase(
         candidate.status = "revoked"
         session.add(candidate)
     session.exec(update(Decision).where(Decision.candidate_id == candidate.id).values(note=""))
+    selfid_service.forget(session, candidate_id=candidate.id)
+    # A review request's reasons are free text about the person, like a decision's note.
+    session.exec(update(Contest).where(Contest.candidate_id == candidate.id)
+                 .values(reason="", outcome_note=""))
     # Interview evidence notes describe the person; the 1-5 ratings stay, anonymous, for the
     # inter-rater reliability, and the outcomes (numbers only) for the validity estimates.
     session.exec(update(InterviewAssignment)

@@ -72,6 +72,9 @@ def position_pipeline(
         limit=limit,
         offset=offset,
     )
+    if pipeline.rankings_hidden(session, position):  # the oversight setting
+        return pipeline.without_rankings(pipeline.list_candidates(
+            session, position=position, filters=pipeline.alphabetical(filters)))
     return pipeline.list_candidates(session, position=position, filters=filters)
 
 

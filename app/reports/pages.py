@@ -206,14 +206,17 @@ def _pipeline_page(
 ) -> Response:
     """The pipeline of a position, with the invitation form for HR."""
     query = pipeline_query(request)
-    page = pipeline.list_candidates(session, position=position, filters=query.filters)
+    organization = organization_service.get(session, position.organization_id)
+    hide_rankings = _hides_rankings(session, position)
+    # The oversight setting: alphabetical, scores only on the report.
+    filters, _columns = _list_view(session, position, query.filters, [])
+    page = pipeline.list_candidates(session, position=position, filters=filters)
     _, numbers = _tools(request)
     for item in page["items"]:
         item["requirements_text"] = [
             wording.requirement_short(_, r, numbers) for r in item["requirements_missed"]
         ]
     base = f"/positions/{position.id}"
-    organization = organization_service.get(session, position.organization_id)
     export_query = {k: v for k, v in query.values.items() if k not in ("limit", "offset") and v}
     export_suffix = f"?{urlencode(export_query)}" if export_query else ""
     return render(
@@ -244,6 +247,7 @@ def _pipeline_page(
             "fmt": Numbers(_lang(request)),
             "cost_problem": _cost_problem(position, _lang(request)),
             "ranking_text": wording.ranking_text(_, page["ranking"], numbers),
+            "hide_rankings": hide_rankings,
         },
         status_code=status_code,
     )
@@ -387,6 +391,24 @@ def _export_columns(_: Any) -> list[tuple[str, str]]:
     ]
 
 
+#: Columns an organization that hides rankings keeps off its lists (scores stay on reports).
+RANKING_COLUMNS = frozenset({"rank", "ranking", "fit_score", "fit_unit", "partial_fit",
+                             "fit_coverage", "band", "cefr", "expected_npv", "costed_option"})
+
+
+def _hides_rankings(session: Session, position: Position) -> bool:
+    return pipeline.rankings_hidden(session, position)
+
+
+def _list_view(session: Session, position: Position, filters: PipelineFilters,
+               columns: list[tuple[str, str]]) -> tuple[PipelineFilters, list[tuple[str, str]]]:
+    """The oversight setting on a list: alphabetical, without scores, when it hides rankings."""
+    if not _hides_rankings(session, position):
+        return filters, columns
+    return (pipeline.alphabetical(filters),
+            [c for c in columns if c[0] not in RANKING_COLUMNS])
+
+
 def _export_name(position: Position, extension: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", position.title.lower()).strip("-")[:40] or "position"
     return f"pipeline-{position.id}-{slug}.{extension}"
@@ -401,9 +423,10 @@ def pipeline_csv(
     query = pipeline_query(request)
     _ = gettext_for(_lang(request))
     italian = _lang(request) == "it"
+    filters, columns = _list_view(session, position, query.filters, _export_columns(_))
     text = exports.pipeline_csv(
-        _export_rows(session, position, query.filters, _, Numbers(_lang(request))),
-        _export_columns(_),
+        _export_rows(session, position, filters, _, Numbers(_lang(request))),
+        columns,
         bom=italian,
         delimiter=";" if italian else ",",
     )
@@ -422,9 +445,10 @@ def pipeline_xlsx(
     position = position_service.get(session, position_id=position_id, user=user)
     query = pipeline_query(request)
     _ = gettext_for(_lang(request))
+    filters, columns = _list_view(session, position, query.filters, _export_columns(_))
     data = exports.pipeline_xlsx(
-        _export_rows(session, position, query.filters, _, Numbers(_lang(request))),
-        _export_columns(_),
+        _export_rows(session, position, filters, _, Numbers(_lang(request))),
+        columns,
         sheet_title=position.title,
     )
     return Response(
@@ -632,6 +656,8 @@ def _report_context(
         "pdf": pdf,
         "fmt": fmt,
         "cost_problem": _cost_problem(position, lang),
+        "hide_rankings": bool(organization and (organization.settings or {}).get(
+            "hide_rankings")),
     }
 
 

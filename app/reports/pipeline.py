@@ -22,6 +22,7 @@ and sort last in every order. Each page says which ranking made its ranks (:func
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.clock import utcnow
 from app.errors import Invalid
+from app.organizations import service as organization_service
 from app.positions.models import Position
 from app.reports.schemas import BANDS, SORTS, STAGES, STATUSES, PipelineFilters
 from app.scores import service as score_service
@@ -441,3 +443,26 @@ def ranking(position: Position) -> dict[str, Any]:
         "fit_weight": w,
         "formula": formulas[mode] + "; partial fits after complete ones",
     }
+
+
+#: What a list leaves out when the organization hides rankings (scores stay on reports).
+RANKING_FIELDS = ("rank", "fit_score", "fit_unit", "partial_fit", "fit_coverage", "band", "cefr",
+                  "composite_z", "expected_npv", "costed_option")
+
+
+def rankings_hidden(session: Session, position: Position) -> bool:
+    """True when the position's organization has chosen to hide rankings (oversight)."""
+    organization = organization_service.get(session, position.organization_id)
+    return bool(organization and (organization.settings or {}).get("hide_rankings"))
+
+
+def alphabetical(filters: PipelineFilters) -> PipelineFilters:
+    """The same filters, sorted by name (the list view of an organization hiding rankings)."""
+    return replace(filters, sort="-name" if filters.sort == "-name" else "name")
+
+
+def without_rankings(page: dict[str, Any]) -> dict[str, Any]:
+    """A pipeline page with its score fields emptied and marked as hidden."""
+    for item in page["items"]:
+        item.update(dict.fromkeys(RANKING_FIELDS))
+    return {**page, "rankings_hidden": True}

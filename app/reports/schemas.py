@@ -102,6 +102,11 @@ class PipelinePage(BaseModel):
     offset: int
     ranking: RankingInfo
     items: list[PipelineItem]
+    rankings_hidden: bool = Field(
+        False,
+        description="the organization's oversight setting hides rankings: the list is "
+        "alphabetical and its score fields are null (scores stay on each report)",
+    )
 
 
 class _Shape(BaseModel):

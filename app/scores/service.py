@@ -233,6 +233,13 @@ def refresh_composite_norms(
     return norms
 
 
+def current_composite_norms(session: Session, *, position: Position) -> dict[str, CompositeNorm]:
+    """The position's composite norms over the organization's completed attempts as they are
+    now, built and not stored (the stored ones change only with the weights or the norms)."""
+    return _composite_norms(
+        position, _organization_group(session, organization_id=position.organization_id))
+
+
 def composite_norms(session: Session, *, position: Position) -> dict[str, CompositeNorm]:
     """The position's stored composite norms (built on first use)."""
     row = session.exec(

@@ -18,12 +18,14 @@ from sqlmodel import select
 from app import ratelimit
 from app.assessments import service as assessment_service
 from app.assessments.models import Attempt
+from app.audit import service as audit_service
 from app.candidates.models import Candidate, Invitation
 from app.clock import utcnow
 from app.config import get_settings
 from app.db import get_engine, session_for
 from app.interviews import outcomes as outcome_service
 from app.norms import service as norm_service
+from app.organizations.models import Organization
 from app.privacy import service as privacy_service
 from app.scores import service as score_service
 
@@ -40,6 +42,7 @@ class MaintenanceReport:
     finalized: list[int] = field(default_factory=list)
     erased: list[int] = field(default_factory=list)
     norm_tables: int = 0
+    audit_pruned: int = 0
     outcome_reminders: int = 0
 
 
@@ -100,6 +103,26 @@ def apply_retention(
     return erased
 
 
+def prune_audit(engine: Engine, *, now: datetime | None = None) -> int:
+    """Prune the content of audit entries past each organization's audit retention
+    (decision-related ones kept at least six months); the hash chain stays intact."""
+    with session_for(engine, read_only=True) as session:
+        plans = [(organization.id, audit_service.retention_months(organization.settings))
+                 for organization in session.exec(select(Organization))]
+    pruned = 0
+    for organization_id, months in plans:
+        try:
+            with session_for(engine) as session:
+                pruned += audit_service.prune(
+                    session, organization_id=organization_id, months=months, now=now
+                )
+                session.commit()
+        except Exception:
+            logger.exception("maintenance: audit pruning failed for organization %d",
+                             organization_id)
+    return pruned
+
+
 def run_once(engine: Engine | None = None, *, now: datetime | None = None) -> MaintenanceReport:
     """One pass of every job."""
     engine = engine or get_engine()
@@ -120,6 +143,7 @@ def run_once(engine: Engine | None = None, *, now: datetime | None = None) -> Ma
             score_service.rescore_after_norms(session, rows=rows)
             report.norm_tables = len(rows)
             session.commit()
+    report.audit_pruned = prune_audit(engine, now=now)
     # Reminders to record hires' 6- and 12-month outcomes (found with a read first).
     with session_for(engine, read_only=True) as session:
         reminders_due = bool(outcome_service.due(session, now=now))

@@ -34,6 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
 from benchmarks import harness as h
 
+#: The receivers listen on loopback, which webhooks may only reach when an install allows it.
+LOOPBACK_NETWORK = "127.0.0.0/8"
+
 DELAY_S = 0.03
 
 
@@ -78,6 +81,7 @@ def queue_messages(url: str, hook_url: str, count: int) -> dict[str, list[int]]:
     from sqlmodel import select
 
     from app.db import session_scope
+    from app.egress import EgressPolicy, parse_networks
     from app.organizations.models import Organization
     from app.outbox.models import OutboxMessage
     from app.webhooks import service as webhook_service
@@ -89,7 +93,8 @@ def queue_messages(url: str, hook_url: str, count: int) -> dict[str, list[int]]:
         organization = session.get(Organization, seeded.organization_id)
         webhook_service.configure(session, organization=organization, url=hook_url,
                                   events=list(webhook_service.EVENTS), rotate_secret=True,
-                                  env="development")
+                                  env="development",
+                                  egress=EgressPolicy(allowed=parse_networks(LOOPBACK_NETWORK)))
         for n in range(count):
             webhook_service.enqueue_event(session, organization_id=organization.id,
                                           event="decision.recorded",
@@ -132,6 +137,7 @@ def run(*, count: int = 150, backend: str = "sqlite", max_wait_s: float = 480) -
             queued = queue_messages(database.url, hook_url, count)
             total = len(queued["email"]) + len(queued["webhook"])
             env = h.server_env(database.url, KAM_ENV="development",
+                               KAM_WEBHOOK_ALLOW_NETWORKS=LOOPBACK_NETWORK,
                                KAM_SMTP_URL=f"smtp://{h.LOOPBACK}:{smtp_port}",
                                KAM_LOG_LEVEL="INFO")
             argv = [str(h.VENV_BIN / "kam"), "worker", "--interval", "0.5"]

@@ -175,7 +175,8 @@ def run(*, candidates: int = 600, kill_at_s: float = 60, section_seconds: int = 
                 process.stop()
             h.release_database()
             database.drop()
-    failed = sum(r["failed"] for r in result["requests"].values())
+    failed = sum(r["failed"] for name, r in result["requests"].items()
+                 if name != "resent_save")  # refused by design (409 after submit)
     verdict = {
         "instance_b_served_throughout": b_alive_after and b_alive_at_end,
         "no_acknowledged_answer_lost": check["lost_answers"] == 0,

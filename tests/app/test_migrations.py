@@ -81,3 +81,39 @@ def test_bank_v2_migration_keeps_positions_on_their_hurdle_and_version(fresh_dat
         levels = connection.execute(sa.text(
             "SELECT language_hurdle FROM position ORDER BY id")).scalars().all()
     assert levels == ["B2", None]
+
+
+def test_issue_17_migration_seals_the_existing_audit_log(fresh_database):
+    """Entries written before the hash chain are sealed in id order, per organization, and
+    verify; an organization's later entries continue its chain."""
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from app.audit import service as audit_service
+
+    engine = get_engine()
+    upgrade(revision="16a1b2c3d4e5")  # the revision before issue 17's
+    now = "2026-11-30 10:00:00+00:00"
+    with engine.begin() as connection:
+        for slug in ("acme", "beta"):
+            connection.execute(sa.text(
+                "INSERT INTO organization (name, slug, retention_months, default_language, "
+                "settings, is_demo, created_at) VALUES (:slug, :slug, 24, 'it', '{}', false, "
+                ":now)"), {"slug": slug, "now": now})
+        for n, organization in enumerate((1, 2, 1, None, 1)):
+            connection.execute(sa.text(
+                "INSERT INTO audit_log (organization_id, action, object_type, object_id, details,"
+                " ip, created_at) VALUES (:org, 'candidate.invite', 'candidate', :obj, :details,"
+                " '10.0.0.1', :now)"),
+                {"org": organization, "obj": str(n), "details": json.dumps({"n": n, "è": "é"}),
+                 "now": now})
+    upgrade()
+    with Session(engine) as session:
+        verdicts = {key: audit_service.verify(session, organization_id=key)
+                    for key in (1, 2, None)}
+        assert {k: (v.ok, v.checked) for k, v in verdicts.items()} == {
+            1: (True, 3), 2: (True, 1), None: (True, 1)}
+        audit_service.record(session, actor=None, action="candidate.export",
+                             object_type="candidate", object_id=9, organization_id=1)
+        session.commit()
+        assert audit_service.verify(session, organization_id=1).checked == 4

@@ -216,9 +216,47 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/api/v1/organization"): staff(ADMIN, json={"retention_months": 24}),
     ("GET", "/api/v1/audit"): staff(ADMIN),
     ("GET", "/api/v1/audit.csv"): staff(ADMIN),
+    ("GET", "/api/v1/audit/verify"): staff(ADMIN),
     ("GET", "/api/v1/webhooks"): staff(ADMIN),
     ("PUT", "/api/v1/webhooks"): staff(ADMIN, json={"url": "https://hooks.example.com/kam"}),
     ("DELETE", "/api/v1/webhooks"): staff(ADMIN),
+    # --- fairness and accountability ---------------------------------------------------------
+    ("GET", "/api/v1/fairness/impact"): staff(HR),
+    ("GET", "/api/v1/fairness/impact.csv"): staff(HR),
+    ("GET", "/api/v1/fairness/ll144.csv"): staff(HR),
+    ("GET", "/api/v1/fairness/settings"): staff(ADMIN),
+    ("PATCH", "/api/v1/fairness/settings"): staff(ADMIN, json={"hide_rankings": False}),
+    ("GET", "/api/v1/candidates/{candidate_id}/explanation"): staff(STAFF, "position"),
+    ("GET", "/api/v1/contests"): staff(HR),
+    # Only the assigned reviewer records an outcome: others get 409 (the request's state).
+    ("POST", "/api/v1/contests/{contest_id}/outcome"): staff(
+        HR, "organization", json={"outcome": "upheld", "note": "Checked."}
+    ),
+    ("GET", "/api/v1/assessments/{token}/explanation"): TOKEN,
+    ("POST", "/api/v1/assessments/{token}/contest"): Rule("token", json={"reason": "Why?"}),
+    ("GET", "/api/v1/assessments/{token}/self-identification"): TOKEN,
+    ("PUT", "/api/v1/assessments/{token}/self-identification"): Rule(
+        "token", json={"consent": True, "gender": "prefer_not"}
+    ),
+    ("DELETE", "/api/v1/assessments/{token}/self-identification"): Rule("token"),
+    ("GET", "/a/{token}/explanation"): TOKEN,
+    ("POST", "/a/{token}/contest"): Rule("token", form={"reason": "Why?"}),
+    ("GET", "/contests"): staff(HR),
+    ("GET", "/candidates/{candidate_id:int}/explanation"): staff(STAFF, "position"),
+    ("POST", "/contests/{contest_id}"): staff(
+        HR, "organization", form={"outcome": "upheld", "note": "Checked."}
+    ),
+    ("POST", "/api/v1/positions/{position_id}/what-if"): staff(
+        HR, "position", json={"weights": {"commercial_knowledge": 0.8, "languages": 0.2}}
+    ),
+    ("POST", "/positions/{position_id}/what-if"): staff(HR, "position", form=POSITION_FORM),
+    ("GET", "/fairness"): staff(HR),
+    ("GET", "/admin/documents/{kind}"): staff(HR),
+    ("GET", "/admin/documents/{kind}.pdf"): staff(HR),
+    ("GET", "/admin/fairness-settings"): staff(ADMIN),
+    ("POST", "/admin/fairness-settings"): staff(
+        ADMIN, form={"audit_retention_months": "24", "self_identification": "gender"}
+    ),
     # --- norms and item analysis pages (admins) ----------------------------------------------
     ("GET", "/admin/psychometrics"): staff(ADMIN),
     ("POST", "/admin/psychometrics/rebuild"): staff(ADMIN, form={}),
@@ -237,6 +275,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/a/{token}/submit"): Rule("token", form={}),
     ("GET", "/a/{token}/submit"): TOKEN,
     ("GET", "/a/{token}/done"): TOKEN,
+    ("GET", "/a/{token}/about-you"): TOKEN,
+    ("POST", "/a/{token}/about-you"): Rule("token", form={"action": "skip"}),
     # --- staff pages -------------------------------------------------------------------------
     ("GET", "/"): staff(STAFF),
     ("GET", "/admin/audit"): staff(ADMIN),
@@ -359,6 +399,8 @@ def concrete_path(path: str, rule: Rule, world: World) -> str:
         "token": world.token,
         "item_id": world.item_id,
         "section_key": world.section_key,
+        "contest_id": world.contest_id,
+        "kind": "instructions",
         "interviewer_id": world.user_id,
     }
     if path == "/static":

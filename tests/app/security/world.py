@@ -52,6 +52,7 @@ class World:
     api_headers: dict[str, dict[str, str]] = field(default_factory=dict)
     browsers: dict[str, TestClient] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
+    contest_id: int = 0  # a review request on the first completed candidate's decision
 
     def csrf(self, caller: str) -> str:
         """The form token of this caller's browser (signed double submit)."""
@@ -114,6 +115,13 @@ def build_world(session: Session, app: FastAPI, client: TestClient, stack: ExitS
         tables=synthetic_norms(session, keys=["english"], n=120),
     )
     row = bank_service.get_row(session, key="english", version=1)  # the synthetic table's
+    # A decision by the manager, contested: the reviewer is an admin or hr member.
+    from app.candidates import decisions as decision_service
+    from app.explanations import service as explanation_service
+
+    decision_service.record(session, candidate=completed[0], decision="hold", note="",
+                            actor=team.manager)
+    contest = explanation_service.open_contest(session, candidate=completed[0], reason="Why?")
     users = {
         "manager_unassigned": team.other_manager,
         "manager": team.manager,
@@ -136,6 +144,7 @@ def build_world(session: Session, app: FastAPI, client: TestClient, stack: ExitS
         questionnaire_version=row.version,
         hr_email=team.hr.email,
         api=stack.enter_context(TestClient(app)),
+        contest_id=contest.id,
     )
     world.api_headers["anonymous"] = {}
     world.api_headers["candidate"] = {"Authorization": f"Bearer {started[1]}"}
