@@ -187,6 +187,7 @@ def _take(session: Session, *, token: str, levels: dict[str, float], rng: random
 
 DEMO_POSITION = "Key Account Manager – Nord Italia (demo)"
 EARLIER_POSITION = "Key Account Manager – earlier campaign (demo)"
+DRAFT_POSITION = "Key Account Manager – Sud (demo, draft)"
 
 
 def populate(session: Session, *, hr: User, manager: User | None = None,
@@ -219,9 +220,14 @@ def populate(session: Session, *, hr: User, manager: User | None = None,
         knockouts={"min_languages": {"en": "B1"}, "min_years_sales": 2},
         manager_ids=[manager.id] if manager else [],
         ranking={"mode": "mix", "fit_weight": 0.6},
+        feedback_page=True,  # its candidates read their strengths and what to work on
     ))
     current = simulate_candidates(session, position=position, actor=hr, count=pipeline_size,
                                   seed=2026)
+    draft = position_service.create(session, actor=hr, data=PositionCreate(
+        title=DRAFT_POSITION, territory="Campania, Puglia"))
+    draft.status = "draft"  # being prepared: nobody can be invited yet
+    session.add(draft)
     session.flush()
     _interviews_under_way(session, position=position, simulated=current, panel=panel)
     score_service.rescore_after_norms(

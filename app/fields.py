@@ -96,6 +96,19 @@ def translated(error: dict[str, Any], _: Callable[..., str]) -> str:
         "greater_than_equal": _("Too small: at least %(min)s.",
                                 min=(error.get("ctx") or {}).get("ge", "")),
     }
+    ctx = error.get("ctx") or {}
+    messages |= {
+        "missing": _("Fill this in."),
+        "string_too_short": _("Fill this in."),
+        "int_parsing": _("Enter a whole number, such as 14."),
+        "int_from_float": _("Enter a whole number, such as 14."),
+        "float_parsing": _("Enter a number, such as 0.25 or 0,25."),
+        "literal_error": _("Choose one of: %(expected)s.",
+                           expected=str(ctx.get("expected", "")).replace("'", "")),
+        "bool_parsing": _("Choose yes or no."),
+    }
+    if str(error.get("msg", "")).startswith("value is not a valid email address"):
+        return _("Write an e-mail address, such as name@company.it.")
     message = messages.get(str(error.get("type")))
     return message if message is not None else str(error.get("msg", "")).removeprefix(
         "Value error, "

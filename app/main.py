@@ -15,12 +15,14 @@ from app.assessments import api as assessment_api
 from app.assessments import pages as assessment_pages
 from app.audit import api as audit_api
 from app.audit import pages as audit_pages
+from app.auth import account_pages, staff_pages
 from app.auth import api as auth_api
 from app.auth import pages as auth_pages
 from app.auth.permissions import can
 from app.bank import api as bank_api
 from app.candidates import api as candidate_api
 from app.candidates import decisions_api
+from app.candidates import pages as candidate_link_pages
 from app.config import Settings, get_settings
 from app.costs import api as cost_api
 from app.costs import pages as cost_pages
@@ -96,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(observability.router)
     app.include_router(auth_api.router, responses={**STAFF_ERRORS, **error_responses(429)})
     app.include_router(auth_pages.router)
+    app.include_router(account_pages.router)
+    app.include_router(staff_pages.router)
     app.include_router(bank_api.router, responses=STAFF_ERRORS)
     app.include_router(position_api.router, responses=STAFF_ERRORS)
     app.include_router(candidate_api.router, responses={**STAFF_ERRORS, **error_responses(429)})
@@ -116,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(explanation_pages.candidate_router)
     app.include_router(position_pages.router)
     app.include_router(report_pages.router)
+    app.include_router(candidate_link_pages.router)
     app.include_router(interview_pages.router)
     app.include_router(cost_pages.router)
     app.include_router(norm_pages.router)

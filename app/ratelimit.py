@@ -79,7 +79,9 @@ INVITATIONS = Limit("invite", max_events=200, window=timedelta(hours=1))
 # 409. Past the limit the link gets 429 for the rest of the minute; answers a page buffered
 # meanwhile are re-sent later (the page treats 429 as "try again"), so none is lost.
 TOKEN_CONFLICTS = Limit("token-conflict", max_events=20, window=timedelta(minutes=1))
-LIMITS = (TOKEN_MISSES, INVITATIONS, TOKEN_CONFLICTS)
+# "Forgot password" sends an e-mail: at most a few per address and hour, whoever asks.
+PASSWORD_RESETS = Limit("password-reset", max_events=3, window=timedelta(hours=1))
+LIMITS = (TOKEN_MISSES, INVITATIONS, TOKEN_CONFLICTS, PASSWORD_RESETS)
 UNKNOWN_LINK = "This assessment link is not valid. Check that you copied all of it."
 
 
@@ -150,6 +152,16 @@ def enforce_invitations(session: Session, *, user_id: int, language: str = "en")
             "Try again in %(minutes)d minute(s)."
         ),
     )
+
+
+def invitations_left(session: Session, *, user_id: int, now: datetime | None = None) -> int:
+    """How many more invitation e-mails the user may send within the hour."""
+    now = now or utcnow()
+    used = session.exec(
+        select(func.count()).where(RateEvent.key == INVITATIONS.key(f"user:{user_id}"),
+                                   RateEvent.created_at > now - INVITATIONS.window)
+    ).one()
+    return max(0, INVITATIONS.max_events - used)
 
 
 def purge(session: Session, *, now: datetime | None = None) -> int:

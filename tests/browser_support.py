@@ -84,3 +84,10 @@ def serve(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def begin_section(page: Any) -> None:
+    """Press "Begin" when the page shows a section's intro (its clock starts then)."""
+    if page.locator("#section-intro").count():
+        page.click("#begin")
+        page.wait_for_load_state("networkidle")

@@ -46,17 +46,21 @@ def get_state(
 ) -> PydanticJSON:
     """The assessment state; catches up with the clock and finalizes an overdue attempt.
 
+    The state hands out the open section's questions, so a section still in its intro
+    starts its clock now (the page's "Begin" does the same).
     Read first; only when time has moved a section on does it write, in its own short
     transaction, so polling pages do not queue for the SQLite write lock.
     """
     ctx = assessment_service.resolve(session, token=token)
-    if assessment_service.needs_update(session, ctx=ctx):
+    if (assessment_service.needs_update(session, ctx=ctx)
+            or assessment_service.current_in_intro(session, ctx=ctx)):
         session.commit()
         write_ctx = assessment_service.resolve(write_session, token=token)
         if assessment_service.finalize_if_overdue(write_session, ctx=write_ctx):
             score_service.score_submitted(write_session, attempt=write_ctx.attempt)
         else:
             assessment_service.catch_up(write_session, write_ctx.attempt, utcnow())
+            assessment_service.begin_section(write_session, ctx=write_ctx)
         write_session.commit()
         ctx = assessment_service.resolve(session, token=token)
     result = assessment_service.state(session, ctx=ctx, language=language, catch_up_first=False)
@@ -81,12 +85,25 @@ def start(
         assessment_service.start(session, ctx=ctx, data=data, ip=client_ip(request),
                                  user_agent=request.headers.get("user-agent"))
         session.commit()
-    return PydanticJSON(_state_after_write(read_session, ctx))
+    return PydanticJSON(_state_after_write(read_session, ctx, session, token))
 
 
-def _state_after_write(read_session: Session, ctx: assessment_service.Context) -> dict[str, Any]:
+def _state_after_write(
+    read_session: Session, ctx: assessment_service.Context, write_session: Session,
+    token: str,
+) -> dict[str, Any]:
     """The state once the write is committed, read outside the write transaction: building
-    it (every item of the running section) must not hold SQLite's write lock."""
+    it (every item of the running section) must not hold SQLite's write lock.
+
+    The state hands out the open section's questions, so a section still in its intro
+    starts its clock first (in a short write of its own).
+    """
+    if assessment_service.current_in_intro(read_session, ctx=ctx):
+        read_session.commit()
+        write_ctx = assessment_service.resolve(write_session, token=token)
+        assessment_service.begin_section(write_session, ctx=write_ctx)
+        write_session.commit()
+        ctx = assessment_service.resolve(read_session, token=token)
     result = assessment_service.state(read_session, ctx=ctx, catch_up_first=False)
     read_session.commit()
     return result
@@ -206,7 +223,7 @@ def complete_section(
         ctx = assessment_service.resolve(session, token=token)
         assessment_service.complete_section(session, ctx=ctx, section_key=section_key)
         session.commit()
-    return PydanticJSON(_state_after_write(read_session, ctx))
+    return PydanticJSON(_state_after_write(read_session, ctx, session, token))
 
 
 @router.post("/{token}/submit")

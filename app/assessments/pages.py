@@ -9,18 +9,23 @@ down. Domain errors become a page in the candidate's language, never JSON.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import functools
+import hmac
+import json
 import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, select
 from starlette.datastructures import FormData
 
 from app.assessments import service as assessment_service
@@ -28,7 +33,7 @@ from app.assessments.battery import Battery
 from app.assessments.schemas import StartRequest
 from app.auth import service as auth_service
 from app.auth.dependencies import CSRF_COOKIE, LANGUAGE_COOKIE, PostedForm, client_ip
-from app.auth.models import Role
+from app.auth.permissions import Action, can
 from app.auth.security import csrf_matches
 from app.candidates import service as candidate_service
 from app.config import get_settings
@@ -39,13 +44,17 @@ from app.fairness import selfid as selfid_service
 from app.i18n import gettext_for, pick_language
 from app.numbers import read_number, show_number
 from app.organizations import service as organization_service
+from app.positions.models import Position
 from app.ratelimit import guard_candidate_token
+from app.reports import feedback
 from app.scores import service as score_service
+from app.scores.models import Score
 from app.templating import render
 from questionnaires.privacy import PrivacyNotice, load_privacy_notice, render_privacy_notice
 from questionnaires.rjp import JobPreview
 from questionnaires.schema import Item, SjtItem, is_answered
 from questionnaires.screening import ScreeningForm, load_screening_form
+from scoring.competencies import label as competency_label
 
 # Unknown tokens are counted per client address (429 past the limit); valid ones pass.
 router = APIRouter(
@@ -233,7 +242,7 @@ def _contact_email(session: Session, organization_id: int, lang: str) -> str:
     admins = [
         user
         for user in auth_service.list_users(session, organization_id=organization_id)
-        if user.role == Role.admin.value and user.is_active
+        if can(user, Action.administer) and user.is_active
     ]
     if admins:
         return min(admins, key=lambda user: user.id).email
@@ -342,7 +351,15 @@ def landing(request: Request, session: SessionDep, token: Token) -> Response:
     if ctx.attempt is not None:
         done = ctx.attempt.status == "completed"
         return _redirect(f"/a/{token}/done" if done else f"/a/{token}/section")
-    return _render_landing(request, session, ctx, _language(request, ctx))
+    lang = _language(request, ctx)
+    values = (_unsigned(token, request.cookies.get(START_COOKIE))
+              if request.query_params.get("check") else None)
+    if values is not None:
+        _data, errors = _checked_start(FormData(list(values.items())), lang)
+        if errors:
+            return _render_landing(request, session, ctx, lang, values=values, errors=errors,
+                                   status_code=422)
+    return _render_landing(request, session, ctx, lang)
 
 
 @router.get("/{token}/start")
@@ -423,6 +440,36 @@ def start(request: Request, session: WriteSessionDep, token: Token, form: Posted
     if ctx.attempt is not None:
         return _redirect(f"/a/{token}/section")
     lang = _language(request, ctx)
+    data, errors = _checked_start(form, lang)
+    if errors or data is None:
+        # POST → redirect → GET: the form with its mistakes is shown by a GET (reload and
+        # Back never ask to resend). What was typed waits in a short-lived signed cookie,
+        # scoped to this link, not in the address (it holds screening answers).
+        values = {key: str(value) for key, value in form.items() if key != "csrf_token"}
+        response = _redirect(f"/a/{token}?check=1")
+        response.set_cookie(START_COOKIE, _signed(token, values), max_age=START_COOKIE_AGE,
+                            httponly=True, samesite="lax", path=f"/a/{token}",
+                            secure=get_settings().secure_cookies)
+        return response
+    assessment_service.start(
+        session,
+        ctx=ctx,
+        data=data,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    session.commit()
+    response = _redirect(f"/a/{token}/section")
+    response.delete_cookie(START_COOKIE, path=f"/a/{token}")
+    return response
+
+
+START_COOKIE = "kam_start_form"
+START_COOKIE_AGE = 15 * 60
+
+
+def _checked_start(form: Any, lang: str) -> tuple[StartRequest | None, dict[str, str]]:
+    """The start request from the landing form, or the errors to show next to its fields."""
     _ = gettext_for(lang)
     body, rows, errors = _start_request(form, lang)
     data = None
@@ -434,20 +481,29 @@ def start(request: Request, session: WriteSessionDep, token: Token, form: Posted
         errors["consent"] = _(
             "Tick the box to give your consent: the assessment can only start after you do."
         )
-    if errors or data is None:
-        values = {key: str(value) for key, value in form.items() if key != "csrf_token"}
-        return _render_landing(
-            request, session, ctx, lang, values=values, errors=errors, status_code=422
-        )
-    assessment_service.start(
-        session,
-        ctx=ctx,
-        data=data,
-        ip=client_ip(request),
-        user_agent=request.headers.get("user-agent"),
-    )
-    session.commit()
-    return _redirect(f"/a/{token}/section")
+    return data, errors
+
+
+def _signature(token: str, payload: str) -> str:
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, f"start:{token}:{payload}".encode(), "sha256").hexdigest()
+
+
+def _signed(token: str, values: dict[str, str]) -> str:
+    payload = base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+    return f"{payload}.{_signature(token, payload)}"
+
+
+def _unsigned(token: str, cookie: str | None) -> dict[str, str] | None:
+    """The values in the cookie, if this server signed them for this link."""
+    payload, _dot, signature = (cookie or "").partition(".")
+    if not payload or not hmac.compare_digest(_signature(token, payload), signature):
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(payload.encode()))
+    except ValueError:
+        return None
+    return {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else None
 
 
 # --- sections ----------------------------------------------------------------------------
@@ -579,6 +635,7 @@ def _render_section(
             "half": request.query_params.get("half"),
             "closed": request.query_params.get("closed"),
             "decimal_example": "12,5" if lang == "it" else "12.5",
+            "calculator": any(item.get("type") in CALCULATOR_TYPES for item in current["items"]),
         },
         status_code=status_code,
         language=lang,
@@ -615,10 +672,92 @@ def section_page(request: Request, session: WriteSessionDep, token: Token) -> Re
                 "sections": state["sections"],
                 "progress": state["progress"],
                 "closed": request.query_params.get("closed"),
+                "times_up": _times_up(state, None),
             },
             language=lang,
         )
+    if state["current_section"]["phase"] == "intro":
+        return _render_intro(request, session, ctx, lang, state)
+    check = request.query_params.get("check")
+    if check and check == state["current_section"]["key"]:
+        # Back from a form with mistakes: show them again from the address (nothing saved).
+        battery = Battery.load(session, ctx.attempt.questionnaire_versions)
+        checked = _check_items(request, session, ctx, battery, check, request.query_params,
+                               lang, save=False)
+        if checked.errors:
+            return _render_section(request, session, ctx, lang, state, errors=checked.errors,
+                                   raw=checked.raw, readings=checked.readings,
+                                   status_code=422)
     return _render_section(request, session, ctx, lang, state)
+
+
+def _times_up(state: dict[str, Any], key: str | None) -> dict[str, Any] | None:
+    """The section just before ``key`` (the last one when None) if the clock ended it."""
+    keys = [s["key"] for s in state["sections"]]
+    index = keys.index(key) if key in keys else len(keys)
+    previous = state["sections"][index - 1] if index > 0 else None
+    return previous if previous and previous.get("ended_by_time") else None
+
+
+#: Items a calculator helps with: the intro says it is on the page.
+CALCULATOR_TYPES = ("numeric",)
+
+
+def _render_intro(
+    request: Request, session: Session, ctx: assessment_service.Context, lang: str,
+    state: dict[str, Any],
+) -> HTMLResponse:
+    """A section's intro: what it is, how many questions, how long, what is allowed; its
+    clock starts on "Begin" (or by itself when the break is over)."""
+    current = state["current_section"]
+    index = next(i for i, s in enumerate(state["sections"]) if s["key"] == current["key"])
+    types = {item.get("type") for item in current["items"]}
+    _ = gettext_for(lang)
+    battery = Battery.load(session, ctx.attempt.questionnaire_versions)
+    measured = dict.fromkeys(str(item.competency) for item in
+                             battery.section_items(current["key"], ctx.attempt.forms))
+    return render(
+        request,
+        "assessments/intro.html",
+        {
+            "token": _token(request),
+            "company": state["organization"],
+            "section": current,
+            "section_number": index + 1,
+            "sections_total": len(state["sections"]),
+            "questions": len(current["items"]),
+            "minutes_text": _clock(current["time_limit_s"]),
+            "extra_time_pct": ctx.candidate.extra_time_pct,
+            "calculator": bool(types & set(CALCULATOR_TYPES)),
+            "practice": bool(current.get("practice")),
+            "starts_in_s": current["starts_in_s"],
+            "starts_in_text": _clock(current["starts_in_s"]),
+            "times_up": _times_up(state, current["key"]),
+            "measures": [_(competency_label(key)) for key in measured],
+        },
+        language=lang,
+    )
+
+
+@router.post("/{token}/section/{section_key}/begin", response_class=HTMLResponse)
+@_candidate_page
+def begin_section(
+    request: Request,
+    session: WriteSessionDep,
+    token: Token,
+    section_key: Annotated[str, Path(max_length=80)],
+    form: PostedForm,
+) -> Response:
+    """Start the section's clock now, then show its questions (POST → redirect → GET)."""
+    ctx = assessment_service.resolve(session, token=token)
+    if not _csrf_ok(request, form):
+        return _refuse_csrf(request, session, token, ctx)
+    if ctx.attempt is None:
+        return _redirect(f"/a/{token}")
+    if ctx.attempt.status == "in_progress":
+        assessment_service.begin_section(session, ctx=ctx, section_key=section_key)
+        session.commit()
+    return _redirect(f"/a/{token}/section")
 
 
 @router.get("/{token}/section/{section_key}")
@@ -698,11 +837,45 @@ def save_section(
     battery = Battery.load(session, ctx.attempt.questionnaire_versions)
     if section_key not in battery.sections:
         raise NotFound(f"Section {section_key} is not part of this assessment.")
+    checked = _check_items(request, session, ctx, battery, section_key, form, lang, save=True)
+    session.commit()
+    if checked.closed:
+        return _redirect(f"/a/{token}/section?closed=1")
+    if checked.errors:
+        # POST → redirect → GET: the page with the mistakes is a GET (reload and Back never
+        # ask to send the form again); the answers with a mistake travel in the address.
+        return _redirect(f"/a/{token}/section?" + urlencode(
+            [("check", section_key), *checked.typed]))
+    if form.get("action") == "complete":
+        assessment_service.complete_section(session, ctx=ctx, section_key=section_key)
+        session.commit()
+        return _redirect(f"/a/{token}/section")
+    return _redirect(f"/a/{token}/section?saved={checked.saved}"
+                     + ("&half=1" if checked.incomplete else ""))
+
+
+@dataclasses.dataclass
+class _Checked:
+    """What a section form's answers came to: errors to show, and what was saved."""
+
+    errors: dict[str, str] = dataclasses.field(default_factory=dict)
+    raw: dict[str, str] = dataclasses.field(default_factory=dict)
+    readings: dict[str, list[tuple[str, str]]] = dataclasses.field(default_factory=dict)
+    typed: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # with a mistake
+    saved: int = 0
+    incomplete: int = 0
+    closed: bool = False
+
+
+def _check_items(
+    request: Request, session: Session, ctx: assessment_service.Context, battery: Battery,
+    section_key: str, form: Any, lang: str, *, save: bool,
+) -> _Checked:
+    """Read each answer of the section's form; save the good ones when ``save``."""
+    _ = gettext_for(lang)
     section = battery.sections[section_key][1]
     scale = {"min": section.scale.min, "max": section.scale.max} if section.scale else None
-    errors, raw, closed, saved = {}, {}, False, 0
-    readings: dict[str, list[tuple[str, str]]] = {}
-    incomplete = 0
+    out = _Checked()
     for item in battery.section_items(section_key, ctx.attempt.forms):
         value, text, alternatives = _form_value(item, form, lang)
         if not text:
@@ -710,41 +883,27 @@ def save_section(
         try:
             if value is None:
                 raise Invalid(item.id)
-            assessment_service.save_answer(
-                session,
-                ctx=ctx,
-                item_id=item.id,
-                value=value,
-                elapsed_ms=None,
-                ip=client_ip(request),
-                user_agent=request.headers.get("user-agent"),
-            )
-            saved += 1
-            incomplete += not is_answered(item, value)
+            if not save:
+                assessment_service.check_value(item, section, value)
+            else:
+                assessment_service.save_answer(
+                    session, ctx=ctx, item_id=item.id, value=value, elapsed_ms=None,
+                    ip=client_ip(request), user_agent=request.headers.get("user-agent"),
+                )
+                out.saved += 1
+                out.incomplete += not is_answered(item, value)
         except Invalid:
-            errors[item.id] = _item_error(_, item, lang, scale, value, bool(alternatives))
+            out.errors[item.id] = _item_error(_, item, lang, scale, value, bool(alternatives))
             if item.type == "numeric":
-                raw[item.id] = text[:100]
+                out.raw[item.id] = text[:100]
             if alternatives:
-                readings[item.id] = [(str(v), _show_number(v, lang)) for v in alternatives]
+                out.readings[item.id] = [(str(v), _show_number(v, lang)) for v in alternatives]
+            out.typed += [(name, str(form.get(name))[:100]) for name in
+                          (f"item-{item.id}", f"item-{item.id}-best", f"item-{item.id}-worst")
+                          if form.get(name)]
         except Conflict:
-            closed = True
-    session.commit()
-    if closed:
-        return _redirect(f"/a/{token}/section?closed=1")
-    if errors:
-        state = assessment_service.state(session, ctx=ctx, language=lang)
-        session.commit()
-        if state["current_section"] and state["current_section"]["key"] == section_key:
-            return _render_section(
-                request, session, ctx, lang, state, errors=errors, raw=raw, readings=readings,
-                status_code=422,
-            )
-    if form.get("action") == "complete" and not errors:
-        assessment_service.complete_section(session, ctx=ctx, section_key=section_key)
-        session.commit()
-        return _redirect(f"/a/{token}/section")
-    return _redirect(f"/a/{token}/section?saved={saved}" + ("&half=1" if incomplete else ""))
+            out.closed = True
+    return out
 
 
 @router.post("/{token}/submit", response_class=HTMLResponse)
@@ -787,6 +946,7 @@ def done(request: Request, session: WriteSessionDep, token: Token) -> Response:
         {
             "company": organization.name if organization else "",
             "candidate_name": ctx.candidate.full_name,
+            "feedback": _feedback(session, ctx, lang),
             "token": token,
             "asks_about_you": bool(selfid_service.asked(organization.settings))
             if organization else False,
@@ -796,6 +956,15 @@ def done(request: Request, session: WriteSessionDep, token: Token) -> Response:
         },
         language=lang,
     )
+
+
+def _feedback(session: Session, ctx: assessment_service.Context, lang: str) -> Any:
+    """The developmental feedback, when the position shows it (words only, no scores)."""
+    position = session.get(Position, ctx.candidate.position_id)
+    if position is None or not position.feedback_page:
+        return None
+    score = session.exec(select(Score).where(Score.attempt_id == ctx.attempt.id)).first()
+    return feedback.feedback(gettext_for(lang), score.scales if score else None)
 
 
 # --- voluntary self-identification (issue 17) ---------------------------------------------

@@ -1,8 +1,12 @@
 """Taking an assessment: start, timed sections, idempotent answers, submit exactly once.
 
-Time lives in the database. Sections run back to back: when one ends (its time is up or the
-candidate completes it), the next starts at that instant, so a candidate can never bank time
-between sections and an abandoned attempt has a known end. Nothing is advanced by a clock
+Time lives in the database. Each section opens with an intro screen; its clock starts when
+the candidate presses "Begin" (or first receives its questions through the API, or first
+saves an answer), and at the latest :data:`SECTION_BREAK` after the previous section ended
+(or after consent, for the first one). So a candidate gets a breather between sections, can
+never bank time (the wait is capped and never added to a section), and an abandoned attempt
+has a known end. A section is *in its intro* while it is active and ``started_at`` is still
+in the future. Nothing is advanced by a clock
 in the browser or a timer in the server: every access first catches the attempt up with the
 current time (``catch_up``), and the worker does the same for attempts nobody opens again.
 """
@@ -45,6 +49,8 @@ from questionnaires.schema import (
 )
 
 GRACE = timedelta(seconds=60)
+#: The longest wait before a section's clock starts by itself (its intro screen).
+SECTION_BREAK = timedelta(minutes=5)
 # After the candidate ends the last section early, the attempt waits this long for the
 # explicit submit (the page shows a summary first) before it is finalized anyway.
 SUBMIT_WINDOW = timedelta(minutes=15)
@@ -176,8 +182,9 @@ def start(
                     position=index,
                     time_limit_s=limit,
                     status="active" if index == 0 else "pending",
-                    started_at=now if index == 0 else None,
-                    deadline_at=now + timedelta(seconds=limit) if index == 0 else None,
+                    started_at=now + SECTION_BREAK if index == 0 else None,
+                    deadline_at=(now + SECTION_BREAK + timedelta(seconds=limit)
+                                 if index == 0 else None),
                 )
             )
             index += 1
@@ -246,21 +253,74 @@ def _activate_next(
     session: Session, sections: list[AttemptSection], index: int, *, at: datetime,
     now: datetime,
 ) -> None:
-    """Start the section after ``index`` at ``at``; it may itself already be over by ``now``."""
+    """Open the section after ``index`` (the previous one ended at ``at``): its clock starts
+    at the latest one break later; it may itself already be over by ``now``."""
     while index + 1 < len(sections):
         index += 1
         following = sections[index]
         if following.status != "pending":
             return
         following.status = "active"
-        following.started_at = at
-        following.deadline_at = at + timedelta(seconds=following.time_limit_s)
+        following.started_at = at + SECTION_BREAK
+        following.deadline_at = following.started_at + timedelta(seconds=following.time_limit_s)
         session.add(following)
         if following.deadline_at > now:
             return
         following.status = "completed"
         following.completed_at = following.deadline_at
         at = following.deadline_at
+
+
+def in_intro(section: AttemptSection, now: datetime) -> bool:
+    """An open section whose clock has not started yet (its intro screen shows)."""
+    return section.status == "active" and section.started_at is not None and now < _aware(
+        section.started_at)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _begin_row(session: Session, section: AttemptSection, now: datetime) -> bool:
+    """Start the section's clock now, if it is in its intro; True when it did (conditional,
+    so two tabs pressing "Begin" start it once)."""
+    if not in_intro(section, now):
+        return False
+    changed = session.exec(
+        update(AttemptSection)
+        .where(col(AttemptSection.id) == section.id, col(AttemptSection.status) == "active",
+               col(AttemptSection.started_at) > now)
+        .values(started_at=now, deadline_at=now + timedelta(seconds=section.time_limit_s))
+    ).rowcount
+    session.refresh(section)
+    return changed == 1
+
+
+def begin_section(
+    session: Session, *, ctx: Context, section_key: str | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Start the clock of the open section (the named one, or whichever is open) now; True
+    when it started now, False when it was running already or is not open."""
+    attempt = require_running(ctx)
+    now = now or utcnow()
+    if attempt.status != "in_progress":
+        return False
+    sections = catch_up(session, attempt, now)
+    for section in sections:
+        if section.status == "active" and section_key in (None, section.section_key):
+            begun = _begin_row(session, section, now)
+            session.flush()
+            return begun
+    return False
+
+
+def current_in_intro(session: Session, *, ctx: Context, now: datetime | None = None) -> bool:
+    """Whether the attempt's open section is still in its intro (a read)."""
+    if ctx.attempt is None or ctx.attempt.status != "in_progress":
+        return False
+    now = now or utcnow()
+    return any(in_intro(s, now) for s in sections_of(session, ctx.attempt))
 
 
 def _lock(session: Session, attempt: Attempt) -> None:
@@ -389,6 +449,7 @@ def save_answer(
     section_row = _writable_section(
         next((s for s in sections if s.section_key == section.key), None), item_id, now
     )
+    _begin_row(session, section_row, now)  # an answer during the intro starts the clock
     if _status_under_share_lock(session, attempt) != "in_progress":
         raise Conflict(SUBMITTED)
     _note_client(session, attempt, ip=ip, user_agent=user_agent)
@@ -474,7 +535,8 @@ def save_answer_quickly(
         read.commit()
     if (
         found is None or running is None or found[0].key != running.section_key
-        or running.deadline_at <= now or _new_client(running, ip=ip, user_agent=user_agent)
+        or running.deadline_at <= now or _aware(running.started_at) > now
+        or _new_client(running, ip=ip, user_agent=user_agent)
     ):
         return None
     section, item = found
@@ -542,7 +604,7 @@ def _running_section_statement() -> Any:
                 attempt.c.forms, attempt.c.integrity, attempt.c.first_ip,
                 attempt.c.first_user_agent,
                 section.c.id.label("section_id"), section.c.section_key, section.c.status,
-                section.c.deadline_at, section.c.time_limit_s,
+                section.c.deadline_at, section.c.started_at, section.c.time_limit_s,
             )
             .select_from(invitation)
             .join(candidate, candidate.c.id == invitation.c.candidate_id)
@@ -708,6 +770,7 @@ def complete_section(
         return
     section.status = "completed"
     section.completed_at = now
+    section.started_at = min(_aware(section.started_at), now)  # ended on its intro screen
     session.add(section)
     _activate_next(session, sections, index, at=now, now=now)
     session.flush()
@@ -768,7 +831,8 @@ def finalize_if_overdue(session: Session, *, ctx: Context, now: datetime | None 
 def overdue_attempt_ids(session: Session, *, now: datetime | None = None) -> list[int]:
     """Attempts in progress that may be overdue; ``finalize_if_overdue`` decides exactly.
 
-    Sections run back to back, so the stored rows bound when an attempt ends even if nobody
+    Sections run one after the other, each opening at most a break after the previous one
+    ended, so the stored rows bound when an attempt ends even if nobody
     has opened it since: the running section's deadline plus the limits of those still
     waiting, or the end of the last one when all are over. Past that end and the grace an
     attempt that ran out of time takes no more answers; one whose last section the
@@ -785,17 +849,22 @@ def overdue_attempt_ids(session: Session, *, now: datetime | None = None) -> lis
             func.max(case((AttemptSection.status == "active", AttemptSection.deadline_at))),
             func.sum(case((AttemptSection.status != "completed", 1), else_=0)),
             func.max(AttemptSection.completed_at),
+            func.sum(case((AttemptSection.status == "pending", 1), else_=0)),
+            func.count(AttemptSection.id),
         )
         .join(AttemptSection, AttemptSection.attempt_id == Attempt.id)
         .where(Attempt.status == "in_progress")
         .group_by(Attempt.id, Attempt.started_at)
     ).all()
     due = []
-    for attempt_id, started_at, total, waiting, running_deadline, still_open, last_end in rows:
+    for (attempt_id, started_at, total, waiting, running_deadline, still_open, last_end,
+         pending, count) in rows:
+        # Each section waiting may yet open with a full break before its clock starts.
         if running_deadline is not None:
-            end = _as_datetime(running_deadline) + timedelta(seconds=int(waiting or 0))
+            end = (_as_datetime(running_deadline) + timedelta(seconds=int(waiting or 0))
+                   + SECTION_BREAK * int(pending or 0))
         elif still_open or last_end is None:
-            end = started_at + timedelta(seconds=int(total))
+            end = started_at + timedelta(seconds=int(total)) + SECTION_BREAK * int(count)
         else:
             end = _as_datetime(last_end)
         if end + GRACE < now:
@@ -817,7 +886,8 @@ def _remaining(section: AttemptSection, now: datetime) -> int:
         return section.time_limit_s
     if section.status == "completed":
         return 0
-    return max(0, math.ceil((section.deadline_at - now).total_seconds()))
+    left = math.ceil((_aware(section.deadline_at) - now).total_seconds())
+    return max(0, min(section.time_limit_s, left))
 
 
 def answers_of(session: Session, attempt: Attempt) -> dict[str, Answer]:
@@ -890,16 +960,26 @@ def state(
             "key": row.section_key,
             "title": section.title.pick(language),
             "status": row.status,
+            # True when the clock ended it (not the candidate): the page says "time's up".
+            "ended_by_time": row.status == "completed" and row.completed_at is not None
+            and row.completed_at == row.deadline_at,
             "time_limit_s": row.time_limit_s,
             "remaining_s": _remaining(row, now),
             "answered": answered,
             "total": len(items),
         })
         if row.status == "active" and current is None and attempt.status == "in_progress":
+            intro = in_intro(row, now)
             current = {
                 "key": row.section_key,
                 "title": section.title.pick(language),
                 "instructions": section.instructions.pick(language),
+                # "intro": the clock has not started; it starts by itself at ``starts_at``.
+                "phase": "intro" if intro else "running",
+                "starts_at": row.started_at,
+                "starts_in_s": max(0, math.ceil((_aware(row.started_at) - now).total_seconds()))
+                if intro else 0,
+                "time_limit_s": row.time_limit_s,
                 "deadline_at": row.deadline_at,
                 "remaining_s": _remaining(row, now),
                 # Practice comes first, unscored and never saved: the page shows the feedback.

@@ -8,12 +8,21 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
+from app.audit import wording
 from app.auth.dependencies import AdminPageUser
+from app.auth.models import User
+from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
+from app.i18n import gettext_for
+from app.positions.models import Position
+from app.reports.wording import Numbers
 from app.templating import render
+from app.tenancy import owned_by
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
@@ -30,6 +39,35 @@ def _since(value: str | None) -> tuple[datetime | None, str | None]:
     except ValueError:
         return None, "Enter the date as YYYY-MM-DD."
     return datetime(day.year, day.month, day.day, tzinfo=UTC), None
+
+
+def _names(session: Session, *, organization_id: int, entries: list[dict[str, Any]]
+          ) -> dict[str, dict[str, str]]:
+    """``{"candidate": {id: name}, "position": {id: title}, "user": {id: name}}`` for the
+    objects the entries name (only the organization's own)."""
+    wanted: dict[str, set[int]] = {"candidate": set(), "position": set(), "user": set()}
+    for entry in entries:
+        kind, ident = entry["object_type"], entry["object_id"]
+        if kind in wanted and ident and str(ident).isdigit():
+            wanted[kind].add(int(ident))
+        position_id = (entry["details"] or {}).get("position_id")
+        if isinstance(position_id, int):
+            wanted["position"].add(position_id)
+    found: dict[str, dict[str, str]] = {"candidate": {}, "position": {}, "user": {}}
+    for kind, model, label in (("candidate", Candidate, Candidate.full_name),
+                               ("position", Position, Position.title),
+                               ("user", User, User.full_name)):
+        if wanted[kind]:
+            rows = session.exec(select(model.id, label).where(
+                col(model.id).in_(wanted[kind]), owned_by(model, organization_id)))
+            found[kind] = {str(i): name for i, name in rows}
+    return found
+
+
+
+def view_without(view: dict[str, Any]) -> dict[str, Any]:
+    """The entry as the API gives it (the page's own keys left out)."""
+    return {k: v for k, v in view.items() if k not in ("details_text", "sentence", "json")}
 
 
 def _query(**params: Any) -> str:
@@ -54,14 +92,19 @@ def audit_page(
     )
     pages = max(1, -(-total // PAGE_SIZE))
     filters = {"action": action or "", "since": since if since_at else ""}
-    entries = []
-    for entry, actor in rows:
-        view = audit_service.public(entry, actor)
+    entries = [audit_service.public(entry, actor) for entry, actor in rows]
+    _ = gettext_for(getattr(request.state, "language", "en"))
+    known = _names(session, organization_id=admin.organization_id, entries=entries)
+    decisions = {"advance": _("Advance"), "hold": _("Hold"), "reject": _("Reject"),
+                 "hire": _("Hire")}
+    for view in entries:
         view["details_text"] = (
             json.dumps(view["details"], ensure_ascii=False, sort_keys=True)
             if view["details"] else ""
         )
-        entries.append(view)
+        view["sentence"] = wording.sentence(_, view, known, decisions)
+        view["json"] = json.dumps(jsonable_encoder(view_without(view)), ensure_ascii=False,
+                                  indent=2, sort_keys=True)
     return render(
         request,
         "audit/list.html",
@@ -72,7 +115,10 @@ def audit_page(
             "pages": pages,
             "filters": filters,
             "since_error": since_error,
-            "actions": audit_service.actions(session, organization_id=admin.organization_id),
+            "actions": [(name, wording.action_label(_, name)) for name in
+                        audit_service.actions(session, organization_id=admin.organization_id)],
+            "fmt": Numbers(getattr(request.state, "language", "en"),
+                           getattr(request.state, "time_zone", None)),
             "previous_url": "/admin/audit" + _query(**filters, page=page - 1 if page > 2 else None)
             if page > 1 else None,
             "next_url": "/admin/audit" + _query(**filters, page=page + 1)

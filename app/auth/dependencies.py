@@ -25,6 +25,7 @@ from app.config import get_settings
 from app.db import ReadSessionDep, ends_transactions
 from app.errors import Forbidden, Invalid, LoginRequired, NotAuthenticated
 from app.i18n import pick_language
+from app.organizations.models import Organization
 
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -59,6 +60,9 @@ def optional_user(
         )
     request.state.user = user
     if user is not None:
+        organization = session.get(Organization, user.organization_id)
+        request.state.time_zone = ((organization.settings or {}).get("time_zone")
+                                   if organization else None)
         request.state.language = pick_language(
             request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE), user.language
         )

@@ -32,6 +32,10 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     language: str = Field(default="en", max_length=2)
     is_active: bool = Field(default=True)
+    # E-mail me when a candidate I can see completes the assessment (set on /account).
+    notify_completions: bool = Field(default=False)
+    # The previous visit of the dashboard ("completed since your last visit").
+    dashboard_seen_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
 
@@ -73,3 +77,18 @@ class LoginAddress(SQLModel, table=True):
     user_id: int = Field(foreign_key="staff_user.id", ondelete="CASCADE")
     ip: str = Field(max_length=64)
     last_at: datetime = Field(default_factory=utcnow)
+
+
+class PasswordLink(SQLModel, table=True):
+    """A single-use link to set a password: for a colleague an admin added (``welcome``)
+    or for someone who forgot theirs (``reset``). Only the hash of the token is stored."""
+
+    __tablename__ = "password_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    purpose: str = Field(max_length=16)  # welcome | reset
+    expires_at: datetime
+    used_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)

@@ -44,7 +44,9 @@ def login_form(request: Request, session: SessionDep, next: str = "/") -> Respon
     """The sign-in form (or straight on, when already signed in)."""
     if optional_user(request, session, None) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "auth/login.html", {"next": safe_next(next), "error": None})
+    return render(request, "auth/login.html", {
+        "next": safe_next(next), "error": None,
+        "password_set": request.query_params.get("password") == "set"})
 
 
 @router.post("/login", dependencies=[CsrfChecked])

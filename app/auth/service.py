@@ -233,3 +233,90 @@ def set_active(session: Session, *, user: User, active: bool, actor: User | None
         session.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))
     session.flush()
     return True
+
+
+def change_password(
+    session: Session,
+    *,
+    user: User,
+    current: str,
+    new: str,
+    again: str,
+    keep_token: str | None = None,
+    translate: Callable[[str], str] | None = None,
+) -> None:
+    """Change one's own password: the current one must be right, the new one acceptable and
+    typed twice alike. Every other session and token of the user ends (the one in use,
+    ``keep_token``, stays)."""
+    _ = translate or (lambda text: text)
+    if not verify_password(user.password_hash, current):
+        raise _field_error("current_password", _("The current password is not right."))
+    if new != again:
+        raise _field_error("new_password_again", _("The two new passwords are not the same."))
+    try:
+        check_password(new, email=user.email, full_name=user.full_name, translate=translate)
+    except Invalid as exc:
+        raise _field_error("new_password", exc.detail[0]["msg"]) from None
+    user.password_hash = hash_password(new)
+    session.add(user)
+    others = delete(AuthSession).where(col(AuthSession.user_id) == user.id)
+    if keep_token:
+        others = others.where(AuthSession.token_hash != token_hash(keep_token))
+    session.exec(others)
+    session.flush()
+
+
+def add_colleague(
+    session: Session,
+    *,
+    organization: Organization,
+    email: str,
+    full_name: str,
+    role: Role | str,
+    language: str = "en",
+    password_hash: str,
+) -> User:
+    """A new staff user who sets their own password through a link (``password_hash`` is
+    one nobody knows); the e-mail must be unused in the organization."""
+    email = normalize_email(email)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise _field_error("role", "choose admin, hr or manager") from None
+    try:
+        full_name = check_one_line("full_name", full_name)
+    except ValueError as exc:
+        raise _field_error("full_name", str(exc).partition(": ")[2]) from None
+    if not full_name.strip():
+        raise _field_error("full_name", "write the colleague's name")
+    if "@" not in email or len(email) > 320:
+        raise _field_error("email", "write an e-mail address")
+    if find_by_email(session, organization_id=organization.id, email=email) is not None:
+        raise Conflict(f"email: your organization already has a user with the e-mail {email}")
+    user = User(organization_id=organization.id, email=email, full_name=full_name,
+                role=role.value, password_hash=password_hash,
+                language=language if language in ("it", "en") else "en")
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_role(session: Session, *, user: User, role: Role | str, actor: User) -> bool:
+    """Change a colleague's role; True if it changed. Nobody changes their own role (so an
+    organization always keeps the admin who is doing it)."""
+    role = Role(role)
+    if actor.id == user.id:
+        raise Conflict("You cannot change your own role; ask another admin.")
+    if user.role == role.value:
+        return False
+    user.role = role.value
+    session.add(user)
+    session.flush()
+    return True
+
+
+def accounts_for_email(session: Session, *, email: str) -> list[User]:
+    """Every active account with this e-mail, in any organization (for "forgot password")."""
+    return list(session.exec(
+        select(User).where(User.email == normalize_email(email), col(User.is_active).is_(True))
+    ))

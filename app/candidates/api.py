@@ -17,13 +17,18 @@ from app.ratelimit import enforce_invitations
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["candidates"])
 
 
-def _invited(candidate: Candidate, invitation: Invitation, token: str) -> InvitedCandidate:
-    """The answer to an invitation or a resend: the link, shown once, and its expiry."""
+def _invited(
+    candidate: Candidate, invitation: Invitation, token: str, *,
+    already_invited: list[int] | None = None,
+) -> InvitedCandidate:
+    """The answer to an invitation or a resend: the link, shown once, and its expiry (and,
+    for a new invitation, the earlier candidates with the same e-mail)."""
     return InvitedCandidate(
         **candidate_service.public(candidate).model_dump(),
         invitation_url=candidate_service.invitation_url(get_settings().base_url, token),
         expires_at=invitation.expires_at,
         email_queued=True,
+        already_invited=already_invited or [],
     )
 
 
@@ -38,6 +43,8 @@ def invite_candidate(
     """Invite an applicant: the link is returned once and e-mailed through the outbox."""
     position = position_service.get(session, position_id=position_id, user=user)
     enforce_invitations(session, user_id=pk(user))
+    earlier = [c.id for c in candidate_service.same_email(session, position_id=position.id,
+                                                          email=str(data.email))]
     candidate, invitation, token = candidate_service.invite(
         session, position=position, data=data, actor=user, base_url=get_settings().base_url
     )
@@ -45,7 +52,7 @@ def invite_candidate(
                  object_id=candidate.id, details={"position_id": position.id},
                  ip=client_ip(request))
     session.commit()
-    return _invited(candidate, invitation, token)
+    return _invited(candidate, invitation, token, already_invited=earlier)
 
 
 @router.post("/candidates/{candidate_id}/resend", response_model=InvitedCandidate)

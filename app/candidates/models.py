@@ -46,6 +46,9 @@ class Invitation(SQLModel, table=True):
     revoked_at: datetime | None = None
     used_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # When the worker queued each reminder (app/candidates/reminders.py); None: not yet.
+    reminded_unstarted_at: datetime | None = None
+    reminded_expiry_at: datetime | None = None
 
 
 class Decision(SQLModel, table=True):

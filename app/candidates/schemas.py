@@ -43,3 +43,8 @@ class InvitedCandidate(CandidatePublic):
     invitation_url: str
     expires_at: datetime
     email_queued: bool
+    already_invited: list[int] = Field(
+        default_factory=list,
+        description="other candidates of this position with the same e-mail (a second "
+        "invitation is usually a mistake: POST /candidates/{id}/resend sends a fresh link)",
+    )

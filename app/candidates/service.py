@@ -57,7 +57,7 @@ def invite(
     """Add a candidate to a position, create the invitation and queue its e-mail
     (``send_email=False`` only for simulated demo candidates, who have no inbox)."""
     if position.status != "open":
-        raise Conflict("This position is closed; reopen it before inviting candidates.")
+        raise Conflict(f"This position is {position.status}; open it before inviting candidates.")
     candidate = Candidate(
         organization_id=position.organization_id,
         position_id=position.id,
@@ -90,11 +90,20 @@ def _new_invitation(
     return invitation, token
 
 
-def resend(
-    session: Session, *, candidate: Candidate, position: Position, base_url: str
+#: The statuses in which a fresh link helps: the assessment has not been started.
+RENEWABLE = ("invited", "expired")
+
+
+def can_renew(candidate: Candidate) -> bool:
+    """Whether a fresh link (copied or e-mailed) would help this candidate."""
+    return candidate.erased_at is None and candidate.status in RENEWABLE
+
+
+def renew_link(
+    session: Session, *, candidate: Candidate, position: Position
 ) -> tuple[Invitation, str]:
-    """Replace an unused invitation with a fresh link and e-mail it again."""
-    if candidate.status not in ("invited", "expired"):
+    """Replace the unused link with a fresh one (the old one stops working); no e-mail."""
+    if not can_renew(candidate):
         raise Conflict(
             f"The candidate's assessment is {candidate.status}; a new link would not help."
         )
@@ -105,9 +114,47 @@ def resend(
     invitation, token = _new_invitation(session, candidate=candidate, position=position)
     candidate.status = "invited"
     session.add(candidate)
+    return invitation, token
+
+
+def resend(
+    session: Session, *, candidate: Candidate, position: Position, base_url: str
+) -> tuple[Invitation, str]:
+    """Replace an unused invitation with a fresh link and e-mail it again."""
+    invitation, token = renew_link(session, candidate=candidate, position=position)
     _queue_invitation_email(session, candidate=candidate, position=position,
                             invitation=invitation, url=invitation_url(base_url, token))
     return invitation, token
+
+
+def same_email(session: Session, *, position_id: int, email: str) -> list[Candidate]:
+    """The candidates of the position already invited with this e-mail (erased ones aside)."""
+    return list(
+        session.exec(
+            select(Candidate)
+            .where(
+                Candidate.position_id == position_id,
+                Candidate.email == email.strip().lower(),
+                Candidate.erased_at.is_(None),
+            )
+            .order_by(Candidate.id)
+        )
+    )
+
+
+def latest_invitation(session: Session, *, candidate_id: int) -> Invitation | None:
+    """The candidate's most recent link (the one that counts)."""
+    return session.exec(
+        select(Invitation)
+        .where(Invitation.candidate_id == candidate_id)
+        .order_by(Invitation.id.desc())
+    ).first()
+
+
+def invitation_count(session: Session, *, candidate_id: int) -> int:
+    """How many links the candidate has been given (the first one and every renewal)."""
+    return len(session.exec(select(Invitation.id).where(Invitation.candidate_id == candidate_id))
+               .all())
 
 
 def revoke(session: Session, *, candidate: Candidate) -> None:
@@ -226,7 +273,7 @@ def _queue_invitation_email(
         url,
         "",
         _("The link is valid until %(date)s and can be used for one attempt.",
-          date=invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC")),
+          date=organization_service.local_time(organization, invitation.expires_at)),
         _("Please do not share it."),
     ]
     outbox.enqueue_email(

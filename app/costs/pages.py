@@ -170,6 +170,56 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _yearly_turnover(
+    form: FormData, option: str, lang: str, target: dict[str, Any], values: dict[str, Any],
+    errors: dict[str, str], _: Callable[..., str],
+) -> None:
+    """Attrition typed as yearly turnover (the share who leave in a year), converted to the
+    monthly rate the model takes: m = 1 − (1 − y)^(1/12). It wins over the monthly field."""
+    path = f"{option}.yearly_turnover"
+    text = _text(form, path)
+    values[path] = text
+    if not text:
+        return
+    try:
+        yearly = parse_number(text, lang)
+    except ValueError:
+        yearly = None
+    if yearly is None or not Decimal(0) <= yearly < Decimal(100):
+        errors[path] = _("Enter the share who leave in a year, from 0 to %(max)s %%.", max=99)
+        return
+    target["monthly_attrition"] = 1 - (1 - float(yearly) / 100) ** (1 / 12)
+
+
+#: Money a person rarely means: outside these bounds the page asks to confirm the amount
+#: (a thousands point read as a decimal point is the usual cause).
+PLAUSIBLE = {
+    "target_monthly_revenue": (1_000, 5_000_000),
+    "base_salary_monthly": (800, 30_000),
+    "hiring_cost": (0, 200_000),
+    "training_cost_total": (0, 300_000),
+}
+
+
+def implausible(submitted: Submitted, lang: str, _: Callable[..., str]) -> dict[str, str]:
+    """Field → a question about an amount outside its usual range (empty when all fit)."""
+    found = {}
+    places = [("", submitted.overrides)] + [
+        (f"{option}.", submitted.overrides.get(option) or {}) for option in OPTIONS]
+    for prefix, values in places:
+        for name, (low, high) in PLAUSIBLE.items():
+            value = values.get(name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            if not low <= value <= high:
+                found[f"{prefix}{name}"] = _(
+                    "%(amount)s is unusual here (usually %(low)s to %(high)s). If it is right, "
+                    "tick «These amounts are right» below; in Italian a point separates "
+                    "thousands (2.800 is two thousand eight hundred).",
+                    amount=money(value, lang), low=money(low, lang), high=money(high, lang))
+    return found
+
+
 def read_form(form: FormData, lang: str, _: Callable[..., str]) -> Submitted:
     """The posted form as a SPEC §4 request body; blank and unreadable numbers are noted."""
     overrides: dict[str, Any] = {}
@@ -205,6 +255,7 @@ def read_form(form: FormData, lang: str, _: Callable[..., str]) -> Submitted:
             follows = option == "experienced" and item.name == "hiring_cost"
             take(f"{option}.{item.name}", item.kind, overrides[option], item.name,
                  blank_ok=follows)
+        _yearly_turnover(form, option, lang, overrides[option], values, errors, _)
 
     # Empty rows are dropped, so band i of the body is row i of the form shown again.
     bands, rows = [], []
@@ -241,6 +292,8 @@ def _substitute(overrides: dict[str, Any], path: str, base: CostAssumptions) -> 
         overrides[path] = [band.to_dict() for band in base.commission_bands]
         return True
     option, _dot, name = path.partition(".")
+    if option in OPTIONS and name == "yearly_turnover":  # a form-only field: the monthly rate
+        name = "monthly_attrition"
     if option in OPTIONS and name:
         overrides[option][name] = getattr(base.option(option), name)
         return True
@@ -636,6 +689,7 @@ def _page(
     edited: bool,
     notice: str | None = None,
     status_code: int = 200,
+    confirm_amounts: bool = False,
 ) -> Response:
     lang = getattr(request.state, "language", "en")
     _ = gettext_for(lang)
@@ -644,6 +698,9 @@ def _page(
         "can_save": can(user, Action.manage_hiring),
         "edited": edited,
         "notice": notice,
+        "confirm_amounts": confirm_amounts,
+        "turnover_values": {option: values.get(f"{option}.yearly_turnover", "")
+                            for option in OPTIONS},
         "option_titles": {key: _(title) for key, title in OPTION_TITLES.items()},
         "options": OPTIONS,
         "money": lambda value: money(value, lang),
@@ -703,6 +760,10 @@ def calculate(
     base, _problem = _base(position)
     submitted = read_form(form, lang, _)
     errors = check(submitted, base, lang, _)
+    confirm = False
+    if not errors and form.get("confirm_amounts") != "yes":
+        errors = implausible(submitted, lang, _)
+        confirm = bool(errors)
     result = None
     if not errors:
         try:
@@ -723,6 +784,7 @@ def calculate(
             result=None,
             edited=True,
             status_code=422,
+            confirm_amounts=confirm,
         )
     if not saving:
         return _page(

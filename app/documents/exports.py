@@ -57,14 +57,14 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def _csv_cell(value: Any) -> str:
+def _csv_cell(value: Any, decimal: str = ".") -> str:
     value = _plain(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return "" if not math.isfinite(value) else repr(value)
+        return "" if not math.isfinite(value) else repr(value).replace(".", decimal)
     if isinstance(value, int | Decimal):
         return str(value)
     if isinstance(value, dt.date):  # datetime included
@@ -78,6 +78,7 @@ def pipeline_csv(
     *,
     bom: bool = False,
     delimiter: str = ",",
+    decimal: str = ".",
 ) -> str:
     """The rows as RFC 4180 CSV text: CRLF line ends, fields quoted when needed.
 
@@ -88,22 +89,27 @@ def pipeline_csv(
     bom : start with U+FEFF so Excel opens the UTF-8 file with the right accents.
     delimiter : ``","`` by default; ``";"`` suits Excel in locales with a decimal comma
         (Italian), which otherwise puts every row in one column.
+    decimal : the decimal mark of numbers, ``"."`` by default; ``","`` for Italian Excel
+        (then the delimiter must not be ``","``).
 
-    Numbers are written with ``.`` as decimal mark, dates and datetimes in ISO 8601,
-    booleans as ``true``/``false``, ``None`` and NaN as empty; text starting with
-    ``= + - @`` tab or CR gets a leading ``'`` (:func:`neutralise_formula`).
+    Numbers are written with ``decimal`` as decimal mark (no thousands separator), dates
+    and datetimes in ISO 8601, booleans as ``true``/``false``, ``None`` and NaN as empty;
+    text starting with ``= + - @`` tab or CR gets a leading ``'`` (:func:`neutralise_formula`).
     """
     if len(delimiter) != 1 or delimiter in "\"'\r\n":
         raise ValueError(
             f"delimiter must be one character other than quotes and line ends, got {delimiter!r}"
         )
+    if decimal not in (".", ",") or decimal == delimiter:
+        raise ValueError(f"decimal must be '.' or ',' and differ from the delimiter, "
+                         f"got {decimal!r}")
     out = io.StringIO()
     if bom:
         out.write("\ufeff")
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([neutralise_formula(header) for _, header in columns])
     for row in rows:
-        writer.writerow([_csv_cell(row.get(key)) for key, _ in columns])
+        writer.writerow([_csv_cell(row.get(key), decimal) for key, _ in columns])
     return out.getvalue()
 
 
@@ -120,7 +126,7 @@ def _xlsx_cell(value: Any, illegal: re.Pattern[str]) -> tuple[Any, str | None]:
     if value is None or isinstance(value, bool | int | Decimal):
         return value, None
     if isinstance(value, float):
-        return (value if math.isfinite(value) else None), None
+        return (value if math.isfinite(value) else None), "0.0##"
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:  # Excel has no time zones: store UTC wall time
             value = value.astimezone(dt.UTC).replace(tzinfo=None)

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
+from app.auth.permissions import Action, can
 from app.candidates.models import Candidate, Decision
 from app.clock import utcnow
 from app.errors import Conflict, Invalid, NotFound
@@ -264,7 +265,7 @@ def close_contest(session: Session, *, contest: Contest, actor: User, outcome: s
     if actor.id == contest.decided_by_id:
         raise Conflict("The person who made the decision cannot review it.")
     allowed = actor.id == contest.reviewer_id or (
-        contest.reviewer_id is None and actor.role == Role.admin.value)
+        contest.reviewer_id is None and can(actor, Action.administer))
     if not allowed:
         raise Conflict("Only the assigned reviewer can record the outcome.")
     if outcome not in OUTCOMES:

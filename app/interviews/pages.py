@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from app.audit import service as audit
 from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.auth.permissions import Action, can
 from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
@@ -108,7 +108,7 @@ def _int_or_none(value: Any) -> int | Any:
     text = str(value or "").strip()
     if not text:
         return None
-    return int(text) if text.isdigit() and len(text) < 4 else text
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else text
 
 
 def _interview_context(session: SessionDep, request: Request, user: User, candidate: Candidate,
@@ -330,7 +330,7 @@ def _validity_context(session: SessionDep, request: Request, user: User, positio
 
 
 def _admin(user: User) -> None:
-    if user.role != Role.admin.value:
+    if not can(user, Action.administer):
         raise Forbidden()
 
 

@@ -12,6 +12,8 @@ from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
 from app.organizations import service as organization_service
 from app.positions import service as position_service
+from app.reports import funnel
+from app.reports.wording import Numbers
 from app.scores.models import Score
 from app.templating import render
 from app.tenancy import owned_by
@@ -39,6 +41,14 @@ def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResp
                 owned_by(Score, org_id), col(Score.position_id).in_(ids))
         ).one() if ids else 0,
     }
+    attention = {
+        "awaiting": funnel.awaiting_decision(session, position_ids=ids),
+        "expiring": funnel.expiring(session, position_ids=ids),
+        "since": funnel.completed_since(session, position_ids=ids,
+                                        since=user.dashboard_seen_at),
+    }
+    previous_visit = funnel.mark_seen(session, user=session.merge(user))
+    session.commit()
     positions = visible[:20]
     demo_position = None
     if organization is not None and organization.is_demo:
@@ -53,5 +63,9 @@ def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResp
             "counts": counts,
             "positions": positions,
             "demo_position": demo_position,
+            "attention": attention,
+            "previous_visit": previous_visit,
+            "fmt": Numbers(getattr(request.state, "language", "en"),
+                           getattr(request.state, "time_zone", None)),
         },
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
@@ -44,3 +45,42 @@ def get_own(session: Session, organization_id: int) -> Organization:
     if organization is None:
         raise NotFound("No such organization.")
     return organization
+
+
+#: Time zones offered first on the settings page (the rest follow, alphabetically).
+COMMON_TIME_ZONES = ("UTC", "Europe/Rome", "Europe/London", "Europe/Berlin", "Europe/Paris",
+                     "Europe/Madrid", "Europe/Zurich")
+
+
+def time_zone(organization: Organization | None) -> str:
+    """The organization's time zone (an IANA name), ``UTC`` unless it set one."""
+    return str(((organization.settings or {}) if organization else {}).get("time_zone")
+               or "UTC")
+
+
+def time_zones() -> list[str]:
+    """Every time zone a setting may name, the common ones first."""
+    from zoneinfo import available_timezones
+
+    rest = sorted(available_timezones() - set(COMMON_TIME_ZONES))
+    return [*COMMON_TIME_ZONES, *rest]
+
+
+def set_time_zone(session: Session, *, organization: Organization, name: str) -> None:
+    """Show times in ``name`` (an IANA time zone); ValueError for an unknown one."""
+    if name not in time_zones():
+        raise ValueError(name)
+    settings = dict(organization.settings or {})
+    settings["time_zone"] = name
+    organization.settings = settings
+    session.add(organization)
+    session.flush()
+
+
+def local_time(organization: Organization | None, value: datetime) -> str:
+    """``2026-12-16 14:05 CET`` in the organization's time zone (e-mails, pages)."""
+    from zoneinfo import ZoneInfo
+
+    value = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    local = value.astimezone(ZoneInfo(time_zone(organization)))
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "UTC")

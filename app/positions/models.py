@@ -17,7 +17,7 @@ class Position(SQLModel, table=True):
     organization_id: int = Field(foreign_key="organization.id", index=True)
     title: str = Field(max_length=200)
     territory: str | None = Field(default=None, max_length=200)
-    status: str = Field(default="open", max_length=16)  # open | closed
+    status: str = Field(default="open", max_length=16)  # draft | open | closed
     questionnaires: list = Field(default_factory=list, sa_type=JSON)
     # {key: version}: the versions this position's candidates take (pinned when the position
     # is created or a questionnaire is added), so one campaign is measured with one version.
@@ -33,6 +33,10 @@ class Position(SQLModel, table=True):
     cost_assumptions: dict = Field(default_factory=dict, sa_type=JSON)
     ranking: dict = Field(default_factory=dict, sa_type=JSON)
     invitation_expiry_days: int = Field(default=14)
+    # E-mail reminders to candidates who have not started (48 h) or whose link expires (24 h).
+    reminders: bool = Field(default=True)
+    # Show candidates a developmental feedback page after they hand in (words, no scores).
+    feedback_page: bool = Field(default=False)
     created_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

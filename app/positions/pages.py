@@ -4,9 +4,9 @@ form) is in app/reports/pages.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func
@@ -15,13 +15,13 @@ from starlette.datastructures import FormData
 
 from app import fields
 from app.audit import service as audit
-from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
+from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
 from app.auth.permissions import Action, can
 from app.bank import service as bank_service
 from app.candidates.models import Candidate
 from app.db import SessionDep, SessionRoute
-from app.errors import DomainError, Forbidden
+from app.errors import DomainError, Forbidden, Invalid
 from app.i18n import gettext_for
 from app.numbers import show_number
 from app.positions import service as position_service
@@ -88,6 +88,8 @@ def _position_data(form: FormData) -> dict[str, Any]:
         "ranking": {"mode": form.get("ranking_mode") or "fit",
                     "fit_weight": _fit_weight(form.get("ranking_fit_weight"))},
         "invitation_expiry_days": _number(form.get("invitation_expiry_days")) or 14,
+        "reminders": form.get("reminders") == "on",
+        "feedback_page": form.get("feedback_page") == "on",
         # As sent: validation names a value that is no id (or one past every id's range).
         "manager_ids": [str(v) for v in form.getlist("manager_ids") if str(v).strip()],
     }
@@ -108,6 +110,23 @@ def _errors(exc: Exception, _: Callable[..., str] | None = None) -> dict[str, st
     detail = str(getattr(exc, "detail", exc))
     field, _, _rest = detail.partition(":")
     return {field if field.isidentifier() else "form": detail}
+
+
+def _weight_errors(errors: dict[str, str], data: dict[str, Any], _: Callable[..., str],
+                   request: Request) -> dict[str, str]:
+    """The weights' error as a sentence with the actual total, not the validator's text."""
+    if "weights" not in errors:
+        return errors
+    numbers = [v for v in (data.get("weights") or {}).values() if isinstance(v, int | float)]
+    if len(numbers) != len(data.get("weights") or {}):
+        errors["weights"] = _("Each weight must be a number, such as 0.25 or 0,25.")
+        return errors
+    lang = getattr(request.state, "language", "en")
+    errors["weights"] = _(
+        "The weights must add up to 1 (100 %%): now they add up to %(total)s (%(percent)s %%).",
+        total=show_number(round(sum(numbers), 4), lang),
+        percent=show_number(round(100 * sum(numbers), 1), lang))
+    return errors
 
 
 def _page_gettext(request: Request) -> Callable[..., str]:
@@ -154,6 +173,8 @@ def _values_of(session, position: Position) -> dict[str, Any]:  # type: ignore[n
         "minimums": position.minimums, "language_hurdle": position.language_hurdle,
         "knockouts": position.knockouts, "ranking": position.ranking or {"mode": "fit"},
         "invitation_expiry_days": position.invitation_expiry_days,
+        "reminders": position.reminders,
+        "feedback_page": position.feedback_page,
         "manager_ids": position_service.manager_ids(session, position=position),
     }
 
@@ -166,7 +187,13 @@ def positions(request: Request, session: SessionDep, user: PageUser) -> Response
         select(Candidate.position_id, func.count()).where(
             owned_by(Candidate, user.organization_id)).group_by(Candidate.position_id)
     ).all())
+    completed = dict(session.exec(
+        select(Candidate.position_id, func.count()).where(
+            owned_by(Candidate, user.organization_id),
+            Candidate.status == "completed").group_by(Candidate.position_id)
+    ).all())
     return render(request, "positions/list.html", {"positions": rows, "counts": counts,
+                                                   "completed": completed,
                                                    "can_edit": can(user, Action.manage_hiring)})
 
 
@@ -177,7 +204,7 @@ def new_position(request: Request, session: SessionDep, user: PageUser) -> Respo
     values = {"questionnaires": bank_service.default_battery(session, language="en"),
               "weights": {c.key: c.default_weight for c in COMPETENCIES},
               "language_hurdle": {"language": "en", "level": "B2"}, "invitation_expiry_days": 14,
-              "ranking": {"mode": "fit", "fit_weight": 0.5}}
+              "reminders": True, "ranking": {"mode": "fit", "fit_weight": 0.5}}
     return render(request, "positions/form.html", _form_context(session, user, values, {}, None))
 
 
@@ -194,7 +221,9 @@ def create_position(
         )
     except (ValidationError, DomainError) as exc:
         session.rollback()
-        context = _form_context(session, user, data, _errors(exc, _page_gettext(request)), None)
+        context = _form_context(session, user, data,
+                                _weight_errors(_errors(exc, _page_gettext(request)), data,
+                                               _page_gettext(request), request), None)
         return render(request, "positions/form.html", context, status_code=422)
     audit.record(session, actor=user, action="position.create", object_type="position",
                  object_id=position.id, details={"title": position.title}, ip=client_ip(request))
@@ -229,7 +258,9 @@ def update_position(position_id: int, request: Request, session: SessionDep,
         )
     except (ValidationError, DomainError) as exc:
         session.rollback()
-        context = _form_context(session, user, data, _errors(exc, _page_gettext(request)),
+        context = _form_context(session, user, data,
+                                _weight_errors(_errors(exc, _page_gettext(request)), data,
+                                               _page_gettext(request), request),
                                 position)
         return render(request, "positions/form.html", context, status_code=422)
     if position_service.changes_scores(changes):
@@ -239,4 +270,30 @@ def update_position(position_id: int, request: Request, session: SessionDep,
                           **position_service.rule_changes(before, position)},
                  ip=client_ip(request))
     session.commit()
+    return RedirectResponse(f"/positions/{position.id}", status_code=303)
+
+
+#: The statuses a position can be moved to from its pages, and the audit action of each.
+STATUSES = ("draft", "open", "closed")
+
+
+@router.post("/positions/{position_id}/status", dependencies=[CsrfChecked])
+def set_status(
+    position_id: int, request: Request, session: SessionDep, user: PageUser,
+    status: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    """Open, close or reopen a position, or put it back to draft (no invitations then)."""
+    _require_hr(user)
+    position = position_service.get(session, position_id=position_id, user=user)
+    _ = _page_gettext(request)
+    if status not in STATUSES:
+        raise Invalid(_("status: choose draft, open or closed."))
+    if position.status != status:
+        before = position.status
+        position_service.update(session, position=position,
+                                data=PositionUpdate(status=status))
+        audit.record(session, actor=user, action="position.status", object_type="position",
+                     object_id=position.id, details={"from": before, "to": status},
+                     ip=client_ip(request))
+        session.commit()
     return RedirectResponse(f"/positions/{position.id}", status_code=303)

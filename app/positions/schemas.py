@@ -119,6 +119,13 @@ class PositionCreate(PositionFields):
     cost_assumptions: dict[str, Any] | None = None
     ranking: Ranking = Field(default_factory=Ranking)
     invitation_expiry_days: int = Field(default=14, ge=1, le=90)
+    reminders: bool = Field(
+        default=True, description="e-mail reminders: not started after 48 h, 24 h before expiry"
+    )
+    feedback_page: bool = Field(
+        default=False, description="candidates see their strengths and what to work on, in "
+        "words (no scores), after handing in"
+    )
     manager_ids: list[RowId] = Field(default_factory=list)
 
 
@@ -127,7 +134,7 @@ class PositionUpdate(PositionFields):
 
     title: TitleText | None = None
     territory: OneLineText | None = None
-    status: Literal["open", "closed"] | None = None
+    status: Literal["draft", "open", "closed"] | None = None
     questionnaires: list[str] | None = None
     weights: dict[str, float] | None = None
     minimums: dict[str, float] | None = None
@@ -138,6 +145,8 @@ class PositionUpdate(PositionFields):
     cost_assumptions: dict[str, Any] | None = None
     ranking: Ranking | None = None
     invitation_expiry_days: int | None = Field(default=None, ge=1, le=90)
+    reminders: bool | None = None
+    feedback_page: bool | None = None
     manager_ids: list[RowId] | None = None
 
 
@@ -165,6 +174,8 @@ class PositionPublic(BaseModel):
     )
     ranking: Ranking
     invitation_expiry_days: int
+    reminders: bool
+    feedback_page: bool
     manager_ids: list[int]
     created_at: datetime
     updated_at: datetime

@@ -190,6 +190,8 @@ def create(session: Session, *, data: PositionCreate, actor: User) -> Position:
         cost_assumptions=data.cost_assumptions or {},
         ranking=data.ranking.model_dump(),
         invitation_expiry_days=data.invitation_expiry_days,
+        reminders=data.reminders,
+        feedback_page=data.feedback_page,
         created_by_id=actor.id,
     )
     session.add(position)
@@ -225,6 +227,9 @@ def update(session: Session, *, position: Position, data: PositionUpdate) -> dic
             changes[nullable] = {}
     if "ranking" in changes:
         changes["ranking"] = Ranking.model_validate(changes["ranking"] or {}).model_dump()
+    for flag in ("reminders", "feedback_page"):
+        if flag in changes and changes[flag] is None:
+            changes.pop(flag)
     if "title" in changes and changes["title"] is None:
         raise Invalid("title: a position needs a title")
     # Fields that always have a value: null is a 422 naming them, never a database error.
@@ -306,6 +311,8 @@ def public(session: Session, position: Position) -> PositionPublic:
         ),
         ranking=Ranking.model_validate(position.ranking or {}),
         invitation_expiry_days=position.invitation_expiry_days,
+        reminders=position.reminders,
+        feedback_page=position.feedback_page,
         manager_ids=manager_ids(session, position=position),
         created_at=position.created_at,
         updated_at=position.updated_at,

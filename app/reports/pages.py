@@ -19,15 +19,19 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app import charts
+from app.assessments.models import Attempt
 from app.audit import service as audit
 from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import User
 from app.auth.permissions import Action, can
 from app.bank import service as bank_service
 from app.candidates import decisions as decision_service
+from app.candidates import messages as candidate_messages
+from app.candidates import pages as candidate_pages
+from app.candidates import reminders
 from app.candidates import service as candidate_service
 from app.candidates.schemas import CandidateCreate
 from app.config import get_settings
@@ -41,8 +45,9 @@ from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.pages import _errors as field_errors
+from app.privacy import service as privacy_service
 from app.ratelimit import enforce_invitations
-from app.reports import pipeline, summary, wording
+from app.reports import funnel, pipeline, summary, wording
 from app.reports import service as report_service
 from app.reports.schemas import BANDS, STAGES, STATUSES, PipelineFilters
 from app.reports.wording import Numbers
@@ -70,9 +75,14 @@ def _lang(request: Request) -> str:
     return getattr(request.state, "language", "en")
 
 
+def _tz(request: Request) -> str | None:
+    """The organization's time zone (set on the staff page), or None for UTC."""
+    return getattr(request.state, "time_zone", None)
+
+
 def _tools(request: Request) -> tuple[Any, Numbers]:
     lang = _lang(request)
-    return gettext_for(lang), Numbers(lang)
+    return gettext_for(lang), Numbers(lang, _tz(request))
 
 
 # --- the pipeline -------------------------------------------------------------------------
@@ -200,6 +210,7 @@ def _pipeline_page(
     position: Position,
     *,
     invited: dict[str, Any] | None = None,
+    duplicate: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     status_code: int = 200,
@@ -216,6 +227,7 @@ def _pipeline_page(
         item["requirements_text"] = [
             wording.requirement_short(_, r, numbers) for r in item["requirements_missed"]
         ]
+        item["erased"] = item["email"] == privacy_service.erased_email(item["id"])
     base = f"/positions/{position.id}"
     export_query = {k: v for k, v in query.values.items() if k not in ("limit", "offset") and v}
     export_suffix = f"?{urlencode(export_query)}" if export_query else ""
@@ -242,15 +254,61 @@ def _pipeline_page(
             ),
             "can_edit": can(user, Action.manage_hiring),
             "invited": invited,
+            "duplicate": duplicate,
+            "funnel": funnel.stages(session, position_id=position.id),
+            "done": _done(session, request, user),
+            "is_admin": can(user, Action.administer),
             "errors": errors or {},
             "values": values or {},
-            "fmt": Numbers(_lang(request)),
+            "fmt": Numbers(_lang(request), _tz(request)),
             "cost_problem": _cost_problem(position, _lang(request)),
             "ranking_text": wording.ranking_text(_, page["ranking"], numbers),
             "hide_rankings": hide_rankings,
         },
         status_code=status_code,
     )
+
+
+@router.get("/positions/{position_id:int}/funnel", response_class=HTMLResponse)
+def position_funnel(
+    position_id: int, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    """Where the position's candidates are: each step, each section's drop-off and time."""
+    position = position_service.get(session, position_id=position_id, user=user)
+    lang = _lang(request)
+    rows = funnel.sections(session, position_id=position.id)
+    titles = _section_titles(session, position, lang)
+    for row in rows:
+        row["title"] = titles.get(row["key"], row["key"])
+    return render(request, "reports/funnel.html", {
+        "position": position,
+        "stages": funnel.stages(session, position_id=position.id),
+        "sections": rows,
+        "fmt": Numbers(lang, _tz(request)),
+    })
+
+
+def _section_titles(session: Session, position: Position, lang: str) -> dict[str, str]:
+    """Section key → its title in ``lang``, over the position's questionnaires."""
+    titles = {}
+    for key in position.questionnaires:
+        version = (position.questionnaire_versions or {}).get(key)
+        for section in bank_service.get(session, key=key, version=version).sections:
+            titles[section.key] = section.title.pick(lang)
+    return titles
+
+
+def _done(session: Session, request: Request, user: User) -> dict[str, str] | None:
+    """What a link action just did (``?done=…&candidate=…``), for the note at the top."""
+    done, candidate_id = (request.query_params.get(k, "") for k in ("done", "candidate"))
+    if done not in candidate_pages.DONE or not re.fullmatch(r"[0-9]{1,18}", candidate_id):
+        return None
+    try:
+        candidate = candidate_service.get(session, candidate_id=int(candidate_id),
+                                          organization_id=user.organization_id)
+    except NotFound:
+        return None
+    return {"what": done, "name": candidate.full_name}
 
 
 @router.get("/positions/{position_id:int}", response_class=HTMLResponse)
@@ -285,6 +343,18 @@ def invite(
                 "extra_time_pct": values["extra_time_pct"] or 0,
             }
         )
+        if form.get("duplicate") != "confirmed" and (
+            same := candidate_service.same_email(session, position_id=position.id,
+                                                 email=str(data.email))
+        ):
+            duplicate = {"email": str(data.email).lower(), "candidates": [
+                {"id": c.id, "full_name": c.full_name, "created_at": c.created_at,
+                 "status": candidate_service.effective_status(session, candidate=c)}
+                for c in same
+            ]}
+            session.rollback()  # the invitation count too: nothing was sent
+            return _pipeline_page(request, session, user, position, values=values,
+                                  duplicate=duplicate, status_code=409)
         candidate, invitation, token = candidate_service.invite(
             session,
             position=position,
@@ -335,10 +405,13 @@ def _export_rows(
             filters=replace(filters, limit=EXPORT_CHUNK, offset=offset),
         )
         ranking = ranking or wording.ranking_mode(_, chunk["ranking"]["mode"])
+        extras = _export_extras(session, [item["id"] for item in chunk["items"]])
         for item in chunk["items"]:
             decision = item["latest_decision"] or {}
             yield {
                 **item,
+                **extras.get(item["id"], {}),
+                **{key: _rounded(item.get(key)) for key in ROUNDED},
                 "requirements_passed": _requirements_word(_, item["requirements_passed"]),
                 "requirements_missed": "; ".join(
                     wording.requirement_short(_, r, numbers) for r in item["requirements_missed"]
@@ -358,13 +431,54 @@ def _export_rows(
             return
 
 
+#: Exported numbers rounded to one decimal (the pages show no more).
+ROUNDED = ("fit_score", "partial_fit", "expected_npv")
+
+
+def _rounded(value: Any, decimals: int = 1) -> Any:
+    return round(value, decimals) if isinstance(value, float) else value
+
+
+def _measured(session: Session, position: Position) -> list[str]:
+    """The competencies the position's candidates are scored on (its first score's)."""
+    scales = session.exec(
+        select(Score.scales).where(Score.position_id == position.id).limit(1)
+    ).first()
+    return [key for key in COMPETENCY_KEYS if key in (scales or {})]
+
+
+def _export_extras(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per candidate: when the assessment started and was handed in, and each competency's
+    score (T-score once norms exist, else percent of the maximum), rounded."""
+    if not ids:
+        return {}
+    extras: dict[int, dict[str, Any]] = {}
+    for candidate_id, started, submitted in session.exec(
+        select(Attempt.candidate_id, Attempt.started_at, Attempt.submitted_at)
+        .where(col(Attempt.candidate_id).in_(ids))
+    ):
+        extras.setdefault(candidate_id, {}).update(started_at=started, completed_at=submitted)
+    for candidate_id, scales in session.exec(
+        select(Score.candidate_id, Score.scales).where(col(Score.candidate_id).in_(ids))
+    ):
+        row = extras.setdefault(candidate_id, {})
+        for key, entry in (scales or {}).items():
+            value = entry.get("t_score") if entry.get("band_unit") == "T" else entry.get(
+                "percent")
+            row[f"competency_{key}"] = _rounded(value)
+    return extras
+
+
 def _requirements_word(_: Any, passed: bool | None) -> str | None:
     if passed is None:
         return None
     return _("met") if passed else _("missed")
 
 
-def _export_columns(_: Any) -> list[tuple[str, str]]:
+def _export_columns(_: Any, measured: list[str] | None = None) -> list[tuple[str, str]]:
+    competencies = [(f"competency_{key}", _("%(competency)s (score)",
+                                            competency=_(competency_label(key))))
+                    for key in measured or []]
     return [
         ("rank", _("Rank")),
         ("full_name", _("Name")),
@@ -380,6 +494,7 @@ def _export_columns(_: Any) -> list[tuple[str, str]]:
         ("requirements_passed", _("Requirements")),
         ("requirements_missed", _("Requirements missed")),
         ("knockouts_passed", _("Knock-outs passed")),
+        *competencies,
         ("flags_count", _("Flags")),
         ("expected_npv", _("Expected NPV (EUR)")),
         ("costed_option", _("Costed as")),
@@ -387,6 +502,8 @@ def _export_columns(_: Any) -> list[tuple[str, str]]:
         ("decision_by", _("Decided by")),
         ("decision_at", _("Decided at")),
         ("created_at", _("Invited at")),
+        ("started_at", _("Started at")),
+        ("completed_at", _("Completed at")),
         ("is_demo", _("Demo data")),
     ]
 
@@ -423,12 +540,14 @@ def pipeline_csv(
     query = pipeline_query(request)
     _ = gettext_for(_lang(request))
     italian = _lang(request) == "it"
-    filters, columns = _list_view(session, position, query.filters, _export_columns(_))
+    filters, columns = _list_view(session, position, query.filters,
+                                  _export_columns(_, _measured(session, position)))
     text = exports.pipeline_csv(
         _export_rows(session, position, filters, _, Numbers(_lang(request))),
         columns,
         bom=italian,
         delimiter=";" if italian else ",",
+        decimal="," if italian else ".",
     )
     return Response(
         text.encode("utf-8"),
@@ -445,7 +564,8 @@ def pipeline_xlsx(
     position = position_service.get(session, position_id=position_id, user=user)
     query = pipeline_query(request)
     _ = gettext_for(_lang(request))
-    filters, columns = _list_view(session, position, query.filters, _export_columns(_))
+    filters, columns = _list_view(session, position, query.filters,
+                                  _export_columns(_, _measured(session, position)))
     data = exports.pipeline_xlsx(
         _export_rows(session, position, filters, _, Numbers(_lang(request))),
         columns,
@@ -674,9 +794,34 @@ def candidate_report(
     """A candidate's report: scores and bands, fit and how it was made, flags, decisions."""
     candidate = report_service.visible_candidate(session, candidate_id=candidate_id, user=user)
     report = report_service.report(session, candidate=candidate)
-    return render(
-        request, "reports/candidate.html", _report_context(session, request, report, pdf=False)
-    )
+    context = _report_context(session, request, report, pdf=False)
+    context["link"] = _link_context(session, request, candidate, user, report)
+    return render(request, "reports/candidate.html", context)
+
+
+def _link_context(
+    session: Session, request: Request, candidate: Any, user: User, report: dict[str, Any]
+) -> dict[str, Any]:
+    """The invitation's dates and what HR may do with the link (the page's "Invitation")."""
+    latest = candidate_service.latest_invitation(session, candidate_id=candidate.id)
+    attempt = report.get("attempt") or {}
+    done = request.query_params.get("done", "")
+    return {
+        "invited_at": candidate.created_at,
+        "link_at": latest.created_at if latest else None,
+        "links": candidate_service.invitation_count(session, candidate_id=candidate.id),
+        "expires_at": latest.expires_at if latest else None,
+        "revoked_at": latest.revoked_at if latest else None,
+        "started_at": attempt.get("started_at"),
+        "completed_at": attempt.get("submitted_at"),
+        "reminders": reminders.sent(latest) if latest else [],
+        "done": done if done in candidate_pages.DONE else "",
+        "can_edit": can(user, Action.manage_hiring),
+        "is_admin": can(user, Action.administer),
+        "erased": candidate.erased_at is not None,
+        "messages": candidate_messages.sent(session, candidate=candidate),
+        "message_kinds": candidate_messages.KINDS,
+    }
 
 
 def _pdf_response(request: Request, page: HTMLResponse, filename: str) -> Response:

@@ -277,6 +277,11 @@ def knockout_value(_: Gettext, value: Any, numbers: Numbers) -> str:
     return pay.get(str(value)) or _(str(value))
 
 
+#: The page counts a focus loss only when the candidate is away longer than this
+#: (static/assessment.js, ``AWAY_MS``): a glance at a notification is not leaving.
+FOCUS_LOSS_SECONDS = 3
+
+
 def flag_title(_: Gettext, code: str) -> str:
     """A short name of a validity or integrity flag."""
     titles = {
@@ -354,7 +359,11 @@ def flag_message(_: Gettext, flag: Mapping[str, Any], numbers: Numbers) -> str:
             )
         count = int(ev["count"])
         if code == "focus_loss":
-            return _("Left the assessment tab or window %(count)s time(s).", count=count)
+            return _(
+                "Left the assessment tab or window %(count)s time(s), each time for more than"
+                " %(seconds)s seconds (shorter glances away are not counted; the on-page"
+                " calculator never counts).", count=count, seconds=FOCUS_LOSS_SECONDS,
+            )
         if code == "paste_attempt":
             return _("%(count)s paste attempt(s) into an answer field.", count=count)
         if code == "ip_change":

@@ -38,6 +38,7 @@ from app.assessments.battery import Battery, ordered_items
 from app.assessments.models import Answer, Attempt, AttemptSection
 from app.assessments.service import answers_of
 from app.bank.models import NormTable as NormRow
+from app.candidates import notices
 from app.candidates.models import Candidate
 from app.clock import utcnow
 from app.config import get_settings
@@ -501,6 +502,8 @@ def score_submitted(session: Session, *, attempt: Attempt) -> Score:
                              if r["passed"] is False],
         completed_at=attempt.submitted_at,
     )
+    notices.completed(session, candidate=candidate, position=position,
+                      base_url=get_settings().base_url)
     return score
 
 

@@ -555,14 +555,24 @@
 
   /* --- integrity counters (flags for a person, never scores) ------------------------- */
 
+  /* A focus loss counts only when the candidate stays away longer than AWAY_MS: a glance
+     at a notification is not leaving the page (the report says so: FOCUS_LOSS_SECONDS in
+     app/reports/wording.py). The on-page calculator never takes the focus away. */
+  var AWAY_MS = 3000;
   var counters = { focus_losses: 0, paste_attempts: 0 };
-  var away = false;
+  var awaySince = null;
 
   function lostFocus() {
-    if (!away && !unloading) {
-      away = true;
+    if (awaySince === null && !unloading) {
+      awaySince = monotonic();
+    }
+  }
+
+  function cameBack() {
+    if (awaySince !== null && monotonic() - awaySince > AWAY_MS) {
       counters.focus_losses += 1;
     }
+    awaySince = null;
   }
 
   function takeCounters() {
@@ -597,7 +607,7 @@
     }
   });
   window.addEventListener("blur", lostFocus);
-  window.addEventListener("focus", function () { away = false; });
+  window.addEventListener("focus", cameBack);
   window.addEventListener("pagehide", function () { unloading = true; });
   window.addEventListener("pageshow", function () { unloading = false; });
 
@@ -615,7 +625,7 @@
         }
       }
     } else {
-      away = false;
+      cameBack();
       flush();
     }
   });
@@ -629,6 +639,7 @@
   var timer = document.getElementById("timer");
   var timerText = document.getElementById("timer-text");
   var announcer = document.getElementById("timer-announce");
+  var minuteWarning = document.getElementById("minute-warning");
   var remaining = timer ? parseInt(timer.getAttribute("data-remaining"), 10) : NaN;
 
   function monotonic() {
@@ -671,6 +682,9 @@
       timerText.textContent = timer.getAttribute("data-template").replace("{time}", clock(left));
       if (left <= 60) {
         timer.className = "timer low";
+        if (minuteWarning && left > 0) {
+          minuteWarning.hidden = false;
+        }
       }
       if (previous > 300 && left <= 300 && left > 60) {
         announce(timer.getAttribute("data-at5"));

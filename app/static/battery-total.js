@@ -13,3 +13,25 @@
   }
   boxes.forEach(function (box) { box.addEventListener("change", update); });
 })();
+
+// The weights' total, updated as HR types (a comma or a point for decimals).
+(function () {
+  "use strict";
+  var total = document.getElementById("weights-total");
+  if (!total) { return; }
+  var fields = document.querySelectorAll("input[name^=weight_]");
+  function update() {
+    var sum = 0;
+    fields.forEach(function (field) {
+      var value = parseFloat(field.value.replace(",", "."));
+      if (!isNaN(value)) { sum += value; }
+    });
+    var shown = (Math.round(sum * 10000) / 10000).toString().replace(".", total.dataset.decimal);
+    var ok = Math.abs(sum - 1) < 1e-9;
+    total.textContent = total.dataset.template.replace("{total}", shown) +
+      (ok ? " ✓" : " · " + total.dataset.wrong);
+    total.className = ok ? "help" : "help error";
+  }
+  fields.forEach(function (field) { field.addEventListener("input", update); });
+  update();
+})();

@@ -1,5 +1,6 @@
-"""Periodic housekeeping done by the worker: finalize overdue attempts, erase candidates past
-their organization's retention period, rebuild due norms.
+"""Periodic housekeeping done by the worker: finalize overdue attempts, queue reminder
+e-mails to invited candidates, erase candidates past their organization's retention period,
+rebuild due norms.
 
 Each job runs in its own short transaction, so one failure never blocks the others and a
 crash loses nothing (the next pass picks up where this one stopped).
@@ -19,6 +20,7 @@ from app import ratelimit
 from app.assessments import service as assessment_service
 from app.assessments.models import Attempt
 from app.audit import service as audit_service
+from app.candidates import reminders
 from app.candidates.models import Candidate, Invitation
 from app.clock import utcnow
 from app.config import get_settings
@@ -40,6 +42,7 @@ class MaintenanceReport:
     """What one pass did."""
 
     finalized: list[int] = field(default_factory=list)
+    reminded: list[tuple[int, str]] = field(default_factory=list)
     erased: list[int] = field(default_factory=list)
     norm_tables: int = 0
     audit_pruned: int = 0
@@ -69,6 +72,24 @@ def finalize_overdue(engine: Engine, *, now: datetime | None = None) -> list[int
                 finalized.append(attempt_id)
             session.commit()
     return finalized
+
+
+def send_reminders(engine: Engine, *, now: datetime | None = None) -> list[tuple[int, str]]:
+    """Queue the reminder e-mails that are due, one short transaction each."""
+    now = now or utcnow()
+    with session_for(engine, read_only=True) as session:
+        due = reminders.due(session, now=now)
+    sent = []
+    for invitation_id, kind in due:
+        try:
+            with session_for(engine) as session:
+                if reminders.send(session, invitation_id=invitation_id, kind=kind, now=now):
+                    sent.append((invitation_id, kind))
+                session.commit()
+        except Exception:
+            logger.exception("maintenance: reminder %s failed for invitation %d", kind,
+                             invitation_id)
+    return sent
 
 
 def apply_retention(
@@ -128,6 +149,7 @@ def run_once(engine: Engine | None = None, *, now: datetime | None = None) -> Ma
     engine = engine or get_engine()
     report = MaintenanceReport()
     report.finalized = finalize_overdue(engine, now=now)
+    report.reminded = send_reminders(engine, now=now)
     report.erased = apply_retention(engine, now=now)
     # Rebuilding rescores every candidate of the organization in one write transaction, so
     # on a busy day (a table is due at every 10 % of growth) it waits until the table in
@@ -156,11 +178,12 @@ def run_once(engine: Engine | None = None, *, now: datetime | None = None) -> Ma
     with session_for(engine) as session:  # rate-limit counts nobody looks at any more
         ratelimit.purge(session, now=now)
         session.commit()
-    if report.finalized or report.erased or report.norm_tables or report.outcome_reminders:
+    if (report.finalized or report.reminded or report.erased or report.norm_tables
+            or report.outcome_reminders):
         logger.info(
-            "maintenance: finalized %d overdue attempts, erased %d candidates past retention, "
-            "rebuilt %d norm tables, queued %d outcome reminders",
-            len(report.finalized), len(report.erased), report.norm_tables,
+            "maintenance: finalized %d overdue attempts, queued %d reminders, erased %d "
+            "candidates past retention, rebuilt %d norm tables, queued %d outcome reminders",
+            len(report.finalized), len(report.reminded), len(report.erased), report.norm_tables,
             report.outcome_reminders,
         )
     return report

@@ -55,6 +55,8 @@ def main(out: Path = OUT) -> None:
                                                            screening=SCREENING))
                 if section == "business":  # analysis comes first in the default battery
                     assessment_service.complete_section(session, ctx=ctx, section_key="analysis")
+                # Past the section's intro screen: its clock starts as with "Begin".
+                assessment_service.begin_section(session, ctx=ctx)
                 tokens[lang][section] = token
     out.mkdir(parents=True, exist_ok=True)
     with browser_support.serve(create_app()) as url:

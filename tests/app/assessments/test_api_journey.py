@@ -303,10 +303,24 @@ def test_saves_are_accepted_during_the_grace_period_then_refused(client, session
     assert late.status_code == 409
 
 
-def test_the_next_section_starts_when_the_previous_one_times_out(client, session, invited):
+def test_the_next_section_opens_when_the_previous_one_times_out(client, session, invited):
     _, token = invited
     _start(client, token)
+    # 100 s after the timeout the next section is in its intro: handing out its questions
+    # starts its clock, with the whole time.
     _shift_deadlines(session, 480 + 100)
+    state = client.get(f"/api/v1/assessments/{token}").json()
+    current = next(s for s in state["sections"] if s["key"] == "stress-self-report")
+    assert current["status"] == "active"
+    assert current["remaining_s"] == 210
+
+
+def test_the_wait_between_sections_is_capped(client, session, invited):
+    _, token = invited
+    _start(client, token)
+    # Nobody there: the next section's clock starts by itself one break (5 min) after the
+    # previous one ended, so no time can be banked by waiting.
+    _shift_deadlines(session, 480 + 300 + 100)
     state = client.get(f"/api/v1/assessments/{token}").json()
     current = next(s for s in state["sections"] if s["key"] == "stress-self-report")
     assert current["status"] == "active"
@@ -318,7 +332,7 @@ def test_overdue_attempt_is_finalized_from_saved_answers_on_next_access(client, 
     candidate, token = invited
     _start(client, token)
     client.put(f"/api/v1/assessments/{token}/answers/en01", json={"value": "a"})
-    _shift_deadlines(session, 480 + 210 + 240 + 61)
+    _shift_deadlines(session, 480 + 210 + 240 + 2 * 300 + 61)  # two capped breaks
     state = client.get(f"/api/v1/assessments/{token}").json()
     assert state["status"] == "completed"
     score = session.exec(select(Score)).one()

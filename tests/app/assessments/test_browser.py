@@ -143,6 +143,13 @@ def test_keyboard_only_candidate_from_invitation_to_thank_you(live, tmp_path: Pa
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"/section$"))
 
+        # The section's intro: its clock starts on "Begin" (keyboard too).
+        page.wait_for_selector("#section-intro")
+        assert page.locator("[data-item-id]").count() == 0
+        _tab_to(page, "#begin")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#assessment-form")
+
         # Section 1 (Likert) on a phone-sized screen.
         assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
         shot = tmp_path / "section-360.png"
@@ -175,6 +182,10 @@ def test_keyboard_only_candidate_from_invitation_to_thank_you(live, tmp_path: Pa
         _tab_to(page, "button[value=complete]")
         page.keyboard.press("Enter")
         page.wait_for_selector("text=Situations under pressure")
+        page.wait_for_selector("#section-intro")
+        _tab_to(page, "#begin")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#assessment-form")
 
         # Section 2 (situations): one answer saved, one given while the server is unreachable.
         scenarios = _item_ids(page)

@@ -108,6 +108,7 @@ def test_every_item_table_fits_a_390_px_phone(live):
             seen = []
             for tables in expected:  # analysis, then commercial knowledge: every table
                 page.goto(f"{live['url']}/a/{token}/section?lang={lang}")
+                browser_support.begin_section(page)
                 seen.append(page.get_attribute("#assessment-form", "data-section"))
                 result = page.evaluate(MEASURE)
                 assert result["tables"] == tables, result
@@ -127,6 +128,7 @@ def test_numbers_are_understood_as_typed_and_ambiguous_ones_ask(live):
         page.on("pageerror", lambda error: errors.append(str(error)))
         for lang in ("en", "it"):
             page.goto(f"{live['url']}/a/{live['tokens'][lang]}/section?lang={lang}")
+            browser_support.begin_section(page)
             field = page.locator("[data-item-type=numeric] input[data-number]").first
             out = page.locator("[data-item-type=numeric] .understood").first
             for text, example_lang, value, alternatives in EXAMPLES:
@@ -154,9 +156,11 @@ def test_best_and_worst_by_keyboard_and_one_option_cannot_be_both(live):
         page = context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())
         page.goto(f"{live['url']}/a/{live['tokens']['en']}/section")
+        browser_support.begin_section(page)
         for _ in range(2):  # to business sense
             page.click("button[data-finish]")
             page.wait_for_load_state("networkidle")
+            browser_support.begin_section(page)
         item = page.locator("[data-item-type=best_worst]").first
         item_id = item.get_attribute("data-item-id")
         first_best = item.locator("input[name$='-best']").first

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -76,7 +77,19 @@ def _started(client, session, **invite):
     _, _, candidate, token = _invite(session, **invite)
     response = _start(client, token)
     assert response.status_code == 303, response.text
+    _begin(client, token)
     return candidate, token
+
+
+def _begin(client, token: str) -> str:
+    """Press "Begin" on the open section's intro screen; the section page that follows."""
+    intro = client.get(f"/a/{token}/section", headers=HTML)
+    assert 'id="section-intro"' in intro.text, intro.text[:3000]
+    key = re.search(r'action="/a/[^/]+/section/([^/"]+)/begin"', intro.text).group(1)
+    begun = client.post(f"/a/{token}/section/{key}/begin", data={"csrf_token": _csrf(intro.text)},
+                        headers=HTML, follow_redirects=False)
+    assert begun.status_code == 303 and begun.headers["location"] == f"/a/{token}/section"
+    return client.get(f"/a/{token}/section", headers=HTML).text
 
 
 def _state(client, token: str) -> dict:
@@ -152,6 +165,11 @@ def test_landing_uses_the_invitation_language(client, session):
 def test_start_without_consent_shows_the_error_next_to_the_field(client, session):
     _, _, candidate, token = _invite(session)
     response = _start(client, token, consent=None, years_sales="2,5")
+    # POST → redirect → GET: the form with its mistakes is a GET; what was typed waits in a
+    # signed cookie scoped to the link, not in the address.
+    assert response.status_code == 303 and response.headers["location"] == f"/a/{token}?check=1"
+    assert "years_sales" not in response.headers["location"]
+    response = client.get(response.headers["location"], headers=HTML)
     assert response.status_code == 422
     html = response.text
     assert 'role="alert"' in html and 'href="#f-consent"' in html
@@ -171,6 +189,8 @@ def test_start_form_errors_name_each_field(client, session):
     response = _start(
         client, token, years_sales="lots", education="", lang_2="de", client_base_size="2.5"
     )
+    assert response.status_code == 303
+    response = client.get(response.headers["location"], headers=HTML)
     assert response.status_code == 422
     html = response.text
     for key in ("years_sales", "education", "lang_2", "client_base_size"):
@@ -297,7 +317,12 @@ def test_section_form_saves_answers_and_shows_a_bad_one_next_to_its_item(client,
         headers=HTML,
         follow_redirects=False,
     )
+    # POST → redirect → GET: the page with the mistakes is a GET (no resubmission on reload).
+    assert response.status_code == 303 and "check=stress-self-report" in response.headers[
+        "location"]
+    response = client.get(response.headers["location"], headers=HTML)
     assert response.status_code == 422
+    assert client.get(response.url, headers=HTML).status_code == 422  # a reload: the same
     block = _item_block(response.text, "sr03")
     assert 'id="err-sr03"' in block and "from 1 to 5" in block
     assert 'aria-describedby="status-sr03 err-sr03"' in block
@@ -347,6 +372,8 @@ def test_numeric_answers_accept_a_decimal_comma(client, session):
         headers=HTML,
         follow_redirects=False,
     )
+    assert response.status_code == 303
+    response = client.get(response.headers["location"], headers=HTML)
     assert response.status_code == 422
     assert 'id="err-an03"' in _item_block(response.text, "an03")
     assert 'value="circa 7"' in _item_block(response.text, "an03")
@@ -379,8 +406,10 @@ def test_finishing_a_section_moves_on_and_closes_it(client, session):
         follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"] == f"/a/{token}/section"
-    page = client.get(f"/a/{token}/section", headers=HTML).text
-    assert "Situations under pressure" in page and "Section 2 of 2" in page
+    intro = client.get(f"/a/{token}/section", headers=HTML).text
+    assert "Situations under pressure" in intro and "Section 2 of 2" in intro
+    assert 'id="section-intro"' in intro and 'data-item-id="sr15"' not in intro
+    page = _begin(client, token)
     assert 'data-item-id="sr15"' in page and 'data-item-id="sr01"' not in page
     state = _state(client, token)
     assert [s["status"] for s in state["sections"]] == ["completed", "active"]
@@ -419,10 +448,11 @@ def test_the_whole_journey_ends_on_the_submit_and_thank_you_pages(client, sessio
         headers=HTML,
     )
     assert response.status_code == 200 and "Situations under pressure" in response.text
-    option = re.search(r'name="item-sr15" value="([a-z0-9]+)"', response.text).group(1)
+    page = _begin(client, token)
+    option = re.search(r'name="item-sr15" value="([a-z0-9]+)"', page).group(1)
     client.post(
         f"/a/{token}/section/stress-scenarios",
-        data={"csrf_token": _csrf(response.text), "action": "save", "item-sr15": option},
+        data={"csrf_token": _csrf(page), "action": "save", "item-sr15": option},
         headers=HTML,
     )
     # The last section's time runs out: inside the grace period the page offers to submit.
@@ -535,3 +565,75 @@ def test_unknown_link_shows_a_friendly_404(client, token):
     response = client.get(f"/a/{token}", headers=HTML)
     assert response.status_code == 404
     assert "This link does not work" in response.text
+
+
+# --- intro screens, capped breaks, time's up ----------------------------------------------
+
+
+def test_each_section_opens_with_an_intro_and_its_clock_starts_on_begin(client, session):
+    _, _, candidate, token = _invite(session, questionnaires=("analysis",), extra_time_pct=25)
+    assert _start(client, token).status_code == 303
+    intro = client.get(f"/a/{token}/section", headers=HTML)
+    assert intro.status_code == 200 and intro.headers["cache-control"] == "no-store"
+    html = intro.text
+    assert 'id="section-intro"' in html and "data-item-id=" not in html  # no question yet
+    assert re.search(r'id="intro-questions">\d+<', html)
+    assert "including your extra time of 25 %" in html
+    assert "A calculator is on the page" in html  # a numeric section
+    assert "What it measures:</strong> Analysis" in html
+    assert re.search(r'<meta http-equiv="refresh" content="(29\d|30\d)">', html)
+    attempt = _attempt(session, candidate)
+    first = session.exec(select(AttemptSection).where(
+        AttemptSection.attempt_id == attempt.id, AttemptSection.position == 0)).one()
+    assert first.started_at > utcnow() + timedelta(minutes=4)  # not running yet
+    page = _begin(client, token)
+    session.refresh(first)
+    assert abs((first.started_at - utcnow()).total_seconds()) < 30
+    assert (first.deadline_at - first.started_at).total_seconds() == first.time_limit_s
+    assert 'data-calculator' in page and 'id="minute-warning"' in page
+    # Begin again (a second tab, the Back button) changes nothing.
+    deadline = first.deadline_at
+    again = client.post(f"/a/{token}/section/{first.section_key}/begin",
+                        data={"csrf_token": _csrf(page)}, headers=HTML, follow_redirects=False)
+    assert again.status_code == 303
+    session.refresh(first)
+    assert first.deadline_at == deadline
+
+
+def test_the_break_is_capped_and_the_section_starts_by_itself(client, session):
+    _, _, candidate, token = _invite(session, questionnaires=("stress-resistance",))
+    assert _start(client, token).status_code == 303
+    attempt = _attempt(session, candidate)
+    first = session.exec(select(AttemptSection).where(
+        AttemptSection.attempt_id == attempt.id, AttemptSection.position == 0)).one()
+    # Six minutes later, nobody pressed Begin: the clock has been running for a minute.
+    first.started_at -= timedelta(minutes=6)
+    first.deadline_at -= timedelta(minutes=6)
+    session.add(first)
+    session.commit()
+    page = client.get(f"/a/{token}/section", headers=HTML).text
+    assert 'id="section-intro"' not in page and "data-item-id=" in page
+    remaining = int(re.search(r'data-remaining="(\d+)"', page).group(1))
+    assert first.time_limit_s - 65 <= remaining <= first.time_limit_s - 55
+
+
+def test_times_up_is_said_on_the_next_intro(client, session):
+    candidate, token = _started(client, session)
+    _time_out_current_section(session, candidate)
+    intro = client.get(f"/a/{token}/section", headers=HTML).text
+    assert 'id="times-up"' in intro and "Time's up for" in html.unescape(intro)
+    assert "How you react to pressure" in intro and 'id="section-intro"' in intro
+
+
+def test_the_intro_speaks_italian(client, session):
+    _, _, _candidate, token = _invite(session, language="it")
+    assert _start(client, token, language="it").status_code == 303
+    intro = client.get(f"/a/{token}/section", headers=HTML).text
+    assert "Che cosa è consentito" in intro and ">Inizia<" in intro
+
+
+def test_a_forged_start_cookie_shows_a_clean_form(client, session):
+    _, _, _candidate, token = _invite(session)
+    client.cookies.set("kam_start_form", "eyJ4IjoxfQ.bad", path=f"/a/{token}")
+    page = client.get(f"/a/{token}?check=1", headers=HTML)
+    assert page.status_code == 200 and 'role="alert"' not in page.text

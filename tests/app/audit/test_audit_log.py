@@ -122,9 +122,10 @@ def test_the_page_shows_filters_paging_and_the_csv_link(client, session, staff, 
     assert "Audit log" in page.text and "page 1 of 2" in page.text
     assert 'href="/api/v1/audit.csv"' in page.text
     assert 'href="/admin/audit?page=2"' in page.text
-    assert "<em>system</em>" not in page.text  # the system's erasure is on page 2
+    assert "The system erased" not in page.text  # the system's erasure is on page 2
     older = client.get("/admin/audit?page=2")
-    assert "<em>system</em>" in older.text and 'href="/admin/audit"' in older.text
+    assert "The system erased the personal data of" in older.text
+    assert 'href="/admin/audit"' in older.text
     filtered = client.get("/admin/audit", params={"action": "candidate.erase",
                                                   "since": "2026-11-01"})
     assert "Matching entries: 1" in filtered.text and "retention" in filtered.text
@@ -142,3 +143,23 @@ def test_the_page_is_for_admins_only(client, staff):
     assert anonymous.status_code == 303 and "/login" in anonymous.headers["location"]
     login_browser(client, staff["hr"])
     assert client.get("/admin/audit", headers={"accept": "text/html"}).status_code == 403
+
+
+def test_entries_read_as_sentences_with_links_and_json_one_click_away(client, session, staff):
+    from tests.factories import create_position, invite_candidate
+
+    position = create_position(session, actor=staff["hr"], title="Key Account Manager – Nord",
+                               questionnaires=["english"])
+    candidate, _token = invite_candidate(session, position=position, actor=staff["hr"],
+                                         full_name="Giulia Bianchi")
+    audit.record(session, actor=staff["hr"], action="candidate.invite", object_type="candidate",
+                 object_id=candidate.id, details={"position_id": position.id})
+    login_browser(client, staff["admin"])
+    page = client.get("/admin/audit", params={"action": "candidate.invite"}).text
+    hr_name = staff["hr"].full_name
+    assert (f'{hr_name} invited <a href="/candidates/{candidate.id}">Giulia Bianchi</a> to '
+            f'<a href="/positions/{position.id}">Key Account Manager – Nord</a>') in page
+    assert '<details class="audit-json"><summary>JSON</summary>' in page
+    assert '&#34;action&#34;: &#34;candidate.invite&#34;' in page
+    italian = client.get("/admin/audit", params={"action": "candidate.invite", "lang": "it"})
+    assert f"{hr_name} ha invitato" in italian.text

@@ -34,16 +34,39 @@ def test_can_reads_the_table():
     assert not can(None, Action.work)
 
 
+def _names_a_privileged_role(node: ast.AST) -> bool:
+    """``Role.admin``, ``Role.hr`` (with ``.value`` or not), ``"admin"``, ``"hr"``."""
+    if isinstance(node, ast.Attribute) and node.attr == "value":
+        node = node.value
+    if isinstance(node, ast.Constant):
+        return node.value in ("admin", "hr")
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr in ("admin", "hr")
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Role"
+    )
+
+
 def _role_membership_tests(tree: ast.AST) -> list[int]:
-    """Lines that test a role against a list of roles (``user.role in (...)``)."""
+    """Lines that decide by a user's role themselves: ``user.role in (...)``, or a user
+    object's role compared with admin or hr (a query's ``User.role == ...`` column filter
+    selects people, it decides nothing, and a manager's assigned positions are scope)."""
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Compare) and any(
-            isinstance(op, ast.In | ast.NotIn) for op in node.ops
-        ):
-            sides = [node.left, *node.comparators]
-            if any(isinstance(side, ast.Attribute) and side.attr == "role" for side in sides):
-                found.append(node.lineno)
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        roles = [
+            side for side in sides
+            if isinstance(side, ast.Attribute) and side.attr == "role"
+            and isinstance(side.value, ast.Name) and side.value.id[:1].islower()
+        ]
+        if not roles:
+            continue
+        membership = any(isinstance(op, ast.In | ast.NotIn) for op in node.ops)
+        if membership or any(_names_a_privileged_role(side) for side in sides):
+            found.append(node.lineno)
     return found
 
 
@@ -58,7 +81,9 @@ def test_no_module_keeps_a_role_list_of_its_own():
     assert offenders == {}
 
 
-ROLE_TEST_IN_TEMPLATE = re.compile(r"\.role\s*(?:==|!=|\bin\b|\bnot in\b)")
+ROLE_TEST_IN_TEMPLATE = re.compile(
+    r"\.role\s*(?:==|!=)\s*[\"'](?:admin|hr)[\"']|\.role\s+(?:not\s+)?in\b"
+)
 
 
 def test_no_template_decides_by_role_itself():
@@ -72,8 +97,14 @@ def test_no_template_decides_by_role_itself():
     }
     assert {path: lines for path, lines in offenders.items() if lines} == {}
     assert ROLE_TEST_IN_TEMPLATE.search('{% if current_user.role in ("admin", "hr") %}')
+    assert ROLE_TEST_IN_TEMPLATE.search('{% if me.role == "admin" %}')
     assert not ROLE_TEST_IN_TEMPLATE.search("{{ _(current_user.role) }}")
+    assert not ROLE_TEST_IN_TEMPLATE.search("{% if u.role == r %} selected{% endif %}")
 
 
 def test_the_walk_finds_a_role_list():
     assert _role_membership_tests(ast.parse("ok = user.role in ('admin', 'hr')")) == [1]
+    assert _role_membership_tests(ast.parse("ok = user.role != Role.admin.value")) == [1]
+    assert _role_membership_tests(ast.parse("ok = actor.role == 'hr'")) == [1]
+    assert _role_membership_tests(ast.parse("q = select(User).where(User.role == 'admin')")) == []
+    assert _role_membership_tests(ast.parse("ok = user.role == Role.manager")) == []

@@ -338,3 +338,39 @@ def test_a_blank_experienced_hiring_cost_follows_the_salary(client, session, tea
     body = client.get(f"/api/v1/positions/{team.position.id}/cost-comparison",
                       headers=auth_headers(client, team.hr)).json()
     assert body["assumptions"]["experienced"]["hiring_cost"] == 9_000
+
+
+def test_an_implausible_amount_asks_to_confirm_and_italian_thousands_read_right(client, team):
+    _login(client, team.hr)
+    path = f"/positions/{team.position.id}/costs?lang=it"
+    form = form_of(client.get(path).text)
+    # "2.800" in Italian is two thousand eight hundred: plausible, no question.
+    form["experienced.base_salary_monthly"] = ["2.800"]
+    fine = client.post(path, data={**form, "action": "calculate"})
+    assert fine.status_code == 200 and 'id="confirm-amounts-box"' not in fine.text
+    # "28" euros a month is not a salary: the page asks, and says why.
+    form["experienced.base_salary_monthly"] = ["28"]
+    asked = client.post(path, data={**form, "action": "save"}, follow_redirects=False)
+    assert asked.status_code == 422 and 'id="confirm-amounts-box"' in asked.text
+    assert "è insolito qui" in asked.text and "2.800 è duemilaottocento" in asked.text
+    confirmed = client.post(path, data={**form, "action": "save", "confirm_amounts": "yes"},
+                            follow_redirects=False)
+    assert confirmed.status_code == 303
+
+
+def test_attrition_can_be_typed_as_yearly_turnover(client, session, team):
+    from app.positions.models import Position
+
+    _login(client, team.hr)
+    path = f"/positions/{team.position.id}/costs"
+    form = form_of(client.get(path).text)
+    form["grow_in_house.yearly_turnover"] = ["20"]
+    saved = client.post(path, data={**form, "action": "save"}, follow_redirects=False)
+    assert saved.status_code == 303
+    session.expire_all()
+    monthly = session.get(Position, team.position.id).cost_assumptions["grow_in_house"][
+        "monthly_attrition"]
+    assert abs((1 - (1 - monthly) ** 12) - 0.20) < 1e-9  # 20 % a year, compounded monthly
+    form["grow_in_house.yearly_turnover"] = ["120"]
+    bad = client.post(path, data={**form, "action": "calculate"})
+    assert bad.status_code == 422 and "share who leave in a year" in bad.text

@@ -28,11 +28,12 @@ def test_an_attempt_that_ran_out_of_time_is_due_right_after_the_grace(session):
     now = utcnow()
     ctx = _started(session, ["english", "stress-resistance"], now)
     first, *rest = assessment_service.sections_of(session, ctx.attempt)
-    # The candidate ends the first section early, then vanishes: every later section runs
-    # out back to back from that moment.
+    # The candidate ends the first section early, then vanishes: every later section opens,
+    # waits its capped break (nobody presses Begin) and runs out.
     assessment_service.complete_section(session, ctx=ctx, section_key=first.section_key,
                                         now=now + timedelta(seconds=20))
-    end = now + timedelta(seconds=20 + sum(s.time_limit_s for s in rest))
+    end = (now + timedelta(seconds=20 + sum(s.time_limit_s for s in rest))
+           + assessment_service.SECTION_BREAK * len(rest))
     due = assessment_service.overdue_attempt_ids
     assert ctx.attempt.id not in due(session, now=end + GRACE - timedelta(seconds=1))
     assert ctx.attempt.id in due(session, now=end + GRACE + timedelta(seconds=1))

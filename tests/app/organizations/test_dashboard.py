@@ -13,8 +13,9 @@ def _counts(client) -> dict[str, int]:  # type: ignore[no-untyped-def]
     assert page.status_code == 200
     shown = {label: number for number, label in re.findall(
         r'<span class="number">(\d+)</span>\s*([^<]+?)\s*</li>', page.text)}
-    return {"positions": int(shown["open positions"]), "candidates": int(shown["candidates"]),
-            "completed": int(shown["completed assessments"])}
+    return {"positions": int(shown["positions open for invitations"]),
+            "candidates": int(shown["candidates invited, all time"]),
+            "completed": int(shown["assessments completed, all time"])}
 
 
 def test_a_manager_counts_only_the_positions_assigned_to_them(client, session):

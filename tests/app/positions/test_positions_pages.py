@@ -45,7 +45,7 @@ def test_weights_not_summing_to_one_are_shown_next_to_the_field(client, session)
     response = client.post("/positions/new", data=_form(token, weight_analysis="0.3"))
     assert response.status_code == 422
     assert 'id="err-weights"' in response.text
-    assert "must sum to 1" in response.text
+    assert "The weights must add up to 1 (100 %): now they add up to" in response.text
     assert session.exec(select(Position)).first() is None
 
 
@@ -88,3 +88,24 @@ def test_another_organizations_position_page_is_404(client, session):
     login_browser(client, create_user(session, role=Role.admin))
     response = client.get(f"/positions/{position.id}", headers={"Accept": "text/html"})
     assert response.status_code == 404
+
+
+def test_weights_that_do_not_add_up_get_a_sentence_with_the_total(client, session):
+    import re as _re
+
+    from tests.factories import create_user as _create_user
+    from tests.factories import login_browser as _login_browser
+
+    hr = _create_user(session, role="hr")
+    _login_browser(client, hr)
+    page = client.get("/positions/new?lang=it").text
+    assert 'id="weights-total"' in page and "Totale dei pesi: 1" in page
+    csrf = _re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answer = client.post("/positions/new?lang=it", data={
+        "csrf_token": csrf, "title": "KAM Sud", "questionnaires": ["commercial-knowledge",
+                                                                   "english"],
+        "language_hurdle": "B2", "invitation_expiry_days": "14", "ranking_mode": "fit",
+        "weight_commercial_knowledge": "0,9", "weight_languages": "0,2"})
+    assert answer.status_code == 422
+    assert "I pesi devono sommare a 1 (100 %): ora sommano a 1,1 (110 %)." in answer.text
+    assert "must sum to" not in answer.text  # never the validator's own words

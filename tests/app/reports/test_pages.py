@@ -266,6 +266,32 @@ def test_csv_and_xlsx_follow_the_filters_and_the_language(client, session, team,
     assert values[0][1] == "Name" and len(values) == 2 and values[1][1] == "'=cmd|x"
 
 
+def test_exports_carry_competency_scores_dates_and_the_languages_number_format(
+        client, session, team, trio):
+    _login(client, team.hr)
+    base = f"/positions/{team.position.id}"
+    rows = list(csv.DictReader(io.StringIO(
+        client.get(f"{base}/pipeline.csv?status=completed&sort=name").content.decode("utf-8"))))
+    first = rows[0]
+    assert "Commercial knowledge (score)" in first and "Languages (score)" in first
+    assert re.fullmatch(r"\d+(\.\d)?", first["Commercial knowledge (score)"])
+    assert re.fullmatch(r"\d+(\.\d)?", first["Fit score"])  # rounded to one decimal
+    assert first["Started at"] and first["Completed at"] >= first["Started at"]
+    italian = client.get(f"{base}/pipeline.csv?status=completed&sort=name&lang=it")
+    it_rows = list(csv.DictReader(io.StringIO(italian.content.decode("utf-8").lstrip("\ufeff")),
+                                  delimiter=";"))
+    values = [v for v in it_rows[0].values() if v]
+    assert any(re.fullmatch(r"\d+,\d", v) for v in values)  # a decimal comma in Italian
+    assert not any(re.fullmatch(r"\d+\.\d+", v) for v in values)
+    sheet = load_workbook(io.BytesIO(client.get(f"{base}/pipeline.xlsx?status=completed&lang=en")
+                                     .content)).active
+    header = [c.value for c in sheet[1]]
+    fit = sheet.cell(row=2, column=header.index("Fit score") + 1)
+    assert isinstance(fit.value, float) and fit.number_format == "0.0##"
+    started = sheet.cell(row=2, column=header.index("Started at") + 1)
+    assert started.number_format == "yyyy-mm-dd hh:mm"
+
+
 def test_report_pdf_contains_the_name(client, session, team, trio):
     _login(client, team.manager)
     response = client.get(f"/candidates/{trio[0].id}/report.pdf")

@@ -272,6 +272,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/a/{token}/section/{section_key}"): Rule(
         "token", form=lambda w: {f"item-{w.item_id}": str(w.item_value)}
     ),
+    ("POST", "/a/{token}/section/{section_key}/begin"): Rule("token", form={}),
     ("POST", "/a/{token}/submit"): Rule("token", form={}),
     ("GET", "/a/{token}/submit"): TOKEN,
     ("GET", "/a/{token}/done"): TOKEN,
@@ -279,6 +280,28 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/a/{token}/about-you"): Rule("token", form={"action": "skip"}),
     # --- staff pages -------------------------------------------------------------------------
     ("GET", "/"): staff(STAFF),
+    ("GET", "/account"): staff(STAFF),
+    ("GET", "/admin/staff"): staff(ADMIN),
+    ("POST", "/admin/organization/time-zone"): staff(ADMIN, form={"time_zone": "Europe/Rome"}),
+    ("POST", "/admin/staff"): staff(ADMIN, form={"full_name": "Cleo Collega",
+                                                 "email": "cleo@example.com", "role": "hr"}),
+    ("POST", "/admin/staff/{user_id:int}/role"): staff(
+        ADMIN, "organization", form={"role": "hr"}
+    ),
+    ("POST", "/admin/staff/{user_id:int}/active"): staff(
+        ADMIN, "organization", form={"active": "yes"}
+    ),
+    ("POST", "/admin/staff/{user_id:int}/welcome"): staff(ADMIN, "organization", form={}),
+    ("GET", "/forgot-password"): PUBLIC,
+    ("POST", "/forgot-password"): Rule("public", form={"email": "nobody@example.com"}),
+    ("GET", "/set-password/{link}"): PUBLIC,
+    ("POST", "/set-password/{link}"): Rule(
+        "public", form={"password": "x", "password_again": "y"}
+    ),
+    ("POST", "/account/notifications"): staff(STAFF, form={"notify_completions": "on"}),
+    ("POST", "/account/password"): staff(STAFF, form={
+        "current_password": PASSWORD, "new_password": "a quiet harbour at dawn",
+        "new_password_again": "a quiet harbour at dawn"}),
     ("GET", "/admin/audit"): staff(ADMIN),
     ("GET", "/positions"): staff(STAFF),
     ("GET", "/positions/new"): staff(HR),
@@ -289,13 +312,40 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/positions/{position_id:int}/candidates"): staff(
         HR, "position", form={"full_name": "Nora New", "email": "nora@example.com"}
     ),
+    ("GET", "/positions/{position_id:int}/invite-many"): staff(HR, "position"),
+    ("POST", "/positions/{position_id:int}/invite-many"): staff(
+        HR, "position", form={"text": "Nora New\tnora.bulk@example.com\tit\t0",
+                              "action": "send"}
+    ),
     ("GET", "/positions/{position_id:int}/pipeline.csv"): staff(STAFF, "position"),
+    ("GET", "/positions/{position_id:int}/funnel"): staff(STAFF, "position"),
+    ("POST", "/positions/{position_id}/status"): staff(HR, "position", form={"status": "open"}),
     ("GET", "/positions/{position_id:int}/pipeline.xlsx"): staff(STAFF, "position"),
     ("GET", "/candidates/{candidate_id:int}"): staff(STAFF, "position"),
     ("GET", "/candidates/{candidate_id:int}/report.pdf"): staff(STAFF, "position"),
     ("POST", "/candidates/{candidate_id:int}/decision"): staff(
         STAFF, "position", form={"decision": "hold", "note": "Call back."}
     ),
+    ("POST", "/candidates/{candidate_id:int}/link"): staff(
+        HR, "position", form={"back": "candidate"}, candidate="invited"
+    ),
+    ("POST", "/candidates/{candidate_id:int}/resend"): staff(
+        HR, "position", form={"back": "pipeline"}, candidate="invited"
+    ),
+    ("POST", "/candidates/{candidate_id:int}/revoke"): staff(
+        HR, "position", form={}, candidate="invited"
+    ),
+    ("POST", "/candidates/{candidate_id:int}/erase"): staff(
+        ADMIN, "position", form={}, candidate="invited"
+    ),
+    ("GET", "/candidates/{candidate_id:int}/message"): staff(
+        HR, "position", params={"kind": "advance"}
+    ),
+    ("POST", "/candidates/{candidate_id:int}/message"): staff(
+        HR, "position", form={"kind": "hold", "subject": "Hello", "body": "We will write."}
+    ),
+    ("GET", "/admin/messages"): staff(ADMIN),
+    ("POST", "/admin/messages"): staff(ADMIN, form={"advance-en-subject": "Next step"}),
     ("GET", "/candidates/{candidate_id:int}/interview"): staff(STAFF, "position"),
     ("POST", "/candidates/{candidate_id:int}/interview/assign"): staff(
         HR, "position", form=lambda w: {"interviewer_ids": str(w.user_id)}
@@ -399,6 +449,7 @@ def concrete_path(path: str, rule: Rule, world: World) -> str:
         "token": world.token,
         "item_id": world.item_id,
         "section_key": world.section_key,
+        "link": world.password_link,
         "contest_id": world.contest_id,
         "kind": "instructions",
         "interviewer_id": world.user_id,

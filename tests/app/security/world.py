@@ -49,6 +49,7 @@ class World:
     questionnaire_version: int
     hr_email: str
     api: TestClient
+    password_link: str = ""  # a colleague's unused set-password link
     api_headers: dict[str, dict[str, str]] = field(default_factory=dict)
     browsers: dict[str, TestClient] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
@@ -129,6 +130,9 @@ def build_world(session: Session, app: FastAPI, client: TestClient, stack: ExitS
         "admin": team.admin,
         "other_admin": team.outsider,
     }
+    from app.auth import links
+
+    password_link = links.issue(session, user=team.other_manager, purpose="welcome")
     session.commit()
     world = World(
         position_id=position.id,
@@ -144,6 +148,7 @@ def build_world(session: Session, app: FastAPI, client: TestClient, stack: ExitS
         questionnaire_version=row.version,
         hr_email=team.hr.email,
         api=stack.enter_context(TestClient(app)),
+        password_link=password_link,
         contest_id=contest.id,
     )
     world.api_headers["anonymous"] = {}

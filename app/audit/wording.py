@@ -1,0 +1,125 @@
+"""Audit entries as sentences a person reads ("Hugo Recruiter invited Giulia Bianchi to Key
+Account Manager – Nord"), with links to what they are about; the JSON stays one click away.
+
+The page looks the names up once (``app/audit/pages.py``); an object that is gone is named
+by its number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from markupsafe import Markup, escape
+
+
+def _link(kind: str, ident: Any, name: str | None, fallback: str) -> Markup:
+    text = escape(name or fallback)
+    if kind == "candidate":
+        return Markup(f'<a href="/candidates/{ident}">{text}</a>')
+    if kind == "position":
+        return Markup(f'<a href="/positions/{ident}">{text}</a>')
+    if kind == "user":
+        return Markup(f'<a href="/admin/staff#user-{ident}">{text}</a>')
+    return Markup(text)
+
+
+def sentence(_: Callable[..., str], entry: dict[str, Any], known: dict[str, dict[str, str]],
+             decision_names: dict[str, str]) -> Markup:
+    """The entry as one sentence, HTML-safe, with links."""
+    kind, ident = entry["object_type"], entry["object_id"]
+    details = entry["details"] or {}
+    who = escape(entry["actor"]) if entry.get("actor_user_id") else escape(_("The system"))
+    kinds = {"candidate": _("candidate"), "position": _("position"), "user": _("user")}
+    obj = _link(kind, ident, known.get(kind, {}).get(str(ident)),
+                _("%(kind)s #%(id)s", kind=kinds.get(kind, kind), id=ident))
+    position_id = details.get("position_id")
+    position = _link("position", position_id,
+                     known["position"].get(str(position_id)), f"#{position_id}")
+    action = entry["action"]
+    texts: dict[str, Callable[[], str]] = {
+        "candidate.invite": lambda: _("%(who)s invited %(candidate)s to %(position)s",
+                                      who=who, candidate=obj, position=position)
+        if position_id else _("%(who)s invited %(candidate)s", who=who, candidate=obj),
+        "candidate.resend": lambda: _("%(who)s e-mailed %(candidate)s a new link",
+                                      who=who, candidate=obj),
+        "candidate.new_link": lambda: _("%(who)s made a new link for %(candidate)s to copy",
+                                        who=who, candidate=obj),
+        "candidate.revoke": lambda: _("%(who)s revoked the link of %(candidate)s",
+                                      who=who, candidate=obj),
+        "candidate.erase": lambda: _("%(who)s erased the personal data of %(candidate)s",
+                                     who=who, candidate=obj),
+        "candidate.export": lambda: _("%(who)s took a copy of the data of %(candidate)s",
+                                      who=who, candidate=obj),
+        "candidate.message": lambda: _("%(who)s wrote to %(candidate)s: «%(subject)s»",
+                                       who=who, candidate=obj,
+                                       subject=escape(str(details.get("subject", "")))),
+        "candidate.decision": lambda: _("%(who)s recorded «%(decision)s» for %(candidate)s",
+                                        who=who, candidate=obj,
+                                        decision=escape(decision_names.get(
+                                            str(details.get("decision")),
+                                            str(details.get("decision", ""))))),
+        "position.create": lambda: _("%(who)s created the position %(position)s",
+                                     who=who, position=obj),
+        "position.update": lambda: _("%(who)s changed the position %(position)s",
+                                     who=who, position=obj),
+        "position.cost_assumptions": lambda: _(
+            "%(who)s changed the cost assumptions of %(position)s", who=who, position=obj),
+        "position.status": lambda: _("%(who)s set %(position)s to %(status)s", who=who,
+                                     position=obj, status=escape(_(str(details.get("to", ""))))),
+        "user.create": lambda: _("%(who)s added %(user)s to the staff", who=who, user=obj),
+        "user.activate": lambda: _("%(who)s reactivated %(user)s", who=who, user=obj),
+        "user.deactivate": lambda: _("%(who)s deactivated %(user)s", who=who, user=obj),
+        "user.role": lambda: _("%(who)s made %(user)s %(role)s", who=who, user=obj,
+                               role=escape(_(str(details.get("to", ""))))),
+        "user.password": lambda: _("%(who)s changed their password", who=who),
+        "user.password_link": lambda: _("%(who)s sent %(user)s a link to set a password",
+                                        who=who, user=obj),
+        "organization.retention": lambda: _("%(who)s changed how long candidate data is kept",
+                                            who=who),
+        "organization.time_zone": lambda: _("%(who)s set the time zone to %(zone)s", who=who,
+                                            zone=escape(str(details.get("time_zone", "")))),
+        "organization.messages": lambda: _("%(who)s changed the messages after a decision",
+                                           who=who),
+        "norms.import": lambda: _("%(who)s imported a norm table", who=who),
+        "norms.rebuild": lambda: _("%(who)s rebuilt the norm tables", who=who),
+        "webhooks.update": lambda: _("%(who)s changed the webhook settings", who=who),
+        "webhooks.delete": lambda: _("%(who)s removed the webhook", who=who),
+    }
+    make = texts.get(action)
+    if make is None:
+        return Markup(_("%(who)s: %(action)s on %(object)s", who=who, action=escape(action),
+                        object=obj))
+    return Markup(make())
+
+
+def action_label(_: Callable[..., str], action: str) -> str:
+    """An action's name in the filter ("Invitations" for ``candidate.invite``)."""
+    labels = {
+        "candidate.invite": _("Invitations"),
+        "candidate.resend": _("Links e-mailed again"),
+        "candidate.new_link": _("Links copied again"),
+        "candidate.revoke": _("Links revoked"),
+        "candidate.erase": _("Erasures"),
+        "candidate.export": _("Data exports"),
+        "candidate.decision": _("Decisions"),
+        "candidate.message": _("Messages to candidates"),
+        "position.create": _("Positions created"),
+        "position.update": _("Positions changed"),
+        "position.status": _("Positions opened or closed"),
+        "position.cost_assumptions": _("Cost assumptions changed"),
+        "user.create": _("Colleagues added"),
+        "user.role": _("Roles changed"),
+        "user.activate": _("Accounts reactivated"),
+        "user.deactivate": _("Accounts deactivated"),
+        "user.password": _("Passwords changed"),
+        "user.password_link": _("Password links sent"),
+        "organization.retention": _("Retention changed"),
+        "organization.time_zone": _("Time zone changed"),
+        "organization.messages": _("Message templates changed"),
+        "norms.import": _("Norm tables imported"),
+        "norms.rebuild": _("Norm tables rebuilt"),
+        "webhooks.update": _("Webhook changed"),
+        "webhooks.delete": _("Webhook removed"),
+    }
+    return labels.get(action, action)
