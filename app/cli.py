@@ -9,7 +9,7 @@ import typer
 from pydantic import ValidationError
 
 if TYPE_CHECKING:
-    from app.config import Settings
+    from app.core.config import Settings
 
 app = typer.Typer(help="KAM Assess: assessments for hiring Key Account Managers.",
                   no_args_is_help=True)
@@ -31,7 +31,7 @@ DEMO_PASSWORD = "demo-password"
 
 def _settings() -> Settings:
     """The settings, or a clear message naming the bad setting and exit code 2."""
-    from app.config import get_settings, settings_errors
+    from app.core.config import get_settings, settings_errors
 
     try:
         return get_settings()
@@ -43,7 +43,7 @@ def _settings() -> Settings:
 
 def _migrate() -> None:
     """Upgrade the schema and publish the shipped questionnaire bank (both idempotent)."""
-    from app.migrations import upgrade
+    from app.core.migrations import upgrade
 
     _settings()
     upgrade()
@@ -53,8 +53,8 @@ def _migrate() -> None:
 def _publish_bank(directory: Path | None) -> list[Any]:
     """Publish the bank; a refused edit or an invalid file ends with exit code 1."""
     from app.bank import service as bank_service
-    from app.db import session_scope
-    from app.errors import DomainError
+    from app.core.db import session_scope
+    from app.core.errors import DomainError
     from questionnaires.loader import BANK_DIR
     from questionnaires.problems import InvalidQuestionnaireError
 
@@ -125,8 +125,8 @@ def init(
 
 
 def _provision(org: str, admin_email: str, admin_password: str, *, is_demo: bool = False) -> None:
-    from app.db import session_scope
-    from app.errors import DomainError
+    from app.core.db import session_scope
+    from app.core.errors import DomainError
     from app.setup import provision
 
     try:
@@ -178,8 +178,8 @@ def users_create(
     """Add a staff user to an organization."""
     from app.auth import service as auth_service
     from app.auth.models import Role
-    from app.db import session_scope
-    from app.errors import DomainError
+    from app.core.db import session_scope
+    from app.core.errors import DomainError
     from app.organizations import service as organization_service
 
     _settings()
@@ -209,8 +209,8 @@ def users_create(
 
 def _set_active(org: str, email: str, *, active: bool) -> None:
     from app.auth import service as auth_service
-    from app.db import pk, session_scope
-    from app.errors import DomainError
+    from app.core.db import pk, session_scope
+    from app.core.errors import DomainError
     from app.organizations import service as organization_service
 
     _settings()
@@ -265,7 +265,7 @@ def demo(
     """Create the demo organization, its users and simulated candidates (safe to run again)."""
     from app.auth import service as auth_service
     from app.auth.models import Role, User
-    from app.db import pk, session_scope
+    from app.core.db import pk, session_scope
     from app.demo import populate
     from app.setup import provision
 
@@ -312,14 +312,14 @@ def serve(
     """Serve the web pages, the API and the health probes."""
     import uvicorn
 
-    from app.migrations import is_up_to_date
+    from app.core.migrations import is_up_to_date
 
     settings = _settings()
     if not is_up_to_date():
         typer.echo("error: the database schema is not up to date; run `kam migrate` first",
                    err=True)
         raise typer.Exit(1)
-    from app.observability import prepare_multiprocess_metrics, uvicorn_log_config
+    from app.ops.observability import prepare_multiprocess_metrics, uvicorn_log_config
 
     prepare_multiprocess_metrics(workers)
     typer.echo(f"KAM Assess on http://{host}:{port} (database: {_describe(settings)})")
@@ -348,7 +348,7 @@ from app.worker.cli import worker  # noqa: E402  (kept beside its registration)
 
 app.command()(worker)
 
-from app.ops_cli import backup, restore  # noqa: E402
+from app.ops.ops_cli import backup, restore  # noqa: E402
 
 app.command()(backup)
 app.command()(restore)

@@ -33,10 +33,10 @@ from app.auth.models import User
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.candidates.schemas import CandidateCreate
-from app.clock import utcnow
+from app.core.clock import utcnow
+from app.core.tenancy import owned_by, readable
 from app.positions.models import Position
 from app.scores import service as score_service
-from app.tenancy import owned_by, readable
 from questionnaires.schema import ChoiceItem, Item, LikertItem, NumericItem, SjtItem
 from questionnaires.screening import ScreeningAnswers
 from scoring.vocabulary import COMPETENCY_KEYS, EDUCATION_LEVELS

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.auth import service as auth_service
 from app.auth.models import Role, User
-from app.db import pk
+from app.core.db import pk
 from app.organizations import service as organization_service
 from app.organizations.models import Organization
 

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
+from app.core.clock import utcnow
 
 
 class Attempt(SQLModel, table=True):

@@ -36,20 +36,20 @@ from app.auth.dependencies import CSRF_COOKIE, LANGUAGE_COOKIE, PostedForm, clie
 from app.auth.permissions import Action, can
 from app.auth.security import csrf_matches
 from app.candidates import service as candidate_service
-from app.config import get_settings
-from app.db import SessionDep, SessionRoute, WriteSessionDep
-from app.errors import Conflict, Gone, Invalid, NotFound
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute, WriteSessionDep
+from app.core.errors import Conflict, Gone, Invalid, NotFound
+from app.core.i18n import gettext_for, pick_language
+from app.core.numbers import read_number, show_number
+from app.core.templating import render
 from app.explanations import service as explanation_service
 from app.fairness import selfid as selfid_service
-from app.i18n import gettext_for, pick_language
-from app.numbers import read_number, show_number
+from app.ops.ratelimit import guard_candidate_token
 from app.organizations import service as organization_service
 from app.positions.models import Position
-from app.ratelimit import guard_candidate_token
 from app.reports import feedback
 from app.scores import service as score_service
 from app.scores.models import Score
-from app.templating import render
 from questionnaires.privacy import PrivacyNotice, load_privacy_notice, render_privacy_notice
 from questionnaires.rjp import JobPreview
 from questionnaires.schema import Item, SjtItem, is_answered

@@ -35,8 +35,8 @@ from app.assessments.schemas import StartRequest
 from app.auth.security import token_hash
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate, Invitation
-from app.clock import utcnow
-from app.errors import Conflict, Gone, Invalid, NotFound
+from app.core.clock import utcnow
+from app.core.errors import Conflict, Gone, Invalid, NotFound
 from app.positions.models import Position
 from questionnaires.schema import (
     ChoiceItem,

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
+from app.core.clock import utcnow
 
 
 class AuditEntry(SQLModel, table=True):

@@ -17,12 +17,12 @@ from app.audit import wording
 from app.auth.dependencies import AdminPageUser
 from app.auth.models import User
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute
-from app.i18n import gettext_for
+from app.core.db import SessionDep, SessionRoute
+from app.core.i18n import gettext_for
+from app.core.templating import render
+from app.core.tenancy import owned_by
 from app.positions.models import Position
 from app.reports.wording import Numbers
-from app.templating import render
-from app.tenancy import owned_by
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 

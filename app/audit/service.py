@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 from app.audit import chain as audit_chain
 from app.audit.models import AuditEntry, AuditHead
 from app.auth.models import User
-from app.clock import utcnow
-from app.tenancy import owned_by
+from app.core.clock import utcnow
+from app.core.tenancy import owned_by
 
 #: Default months an audit entry is kept in full before retention prunes its content.
 AUDIT_RETENTION_DEFAULT_MONTHS = 24

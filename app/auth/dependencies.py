@@ -21,10 +21,10 @@ from app.auth.security import CSRF_COOKIE as CSRF_COOKIE
 from app.auth.security import LANGUAGE_COOKIE as LANGUAGE_COOKIE
 from app.auth.security import SESSION_COOKIE as SESSION_COOKIE
 from app.auth.security import csrf_matches
-from app.config import get_settings
-from app.db import ReadSessionDep, ends_transactions
-from app.errors import Forbidden, Invalid, LoginRequired, NotAuthenticated
-from app.i18n import pick_language
+from app.core.config import get_settings
+from app.core.db import ReadSessionDep, ends_transactions
+from app.core.errors import Forbidden, Invalid, LoginRequired, NotAuthenticated
+from app.core.i18n import pick_language
 from app.organizations.models import Organization
 
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)

@@ -16,11 +16,11 @@ from app.auth.dependencies import (
     optional_user,
 )
 from app.auth.security import new_token, set_cookie
-from app.config import get_settings
-from app.db import SessionDep, SessionRoute
-from app.errors import NotAuthenticated, TooManyRequests
-from app.i18n import gettext_for
-from app.templating import render
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import NotAuthenticated, TooManyRequests
+from app.core.i18n import gettext_for
+from app.core.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Final
 
 from app.auth.models import Role, User
-from app.errors import Forbidden
+from app.core.errors import Forbidden
 
 
 class Action(StrEnum):

@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.config import get_settings
+from app.core.config import get_settings
 
 # OWASP Password Storage Cheat Sheet, argon2id: m = 19 MiB, t = 2, p = 1.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)

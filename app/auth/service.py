@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from app import tenancy
 from app.auth import passwords, throttle
 from app.auth.models import AuthSession, Role, User
 from app.auth.security import (
@@ -18,12 +17,13 @@ from app.auth.security import (
     token_hash,
     verify_password,
 )
-from app.clock import utcnow
-from app.config import Settings
-from app.errors import Conflict, Invalid, NotAuthenticated, NotFound
-from app.fields import check_one_line
+from app.core import tenancy
+from app.core.clock import utcnow
+from app.core.config import Settings
+from app.core.errors import Conflict, Invalid, NotAuthenticated, NotFound
+from app.core.fields import check_one_line
+from app.core.tenancy import owned_by, readable
 from app.organizations.models import Organization
-from app.tenancy import owned_by, readable
 
 WRONG_LOGIN = "Wrong e-mail or password."
 # Kept for callers and tests that read it here; the rules are in app/auth/throttle.py.

@@ -29,10 +29,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.auth.models import LoginAddress, LoginAttempt, User
-from app.clock import utcnow
-from app.config import Settings
-from app.db import pk
-from app.errors import TooManyRequests
+from app.core.clock import utcnow
+from app.core.config import Settings
+from app.core.db import pk
+from app.core.errors import TooManyRequests
 
 #: An address shared by many people (an office NAT) gets more room than one account.
 IP_FAILURE_FACTOR = 5

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.bank.models import QuestionnaireVersion
-from app.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound
 from questionnaires.loader import (
     BANK_DIR,
     LoadedQuestionnaire,

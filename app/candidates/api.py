@@ -9,10 +9,10 @@ from app.auth.dependencies import HrUser, client_ip
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate, Invitation
 from app.candidates.schemas import CandidateCreate, CandidatePublic, InvitedCandidate
-from app.config import get_settings
-from app.db import SessionDep, SessionRoute, pk
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute, pk
+from app.ops.ratelimit import enforce_invitations
 from app.positions import service as position_service
-from app.ratelimit import enforce_invitations
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["candidates"])
 

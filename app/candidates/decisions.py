@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import User
 from app.candidates.models import Candidate, Decision
-from app.db import pk
-from app.errors import Invalid
+from app.core.db import pk
+from app.core.errors import Invalid
 from app.webhooks import service as webhook_service
 
 DECISIONS = ("advance", "reject", "hire", "hold")

@@ -12,7 +12,7 @@ from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute, pk
+from app.core.db import SessionDep, SessionRoute, pk
 from app.interviews import overall as overall_service
 from app.positions.models import Position
 from app.scores import service as score_service

@@ -18,10 +18,10 @@ from app.audit import service as audit
 from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.candidates.models import Candidate
+from app.core.tenancy import owned_by
 from app.organizations.models import Organization
 from app.outbox import service as outbox
 from app.positions.models import Position
-from app.tenancy import owned_by
 
 KINDS = ("advance", "hold", "reject")
 LANGUAGES = ("it", "en")

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
+from app.core.clock import utcnow
 
 #: Where a candidate is in the hiring process, in order (``outcome`` only after a hire).
 STAGES = ("assessment", "interview", "decision", "outcome")

@@ -8,11 +8,11 @@ from sqlmodel import Session, col, or_, select
 
 from app.auth.models import Role, User
 from app.candidates.models import Candidate
-from app.i18n import gettext_for
+from app.core.i18n import gettext_for
+from app.core.tenancy import owned_by
 from app.organizations import service as organization_service
 from app.outbox import service as outbox
 from app.positions.models import Position, PositionManager
-from app.tenancy import owned_by
 
 
 def _recipients(session: Session, *, position: Position) -> list[User]:

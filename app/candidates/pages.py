@@ -15,7 +15,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from app import ratelimit
 from app.audit import service as audit
 from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import User
@@ -24,16 +23,17 @@ from app.candidates import bulk, messages
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.candidates.schemas import CandidateCreate
-from app.config import get_settings
-from app.db import SessionDep, SessionRoute
-from app.errors import Conflict, Forbidden, Invalid
-from app.i18n import gettext_for
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import Conflict, Forbidden, Invalid
+from app.core.i18n import gettext_for
+from app.core.templating import display, render
+from app.ops import ratelimit
 from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.privacy import service as privacy_service
 from app.reports.wording import Numbers
-from app.templating import display, render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 

@@ -9,14 +9,14 @@ from sqlalchemy import and_, case, exists, literal
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
-from app import tenancy
 from app.auth.models import User
 from app.auth.security import new_token, token_hash
 from app.candidates.models import Candidate, Invitation
 from app.candidates.schemas import CandidateCreate, CandidatePublic
-from app.clock import utcnow
-from app.errors import Conflict, Gone, NotFound
-from app.i18n import gettext_for
+from app.core import tenancy
+from app.core.clock import utcnow
+from app.core.errors import Conflict, Gone, NotFound
+from app.core.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.outbox import service as outbox
 from app.positions import service as position_service

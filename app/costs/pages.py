@@ -26,16 +26,16 @@ from app.audit import service as audit
 from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import User
 from app.auth.permissions import Action, can
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import DomainError, Forbidden
+from app.core.i18n import gettext_for
+from app.core.numbers import Numbers, parse_decimal_entry, show_decimal
+from app.core.templating import render
 from app.costs import service as cost_service
-from app.db import SessionDep, SessionRoute
-from app.errors import DomainError, Forbidden
-from app.i18n import gettext_for
-from app.numbers import Numbers, parse_decimal_entry, show_decimal
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionUpdate
 from app.scores import service as score_service
-from app.templating import render
 from scoring.cost import CostAssumptions
 from scoring.cost_assumptions import OPTIONS
 from scoring.cost_assumptions import problems as cost_problems
@@ -102,7 +102,7 @@ KINDS = _kinds()
 
 
 def parse_number(text: str, lang: str) -> Decimal | None:
-    """A typed number (app.numbers: Babel, either mark for decimals); ``None`` when empty,
+    """A typed number (app.core.numbers: Babel, either mark for decimals); ``None`` when empty,
     ``ValueError`` for text that is not a number."""
     return parse_decimal_entry(text, lang)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.errors import Conflict, input_error
+from app.core.errors import Conflict, input_error
 from app.positions import service as position_service
 from app.positions.models import Position
 from scoring.cost import CostAssumptions

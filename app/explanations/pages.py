@@ -15,16 +15,16 @@ from app.auth import service as auth_service
 from app.auth.dependencies import FormFirst, PostedForm, client_ip, require
 from app.auth.models import User
 from app.auth.permissions import Action
-from app.clock import utcnow
-from app.db import SessionDep, SessionRoute, WriteSessionDep
-from app.errors import Conflict, Invalid
+from app.core.clock import utcnow
+from app.core.db import SessionDep, SessionRoute, WriteSessionDep
+from app.core.errors import Conflict, Invalid
+from app.core.i18n import gettext_for
+from app.core.templating import render
 from app.explanations import service as explanation_service
-from app.i18n import gettext_for
-from app.ratelimit import guard_candidate_token
+from app.ops.ratelimit import guard_candidate_token
 from app.reports import service as report_service
 from app.reports import wording
 from app.reports.wording import Numbers
-from app.templating import render
 from scoring.competencies import label as competency_label
 
 candidate_router = APIRouter(route_class=SessionRoute, prefix="/a", include_in_schema=False,

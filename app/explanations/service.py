@@ -23,16 +23,16 @@ from app.audit import service as audit
 from app.auth.models import Role, User
 from app.auth.permissions import Action, can
 from app.candidates.models import Candidate, Decision
-from app.clock import utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.core.clock import utcnow
+from app.core.errors import Conflict, Invalid, NotFound
+from app.core.i18n import gettext_for
+from app.core.tenancy import belongs, owned_by
 from app.explanations.models import Contest
-from app.i18n import gettext_for
 from app.organizations.models import Organization
 from app.outbox import service as outbox
 from app.positions.models import Position
 from app.scores import service as score_service
 from app.scores.models import Score
-from app.tenancy import belongs, owned_by
 from scoring.composite import bands
 from scoring.counterfactual import band_changes, minimum_changes
 

@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit_service
 from app.auth.models import User
 from app.candidates.models import Candidate, Decision
-from app.clock import utcnow
-from app.config import get_settings
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.tenancy import owned_by
 from app.explanations import service as explanation_service
 from app.explanations.models import Contest
 from app.fairness import selfid as selfid_service
@@ -26,7 +27,6 @@ from app.norms import service as norm_service
 from app.organizations.models import Organization
 from app.positions.models import Position
 from app.scores.models import Score
-from app.tenancy import owned_by
 from scoring.competencies import COMPETENCIES
 from scoring.composite import BAND_CUTS_PERCENT, BAND_CUTS_T
 

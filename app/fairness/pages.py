@@ -14,21 +14,21 @@ from sqlmodel import Session
 from app.auth.dependencies import FormFirst, PostedForm, client_ip, require
 from app.auth.models import User
 from app.auth.permissions import Action
-from app.db import SessionDep, SessionRoute
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import DomainError, Invalid, NotFound
+from app.core.i18n import gettext_for
+from app.core.templating import render
 from app.documents.exports import pdf_from_html
-from app.errors import DomainError, Invalid, NotFound
 from app.fairness import api as fairness_api
 from app.fairness import documents as document_service
 from app.fairness import selfid as selfid_service
 from app.fairness import service as fairness_service
 from app.fairness import whatif as whatif_service
-from app.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.positions.pages import _errors, _position_data
 from app.positions.schemas import PositionUpdate
 from app.reports.wording import Numbers
-from app.templating import render
 from scoring.competencies import COMPETENCIES
 from scoring.fairness import MIN_CELL
 

@@ -29,11 +29,11 @@ from sqlmodel import Session, col, select
 
 from app.assessments.models import Attempt
 from app.candidates.models import Candidate, Decision
+from app.core.tenancy import owned_by
 from app.fairness import selfid as selfid_service
 from app.fairness import stats
 from app.fairness.models import SelfIdentification
 from app.scores.models import Score
-from app.tenancy import owned_by
 from scoring import intersectional_groups, scoring_rates, selection_rates
 from scoring.fairness import MIN_CELL
 

@@ -12,8 +12,8 @@ from app.audit import service as audit
 from app.auth.dependencies import AdminUser, HrUser, StaffUser, client_ip
 from app.auth.models import User
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute, pk
-from app.fields import RowId
+from app.core.db import SessionDep, SessionRoute, pk
+from app.core.fields import RowId
 from app.interviews import kit as kit_service
 from app.interviews import outcomes as outcome_service
 from app.interviews import overall as overall_service

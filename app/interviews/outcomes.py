@@ -16,16 +16,16 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import User
 from app.candidates.models import Candidate, Decision
-from app.clock import utcnow
-from app.db import pk
-from app.errors import Conflict
+from app.core.clock import utcnow
+from app.core.db import pk
+from app.core.errors import Conflict
+from app.core.tenancy import owned_by
 from app.interviews.models import Outcome, OutcomeReminder
 from app.interviews.service import field_error, rated_competencies
 from app.outbox import service as outbox
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.scores.models import Score
-from app.tenancy import owned_by
 
 FOLLOW_UPS = (6, 12)
 DAYS_PER_MONTH = 30.44

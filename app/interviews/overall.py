@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, select
 
-from app.db import pk
-from app.errors import Invalid
+from app.core.db import pk
+from app.core.errors import Invalid
 from app.interviews import service as interview_service
 from app.interviews.models import OverallWeights
 from app.positions.models import Position

@@ -16,25 +16,25 @@ from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import User
 from app.auth.permissions import Action, can
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import Conflict, DomainError, Forbidden, Invalid
+from app.core.i18n import gettext_for
+from app.core.numbers import read_number
+from app.core.templating import render
+from app.core.tenancy import owned_by
 from app.documents import exports
-from app.errors import Conflict, DomainError, Forbidden, Invalid
-from app.i18n import gettext_for
 from app.interviews import kit as kit_service
 from app.interviews import outcomes as outcome_service
 from app.interviews import overall as overall_service
 from app.interviews import reliability as reliability_service
 from app.interviews import service as interview_service
 from app.interviews import validity as validity_service
-from app.numbers import read_number
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionUpdate
 from app.reports import service as report_service
 from app.reports.wording import Numbers
 from app.scores import service as score_service
-from app.templating import render
-from app.tenancy import owned_by
 from scoring.competencies import label as competency_label
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
@@ -255,7 +255,7 @@ def kit_pdf(candidate_id: int, request: Request, session: SessionDep,
 
 
 def _number(value: Any, lang: str) -> float | str | None:
-    """A typed percentage read like every number the pages accept (app.numbers); the text
+    """A typed percentage read like every number the pages accept (app.core.numbers); the text
     back when it is not one clear number."""
     text = str(value or "").strip()
     if not text:

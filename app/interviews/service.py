@@ -29,12 +29,12 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.candidates.models import Candidate
-from app.clock import utcnow
-from app.db import pk
-from app.errors import Conflict, Invalid
+from app.core.clock import utcnow
+from app.core.db import pk
+from app.core.errors import Conflict, Invalid
+from app.core.tenancy import owned_by
 from app.interviews.models import InterviewAssignment
 from app.positions.models import Position, PositionManager
-from app.tenancy import owned_by
 from scoring.competencies import COMPETENCY_KEYS
 
 RATING_MIN, RATING_MAX = 1, 5

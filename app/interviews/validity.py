@@ -23,12 +23,12 @@ import numpy as np
 from sqlmodel import Session, col, select
 
 from app.candidates.models import Candidate
+from app.core.tenancy import owned_by
 from app.interviews import outcomes as outcome_service
 from app.interviews import overall as overall_service
 from app.interviews.models import Outcome
 from app.positions.models import Position
 from app.scores.models import Score
-from app.tenancy import owned_by
 from scoring.errors import ScoringInputError
 from scoring.validity import SMALL_N, correct_range_restriction, pearson, suggested_weights
 

@@ -15,7 +15,7 @@ norms_app = typer.Typer(
 
 
 def _organization_ids(session: Session, org: str | None) -> list[int]:
-    from app.db import pk
+    from app.core.db import pk
     from app.norms import service as norm_service
     from app.organizations import service as organization_service
 
@@ -39,7 +39,7 @@ def rebuild(
     ] = False,
 ) -> None:
     """Rebuild norm tables from completed attempts and rescore the positions."""
-    from app.db import session_scope
+    from app.core.db import session_scope
     from app.norms import service as norm_service
     from app.scores import service as score_service
 
@@ -64,7 +64,7 @@ def status(
     org: Annotated[str, typer.Option(help="Organization name")],
 ) -> None:
     """Print the norm status of every questionnaire version."""
-    from app.db import session_scope
+    from app.core.db import session_scope
     from app.norms import service as norm_service
 
     with session_scope(read_only=True) as session:

@@ -16,17 +16,17 @@ from app.audit import service as audit
 from app.auth.dependencies import AdminPageUser, FormFirst, PostedForm, client_ip
 from app.auth.models import User
 from app.bank import service as bank_service
-from app.config import get_settings
-from app.db import SessionDep, SessionRoute
-from app.errors import DomainError, NotFound
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import DomainError, NotFound
+from app.core.i18n import gettext_for
+from app.core.templating import render
 from app.fairness import dif as dif_service
 from app.fairness import pages as fairness_pages
 from app.fairness import selfid as selfid_service
-from app.i18n import gettext_for
 from app.norms import service as norm_service
 from app.organizations import service as organization_service
 from app.scores import service as score_service
-from app.templating import render
 from questionnaires.schema import ChoiceItem
 from scoring import norm_status
 from scoring.competencies import COMPETENCIES

@@ -42,10 +42,10 @@ from app.audit import service as audit
 from app.auth.models import User
 from app.bank import service as bank_service
 from app.bank.models import NormTable as NormRow
-from app.clock import utcnow
-from app.config import get_settings
-from app.errors import Invalid, NotFound, input_error
-from app.tenancy import owned_by, readable
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.errors import Invalid, NotFound, input_error
+from app.core.tenancy import owned_by, readable
 from questionnaires.keys import item_keys
 from questionnaires.schema import Questionnaire
 from scoring import (

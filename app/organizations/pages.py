@@ -9,14 +9,14 @@ from sqlmodel import col, select
 
 from app.auth.dependencies import PageUser
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute
+from app.core.db import SessionDep, SessionRoute
+from app.core.templating import render
+from app.core.tenancy import owned_by
 from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.reports import funnel
 from app.reports.wording import Numbers
 from app.scores.models import Score
-from app.templating import render
-from app.tenancy import owned_by
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 

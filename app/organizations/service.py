@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from app.errors import NotFound
+from app.core.errors import NotFound
 from app.organizations.models import Organization
 
 

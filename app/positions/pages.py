@@ -13,23 +13,23 @@ from sqlalchemy import func
 from sqlmodel import select
 from starlette.datastructures import FormData
 
-from app import fields
 from app.audit import service as audit
 from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
 from app.auth.permissions import Action, can
 from app.bank import service as bank_service
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute
-from app.errors import DomainError, Forbidden, Invalid
-from app.i18n import gettext_for
-from app.numbers import show_number
+from app.core import fields
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import DomainError, Forbidden, Invalid
+from app.core.i18n import gettext_for
+from app.core.numbers import show_number
+from app.core.templating import render
+from app.core.tenancy import owned_by, readable
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionCreate, PositionUpdate
 from app.scores import service as score_service
-from app.templating import render
-from app.tenancy import owned_by, readable
 from questionnaires.screening import load_screening_form
 from questionnaires.timing import questionnaire_seconds
 from scoring.competencies import CEFR_LEVELS, COMPETENCIES

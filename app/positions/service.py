@@ -8,11 +8,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app import tenancy
 from app.auth.models import Role, User
 from app.bank import service as bank_service
-from app.clock import utcnow
-from app.errors import Invalid, NotFound
+from app.core import tenancy
+from app.core.clock import utcnow
+from app.core.errors import Invalid, NotFound
 from app.positions.models import Position, PositionManager
 from app.positions.schemas import PositionCreate, PositionPublic, PositionUpdate, Ranking
 from questionnaires.hurdles import unsupported_reason

@@ -15,8 +15,8 @@ from app.auth.dependencies import AdminUser, client_ip
 from app.auth.models import User
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute, WriteSessionDep
-from app.i18n import gettext_for
+from app.core.db import SessionDep, SessionRoute, WriteSessionDep
+from app.core.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.organizations.models import Organization
 from app.privacy import service as privacy_service

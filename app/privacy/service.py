@@ -36,7 +36,8 @@ from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates.models import Candidate, Decision, Invitation
-from app.clock import utcnow
+from app.core.clock import utcnow
+from app.core.tenancy import owned_by, readable
 from app.explanations import service as explanation_service
 from app.explanations.models import Contest
 from app.fairness import selfid as selfid_service
@@ -48,7 +49,6 @@ from app.outbox.models import OutboxMessage
 from app.positions.models import Position
 from app.scores import service as score_service
 from app.scores.models import Score
-from app.tenancy import owned_by, readable
 
 EXPORT_FORMAT = "kam-assess.candidate-export/1"
 RETENTION_MIN_MONTHS, RETENTION_MAX_MONTHS = 1, 120
@@ -400,8 +400,8 @@ def _when(value: Any) -> str:
 
 def export_pdf(data: dict[str, Any], *, translate: Any, language: str) -> bytes:
     """The export as a PDF (rendered offline: nothing is fetched from the network)."""
+    from app.core.templating import templates
     from app.documents.exports import pdf_from_html
-    from app.templating import templates
 
     html = templates.get_template("privacy/export.html").render(
         data=data, _=translate, lang=language, pretty=_pretty, when=_when

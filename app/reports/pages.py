@@ -34,26 +34,26 @@ from app.candidates import pages as candidate_pages
 from app.candidates import reminders
 from app.candidates import service as candidate_service
 from app.candidates.schemas import CandidateCreate
-from app.config import get_settings
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import DomainError, Forbidden, Invalid, NotFound
+from app.core.i18n import gettext_for
+from app.core.templating import render
 from app.costs import pages as cost_pages
-from app.db import SessionDep, SessionRoute
 from app.documents import exports
-from app.errors import DomainError, Forbidden, Invalid, NotFound
-from app.i18n import gettext_for
 from app.interviews import overall as overall_service
+from app.ops.ratelimit import enforce_invitations
 from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.pages import _errors as field_errors
 from app.privacy import service as privacy_service
-from app.ratelimit import enforce_invitations
 from app.reports import funnel, pipeline, summary, wording
 from app.reports import service as report_service
 from app.reports.schemas import BANDS, STAGES, STATUSES, PipelineFilters
 from app.reports.wording import Numbers
 from app.scores import service as score_service
 from app.scores.models import Score
-from app.templating import render
 from questionnaires.screening import ScreeningForm, load_screening_form
 from scoring import COMPETENCY_KEYS
 from scoring.competencies import label as competency_label

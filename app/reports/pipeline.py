@@ -34,14 +34,14 @@ from sqlmodel import Session, col
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
-from app.clock import utcnow
-from app.errors import Invalid
+from app.core.clock import utcnow
+from app.core.errors import Invalid
+from app.core.tenancy import owned_by
 from app.organizations import service as organization_service
 from app.positions.models import Position
 from app.reports.schemas import BANDS, SORTS, STAGES, STATUSES, PipelineFilters
 from app.scores import service as score_service
 from app.scores.models import Score
-from app.tenancy import owned_by
 
 
 def _number(value: Any) -> float:

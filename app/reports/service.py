@@ -31,11 +31,11 @@ from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
-from app.errors import Invalid, NotFound
+from app.core.errors import Invalid, NotFound
+from app.core.tenancy import readable
 from app.interviews import overall as overall_service
 from app.positions.models import Position
 from app.scores import service as score_service
-from app.tenancy import readable
 from scoring import NormTable, difference_margin, reliably_different
 from scoring.reliability import Z90
 

@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 # Re-exported: the report pages format numbers through wording.
-from app.numbers import DASH as DASH
-from app.numbers import MINUS as MINUS
-from app.numbers import Numbers as Numbers
+from app.core.numbers import DASH as DASH
+from app.core.numbers import MINUS as MINUS
+from app.core.numbers import Numbers as Numbers
 from scoring import MIN_COMPOSITE_N
 from scoring.competencies import label as competency_label
 

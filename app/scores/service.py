@@ -40,13 +40,13 @@ from app.assessments.service import answers_of
 from app.bank.models import NormTable as NormRow
 from app.candidates import notices
 from app.candidates.models import Candidate
-from app.clock import utcnow
-from app.config import get_settings
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.tenancy import owned_by, readable
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.scores.models import CompositeNorm as CompositeNormRow
 from app.scores.models import Score
-from app.tenancy import owned_by, readable
 from app.webhooks import service as webhook_service
 from questionnaires.keys import item_keys, scoring_inputs
 from questionnaires.schema import is_answered

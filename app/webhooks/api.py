@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.audit import service as audit
 from app.auth.dependencies import AdminUser, client_ip
-from app.config import get_settings
-from app.db import SessionDep, SessionRoute
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute
 from app.organizations import service as organization_service
 from app.webhooks import service as webhook_service
 

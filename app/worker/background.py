@@ -13,8 +13,8 @@ import threading
 
 from sqlalchemy import Engine
 
-from app.config import Settings
-from app.db import make_engine
+from app.core.config import Settings
+from app.core.db import make_engine
 from app.worker.delivery import sender_from_settings
 from app.worker.dispatch import run_forever
 from app.worker.maintenance import Every

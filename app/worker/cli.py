@@ -48,8 +48,8 @@ def worker(
     ] = 5.0,
 ) -> None:
     """Deliver queued e-mails (the outbox) with retries; stops cleanly on SIGTERM/SIGINT."""
-    from app.config import get_settings, settings_errors
-    from app.migrations import is_up_to_date
+    from app.core.config import get_settings, settings_errors
+    from app.core.migrations import is_up_to_date
     from app.worker.delivery import sender_from_settings
     from app.worker.dispatch import drain, run_forever
     from app.worker.maintenance import Every, run_once

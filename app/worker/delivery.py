@@ -25,8 +25,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 
-from app.config import Settings, get_settings
-from app.egress import EgressPolicy, EgressRefused, PinnedTransport, Unresolvable
+from app.core.config import Settings, get_settings
+from app.ops.egress import EgressPolicy, EgressRefused, PinnedTransport, Unresolvable
 from app.webhooks import service as webhook_service
 from app.webhooks.service import WebhookConfig
 
@@ -245,7 +245,7 @@ class WebhookDeliveryError(Exception):
 
 def stored_webhook_config(organization_id: int | None) -> WebhookConfig | None:
     """The organization's current webhook settings, read in a short read-only transaction."""
-    from app.db import get_engine, session_for
+    from app.core.db import get_engine, session_for
 
     # The process-wide engine: one quick read, its connection handed back at once. Read at
     # send time so a new URL or a rotated secret applies to messages still waiting.
@@ -256,7 +256,7 @@ def stored_webhook_config(organization_id: int | None) -> WebhookConfig | None:
 class WebhookSender:
     """POSTs signed webhook events: 2xx delivered; 4xx (but 408, 429) dead; the rest retried.
 
-    Every attempt checks where the URL leads (``egress``, app/egress.py) and
+    Every attempt checks where the URL leads (``egress``, app/ops/egress.py) and
     connects to the address it checked, following no redirect: an address that is not
     allowed makes the event dead without a connection.
     """

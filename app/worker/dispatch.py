@@ -10,7 +10,7 @@ same on every attempt, so mail systems can drop the duplicate.
 
 Claiming is safe with many workers: on PostgreSQL ``SELECT ... FOR UPDATE SKIP LOCKED`` lets
 concurrent claimers take disjoint rows; on SQLite the writing session opens with
-``BEGIN IMMEDIATE`` (see app/db.py), so claimers simply take turns.
+``BEGIN IMMEDIATE`` (see app/core/db.py), so claimers simply take turns.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Engine, or_, update
 from sqlmodel import Session, col, select
 
-from app.clock import utcnow
-from app.config import get_settings
-from app.db import get_engine, session_scope
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.db import get_engine, session_scope
 from app.outbox.models import OutboxMessage
 from app.worker.delivery import Outgoing, PermanentDeliveryError, Sender, sender_from_settings
 

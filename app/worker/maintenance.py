@@ -16,17 +16,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from app import ratelimit
 from app.assessments import service as assessment_service
 from app.assessments.models import Attempt
 from app.audit import service as audit_service
 from app.candidates import reminders
 from app.candidates.models import Candidate, Invitation
-from app.clock import utcnow
-from app.config import get_settings
-from app.db import get_engine, session_for
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.db import get_engine, session_for
 from app.interviews import outcomes as outcome_service
 from app.norms import service as norm_service
+from app.ops import ratelimit
 from app.organizations.models import Organization
 from app.privacy import service as privacy_service
 from app.scores import service as score_service

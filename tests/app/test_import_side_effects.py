@@ -1,5 +1,5 @@
 """Importing any module of the service has no side effect: no database opened or created,
-no file written, nothing logged (importing app.observability used to run an outbox query
+no file written, nothing logged (importing app.ops.observability used to run an outbox query
 and create var/kam.db in the working directory)."""
 
 from __future__ import annotations

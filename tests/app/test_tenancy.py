@@ -1,4 +1,4 @@
-"""Tenant scope has one home: app/tenancy.py (and the per-user statements built on it).
+"""Tenant scope has one home: app/core/tenancy.py (and the per-user statements built on it).
 
 A query on a table an organization owns starts from ``tenancy.readable`` or filters with
 ``tenancy.owned_by``; a loaded row is checked with ``tenancy.belongs``. This test walks the
@@ -15,8 +15,8 @@ import pytest
 from sqlmodel import SQLModel, select
 
 import app.models  # noqa: F401  (registers every table)
-from app import tenancy
 from app.candidates.models import Candidate
+from app.core import tenancy
 from app.positions.models import Position
 from tests.factories import create_organization, create_position, create_user
 
@@ -62,7 +62,7 @@ def test_no_query_scopes_an_organization_by_hand():
         and (lines := organization_id_comparisons(ast.parse(path.read_text(encoding="utf-8"))))
     }
     assert offenders == {}, (
-        "start these queries from app.tenancy (readable, owned_by, belongs, get): "
+        "start these queries from app.core.tenancy (readable, owned_by, belongs, get): "
         f"{offenders}"
     )
 

@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate, Invitation
-from app.clock import utcnow
-from app.errors import NotFound
+from app.core.clock import utcnow
+from app.core.errors import NotFound
 from tests.factories import invite_candidate
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.errors import NotFound
+from app.core.errors import NotFound
 from app.organizations import service as organization_service
 from tests.factories import create_organization
 

@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 
 from app.bank import service as bank_service
-from app.clock import utcnow
-from app.config import get_settings
-from app.db import session_scope
-from app.egress import EgressPolicy, parse_networks
-from app.migrations import upgrade
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.db import session_scope
+from app.core.migrations import upgrade
+from app.ops.egress import EgressPolicy, parse_networks
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.webhooks import service as webhook_service

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from app.egress import EgressPolicy, EgressRefused, Unresolvable, parse_networks
-from app.errors import Invalid
+from app.core.errors import Invalid
+from app.ops.egress import EgressPolicy, EgressRefused, Unresolvable, parse_networks
 from app.webhooks import service as webhook_service
 
 SECRET = "whsec_" + "k" * 43
@@ -177,7 +177,7 @@ def test_the_allow_list_lets_a_network_through_and_nothing_else():
 
 
 def test_the_allow_list_setting_must_be_networks():
-    from app.config import Settings
+    from app.core.config import Settings
 
     assert Settings(webhook_allow_networks="10.0.0.0/8, fd00::/8").webhook_egress.allowed
     with pytest.raises(ValueError, match="KAM_WEBHOOK_ALLOW_NETWORKS"):

@@ -14,8 +14,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
-from app.db import session_scope
-from app.migrations import upgrade
+from app.core.db import session_scope
+from app.core.migrations import upgrade
 from app.outbox import service as outbox
 from app.outbox.models import OutboxMessage
 

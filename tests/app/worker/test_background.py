@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from app.config import get_settings
+from app.core.config import get_settings
 from app.worker.background import start_background_worker
 from app.worker.delivery import SmtpSender
 from app.worker.dispatch import run_forever

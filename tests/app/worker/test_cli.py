@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from app.config import get_settings
+from app.core.config import get_settings
 from app.worker.cli import worker
 from tests.app.worker.conftest import SmtpServer, enqueue, row
 

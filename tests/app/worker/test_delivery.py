@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from app.config import Settings
+from app.core.config import Settings
 from app.worker.delivery import (
     KindRouter,
     LogSender,

@@ -7,8 +7,8 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from app.clock import utcnow
-from app.db import session_scope
+from app.core.clock import utcnow
+from app.core.db import session_scope
 from app.outbox.models import OutboxMessage
 from app.outbox.service import enqueue_email
 from app.worker.delivery import KindRouter, SmtpSender

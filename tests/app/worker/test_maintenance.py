@@ -7,9 +7,9 @@ from sqlmodel import select
 from app.assessments import service as assessment_service
 from app.assessments.schemas import StartRequest
 from app.bank import service as bank_service
-from app.clock import utcnow
-from app.db import get_engine, session_scope
-from app.migrations import upgrade
+from app.core.clock import utcnow
+from app.core.db import get_engine, session_scope
+from app.core.migrations import upgrade
 from app.scores.models import Score
 from app.worker.maintenance import run_once
 from tests.factories import SCREENING, create_position, create_user, invite_candidate

@@ -115,7 +115,7 @@ def summarize(database_url: str) -> DatabaseSummary:
     """The schema revision (compared with this release's head) and row counts."""
     from alembic.runtime.migration import MigrationContext
 
-    from app.migrations import heads
+    from app.core.migrations import heads
 
     engine = create_engine(database_url, poolclass=NullPool)
     try:

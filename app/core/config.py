@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 if TYPE_CHECKING:
-    from app.egress import EgressPolicy
+    from app.ops.egress import EgressPolicy
 
 DEV_SECRET = "dev-secret-do-not-use-in-production"
 DEFAULT_DATABASE_URL = "sqlite:///var/kam.db"
@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     # JSON lines for log collectors; "auto" is readable text in development, JSON otherwise.
     log_format: Literal["json", "text", "auto"] = "auto"
     # Networks webhooks may reach besides public addresses (an on-premise receiver), as a
-    # comma-separated CIDR list; empty: public addresses only (app/egress.py).
+    # comma-separated CIDR list; empty: public addresses only (app/ops/egress.py).
     webhook_allow_networks: str = ""
 
     @field_validator("database_url")
@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     @field_validator("webhook_allow_networks")
     @classmethod
     def _valid_networks(cls, value: str) -> str:
-        from app.egress import parse_networks
+        from app.ops.egress import parse_networks
 
         try:
             parse_networks(value)
@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     @property
     def webhook_egress(self) -> EgressPolicy:
         """Where webhooks may connect: public addresses and the allowed networks."""
-        from app.egress import EgressPolicy, parse_networks
+        from app.ops.egress import EgressPolicy, parse_networks
 
         return EgressPolicy(allowed=parse_networks(self.webhook_allow_networks))
 

@@ -30,8 +30,8 @@ from sqlmodel import Field, Session, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.security import token_hash
-from app.clock import utcnow
-from app.db import (
+from app.core.clock import utcnow
+from app.core.db import (
     READ_ONLY,
     SessionDep,
     SessionRoute,
@@ -40,8 +40,8 @@ from app.db import (
     ends_transactions,
     session_for,
 )
-from app.errors import Conflict, NotFound, TooManyRequests, UnknownLink
-from app.i18n import gettext_for
+from app.core.errors import Conflict, NotFound, TooManyRequests, UnknownLink
+from app.core.i18n import gettext_for
 
 
 class RateEvent(SQLModel, table=True):
@@ -168,7 +168,7 @@ def purge(session: Session, *, now: datetime | None = None) -> int:
     """Delete the events every limit has forgotten, failed sign-ins included; returns how
     many rows went (housekeeping, run by the worker)."""
     from app.auth.models import LoginAttempt
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     now = now or utcnow()
     longest = max(limit.window for limit in LIMITS)

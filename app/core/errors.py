@@ -171,7 +171,7 @@ def _error_response(
 ) -> Response:
     if wants_json(request):
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-    from app.templating import render  # late: templating imports i18n, which is heavier
+    from app.core.templating import render  # late: templating imports i18n, which is heavier
 
     message = detail if isinstance(detail, str) else None
     response = render(
@@ -205,7 +205,7 @@ def install_error_handlers(app: FastAPI) -> None:
         logger.warning("database unavailable: %s", exc, exc_info=exc)
         message = UNAVAILABLE
         if not wants_json(request):
-            from app.i18n import gettext_for
+            from app.core.i18n import gettext_for
 
             message = gettext_for(getattr(request.state, "language", "en"))(UNAVAILABLE)
         return _error_response(request, 503, message,
@@ -222,7 +222,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> Response:
         # SQLite's driver refuses an integer past 64 bits with OverflowError: the request
-        # carried it (every field is bounded, app/fields.py; this is the net below them).
+        # carried it (every field is bounded, app/core/fields.py; this is the net below them).
         return await _out_of_range(request, exc)
 
     @app.exception_handler(DataError)
@@ -233,7 +233,7 @@ def install_error_handlers(app: FastAPI) -> None:
         logger.warning("value out of the database's range: %s", getattr(exc, "orig", exc))
         message = OUT_OF_RANGE
         if not wants_json(request):
-            from app.i18n import gettext_for
+            from app.core.i18n import gettext_for
 
             message = gettext_for(getattr(request.state, "language", "en"))(OUT_OF_RANGE)
         return _error_response(request, 422, message, None)

@@ -17,7 +17,7 @@ from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("it", "en")
 LANGUAGE_NAMES = {"it": "Italiano", "en": "English"}
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
 
 
 @lru_cache

@@ -13,8 +13,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.security import LANGUAGE_COOKIE, ensure_csrf_cookie, set_cookie
-from app.config import get_settings
-from app.i18n import LANGUAGES, pick_language
+from app.core.config import get_settings
+from app.core.i18n import LANGUAGES, pick_language
 
 # No inline scripts or styles anywhere: pages load /static files only.
 CONTENT_SECURITY_POLICY = (

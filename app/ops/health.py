@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.db import READ_ONLY, SessionRoute, get_engine
+from app.core.db import READ_ONLY, SessionRoute, get_engine
 
 router = APIRouter(route_class=SessionRoute, tags=["health"])
 

@@ -10,9 +10,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app.i18n import LANGUAGE_NAMES, gettext_for
+from app.core.i18n import LANGUAGE_NAMES, gettext_for
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
 templates.env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
 
 

@@ -9,8 +9,8 @@ import re
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import NotFound
-from app.fields import MAX_ID
+from app.core.errors import NotFound
+from app.core.fields import MAX_ID
 
 __all__ = ["MAX_ID", "BodySizeLimit", "ids_in_range"]
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")

@@ -24,7 +24,7 @@ PgBin = Annotated[
 
 def _database_url() -> str:
     """The configured database URL, or a message naming the bad setting and exit code 2."""
-    from app.config import get_settings, settings_errors
+    from app.core.config import get_settings, settings_errors
 
     try:
         return get_settings().database_url
@@ -46,8 +46,8 @@ def backup(
     pg_bin: PgBin = None,
 ) -> None:
     """Back up the database into one file while the service keeps running."""
-    from app.backup import BackupError
-    from app.backup import backup as run_backup
+    from app.ops.backup import BackupError
+    from app.ops.backup import backup as run_backup
 
     database_url = _database_url()
     try:
@@ -78,8 +78,8 @@ def restore(
     pg_bin: PgBin = None,
 ) -> None:
     """Replace the configured database's contents with a backup (stop the service first)."""
-    from app.backup import BackupError
-    from app.backup import restore as run_restore
+    from app.ops.backup import BackupError
+    from app.ops.backup import restore as run_restore
 
     database_url = _database_url()
     target = _describe(database_url)

@@ -31,7 +31,7 @@ from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
-from app.config import Settings, get_settings
+from app.core.config import Settings, get_settings
 
 # The constraint naming convention is set in app/__init__.py, before any table exists.
 metadata: MetaData = SQLModel.metadata

@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from alembic import command
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -36,7 +36,7 @@ def is_up_to_date() -> bool:
     """True when the database is at the single head revision."""
     from alembic.runtime.migration import MigrationContext
 
-    from app.db import get_engine
+    from app.core.db import get_engine
 
     with get_engine().connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())

@@ -47,7 +47,7 @@ from prometheus_client.registry import Collector
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.db import SessionRoute
+from app.core.db import SessionRoute
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("kam.access")
@@ -178,12 +178,14 @@ def uvicorn_log_config(level: str = "INFO", *, json: bool = True) -> dict[str, A
     request id and without candidate tokens); uvicorn's own access logger is kept at WARNING.
     """
     level = level.upper()
-    formatter = "app.observability.JsonFormatter" if json else "app.observability.TextFormatter"
+    formatter = (
+        "app.ops.observability.JsonFormatter" if json else "app.ops.observability.TextFormatter"
+    )
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"default": {"()": formatter}},
-        "filters": {"request_id": {"()": "app.observability.RequestIdFilter"}},
+        "filters": {"request_id": {"()": "app.ops.observability.RequestIdFilter"}},
         "handlers": {
             "default": {
                 "class": "logging.StreamHandler",
@@ -259,7 +261,7 @@ class DatabaseCollector(Collector):
             yield GaugeMetricFamily(name, "")
 
     def collect(self) -> Iterator[Metric]:
-        from app.db import get_engine
+        from app.core.db import get_engine
 
         engine = get_engine()
         pool = engine.pool
@@ -305,7 +307,7 @@ def _outbox_backlog(engine: Any) -> tuple[int, datetime | None]:
     from sqlalchemy import func, select, text
     from sqlmodel import col
 
-    from app.db import READ_ONLY
+    from app.core.db import READ_ONLY
     from app.outbox.models import OutboxMessage
 
     query = select(func.count(), func.min(OutboxMessage.created_at)).where(
@@ -495,7 +497,7 @@ router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 def metrics_token() -> str | None:
     """The bearer token that opens /metrics (``KAM_METRICS_TOKEN``), or None."""
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     return getattr(get_settings(), "metrics_token", None) or None
 
