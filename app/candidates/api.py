@@ -43,8 +43,8 @@ def invite_candidate(
     """Invite an applicant: the link is returned once and e-mailed through the outbox."""
     position = position_service.get(session, position_id=position_id, user=user)
     enforce_invitations(session, user_id=pk(user))
-    earlier = [c.id for c in candidate_service.same_email(session, position_id=position.id,
-                                                          email=str(data.email))]
+    earlier = [pk(c) for c in candidate_service.same_email(session, position_id=pk(position),
+                                                           email=str(data.email))]
     candidate, invitation, token = candidate_service.invite(
         session, position=position, data=data, actor=user, base_url=get_settings().base_url
     )

@@ -55,7 +55,7 @@ def display(_: Any, key: str | None) -> str:
         "manager": _("hiring manager"),
         "below_A2": _("below A2"),
     }
-    return names.get(key, _(key))
+    return str(names.get(key, _(key)))
 
 
 templates.env.globals["display"] = display
