@@ -2,14 +2,14 @@
 
 import app.models  # noqa: F401  (registers every table)
 from alembic import context
-from app.db import get_engine, metadata
+from app.core.db import get_engine, metadata
 
 config = context.config
 
 
 def run_migrations_offline() -> None:
     """Emit SQL without a connection (``alembic upgrade --sql``)."""
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     context.configure(
         url=get_settings().database_url,

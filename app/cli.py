@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 app = typer.Typer(help="KAM Assess: assessments for hiring Key Account Managers.",
                   no_args_is_help=True)
@@ -26,34 +29,32 @@ DEMO_USERS = (
 DEMO_PASSWORD = "demo-password"
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     """The settings, or a clear message naming the bad setting and exit code 2."""
-    from app.config import get_settings
+    from app.core.config import get_settings, settings_errors
 
     try:
         return get_settings()
     except ValidationError as exc:
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "settings"
-            message = str(error["msg"]).removeprefix("Value error, ")
-            typer.echo(f"configuration error: KAM_{field.upper()}: {message}", err=True)
+        for line in settings_errors(exc):
+            typer.echo(line, err=True)
         raise typer.Exit(2) from None
 
 
 def _migrate() -> None:
     """Upgrade the schema and publish the shipped questionnaire bank (both idempotent)."""
-    from app.migrations import upgrade
+    from app.core.migrations import upgrade
 
     _settings()
     upgrade()
     _publish_bank(None)
 
 
-def _publish_bank(directory: Path | None) -> list:  # type: ignore[type-arg]
+def _publish_bank(directory: Path | None) -> list[Any]:
     """Publish the bank; a refused edit or an invalid file ends with exit code 1."""
     from app.bank import service as bank_service
-    from app.db import session_scope
-    from app.errors import DomainError
+    from app.core.db import session_scope
+    from app.core.errors import DomainError
     from questionnaires.loader import BANK_DIR
     from questionnaires.problems import InvalidQuestionnaireError
 
@@ -124,8 +125,8 @@ def init(
 
 
 def _provision(org: str, admin_email: str, admin_password: str, *, is_demo: bool = False) -> None:
-    from app.db import session_scope
-    from app.errors import DomainError
+    from app.core.db import session_scope
+    from app.core.errors import DomainError
     from app.setup import provision
 
     try:
@@ -177,8 +178,8 @@ def users_create(
     """Add a staff user to an organization."""
     from app.auth import service as auth_service
     from app.auth.models import Role
-    from app.db import session_scope
-    from app.errors import DomainError
+    from app.core.db import session_scope
+    from app.core.errors import DomainError
     from app.organizations import service as organization_service
 
     _settings()
@@ -208,8 +209,8 @@ def users_create(
 
 def _set_active(org: str, email: str, *, active: bool) -> None:
     from app.auth import service as auth_service
-    from app.db import session_scope
-    from app.errors import DomainError
+    from app.core.db import pk, session_scope
+    from app.core.errors import DomainError
     from app.organizations import service as organization_service
 
     _settings()
@@ -217,7 +218,7 @@ def _set_active(org: str, email: str, *, active: bool) -> None:
         with session_scope() as session:
             organization = organization_service.get_by_name(session, name=org)
             user = None if organization is None else auth_service.find_by_email(
-                session, organization_id=organization.id, email=email
+                session, organization_id=pk(organization), email=email
             )
             if user is None:
                 typer.echo(f"error: no user {email} in an organization named {org!r}", err=True)
@@ -263,8 +264,8 @@ def demo(
 ) -> None:
     """Create the demo organization, its users and simulated candidates (safe to run again)."""
     from app.auth import service as auth_service
-    from app.auth.models import Role
-    from app.db import session_scope
+    from app.auth.models import Role, User
+    from app.core.db import pk, session_scope
     from app.demo import populate
     from app.setup import provision
 
@@ -279,20 +280,19 @@ def demo(
             admin_name=DEMO_USERS[0][2],
             is_demo=True,
         )
-        users = {}
+        users: dict[str, User] = {}
         for role, email, name in DEMO_USERS[1:]:
-            users[role] = auth_service.find_by_email(
-                session, organization_id=result.organization.id, email=email
+            found = auth_service.find_by_email(
+                session, organization_id=pk(result.organization), email=email
             )
-            if users[role] is None:
-                users[role] = auth_service.create_user(
-                    session,
-                    organization=result.organization,
-                    email=email,
-                    full_name=name,
-                    role=Role(role),
-                    password=DEMO_PASSWORD,
-                )
+            users[role] = found if found is not None else auth_service.create_user(
+                session,
+                organization=result.organization,
+                email=email,
+                full_name=name,
+                role=Role(role),
+                password=DEMO_PASSWORD,
+            )
         if with_candidates:
             typer.echo("simulating demo candidates through the real assessment pipeline…")
             populate(session, hr=users["hr"], manager=users["manager"])
@@ -312,14 +312,14 @@ def serve(
     """Serve the web pages, the API and the health probes."""
     import uvicorn
 
-    from app.migrations import is_up_to_date
+    from app.core.migrations import is_up_to_date
 
     settings = _settings()
     if not is_up_to_date():
         typer.echo("error: the database schema is not up to date; run `kam migrate` first",
                    err=True)
         raise typer.Exit(1)
-    from app.observability import prepare_multiprocess_metrics, uvicorn_log_config
+    from app.ops.observability import prepare_multiprocess_metrics, uvicorn_log_config
 
     prepare_multiprocess_metrics(workers)
     typer.echo(f"KAM Assess on http://{host}:{port} (database: {_describe(settings)})")
@@ -338,17 +338,17 @@ def serve(
     )
 
 
-def _describe(settings) -> str:  # type: ignore[no-untyped-def]
+def _describe(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
-from app.outbox.cli import worker  # noqa: E402  (kept beside its registration)
+from app.worker.cli import worker  # noqa: E402  (kept beside its registration)
 
 app.command()(worker)
 
-from app.ops_cli import backup, restore  # noqa: E402
+from app.ops.ops_cli import backup, restore  # noqa: E402
 
 app.command()(backup)
 app.command()(restore)

@@ -33,11 +33,13 @@ from app.auth.models import User
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.candidates.schemas import CandidateCreate
-from app.clock import utcnow
+from app.core.clock import utcnow
+from app.core.tenancy import owned_by, readable
 from app.positions.models import Position
 from app.scores import service as score_service
 from questionnaires.schema import ChoiceItem, Item, LikertItem, NumericItem, SjtItem
 from questionnaires.screening import ScreeningAnswers
+from scoring.vocabulary import COMPETENCY_KEYS, EDUCATION_LEVELS
 
 FIRST_NAMES = ("Giulia", "Marco", "Francesca", "Luca", "Chiara", "Alessandro", "Sara",
                "Davide", "Elena", "Matteo", "Valentina", "Simone", "Martina", "Andrea",
@@ -101,8 +103,8 @@ def _screening(rng: random.Random, levels: dict[str, float]) -> ScreeningAnswers
     experience = max(0.0, round(rng.gauss(5 + 2 * levels["business_sense"], 3), 1))
     english = ("B1", "B2", "C1", "C2")[min(3, max(0, round(1.5 + levels["languages"])))]
     return ScreeningAnswers.model_validate({
-        "education": rng.choices(("secondary", "bachelor", "master", "doctorate"),
-                                 weights=(3, 5, 4, 0.3))[0],
+        # Everyone in the demo finished school: secondary, bachelor, master, doctorate.
+        "education": rng.choices(EDUCATION_LEVELS[1:], weights=(3, 5, 4, 0.3))[0],
         "languages": [{"language": "en", "cefr_self": english}],
         "years_sales": experience,
         "years_key_accounts": max(0.0, round(experience - rng.uniform(0, 4), 1)),
@@ -139,9 +141,7 @@ def simulate_candidates(
         candidate.is_demo = True
         session.add(candidate)
         general = rng.gauss(0, 1)
-        levels = {c: 0.6 * general + 0.8 * rng.gauss(0, 1) for c in (
-            "business_sense", "analysis", "stress_resistance", "languages", "communication",
-            "commercial_knowledge", "drive")}
+        levels = {c: 0.6 * general + 0.8 * rng.gauss(0, 1) for c in COMPETENCY_KEYS}
         levels["idealizing"] = rng.gauss(-0.6, 1)
         simulated.append(Simulated(candidate.id, levels))
         if rng.random() > complete_share:
@@ -202,8 +202,7 @@ def populate(session: Session, *, hr: User, manager: User | None = None,
     from app.positions.schemas import PositionCreate
 
     existing = session.exec(
-        select(Position).where(Position.organization_id == hr.organization_id,
-                               Position.title == DEMO_POSITION)
+        readable(Position, hr.organization_id).where(Position.title == DEMO_POSITION)
     ).first()
     if existing is not None:
         return None
@@ -257,7 +256,7 @@ def _fairness_demo(session: Session, *, hr: User, manager: User | None,
     session.add(organization)
     rows = session.exec(
         select(Candidate, Score).join(Score, col(Score.candidate_id) == Candidate.id)
-        .where(Candidate.organization_id == hr.organization_id).order_by(col(Candidate.id))
+        .where(owned_by(Candidate, hr.organization_id)).order_by(col(Candidate.id))
     ).all()
     screened_out = []
     for candidate, score in rows:

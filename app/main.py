@@ -10,7 +10,6 @@ import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import health, observability
 from app.assessments import api as assessment_api
 from app.assessments import pages as assessment_pages
 from app.audit import api as audit_api
@@ -18,34 +17,37 @@ from app.audit import pages as audit_pages
 from app.auth import account_pages, staff_pages
 from app.auth import api as auth_api
 from app.auth import pages as auth_pages
+from app.auth.permissions import can
 from app.bank import api as bank_api
 from app.candidates import api as candidate_api
 from app.candidates import decisions_api
 from app.candidates import pages as candidate_link_pages
-from app.config import Settings, get_settings
+from app.core.config import Settings, get_settings
+from app.core.db import RequestSessions
+from app.core.errors import STAFF_ERRORS, UnknownLink, error_responses, install_error_handlers
+from app.core.templating import templates
 from app.costs import api as cost_api
 from app.costs import pages as cost_pages
-from app.db import RequestSessions
-from app.errors import STAFF_ERRORS, UnknownLink, error_responses, install_error_handlers
 from app.explanations import api as explanation_api
 from app.explanations import pages as explanation_pages
 from app.fairness import api as fairness_api
 from app.fairness import pages as fairness_pages
 from app.interviews import api as interview_api
 from app.interviews import pages as interview_pages
-from app.limits import BodySizeLimit, ids_in_range
 from app.norms import api as norm_api
 from app.norms import pages as norm_pages
-from app.observability import RequestContext
+from app.ops import health, observability
+from app.ops.limits import BodySizeLimit, ids_in_range
+from app.ops.observability import RequestContext
+from app.ops.page_context import PageContext
 from app.organizations import pages as organization_pages
-from app.outbox.background import start_background_worker
-from app.page_context import PageContext
 from app.positions import api as position_api
 from app.positions import pages as position_pages
 from app.privacy import api as privacy_api
 from app.reports import api as report_api
 from app.reports import pages as report_pages
 from app.webhooks import api as webhook_api
+from app.worker.background import start_background_worker
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Documented in the OpenAPI schema (and checked against it by tests/app/security).
@@ -54,6 +56,8 @@ CANDIDATE_ERRORS = error_responses(400, 404, 409, 410, 413, 422, 429)
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service: one process serves pages, the JSON API and health probes."""
     settings = settings or get_settings()
+    # Templates ask the permission table which buttons and links to show.
+    templates.env.globals["can"] = can
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -5,7 +5,7 @@ from app.audit.models import AuditEntry, AuditHead
 from app.auth.models import AuthSession, LoginAddress, LoginAttempt, User
 from app.bank.models import NormTable, QuestionnaireVersion
 from app.candidates.models import Candidate, Decision, Invitation
-from app.db import metadata
+from app.core.db import metadata
 from app.explanations.models import Contest
 from app.fairness.models import SelfIdentification
 from app.interviews.models import (
@@ -14,10 +14,10 @@ from app.interviews.models import (
     OutcomeReminder,
     OverallWeights,
 )
+from app.ops.ratelimit import RateEvent
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
 from app.positions.models import Position, PositionManager
-from app.ratelimit import RateEvent
 from app.scores.models import CompositeNorm, Score
 
 __all__ = [

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.auth import service as auth_service
 from app.auth.models import Role, User
+from app.core.db import pk
 from app.organizations import service as organization_service
 from app.organizations.models import Organization
 
@@ -40,7 +41,7 @@ def provision(
             session, name=org_name, is_demo=is_demo, language=language
         )
     admin = auth_service.find_by_email(
-        session, organization_id=organization.id, email=admin_email
+        session, organization_id=pk(organization), email=admin_email
     )
     created_admin = admin is None
     if admin is None:

@@ -22,8 +22,8 @@ import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, insert
 
-from app.config import get_settings
-from app.db import make_engine
+from app.core.config import get_settings
+from app.core.db import make_engine
 
 metadata = MetaData()
 saves = Table(

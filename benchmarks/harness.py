@@ -50,7 +50,7 @@ def log(message: str) -> None:
 
 def default_threads() -> int:
     """The app's default KAM_WORKER_THREADS (what a run without ``--threads`` uses)."""
-    from app.config import Settings
+    from app.core.config import Settings
 
     return int(Settings.model_fields["worker_threads"].default)
 
@@ -127,8 +127,8 @@ class Database:
 def use_database(url: str) -> None:
     """Point this process's settings and engine at ``url`` (for seeding and checks)."""
     os.environ["KAM_DATABASE_URL"] = url
-    from app.config import get_settings
-    from app.db import swap_engine
+    from app.core.config import get_settings
+    from app.core.db import swap_engine
 
     get_settings.cache_clear()
     old = swap_engine(None)
@@ -138,7 +138,7 @@ def use_database(url: str) -> None:
 
 def release_database() -> None:
     """Close this process's connections (before a server takes over the database)."""
-    from app.db import swap_engine
+    from app.core.db import swap_engine
 
     old = swap_engine(None)
     if old is not None:
@@ -149,8 +149,8 @@ def prepare(url: str, *, bank_dir: Path | None = None) -> None:
     """Migrate ``url`` to head and publish the questionnaire bank."""
     use_database(url)
     from app.bank import service as bank_service
-    from app.db import session_scope
-    from app.migrations import upgrade
+    from app.core.db import session_scope
+    from app.core.migrations import upgrade
 
     upgrade()
     with session_scope() as session:
@@ -173,7 +173,7 @@ class Seeded:
 def seed_position(*, questionnaires: list[str] | None = None, title: str = "KAM bench") -> Seeded:
     """The bench organization (made once), its HR user and a new open position."""
     from app.auth import service as auth_service
-    from app.db import session_scope
+    from app.core.db import session_scope
     from app.positions import service as position_service
     from app.positions.schemas import PositionCreate
     from app.setup import provision
@@ -198,7 +198,7 @@ def invite(seeded: Seeded, count: int, *, prefix: str = "bench") -> list[str]:
     from app.auth.models import User
     from app.candidates import service as candidate_service
     from app.candidates.schemas import CandidateCreate
-    from app.db import session_scope
+    from app.core.db import session_scope
     from app.positions.models import Position
 
     tokens = []
@@ -233,7 +233,7 @@ def start_attempts(tokens: list[str]) -> list[Started]:
     """Start each invitation through the service (as the start API does)."""
     from app.assessments import service as assessment_service
     from app.assessments.schemas import StartRequest
-    from app.db import session_scope
+    from app.core.db import session_scope
 
     started = []
     for token in tokens:

@@ -234,7 +234,7 @@ def check_database(url: str, tokens: list[str], acknowledged: list[list[Any]],
     from app.assessments.models import Answer, Attempt
     from app.auth.security import token_hash
     from app.candidates.models import Invitation
-    from app.db import session_scope
+    from app.core.db import session_scope
 
     h.use_database(url)
     while True:

@@ -38,7 +38,7 @@ def seed(url: str) -> dict[str, Any]:
     from sqlalchemy import text
 
     from app.auth.models import User
-    from app.db import session_scope
+    from app.core.db import session_scope
     from app.norms import service as norm_service
     from app.positions.models import Position
 

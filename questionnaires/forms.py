@@ -30,8 +30,9 @@ import random
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
-from questionnaires.schema import CEFR_LEVELS, Item, Section
+from questionnaires.schema import Item, Section
 from questionnaires.timing import work_kind
+from scoring.vocabulary import CEFR_LEVELS, CefrLevel
 
 #: The blueprint used for a language section when the position sets no hurdle.
 DEFAULT_HURDLE = "B2"
@@ -94,6 +95,7 @@ def blueprint(section: Section, *, hurdle: str | None = None) -> list[Stratum]:
     """The strata of a section's scored pool and the items every form takes from each."""
     pool = scored_items(section)
     if section.form_by_hurdle:
+        # Ignored: hurdle is a CEFR level or None, mapped to DEFAULT_HURDLE.
         level_counts = section.form_by_hurdle.get(hurdle or DEFAULT_HURDLE)  # type: ignore[call-overload]
         if level_counts is None:
             level_counts = section.form_by_hurdle[min(section.form_by_hurdle)]
@@ -171,7 +173,7 @@ def draw_form(section: Section, *, seed: int | str, hurdle: str | None = None) -
 
 def longest_form(section: Section, seconds: Callable[[Item], float]) -> list[Item]:
     """The form with the most ``seconds`` a blueprint allows (every hurdle for language)."""
-    hurdles = list(section.form_by_hurdle or {None: None})
+    hurdles: list[CefrLevel | None] = list(section.form_by_hurdle or [None])
     forms = []
     for hurdle in hurdles:
         form = list(checks(section))

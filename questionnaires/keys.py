@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from questionnaires.schema import (
     ChoiceItem,
@@ -24,10 +24,11 @@ def item_key(section: Section, item: Item) -> ItemKey:
     """The scoring key of one item (best/worst SJTs keyed by the panel's effectiveness)."""
     common: dict[str, Any] = {"id": item.id, "competency": item.competency, "cefr": item.cefr}
     if isinstance(item, SjtItem) and item.best_worst:
-        effectiveness = {o.id: o.effectiveness for o in item.options}
+        # Every option has its score by now: the bank's rules (option-score) refuse a gap.
+        effectiveness = cast(Mapping[str, float], {o.id: o.effectiveness for o in item.options})
         return ItemKey(**common, type="best_worst", option_scores=effectiveness)
     if isinstance(item, ChoiceItem):
-        scores = {o.id: o.score for o in item.options}
+        scores = cast(Mapping[str, float], {o.id: o.score for o in item.options})
         return ItemKey(**common, type=item.type, option_scores=scores)
     if isinstance(item, LikertItem):
         scale = section.scale

@@ -77,14 +77,14 @@ def read_file(path: str | Path) -> tuple[Questionnaire | None, list[Problem]]:
 
 def collect(paths: Iterable[str | Path]) -> tuple[list[LoadedQuestionnaire], list[Problem]]:
     """Load every questionnaire file under ``paths`` and return them with all their problems."""
-    paths = [Path(path) for path in paths]
+    folders = [Path(path) for path in paths]
     loaded: list[LoadedQuestionnaire] = []
     problems: list[Problem] = [
         Problem(str(path), None, "file-read", "no questionnaire files (*.yaml) here")
-        for path in paths
+        for path in folders
         if path.is_dir() and not questionnaire_files([path])
     ]
-    files = questionnaire_files(paths)
+    files = questionnaire_files(folders)
     for path in files:
         questionnaire, found = read_file(path)
         problems.extend(found)

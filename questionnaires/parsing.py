@@ -9,7 +9,8 @@ import yaml
 from pydantic import ValidationError
 
 from questionnaires.problems import Problem
-from questionnaires.schema import CEFR_LEVELS, COMPETENCIES, ITEM_TYPES, Questionnaire
+from questionnaires.schema import ITEM_TYPES, Questionnaire
+from scoring.vocabulary import CEFR_LEVELS, COMPETENCY_KEYS
 
 Loc = tuple[int | str, ...]
 OPTION_COUNTS = {"single_choice": "3-5", "sjt": "exactly 4"}
@@ -22,6 +23,7 @@ class YamlSyntaxError(ValueError):
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 
+# Ignored: the base is chosen at run time (C loader when libyaml is there).
 class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     """A safe loader that refuses a key repeated in one mapping (PyYAML keeps the last)."""
 
@@ -43,7 +45,8 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
                 key_node.start_mark,
             )
         seen.add(key)
-    return loader.construct_mapping(node, deep=True)
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
+    return mapping
 
 
 _UniqueKeyLoader.add_constructor(
@@ -159,7 +162,7 @@ def _explain(loc: Loc, detail: Any, item_type: str | None) -> tuple[str, str]:
     if last == "competency" and kind == "literal_error":
         return (
             "unknown-competency",
-            f"unknown competency {found!r}; use one of {_list(COMPETENCIES)}",
+            f"unknown competency {found!r}; use one of {_list(COMPETENCY_KEYS)}",
         )
     if last == "cefr" and kind == "literal_error":
         return "cefr-required", f"cefr must be one of {_list(CEFR_LEVELS)} (got {found!r})"

@@ -18,8 +18,6 @@ from pathlib import Path
 from questionnaires.duplicates import check_duplicates
 from questionnaires.problems import Problem
 from questionnaires.schema import (
-    CEFR_LEVELS,
-    LANGUAGE_COMPETENCY,
     LANGUAGES,
     ChoiceItem,
     Item,
@@ -31,6 +29,7 @@ from questionnaires.schema import (
     SjtItem,
 )
 from questionnaires.timing import BATTERY_LIMIT_S, WORDS_PER_MINUTE, section_timing
+from scoring.vocabulary import CEFR_LEVELS, LANGUAGE_COMPETENCY
 
 Entry = tuple[str, Questionnaire]
 
@@ -188,7 +187,7 @@ def _keyed_one_correct(file: str, q: Questionnaire) -> Iterator[Problem]:
             scores = [option.score for option in item.options]
             if any(score is None for score in scores):
                 continue  # reported by option-score
-            if sorted(scores) != [0] * (len(scores) - 1) + [1]:
+            if sorted(s for s in scores if s is not None) != [0] * (len(scores) - 1) + [1]:
                 message = f"exactly one option must score 1 and the others 0 (got {_join(scores)})"
                 yield Problem(file, item.id, "keyed-one-correct", message)
 
@@ -422,6 +421,7 @@ def _sjt_best_worst(file: str, q: Questionnaire) -> Iterator[Problem]:
         for option in item.options:
             if option.panel:
                 mean = statistics.fmean(option.panel)
+                # Ignored: a panel comes only with an effectiveness (schema validator).
                 if abs(mean - option.effectiveness) > 0.005:  # type: ignore[operator]
                     message = (
                         f"option {option.id}: effectiveness {option.effectiveness:g} is not the "
@@ -446,7 +446,7 @@ def _panel_disagreement(file: str, q: Questionnaire) -> Iterator[Problem]:
         if sd > PANEL_MAX_SD:
             ratings = next(o.panel for o in item.options if o.id == key[0])
             message = (
-                f"the panel disagrees on the best option {key[0]} (ratings {list(ratings)}, "
+                f"the panel disagrees on the best option {key[0]} (ratings {list(ratings or ())}, "
                 f"SD {sd:.2f} > {PANEL_MAX_SD:g}); rewrite or drop the item"
             )
             yield Problem(file, item.id, "panel-disagreement", message)

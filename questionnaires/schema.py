@@ -25,23 +25,12 @@ from pydantic import (
     model_validator,
 )
 
+from scoring.vocabulary import CefrLevel, CompetencyKey
+
 Language = Literal["it", "en"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 
-Competency = Literal[
-    "business_sense",
-    "analysis",
-    "stress_resistance",
-    "languages",
-    "communication",
-    "commercial_knowledge",
-    "drive",
-]
-COMPETENCIES: tuple[Competency, ...] = get_args(Competency)
-LANGUAGE_COMPETENCY: Competency = "languages"
-
-CefrLevel = Literal["A2", "B1", "B2", "C1"]
-CEFR_LEVELS: tuple[CefrLevel, ...] = get_args(CefrLevel)
+# Competency keys and CEFR levels are scoring's vocabulary (scoring/vocabulary.py).
 
 ItemType = Literal["single_choice", "sjt", "likert", "numeric"]
 ITEM_TYPES: tuple[ItemType, ...] = get_args(ItemType)
@@ -185,7 +174,7 @@ class ItemBase(Model):
     """Fields every item has."""
 
     id: ItemId
-    competency: Competency
+    competency: CompetencyKey
     type: ItemType
     prompt: LocalizedText
     stimulus: Stimulus | None = None
@@ -279,6 +268,7 @@ class SjtItem(ChoiceItem):
         values = {o.id: o.effectiveness for o in self.options}
         if any(value is None for value in values.values()):
             return None
+        # Ignored: the early return above leaves no None among the values.
         ranked = sorted(values, key=lambda option_id: values[option_id])  # type: ignore[arg-type, return-value]
         if values[ranked[-2]] == values[ranked[-1]]:
             return None

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from questionnaires.parsing import read_yaml
 from questionnaires.schema import LocalizedText, Model
+from scoring.vocabulary import (
+    CEFR_SCALE,
+    EDUCATION_LEVELS,
+    CefrScaleLevel,
+    Education,
+    VariablePay,
+)
 
 SCREENING_PATH = Path(__file__).resolve().parent / "screening.yaml"
 
-Education = Literal["none", "secondary", "bachelor", "master", "doctorate"]
-#: The largest share of variable pay accepted, least first (a knock-out may set a minimum).
-VariablePay = Literal["fixed_only", "up_to_30", "30_to_60", "over_60"]
-VARIABLE_PAY_CHOICES: tuple[VariablePay, ...] = get_args(VariablePay)
-EDUCATION_LEVELS: tuple[Education, ...] = get_args(Education)  # lowest first
-SelfCefr = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
-SELF_CEFR_LEVELS: tuple[SelfCefr, ...] = get_args(SelfCefr)  # lowest first
+# Education levels, variable-pay choices and the CEFR scale are scoring's vocabulary
+# (scoring/vocabulary.py).
 MAX_LANGUAGES = 10
 NUMBER_BOUNDS: dict[str, tuple[int, int]] = {
     "years_sales": (0, 60),
@@ -115,7 +117,7 @@ def education_at_least(education: str, minimum: str) -> bool:
 
 def cefr_at_least(level: str, minimum: str) -> bool:
     """Return True if CEFR ``level`` (A1-C2) is ``minimum`` or higher."""
-    return SELF_CEFR_LEVELS.index(level) >= SELF_CEFR_LEVELS.index(minimum)
+    return CEFR_SCALE.index(level) >= CEFR_SCALE.index(minimum)
 
 
 def _error(message: str, **context: Any) -> PydanticCustomError:
@@ -126,7 +128,7 @@ def _choice(value: Any, allowed: tuple[str, ...], name: str, normalize: Any) -> 
     text = normalize(value.strip()) if isinstance(value, str) else value
     if text not in allowed:
         raise _error(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
-    return text
+    return str(text)
 
 
 class LanguageSkill(BaseModel):
@@ -135,7 +137,7 @@ class LanguageSkill(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     language: Annotated[str, Field(description="ISO 639-1 code, e.g. en")]
-    cefr_self: SelfCefr
+    cefr_self: CefrScaleLevel
 
     @field_validator("language", mode="before")
     @classmethod
@@ -148,7 +150,7 @@ class LanguageSkill(BaseModel):
     @field_validator("cefr_self", mode="before")
     @classmethod
     def _cefr(cls, value: Any) -> str:
-        return _choice(value, SELF_CEFR_LEVELS, "cefr_self", str.upper)
+        return _choice(value, CEFR_SCALE, "cefr_self", str.upper)
 
 
 class ScreeningAnswers(BaseModel):

@@ -27,7 +27,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from questionnaires.schema import (
-    LANGUAGE_COMPETENCY,
     LANGUAGES,
     ChoiceItem,
     Item,
@@ -36,6 +35,7 @@ from questionnaires.schema import (
     Questionnaire,
     Section,
 )
+from scoring.vocabulary import LANGUAGE_COMPETENCY
 
 WORDS_PER_MINUTE = 180
 #: Working time per item, on top of reading (seconds). Numeric reasoning: numeric items,

@@ -96,7 +96,6 @@ from scoring.items import (
     score_items,
 )
 from scoring.knockouts import (
-    EDUCATION_LEVELS,
     KnockoutResult,
     KnockoutRules,
     Screening,
@@ -147,6 +146,7 @@ from scoring.validity import (
     suggested_weights,
 )
 from scoring.version import SCORING_VERSION
+from scoring.vocabulary import EDUCATION_LEVELS
 
 __all__ = [
     "BELOW_A2",

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from scoring.competencies import BELOW_A2, CEFR_LEVELS, CEFR_SCALE
 from scoring.errors import ScoringInputError
 from scoring.items import ItemKey, KeySet, compile_keys
 from scoring.scales import check_item_scores
-from scoring.serialization import jsonable
+from scoring.serialization import jsonable, jsonable_dict
+from scoring.vocabulary import BELOW_A2, CEFR_LEVELS, CEFR_SCALE
 
 #: Share of a level's items that must be correct (SPEC §3.6).
 CEFR_PASS_SHARE = 0.70
@@ -65,6 +65,7 @@ def cefr_meets(level: str | None, required: str, *, argument: str = "level") -> 
     have = cefr_rank(level, argument=argument)
     if have is None:
         return None
+    # Ignored: need is a rank here too (checked above); the stubs see int | None.
     return have >= need  # type: ignore[operator]
 
 
@@ -95,7 +96,7 @@ class CefrEstimate:
 
     def to_dict(self) -> dict[str, Any]:
         """Column-wise JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "levels": list(CEFR_LEVELS),
                 "cefr": self.level,

@@ -66,12 +66,6 @@ def _plain(number: float) -> str:
     return f"{number:g}"
 
 
-def check_same_length(name: str, array: np.ndarray, expected: int, what: str) -> None:
-    """Check that ``array`` has ``expected`` rows (one per ``what``)."""
-    if array.shape[0] != expected:
-        raise ScoringInputError(name, f"has {array.shape[0]} rows but there are {expected} {what}")
-
-
 def check_probability_open(name: str, value: Any) -> float:
     """Check a number strictly between 0 and 1 (a confidence level, a quantile's level)."""
     number = check_number(name, value)

@@ -22,6 +22,30 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
+# The vocabularies live in scoring.vocabulary; imported here for the modules that read them
+# beside the competency model.
+from scoring.vocabulary import (
+    BELOW_A2,
+    CEFR_LEVELS,
+    CEFR_SCALE,
+    COMPETENCY_KEYS,
+    CompetencyKey,
+)
+
+__all__ = [
+    "BELOW_A2",
+    "CEFR_LEVELS",
+    "CEFR_SCALE",
+    "COMPETENCIES",
+    "COMPETENCY_KEYS",
+    "COMPETENCY_LABELS",
+    "DEFAULT_LANGUAGE_HURDLE",
+    "DEFAULT_WEIGHTS",
+    "Competency",
+    "CompetencyKey",
+    "label",
+]
+
 
 @dataclass(frozen=True)
 class Competency:
@@ -65,19 +89,14 @@ COMPETENCIES: Final[tuple[Competency, ...]] = (
     ),
 )
 
-COMPETENCY_KEYS: Final[tuple[str, ...]] = tuple(c.key for c in COMPETENCIES)
+if tuple(c.key for c in COMPETENCIES) != COMPETENCY_KEYS:  # pragma: no cover - a typo guard
+    raise ImportError("scoring.competencies and scoring.vocabulary list different competencies")
 COMPETENCY_LABELS: Final = MappingProxyType({c.key: c.label for c in COMPETENCIES})
 #: Weights of a new position: competencies without a default weight are left out (weight 0).
 DEFAULT_WEIGHTS: Final = MappingProxyType(
     {c.key: c.default_weight for c in COMPETENCIES if c.default_weight > 0}
 )
 
-#: CEFR levels measured by the language items, lowest first (Council of Europe, 2001/2020).
-CEFR_LEVELS: Final[tuple[str, ...]] = ("A2", "B1", "B2", "C1")
-#: The estimate below the lowest measured level.
-BELOW_A2: Final = "below_A2"
-#: The full CEFR scale, for self-assessed levels in the screening form.
-CEFR_SCALE: Final[tuple[str, ...]] = ("A1", "A2", "B1", "B2", "C1", "C2")
 #: Default non-compensatory language hurdle (SPEC §3.5).
 DEFAULT_LANGUAGE_HURDLE: Final = "B2"
 

@@ -65,7 +65,7 @@ from scoring.competencies import (
     label,
 )
 from scoring.errors import ScoringInputError
-from scoring.serialization import jsonable, optional_float, unsigned_zero
+from scoring.serialization import jsonable_dict, optional_float, unsigned_zero
 
 Basis = Literal["z", "percent"]
 #: Lower bounds of bands A, B, C (D is everything below C).
@@ -100,7 +100,7 @@ class CompositeNorm:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "basis": self.basis,
                 "competencies": list(self.competencies),
@@ -167,7 +167,7 @@ class Standardization:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "standardized": self.standardized,
                 "n": self.n,
@@ -312,7 +312,7 @@ class HurdleResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (``rule``, ``required``, ``actual``, ``passed``, ``message``)."""
         rule = "language" if self.unit == "CEFR" else f"minimum.{self.competency}"
-        return jsonable(
+        return jsonable_dict(
             {
                 "rule": rule,
                 "competency": self.competency,
@@ -341,7 +341,7 @@ class ExplanationTerm:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form; ``contribution_t`` is the term's share of the fit in T points
         (``10 · w · z / SD_S`` once re-standardized)."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "competency": self.competency,
                 "label": self.label,
@@ -487,7 +487,7 @@ class CompositeResult:
         present = ~np.isnan(self.scores[i]) & (self.weights > 0)
         coverage = float(self.coverage[i])
         mean, sd = self.partial_mean[i], self.partial_sd[i]
-        return jsonable(
+        return jsonable_dict(
             {
                 "fit_score": self.partial_fit[i],
                 "band": self.partial_band[i],
@@ -624,6 +624,7 @@ class CompositeResult:
                     f" {partial['fit_score']:.1f}{unit}, band {partial['band']}."
                 )
         elif self.basis == "z" and std.standardized:
+            # Ignored: standardized means mean and sd are numbers (a property).
             s_value = std.mean + std.sd * (fit - 50.0) / 10.0  # type: ignore[operator]
             text = (
                 f"Fit T = 50 + 10 × ({s_value:+.3f} − {std.mean:+.3f}) / {std.sd:.3f} = {fit:.1f},"
@@ -647,6 +648,7 @@ class CompositeResult:
             if std.standardized:
                 text += (
                     f" Against the {std.n} completed attempts so far (mean {std.mean:.1f} %,"
+                    # Ignored: standardized means mean and sd are numbers (a property).
                     f" SD {std.sd:.1f} %) that is z = {(fit - std.mean) / std.sd:+.2f}."  # type: ignore[operator]
                 )
         missed = [h for h in hurdles if h.passed is False]
@@ -682,7 +684,7 @@ class CompositeResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Column-wise JSON-able form (no explanations; see :meth:`candidate`)."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "competencies": list(self.competencies),
                 "weights": self.weights,
@@ -718,6 +720,7 @@ def _standardize(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(fit, composite z) of weighted sums under a standardization."""
     if std.standardized:
+        # Ignored: standardized means mean and sd are numbers (a property).
         z = (total - std.mean) / std.sd  # type: ignore[operator]
         return (50.0 + 10.0 * z if basis == "z" else total), z
     if basis == "z":  # not re-standardized: the plain sum, as its explanation says
@@ -768,7 +771,8 @@ def _language_hurdle(
     if cefr_arr.shape != (n,):
         raise ScoringInputError("cefr", f"has shape {cefr_arr.shape}, expected ({n},)")
     # Few distinct levels: check and rank each once, then map back (no per-candidate loop).
-    unknown = np.equal(cefr_arr, None)
+    # NumPy's stubs have no overload for comparing an object array with None, which it does.
+    unknown = np.equal(cefr_arr, None)  # type: ignore[call-overload]
     levels, inverse = np.unique(np.where(unknown, "", cefr_arr).astype(str), return_inverse=True)
     met = np.empty(len(levels))
     for u, level in enumerate(levels):
@@ -856,7 +860,7 @@ def composite_scores(
     total = np.zeros(n)
     for j in np.flatnonzero(active):
         total += weight_vec[j] * np.where(np.isnan(weighted[:, j]), 0.0, weighted[:, j])
-    unit = "T" if basis == "z" else "percent"
+    unit: Literal["T", "percent"] = "T" if basis == "z" else "percent"
     std = standardization(norm, w, basis)
     fit, z = _standardize(total, basis, std)
     fit, z = np.where(missing, np.nan, fit), np.where(missing, np.nan, z)
@@ -891,7 +895,7 @@ def composite_scores(
         contributions=weighted * weight_vec,
         fit=fit,
         band=bands(fit, unit),
-        complete=~missing,
+        complete=np.logical_not(missing),
         hurdle_competencies=tuple(hurdle_names),
         hurdle_required=tuple(required),
         hurdle_actual=actual,

@@ -63,7 +63,7 @@ from scoring.cost_assumptions import (
     OptionAssumptions,
 )
 from scoring.errors import ScoringInputError
-from scoring.serialization import jsonable, unsigned_zero
+from scoring.serialization import jsonable, jsonable_dict, unsigned_zero
 
 __all__ = [
     "DEFAULT_BANDS",
@@ -139,7 +139,8 @@ class OptionResult:
 
 def _ramp(t: np.ndarray, training: float, ramp: Any) -> np.ndarray:
     """f(t) = 0 while t ≤ training, then min(1, (t − training)/ramp); broadcasts over ramp."""
-    return np.clip((t - training) / ramp, 0.0, 1.0)
+    share: np.ndarray = np.clip((t - training) / ramp, 0.0, 1.0)
+    return share
 
 
 def _fixed(option: OptionAssumptions, t: np.ndarray) -> np.ndarray:
@@ -255,7 +256,8 @@ def npv_batch(
         earned = (ds * f).sum(axis=1)
         paid = (ds * fixed).sum(axis=1)
         out[start:stop] = rev[start:stop] * prod[start:stop] * k * earned - paid
-    return out - option.hiring_cost * discount[0]
+    npv: np.ndarray = out - option.hiring_cost * discount[0]
+    return npv
 
 
 # --------------------------------------------------------------------------- Monte Carlo
@@ -327,7 +329,7 @@ class MonteCarloResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (SPEC §4 ``monte_carlo``)."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "simulations": self.simulations,
                 "seed": self.seed,

@@ -143,8 +143,8 @@ class OptionAssumptions:
             or ("hiring_cost" not in data and follows)
         ):
             salary = values.get("base_salary_monthly")
-            check_number(_path(path, "base_salary_monthly"), salary, minimum=0.0)
-            values["hiring_cost"] = fee_share * 12.0 * float(salary)
+            salary = check_number(_path(path, "base_salary_monthly"), salary, minimum=0.0)
+            values["hiring_cost"] = fee_share * 12.0 * salary
         for name, (low, high, whole) in _OPTION_FIELDS.items():
             if name not in values:
                 raise ScoringInputError(_path(path, name), "is required")
@@ -275,7 +275,8 @@ class CostAssumptions:
         """The assumptions of option ``name``."""
         if name not in OPTIONS:
             raise ScoringInputError("option", f"must be one of {', '.join(OPTIONS)}")
-        return getattr(self, name)
+        option: OptionAssumptions = getattr(self, name)
+        return option
 
     @classmethod
     def from_dict(
@@ -336,6 +337,108 @@ class CostAssumptions:
             "seed": self.seed,
             "monte_carlo_ranges": self.monte_carlo_ranges.to_dict(),
         }
+
+
+def problems(
+    data: Mapping[str, Any], *, base: CostAssumptions | None = None
+) -> list[ScoringInputError]:
+    """Every problem of a request body at once, in one pass (``from_dict`` stops at the
+    first): each field is checked on its own, against the same bounds and with the same
+    messages; the checks across fields (the commission shares' sum, the hiring cost that
+    follows the salary) run once the fields themselves are right.
+
+    >>> [str(p) for p in problems({"horizon_months": 0, "experienced": {"ramp_months": 0}})]
+    ['horizon_months: must be ≥ 1, got 0', 'experienced.ramp_months: must be ≥ 1, got 0']
+    """
+    found: list[ScoringInputError] = []
+
+    def attempt(check: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return check(*args, **kwargs)
+        except ScoringInputError as exc:
+            found.append(exc)
+            return None
+
+    if not isinstance(data, Mapping):
+        return [ScoringInputError("cost_assumptions", "must be an object")]
+    known = {f.name for f in fields(CostAssumptions)}
+    for name, value in data.items():
+        if name not in known:
+            found.append(ScoringInputError(str(name), "unknown field"))
+        elif name in _POSITION_FIELDS:
+            low, high, whole = _POSITION_FIELDS[name]
+            attempt(check_number, name, value, minimum=low, maximum=high, integer=whole)
+        elif name == "hiring_budget" and value is not None:
+            attempt(check_number, name, value, minimum=0, maximum=MAX_MONEY)
+        elif name == "commission_base" and value not in ("revenue", "margin"):
+            found.append(ScoringInputError(name, f"must be 'revenue' or 'margin', got {value!r}"))
+        elif name in OPTIONS:
+            found.extend(_option_problems(name, value))
+        elif name == "commission_bands":
+            found.extend(_band_problems(value))
+    if not found:
+        attempt(CostAssumptions.from_dict, data, base=base)
+    return found
+
+
+def _option_problems(name: str, value: Any) -> list[ScoringInputError]:
+    if not isinstance(value, Mapping):
+        return [ScoringInputError(name, "must be an object")]
+    found = []
+    for field_name, field_value in value.items():
+        if field_name not in _OPTION_FIELDS:
+            found.append(ScoringInputError(_path(name, str(field_name)), "unknown field"))
+            continue
+        if field_value is None and field_name == "hiring_cost" and name == "experienced":
+            continue  # the agency-fee rule: checked with the salary, across fields
+        low, high, whole = _OPTION_FIELDS[field_name]
+        try:
+            check_number(
+                _path(name, field_name), field_value, minimum=low, maximum=high, integer=whole
+            )
+        except ScoringInputError as exc:
+            found.append(exc)
+    return found
+
+
+def _band_problems(value: Any) -> list[ScoringInputError]:
+    if not isinstance(value, (list, tuple)):
+        return [ScoringInputError("commission_bands", "must be a list of {name, share, rate}")]
+    if not value:
+        return [ScoringInputError("commission_bands", "needs at least one band")]
+    found = []
+    names = set()
+    for i, entry in enumerate(value):
+        if not isinstance(entry, Mapping):
+            found.append(ScoringInputError(f"commission_bands[{i}]", "must be {name, share, rate}"))
+            continue
+        unknown = set(entry) - {"name", "share", "rate"}
+        if unknown:
+            found.append(ScoringInputError(
+                f"commission_bands[{i}].{sorted(unknown)[0]}", "unknown field"
+            ))
+        for part in ("name", "share", "rate"):
+            if part not in entry:
+                found.append(ScoringInputError(f"commission_bands[{i}].{part}", "is required"))
+        band_name = entry.get("name")
+        if "name" in entry:
+            if not isinstance(band_name, str) or not band_name:
+                found.append(ScoringInputError(
+                    f"commission_bands[{i}].name", "must be a non-empty string"
+                ))
+            elif band_name in names:
+                found.append(ScoringInputError(
+                    f"commission_bands[{i}].name", f"duplicate {band_name!r}"
+                ))
+            else:
+                names.add(band_name)
+        for part in ("share", "rate"):
+            if part in entry:
+                try:
+                    check_number(f"commission_bands[{i}].{part}", entry[part], minimum=0, maximum=1)
+                except ScoringInputError as exc:
+                    found.append(exc)
+    return found
 
 
 def _bands_from_list(value: Any) -> tuple[CommissionBand, ...]:

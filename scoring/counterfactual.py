@@ -30,7 +30,7 @@ from typing import Any
 
 from scoring.composite import BAND_CUTS_PERCENT, BAND_CUTS_T, bands
 from scoring.errors import ScoringInputError
-from scoring.serialization import jsonable
+from scoring.serialization import jsonable_dict
 
 BANDS = ("A", "B", "C", "D")
 #: The range inside which a changed score is plausible, per unit.
@@ -52,7 +52,7 @@ class ScoreChange:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable({
+        return jsonable_dict({
             "competency": self.competency, "kind": self.kind, "to": self.to,
             "current": self.current, "needed": self.needed, "delta": self.delta,
             "unit": self.unit, "plausible": self.plausible,
@@ -126,7 +126,7 @@ def band_changes(
     x = {c: (float(scores[c]) - 50.0) / 10.0 if unit == "T" else float(scores[c])
          for c in active}
     fit = a + b * sum(active[c] * x[c] for c in active)
-    band = str(bands([fit], unit)[0])
+    band = str(bands([fit], "T" if unit == "T" else "percent")[0])
     cuts = dict(zip(BANDS[:3], BAND_CUTS_T if unit == "T" else BAND_CUTS_PERCENT, strict=True))
     index = BANDS.index(band)
     result: dict[str, Any] = {"fit": fit, "band": band, "unit": unit, "up": [], "down": []}

@@ -92,7 +92,7 @@ import numpy as np
 
 from scoring.checks import as_float_array, check_number
 from scoring.errors import ScoringInputError
-from scoring.serialization import jsonable
+from scoring.serialization import jsonable_dict
 
 #: Impact ratio below which a group is flagged (the four-fifths rule).
 FOUR_FIFTHS = 0.8
@@ -123,7 +123,7 @@ class GroupRate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "group": self.group,
                 "n": self.n,
@@ -164,7 +164,7 @@ class ImpactReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "groups": [g.to_dict() for g in self.groups],
                 "reference": self.reference,
@@ -188,7 +188,7 @@ class ScoringRateReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable({"median": self.median, **self.rates.to_dict()})
+        return jsonable_dict({"median": self.median, **self.rates.to_dict()})
 
 
 def _labels(name: str, groups: Sequence[Hashable | None], n: int) -> list[str | None]:
@@ -374,7 +374,7 @@ class ItemDif:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "item": self.item,
                 "n_reference": self.n_reference,

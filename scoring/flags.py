@@ -57,7 +57,7 @@ from scoring.competencies import label
 from scoring.errors import ScoringInputError
 from scoring.items import ABILITY_TYPES, ItemKey, KeySet, compile_keys, encode_responses
 from scoring.scales import MIN_COMPLETE
-from scoring.serialization import jsonable
+from scoring.serialization import jsonable, jsonable_dict
 
 SPEEDING_MEDIAN_S = 2.0
 RAPID_GUESS_S = 3.0
@@ -126,6 +126,7 @@ class SectionProgress:
             raise ScoringInputError("sections", "each section must be an object")
         return cls(
             key=value.get("key", "?"),
+            # Ignored: JSON in; __post_init__ checks both counts and names the field.
             answered=value.get("answered"),  # type: ignore[arg-type]
             total=value.get("total"),  # type: ignore[arg-type]
             status=value.get("status", "completed"),
@@ -175,7 +176,7 @@ class TimingEvidence:
 
     def to_dict(self) -> dict[str, Any]:
         """Column-wise JSON-able form (NaN → None)."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "likert_median_seconds": self.likert_median_s,
                 "likert_timed": self.likert_timed,
@@ -191,12 +192,13 @@ class TimingEvidence:
     @property
     def rapid_share(self) -> np.ndarray:
         """Share of timed ability items answered in under :data:`RAPID_GUESS_S`."""
-        return np.divide(
+        share: np.ndarray = np.divide(
             self.rapid_count,
             self.ability_timed,
             out=np.full(self.rapid_count.shape, np.nan),
             where=self.ability_timed > 0,
         )
+        return share
 
     @property
     def speeding(self) -> np.ndarray:

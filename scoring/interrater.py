@@ -68,7 +68,7 @@ import numpy as np
 
 from scoring.checks import as_float_array, check_number, check_probability_open
 from scoring.errors import ScoringInputError
-from scoring.serialization import jsonable
+from scoring.serialization import jsonable_dict
 
 MissingPolicy = Literal["unbalanced", "complete"]
 MISSING_POLICIES: tuple[str, ...] = ("unbalanced", "complete")
@@ -94,7 +94,7 @@ class IccResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (an infinite F, from raters who never disagree, becomes null)."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "icc1": self.icc1,
                 "icc1k": self.icc1k,
@@ -123,7 +123,7 @@ class IccInterval:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {"confidence": self.confidence, "icc1": self.icc1, "icc1k": self.icc1k}
         )
 

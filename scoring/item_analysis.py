@@ -37,7 +37,7 @@ from scoring.errors import ScoringInputError
 from scoring.items import CHOICE_TYPES, ItemKey, KeySet, compile_keys
 from scoring.reliability import alpha_if_deleted
 from scoring.scales import check_item_scores
-from scoring.serialization import jsonable
+from scoring.serialization import jsonable_dict
 
 R_MIN = 0.20
 P_MIN, P_MAX = 0.20, 0.80
@@ -61,7 +61,7 @@ class ItemStats:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "item_id": self.item_id,
                 "competency": self.competency,
@@ -117,7 +117,8 @@ def corrected_item_total(matrix: Any) -> np.ndarray:
     rc = rest - rest.mean(axis=0)
     num = (yc * rc).sum(axis=0)
     den = np.sqrt((yc * yc).sum(axis=0) * (rc * rc).sum(axis=0))
-    return np.divide(num, den, out=np.full(y.shape[1], np.nan), where=den > 1e-12)
+    r: np.ndarray = np.divide(num, den, out=np.full(y.shape[1], np.nan), where=den > 1e-12)
+    return r
 
 
 def item_rest(scores: np.ndarray) -> np.ndarray:
@@ -281,6 +282,7 @@ def _stats(
         flags.extend(bw_flags)
     if freq is not None and key.type in CHOICE_TYPES:
         frequencies = dict(zip(key.option_ids, (float(f) for f in freq), strict=True))
+        # Ignored: choice items always have option_scores (ItemKey checks it).
         best = max(key.option_scores.values())  # type: ignore[union-attr]
         for option_id, share in frequencies.items():
             if key.option_scores[option_id] < best and share < DISTRACTOR_MIN:  # type: ignore[index]

@@ -172,6 +172,7 @@ class ItemKey:
                 raise ScoringInputError(
                     f"{where}.{name}", f"must be a finite number, got {value!r}"
                 )
+        # Ignored: the loop above checked tolerance is a finite number.
         if float(self.tolerance) < 0:  # type: ignore[arg-type]
             raise ScoringInputError(f"{where}.tolerance", "must be ≥ 0")
 
@@ -358,13 +359,13 @@ def compile_keys(keys: Sequence[ItemKey] | KeySet) -> KeySet:
     width = int(n_options.max()) if len(n_options) else 0
     table = np.full((len(choice_cols), width), np.nan)
     for row, j in enumerate(choice_cols):
-        table[row, : n_options[row]] = list(keys[j].option_scores.values())  # type: ignore[union-attr]
+        table[row, : n_options[row]] = list(keys[j].option_scores.values())
     bw_cols = np.array([j for j, k in enumerate(keys) if k.type == "best_worst"], dtype=np.intp)
     bw_n = np.array([len(keys[j].option_ids) for j in bw_cols], dtype=np.intp)
     bw_width = int(bw_n.max()) if len(bw_n) else 0
     bw_table = np.full((len(bw_cols), bw_width), np.nan)
     for row, j in enumerate(bw_cols):
-        bw_table[row, : bw_n[row]] = list(keys[j].option_scores.values())  # type: ignore[union-attr]
+        bw_table[row, : bw_n[row]] = list(keys[j].option_scores.values())
     bw_range = np.nanmax(bw_table, axis=1) - np.nanmin(bw_table, axis=1) if len(bw_cols) else (
         np.zeros(0))
     likert = [k for k in keys if k.type == "likert"]
@@ -625,7 +626,7 @@ def _score_best_worst(keyset: KeySet, X: np.ndarray) -> np.ndarray:
     e_best = np.take(keyset.bw_table, rows + best.astype(np.intp))
     e_worst = np.take(keyset.bw_table, rows + worst.astype(np.intp))
     spread = keyset.bw_range
-    scores = (e_best - e_worst + spread) / (2 * spread)
+    scores: np.ndarray = (e_best - e_worst + spread) / (2 * spread)
     scores[missing] = np.nan
     return scores
 
@@ -639,7 +640,7 @@ def _score_likert(keyset: KeySet, X: np.ndarray) -> np.ndarray:
 
 
 def _score_numeric(keyset: KeySet, X: np.ndarray) -> np.ndarray:
-    hit = (np.abs(X - keyset.numeric_answer) <= keyset.numeric_limit).astype(float)
+    hit: np.ndarray = (np.abs(X - keyset.numeric_answer) <= keyset.numeric_limit).astype(float)
     hit[np.isnan(X)] = np.nan
     return hit
 

@@ -21,11 +21,8 @@ from typing import Any
 from scoring.cefr import cefr_rank
 from scoring.checks import check_number
 from scoring.errors import ScoringInputError
-from scoring.serialization import jsonable
-
-EDUCATION_LEVELS: tuple[str, ...] = ("none", "secondary", "bachelor", "master", "doctorate")
-#: The largest variable share of pay a candidate accepts, least first (cumulative choices).
-VARIABLE_PAY_LEVELS: tuple[str, ...] = ("fixed_only", "up_to_30", "30_to_60", "over_60")
+from scoring.serialization import jsonable_dict
+from scoring.vocabulary import EDUCATION_LEVELS, VARIABLE_PAY_LEVELS
 
 
 def _variable_pay(value: Any, argument: str) -> str | None:
@@ -124,7 +121,7 @@ class Screening:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "education": self.education,
                 "languages": [{"language": k, "cefr_self": v} for k, v in self.languages.items()],
@@ -172,7 +169,7 @@ class KnockoutRules:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "min_education": self.min_education,
                 "min_languages": dict(self.min_languages),
@@ -195,7 +192,7 @@ class KnockoutResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "rule": self.rule,
                 "required": self.required,
@@ -245,6 +242,7 @@ def evaluate_knockouts(
         results.append(_result("min_education", rules.min_education, actual, passed, "Education"))
     for language, required in rules.min_languages.items():
         level = screening.languages.get(language)
+        # Ignored: both ranks are known: level is not None and rules hold known levels.
         passed = level is not None and cefr_rank(level) >= cefr_rank(required)  # type: ignore[operator]
         results.append(
             _result(
@@ -255,15 +253,15 @@ def evaluate_knockouts(
                 f"Language {language} (self-assessed CEFR)",
             )
         )
-    for rule, actual, what in (
+    for rule, years, what in (
         ("min_years_sales", screening.years_sales, "Years in sales"),
         ("min_years_key_accounts", screening.years_key_accounts, "Years with key accounts"),
     ):
-        required = getattr(rules, rule)
-        if required is None:
+        minimum = getattr(rules, rule)
+        if minimum is None:
             continue
-        passed = actual is not None and actual >= required
-        results.append(_result(rule, required, actual, passed, what))
+        passed = years is not None and years >= minimum
+        results.append(_result(rule, minimum, years, passed, what))
     if rules.min_variable_pay is not None:
         actual = screening.variable_pay
         passed = actual is not None and VARIABLE_PAY_LEVELS.index(

@@ -38,7 +38,7 @@ from scoring.errors import ScoringInputError
 from scoring.items import ItemKey, KeySet, compile_keys
 from scoring.reliability import Z90, alpha_threshold, cronbach_alpha
 from scoring.scales import ScaleScores
-from scoring.serialization import jsonable
+from scoring.serialization import jsonable, jsonable_dict
 from scoring.version import SCORING_VERSION
 
 #: Default ``KAM_NORM_MIN_N``.
@@ -189,11 +189,12 @@ class ScaleNorm:
         x = as_float_array("scores", scores)
         if not self.usable:
             return np.full(x.shape, np.nan)
+        # Ignored: usable means mean and sd are numbers (hidden by the property).
         return z_scores(x, self.mean, self.sd)  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "n": self.n,
                 "mean": self.mean,
@@ -338,12 +339,13 @@ class NormTable:
         if not isinstance(scoring_version, str):
             raise ScoringInputError("scoring_version", "must be a string")
         return cls(
+            # Ignored: JSON in; __post_init__ checks these and names the field.
             questionnaire_key=data.get("questionnaire_key"),  # type: ignore[arg-type]
             questionnaire_version=data.get("questionnaire_version"),  # type: ignore[arg-type]
             created=data.get("created"),  # type: ignore[arg-type]
             scales={str(k): ScaleNorm.from_dict(str(k), v) for k, v in scales.items()},
             scoring_version=scoring_version,
-            min_n=data.get("min_n", NORM_MIN_N),  # type: ignore[arg-type]
+            min_n=data.get("min_n", NORM_MIN_N),
         )
 
     @classmethod
@@ -567,7 +569,7 @@ class NormedScores:
 
     def to_dict(self) -> dict[str, Any]:
         """Column-wise JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "competencies": list(self.competencies),
                 "status": list(self.status),
@@ -625,7 +627,8 @@ def apply_norms(
     k = len(competencies)
     n = np.zeros(k, dtype=np.int64)
     alpha, sem_raw = np.full(k, np.nan), np.full(k, np.nan)
-    status, alpha_low = [], []
+    status: list[str] = []
+    alpha_low: list[bool | None] = []
     no_spread = [False] * k
     normed = np.zeros(k, dtype=bool)
     for j, c in enumerate(competencies):

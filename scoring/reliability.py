@@ -128,7 +128,8 @@ def alpha_if_deleted(cov: Any) -> np.ndarray:
     rest_total = c.sum() - 2.0 * c.sum(axis=1) + diag
     rest_trace = np.trace(c) - diag
     ratio = np.divide(rest_trace, rest_total, out=np.full(k, np.nan), where=rest_total > 0)
-    return (k - 1) / (k - 2) * (1.0 - ratio)
+    alpha: np.ndarray = (k - 1) / (k - 2) * (1.0 - ratio)
+    return alpha
 
 
 def standard_error_of_measurement(sd: Any, alpha: Any) -> np.ndarray | float:

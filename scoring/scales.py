@@ -38,7 +38,7 @@ import numpy as np
 from scoring.checks import as_float_array, check_number
 from scoring.errors import ScoringInputError
 from scoring.items import ItemKey, KeySet, compile_keys
-from scoring.serialization import jsonable
+from scoring.serialization import jsonable, jsonable_dict
 
 #: Share of a scale's items that must be answered for it to be scored (SPEC §3.2).
 MIN_COMPLETE = 0.80
@@ -79,7 +79,8 @@ class ScaleScores:
     @property
     def answered_fraction(self) -> np.ndarray:
         """``answered / n_items`` (n × k)."""
-        return self.answered / self.n_items
+        fraction: np.ndarray = self.answered / self.n_items
+        return fraction
 
     def row(self, i: int) -> ScaleScores:
         """Row ``i`` alone, as a group of one."""
@@ -125,7 +126,7 @@ class ScaleScores:
 
     def to_dict(self) -> dict[str, Any]:
         """Column-wise JSON-able form (lists per competency; NaN → None)."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "competencies": list(self.competencies),
                 "n_items": self.n_items,
@@ -317,4 +318,5 @@ def percent_of_maximum(raw: Any, min_possible: Any, max_possible: Any) -> np.nda
     high = as_float_array("max_possible", max_possible, allow_nan=False)
     if np.any(high <= low):
         raise ScoringInputError("max_possible", "must be greater than min_possible")
-    return 100.0 * (raw - low) / (high - low)
+    percent: np.ndarray = 100.0 * (raw - low) / (high - low)
+    return percent

@@ -46,6 +46,12 @@ def jsonable(value: Any) -> Any:
     raise TypeError(f"cannot convert {type(value).__name__} to JSON")
 
 
+def jsonable_dict(value: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`jsonable` of a mapping, typed as the dict it returns (every ``to_dict``)."""
+    result: dict[str, Any] = jsonable(value)
+    return result
+
+
 def optional_float(value: float | None) -> float | None:
     """``float(value)``, or ``None`` when it is missing or not finite."""
     if value is None:

@@ -33,7 +33,7 @@ from scoring.checks import as_float_array, check_number
 from scoring.cost import npv_batch, simulate_option
 from scoring.cost_assumptions import OPTIONS, CostAssumptions
 from scoring.errors import ScoringInputError
-from scoring.serialization import jsonable, unsigned_zero
+from scoring.serialization import jsonable_dict, unsigned_zero
 
 R_XY = 0.45
 SD_P = 0.48
@@ -106,7 +106,7 @@ class CandidateUtility:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "composite_z": self.composite_z,
                 "years_key_accounts": self.years_key_accounts,
@@ -174,7 +174,7 @@ class GroupUtility:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "option": self.option,
                 "expected_productivity": self.expected_productivity,

@@ -56,7 +56,7 @@ import numpy as np
 
 from scoring.checks import as_float_array, check_number, check_probability_open
 from scoring.errors import ScoringInputError
-from scoring.serialization import jsonable
+from scoring.serialization import jsonable_dict
 
 #: Prior strength of the current weights, in hires (see the module docstring).
 N0 = 100.0
@@ -76,7 +76,7 @@ class Correlation:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "r": self.r,
                 "n": self.n,
@@ -277,7 +277,7 @@ class SuggestedWeights:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form, weights keyed by predictor name."""
         normalized = self.regression_normalized
-        return jsonable(
+        return jsonable_dict(
             {
                 "weights": dict(zip(self.names, self.weights, strict=True)),
                 "current": dict(zip(self.names, self.current, strict=True)),

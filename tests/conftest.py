@@ -117,8 +117,8 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowAwayDat
 
 def use_database(url: str) -> None:
     """Point the app's settings at ``url``; the engine is built on next use."""
-    from app.config import get_settings
-    from app.db import swap_engine
+    from app.core.config import get_settings
+    from app.core.db import swap_engine
 
     os.environ["KAM_DATABASE_URL"] = url
     get_settings.cache_clear()
@@ -129,8 +129,8 @@ def use_database(url: str) -> None:
 def engine(databases: ThrowAwayDatabases) -> Iterator[Engine]:
     """The run's database, migrated to head once, with the shipped questionnaire bank."""
     from app.bank import service as bank_service
-    from app.db import get_engine
-    from app.migrations import upgrade
+    from app.core.db import get_engine
+    from app.core.migrations import upgrade
 
     use_database(databases.create())
     engine = get_engine()
@@ -171,7 +171,7 @@ def shared_app():  # type: ignore[no-untyped-def]
 
 def _join_requests_to(application, session: Session) -> None:  # type: ignore[no-untyped-def]
     """Make ``application``'s request sessions the test's ``session``."""
-    from app.db import get_read_session, get_session, get_write_session
+    from app.core.db import get_read_session, get_session, get_write_session
 
     def test_session() -> Iterator[Session]:
         yield session
@@ -221,8 +221,8 @@ def client(app):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def fresh_database(databases: ThrowAwayDatabases, engine: Engine) -> Iterator[str]:
     """A separate empty database of the same backend (for CLI and migration tests)."""
-    from app.config import get_settings
-    from app.db import get_engine, swap_engine
+    from app.core.config import get_settings
+    from app.core.db import get_engine, swap_engine
 
     previous_url = get_settings().database_url
     url = databases.create()

@@ -13,11 +13,11 @@ from sqlmodel import Session
 from app.assessments import service as assessment_service
 from app.assessments.schemas import AnswerRequest, BatchAnswers, PageEvents, StartRequest
 from app.auth.dependencies import client_ip
-from app.clock import utcnow
-from app.db import ReadSessionDep, SessionDep, WriteSessionDep
-from app.errors import Conflict, Invalid, NotFound
-from app.json_response import PydanticJSON
-from app.ratelimit import CandidateApiRoute, guard_candidate_token
+from app.core.clock import utcnow
+from app.core.db import ReadSessionDep, SessionDep, WriteSessionDep
+from app.core.errors import Conflict, Invalid, NotFound
+from app.core.json_response import PydanticJSON
+from app.ops.ratelimit import CandidateApiRoute, guard_candidate_token
 from app.scores import service as score_service
 
 # Unknown tokens are counted per client address (429 past the limit); valid ones pass.
@@ -33,7 +33,7 @@ Token = Annotated[str, Path(min_length=20, max_length=100)]
 
 # Each handler resolves the token itself and commits as its very last database step, so the
 # whole unit of work (and on SQLite the write lock) stays in one thread of the pool.
-# The state and save routes return PydanticJSON themselves (see app/json_response.py).
+# The state and save routes return PydanticJSON themselves (see app/core/json_response.py).
 
 
 @router.get("/{token}", response_class=PydanticJSON,

@@ -1,11 +1,12 @@
 """Attempts, their sections and the answers given (saved one by one); scores live in app/scores."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
+from app.core.clock import utcnow
 
 
 class Attempt(SQLModel, table=True):
@@ -21,16 +22,17 @@ class Attempt(SQLModel, table=True):
     status: str = Field(default="in_progress", max_length=16, index=True)
     language: str = Field(default="en", max_length=2)
     consent_at: datetime
-    screening: dict = Field(default_factory=dict, sa_type=JSON)
-    questionnaire_versions: dict = Field(default_factory=dict, sa_type=JSON)  # {key: version}
+    screening: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # {questionnaire key: version}
+    questionnaire_versions: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     # {section key: [item ids]}: each section's form, drawn from its pool at the start (bank
     # v2), so a score is always reproduced on the items the candidate saw. {} for v1 sections.
-    forms: dict = Field(default_factory=dict, sa_type=JSON)
+    forms: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     order_seed: int
     started_at: datetime = Field(default_factory=utcnow)
     submitted_at: datetime | None = None
     # Page counters and request fingerprints, for integrity flags (never for scores).
-    integrity: dict = Field(default_factory=dict, sa_type=JSON)
+    integrity: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     first_ip: str | None = Field(default=None, max_length=64)
     first_user_agent: str | None = Field(default=None, max_length=400)
 
@@ -80,7 +82,7 @@ class Answer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     attempt_id: int = Field(foreign_key="attempt.id", index=True, ondelete="CASCADE")
     item_id: str = Field(max_length=40)
-    value: dict = Field(sa_type=JSON)  # {"v": option id | int | float}
+    value: dict[str, Any] = Field(sa_type=JSON)  # {"v": option id | int | float}
     elapsed_ms: int | None = None
     changes: int = Field(default=0)
     saved_at: datetime = Field(default_factory=utcnow)

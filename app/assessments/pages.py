@@ -33,23 +33,23 @@ from app.assessments.battery import Battery
 from app.assessments.schemas import StartRequest
 from app.auth import service as auth_service
 from app.auth.dependencies import CSRF_COOKIE, LANGUAGE_COOKIE, PostedForm, client_ip
-from app.auth.models import Role
+from app.auth.permissions import Action, can
 from app.auth.security import csrf_matches
 from app.candidates import service as candidate_service
-from app.config import get_settings
-from app.db import SessionDep, SessionRoute, WriteSessionDep
-from app.errors import Conflict, Gone, Invalid, NotFound
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute, WriteSessionDep
+from app.core.errors import Conflict, Gone, Invalid, NotFound
+from app.core.i18n import gettext_for, pick_language
+from app.core.numbers import read_number, show_number
+from app.core.templating import render
 from app.explanations import service as explanation_service
 from app.fairness import selfid as selfid_service
-from app.i18n import gettext_for, pick_language
-from app.numbers import read_number, show_number
+from app.ops.ratelimit import guard_candidate_token
 from app.organizations import service as organization_service
 from app.positions.models import Position
-from app.ratelimit import guard_candidate_token
 from app.reports import feedback
 from app.scores import service as score_service
 from app.scores.models import Score
-from app.templating import render
 from questionnaires.privacy import PrivacyNotice, load_privacy_notice, render_privacy_notice
 from questionnaires.rjp import JobPreview
 from questionnaires.schema import Item, SjtItem, is_answered
@@ -242,7 +242,7 @@ def _contact_email(session: Session, organization_id: int, lang: str) -> str:
     admins = [
         user
         for user in auth_service.list_users(session, organization_id=organization_id)
-        if user.role == Role.admin.value and user.is_active
+        if can(user, Action.administer) and user.is_active
     ]
     if admins:
         return min(admins, key=lambda user: user.id).email

@@ -35,9 +35,9 @@ from app.assessments.schemas import StartRequest
 from app.auth.security import token_hash
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate, Invitation
-from app.clock import utcnow
-from app.config import get_settings
-from app.errors import Conflict, Gone, Invalid, NotFound
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.errors import Conflict, Gone, Invalid, NotFound
 from app.positions.models import Position
 from questionnaires.schema import (
     ChoiceItem,

@@ -11,9 +11,9 @@ from pydantic import BaseModel
 
 from app.audit import service as audit_service
 from app.auth.dependencies import AdminUser
-from app.db import SessionDep, SessionRoute
-from app.fields import MAX_OFFSET
-from app.reports.exports import pipeline_csv
+from app.core.db import SessionDep, SessionRoute
+from app.core.fields import MAX_OFFSET
+from app.documents.exports import pipeline_csv
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["audit"])
 

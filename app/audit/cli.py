@@ -20,7 +20,7 @@ def verify(
     hash somewhere else: a chain rewritten from its start can only be caught against it.
     """
     from app.audit import service as audit_service
-    from app.db import session_scope
+    from app.core.db import session_scope
     from app.organizations import service as organization_service
 
     broken = False

@@ -5,11 +5,12 @@ newest entry of each chain, so deleting the newest entries shows too, and serial
 """
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
+from app.core.clock import utcnow
 
 
 class AuditEntry(SQLModel, table=True):
@@ -23,7 +24,7 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=60)
     object_type: str = Field(max_length=40)
     object_id: str | None = Field(default=None, max_length=40)
-    details: dict = Field(default_factory=dict, sa_type=JSON)
+    details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     ip: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     prev_hash: str | None = Field(default=None, max_length=64)

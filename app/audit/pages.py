@@ -7,26 +7,27 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.audit import wording
-from app.auth.dependencies import require_roles
-from app.auth.models import Role, User
+from app.auth.dependencies import AdminPageUser
+from app.auth.models import User
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute
-from app.i18n import gettext_for
+from app.core.db import SessionDep, SessionRoute
+from app.core.i18n import gettext_for
+from app.core.templating import render
+from app.core.tenancy import owned_by
 from app.positions.models import Position
 from app.reports.wording import Numbers
-from app.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 PAGE_SIZE = 50
-AdminPageUser = Annotated[User, Depends(require_roles(Role.admin, page=True))]
+
 
 
 def _since(value: str | None) -> tuple[datetime | None, str | None]:
@@ -58,7 +59,7 @@ def _names(session: Session, *, organization_id: int, entries: list[dict[str, An
                                ("user", User, User.full_name)):
         if wanted[kind]:
             rows = session.exec(select(model.id, label).where(
-                col(model.id).in_(wanted[kind]), model.organization_id == organization_id))
+                col(model.id).in_(wanted[kind]), owned_by(model, organization_id)))
             found[kind] = {str(i): name for i, name in rows}
     return found
 

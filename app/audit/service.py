@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 from app.audit import chain as audit_chain
 from app.audit.models import AuditEntry, AuditHead
 from app.auth.models import User
-from app.clock import utcnow
+from app.core.clock import utcnow
+from app.core.tenancy import owned_by
 
 #: Default months an audit entry is kept in full before retention prunes its content.
 AUDIT_RETENTION_DEFAULT_MONTHS = 24
@@ -103,7 +104,7 @@ def record(
 def _filtered(
     statement: Any, *, organization_id: int, action: str | None, since: datetime | None
 ) -> Any:
-    statement = statement.where(AuditEntry.organization_id == organization_id)
+    statement = statement.where(owned_by(AuditEntry, organization_id))
     if action:
         statement = statement.where(AuditEntry.action == action)
     if since is not None:
@@ -143,7 +144,7 @@ def actions(session: Session, *, organization_id: int) -> list[str]:
         session.exec(
             select(AuditEntry.action)
             .distinct()
-            .where(AuditEntry.organization_id == organization_id)
+            .where(owned_by(AuditEntry, organization_id))
         )
     )
 
@@ -177,7 +178,7 @@ def chains(session: Session) -> list[int | None]:
 
 def verify(session: Session, *, organization_id: int | None) -> audit_chain.Verdict:
     """Check one organization's chain: the first entry changed, inserted or deleted."""
-    where = (AuditEntry.organization_id == organization_id if organization_id is not None
+    where = (owned_by(AuditEntry, organization_id) if organization_id is not None
              else col(AuditEntry.organization_id).is_(None))
     rows = (
         {**_content(entry), "prev_hash": entry.prev_hash, "content_hash": entry.content_hash,
@@ -218,7 +219,7 @@ def prune(
     )
     result = session.execute(
         update(AuditEntry)
-        .where(AuditEntry.organization_id == organization_id,
+        .where(owned_by(AuditEntry, organization_id),
                col(AuditEntry.pruned_at).is_(None), due)
         .values(details={}, ip=None, actor_user_id=None, object_id=None, pruned_at=now)
     )

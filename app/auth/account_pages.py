@@ -11,10 +11,10 @@ from app.audit import service as audit
 from app.auth import service as auth_service
 from app.auth.dependencies import SESSION_COOKIE, CsrfChecked, PageUser, client_ip
 from app.auth.models import User
-from app.db import SessionDep, SessionRoute
-from app.errors import Invalid
-from app.i18n import gettext_for
-from app.templating import render
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import Invalid
+from app.core.i18n import gettext_for
+from app.core.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 

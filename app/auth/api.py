@@ -12,11 +12,11 @@ from app.audit import service as audit
 from app.auth import service as auth_service
 from app.auth.dependencies import AdminUser, StaffUser, bearer_scheme, client_ip
 from app.auth.schemas import Me, Token, UserCreate, UserPublic, UserUpdate
-from app.clock import utcnow
-from app.config import get_settings
-from app.db import SessionDep, SessionRoute
-from app.errors import NotAuthenticated
-from app.i18n import gettext_for
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import NotAuthenticated
+from app.core.i18n import gettext_for
 from app.organizations import service as organization_service
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["auth"])
@@ -93,7 +93,7 @@ def create_user(
     request: Request, session: SessionDep, admin: AdminUser, data: UserCreate
 ) -> UserPublic:
     """Add a staff user to the caller's organization (admins only)."""
-    organization = organization_service.get(session, admin.organization_id)
+    organization = organization_service.get_own(session, admin.organization_id)
     user = auth_service.create_user(
         session,
         organization=organization,

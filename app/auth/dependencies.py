@@ -1,7 +1,7 @@
 """Who is calling: chained dependencies for staff on the API and on pages, and roles.
 
 No ``from __future__ import annotations`` here: FastAPI must resolve the ``Annotated``
-dependencies inside ``require_roles`` at definition time, closures included.
+dependencies inside ``require`` at definition time, closures included.
 """
 
 
@@ -13,17 +13,19 @@ from fastapi.security import OAuth2PasswordBearer
 from starlette.datastructures import FormData
 
 from app.auth import service as auth_service
-from app.auth.models import Role, User
-from app.auth.security import csrf_matches
-from app.config import get_settings
-from app.db import ReadSessionDep, ends_transactions
-from app.errors import Forbidden, Invalid, LoginRequired, NotAuthenticated
-from app.i18n import pick_language
-from app.organizations.models import Organization
+from app.auth.models import User
+from app.auth.permissions import Action, ensure
 
-SESSION_COOKIE = "kam_session"
-CSRF_COOKIE = "kam_csrf"
-LANGUAGE_COOKIE = "kam_lang"
+# The cookie names live with the cookie helpers; re-exported for the pages that read them.
+from app.auth.security import CSRF_COOKIE as CSRF_COOKIE
+from app.auth.security import LANGUAGE_COOKIE as LANGUAGE_COOKIE
+from app.auth.security import SESSION_COOKIE as SESSION_COOKIE
+from app.auth.security import csrf_matches
+from app.core.config import get_settings
+from app.core.db import ReadSessionDep, ends_transactions
+from app.core.errors import Forbidden, Invalid, LoginRequired, NotAuthenticated
+from app.core.i18n import pick_language
+from app.organizations.models import Organization
 
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -97,14 +99,13 @@ def page_user(request: Request, user: Annotated[User | None, Depends(optional_us
     return user
 
 
-def require_roles(*roles: Role, page: bool = False) -> Callable[..., User]:
-    """A dependency that lets through only the given roles (403 for the others)."""
-    allowed = {role.value for role in roles}
+def require(action: Action, *, page: bool = False) -> Callable[..., User]:
+    """A dependency that lets through the roles the permission table allows ``action``
+    (403 for the others); ``page``: a sign-in redirect instead of 401."""
     base = page_user if page else api_user
 
     def dependency(user: Annotated[User, Depends(base)]) -> User:
-        if user.role not in allowed:
-            raise Forbidden()
+        ensure(user, action)
         return user
 
     return dependency
@@ -141,8 +142,9 @@ async def csrf_protect(request: Request) -> None:
 
 StaffUser = Annotated[User, Depends(api_user)]
 PageUser = Annotated[User, Depends(page_user)]
-AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
-HrUser = Annotated[User, Depends(require_roles(Role.admin, Role.hr))]
+AdminUser = Annotated[User, Depends(require(Action.administer))]
+HrUser = Annotated[User, Depends(require(Action.manage_hiring))]
+AdminPageUser = Annotated[User, Depends(require(Action.administer, page=True))]
 CsrfChecked = Depends(csrf_protect)
 PostedForm = Annotated[FormData, Depends(posted_form)]
 FormFirst = [Depends(posted_form), CsrfChecked]

@@ -14,8 +14,8 @@ from sqlmodel import Session, col, select
 from app.auth import service as auth_service
 from app.auth.models import AuthSession, PasswordLink, User
 from app.auth.security import hash_password, new_token, token_hash
-from app.clock import utcnow
-from app.errors import Invalid
+from app.core.clock import utcnow
+from app.core.errors import Invalid
 
 #: How long each kind of link works.
 VALID_FOR = {"welcome": timedelta(days=3), "reset": timedelta(hours=1)}

@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
+from app.core.clock import utcnow
 
 
 class Role(StrEnum):

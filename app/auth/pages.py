@@ -15,12 +15,12 @@ from app.auth.dependencies import (
     client_ip,
     optional_user,
 )
-from app.auth.security import csrf_for, new_token
-from app.config import get_settings
-from app.db import SessionDep, SessionRoute
-from app.errors import NotAuthenticated, TooManyRequests
-from app.i18n import gettext_for
-from app.templating import render
+from app.auth.security import new_token, set_cookie
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import NotAuthenticated, TooManyRequests
+from app.core.i18n import gettext_for
+from app.core.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
@@ -116,26 +116,3 @@ def logout(request: Request, session: SessionDep) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
-
-
-def set_cookie(response: Response, name: str, value: str, *, max_age: int | None = None) -> None:
-    """Cookies are HttpOnly, SameSite=Lax, and Secure when the site is served over https."""
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().secure_cookies,
-        path="/",
-    )
-
-
-def ensure_csrf_cookie(request: Request) -> str | None:
-    """The browser's CSRF cookie, or a new one to set; stores the form token on the request."""
-    cookie = request.cookies.get(CSRF_COOKIE)
-    fresh = None
-    if not cookie:
-        cookie = fresh = new_token()
-    request.state.csrf_token = csrf_for(get_settings().secret_key, cookie)
-    return fresh

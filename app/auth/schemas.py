@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from app.auth.models import Role
-from app.fields import TitleText
+from app.core.fields import TitleText
 
 
 class Token(BaseModel):

@@ -8,6 +8,10 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.core.config import get_settings
 
 # OWASP Password Storage Cheat Sheet, argon2id: m = 19 MiB, t = 2, p = 1.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -53,3 +57,33 @@ def csrf_matches(secret_key: str, csrf_cookie: str | None, submitted: str | None
     if not csrf_cookie or not submitted:
         return False
     return hmac.compare_digest(csrf_for(secret_key, csrf_cookie), submitted)
+
+
+# --- cookies ---------------------------------------------------------------------------------
+
+SESSION_COOKIE = "kam_session"
+CSRF_COOKIE = "kam_csrf"
+LANGUAGE_COOKIE = "kam_lang"
+
+
+def set_cookie(response: Response, name: str, value: str, *, max_age: int | None = None) -> None:
+    """Cookies are HttpOnly, SameSite=Lax, and Secure when the site is served over https."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
+
+
+def ensure_csrf_cookie(request: Request) -> str | None:
+    """The browser's CSRF cookie, or a new one to set; stores the form token on the request."""
+    cookie = request.cookies.get(CSRF_COOKIE)
+    fresh = None
+    if not cookie:
+        cookie = fresh = new_token()
+    request.state.csrf_token = csrf_for(get_settings().secret_key, cookie)
+    return fresh

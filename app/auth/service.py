@@ -17,10 +17,12 @@ from app.auth.security import (
     token_hash,
     verify_password,
 )
-from app.clock import utcnow
-from app.config import Settings
-from app.errors import Conflict, Invalid, NotAuthenticated, NotFound
-from app.fields import check_one_line
+from app.core import tenancy
+from app.core.clock import utcnow
+from app.core.config import Settings
+from app.core.errors import Conflict, Invalid, NotAuthenticated, NotFound
+from app.core.fields import check_one_line
+from app.core.tenancy import owned_by, readable
 from app.organizations.models import Organization
 
 WRONG_LOGIN = "Wrong e-mail or password."
@@ -177,7 +179,7 @@ def create_user(
         raise _field_error("full_name", str(exc).partition(": ")[2]) from None
     check_password(password, email=email, full_name=full_name, translate=translate)
     existing = session.exec(
-        select(User.id).where(User.email == email, User.organization_id == organization.id)
+        select(User.id).where(User.email == email, owned_by(User, organization.id))
     ).first()
     if existing is not None:
         raise Conflict(f"email: your organization already has a user with the e-mail {email}")
@@ -196,8 +198,8 @@ def create_user(
 
 def get_user(session: Session, *, organization_id: int, user_id: int) -> User:
     """A user of the caller's organization; another organization's user is a 404."""
-    user = session.get(User, user_id)
-    if user is None or user.organization_id != organization_id:
+    user = tenancy.get(session, User, user_id, organization_id)
+    if user is None:
         raise NotFound("No such user.")
     return user
 
@@ -206,7 +208,7 @@ def list_users(session: Session, *, organization_id: int) -> list[User]:
     """The organization's staff, by name."""
     return list(
         session.exec(
-            select(User).where(User.organization_id == organization_id).order_by(User.full_name)
+            readable(User, organization_id).order_by(User.full_name)
         )
     )
 
@@ -214,9 +216,7 @@ def list_users(session: Session, *, organization_id: int) -> list[User]:
 def find_by_email(session: Session, *, organization_id: int, email: str) -> User | None:
     """The organization's user with this e-mail, if any."""
     return session.exec(
-        select(User).where(
-            User.email == normalize_email(email), User.organization_id == organization_id
-        )
+        readable(User, organization_id).where(User.email == normalize_email(email))
     ).first()
 
 

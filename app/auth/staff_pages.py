@@ -11,20 +11,21 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from app import ratelimit
 from app.audit import service as audit
 from app.auth import links
 from app.auth import service as auth_service
 from app.auth.dependencies import CsrfChecked, PageUser, client_ip
 from app.auth.models import Role, User
-from app.config import get_settings
-from app.db import SessionDep, SessionRoute
-from app.errors import Conflict, DomainError, Forbidden, Invalid, TooManyRequests
-from app.i18n import gettext_for
+from app.auth.permissions import Action, can
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import Conflict, DomainError, Forbidden, Invalid, TooManyRequests
+from app.core.i18n import gettext_for
+from app.core.templating import render
+from app.ops import ratelimit
 from app.organizations import service as organization_service
 from app.outbox import service as outbox
 from app.reports.wording import Numbers
-from app.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
@@ -37,7 +38,7 @@ def _lang(request: Request) -> str:
 
 
 def _admin(user: User) -> User:
-    if user.role != Role.admin.value:
+    if not can(user, Action.administer):
         raise Forbidden()
     return user
 

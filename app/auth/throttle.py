@@ -29,9 +29,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.auth.models import LoginAddress, LoginAttempt, User
-from app.clock import utcnow
-from app.config import Settings
-from app.errors import TooManyRequests
+from app.core.clock import utcnow
+from app.core.config import Settings
+from app.core.db import pk
+from app.core.errors import TooManyRequests
 
 #: An address shared by many people (an office NAT) gets more room than one account.
 IP_FAILURE_FACTOR = 5
@@ -48,7 +49,7 @@ def delay(failures: int, *, free: int, cap_s: float) -> float:
     """
     if failures < free:
         return 0.0
-    return min(cap_s, FIRST_DELAY_S * 2 ** min(failures - free, 30))
+    return min(cap_s, FIRST_DELAY_S * 2.0 ** min(failures - free, 30))
 
 
 def known_address(session: Session, *, email: str, ip: str) -> bool:
@@ -65,6 +66,7 @@ def known_address(session: Session, *, email: str, ip: str) -> bool:
 def _count(session: Session, since: datetime, *conditions: object) -> tuple[int, datetime | None]:
     count, last = session.exec(
         select(func.count(), func.max(LoginAttempt.created_at)).where(
+            # Ignored: SQLModel types a column comparison as bool; it is a SQL expression.
             LoginAttempt.created_at >= since, *conditions  # type: ignore[arg-type]
         )
     ).one()
@@ -121,6 +123,6 @@ def succeeded(session: Session, *, user: User, ip: str, now: datetime | None = N
         return
     try:
         with session.begin_nested():  # two sign-ins at once may both add it: one wins
-            session.add(LoginAddress(user_id=user.id, ip=ip[:64], last_at=now))
+            session.add(LoginAddress(user_id=pk(user), ip=ip[:64], last_at=now))
     except IntegrityError:
         pass

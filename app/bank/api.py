@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from app.auth.dependencies import StaffUser
 from app.bank import service as bank_service
-from app.db import SessionDep, SessionRoute
-from app.fields import MAX_ID
+from app.core.db import SessionDep, SessionRoute
+from app.core.fields import MAX_ID
 from questionnaires.views import keyed_questionnaire
 from scoring.competencies import COMPETENCIES, DEFAULT_LANGUAGE_HURDLE
 

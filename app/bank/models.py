@@ -1,11 +1,12 @@
 """Published questionnaire versions, stored whole so a past attempt can always be re-scored."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
+from app.core.clock import utcnow
 
 
 class QuestionnaireVersion(SQLModel, table=True):
@@ -18,7 +19,7 @@ class QuestionnaireVersion(SQLModel, table=True):
     key: str = Field(max_length=80, index=True)
     version: int
     content_hash: str = Field(max_length=64)
-    content: dict = Field(sa_type=JSON)
+    content: dict[str, Any] = Field(sa_type=JSON)
     published_at: datetime = Field(default_factory=utcnow)
 
 
@@ -33,5 +34,5 @@ class NormTable(SQLModel, table=True):
     questionnaire_version: int
     n: int
     source: str = Field(default="computed", max_length=16)  # computed | imported
-    data: dict = Field(sa_type=JSON)
+    data: dict[str, Any] = Field(sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow)

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.bank.models import QuestionnaireVersion
-from app.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound
 from questionnaires.loader import (
     BANK_DIR,
     LoadedQuestionnaire,
@@ -82,8 +82,8 @@ def latest_rows(session: Session) -> list[QuestionnaireVersion]:
             select(QuestionnaireVersion)
             .join(
                 newest,
-                (QuestionnaireVersion.key == newest.c.key)
-                & (QuestionnaireVersion.version == newest.c.version),
+                (col(QuestionnaireVersion.key) == newest.c.key)
+                & (col(QuestionnaireVersion.version) == newest.c.version),
             )
             .order_by(QuestionnaireVersion.key)
         )
@@ -97,7 +97,7 @@ def latest_keys(session: Session) -> list[str]:
 
 def language_tests(session: Session) -> dict[str, str]:
     """Language code -> the key of the questionnaire that tests it (newest versions)."""
-    tests = {}
+    tests: dict[str, str] = {}
     for row in latest_rows(session):
         target = parsed(row).target_language
         if target is not None:
@@ -126,7 +126,7 @@ def get_row(session: Session, *, key: str, version: int | None = None) -> Questi
     query = select(QuestionnaireVersion).where(QuestionnaireVersion.key == key)
     if version is not None:
         query = query.where(QuestionnaireVersion.version == version)
-    row = session.exec(query.order_by(QuestionnaireVersion.version.desc())).first()
+    row = session.exec(query.order_by(col(QuestionnaireVersion.version).desc())).first()
     if row is None:
         suffix = f" version {version}" if version is not None else ""
         raise NotFound(f"No questionnaire {key!r}{suffix}.")
@@ -148,7 +148,7 @@ def versions_of(session: Session, *, key: str) -> list[int]:
         session.exec(
             select(QuestionnaireVersion.version)
             .where(QuestionnaireVersion.key == key)
-            .order_by(QuestionnaireVersion.version)
+            .order_by(col(QuestionnaireVersion.version))
         )
     )
 

@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import User
 from app.candidates.models import Candidate, Decision
-from app.errors import Invalid
+from app.core.db import pk
+from app.core.errors import Invalid
 from app.webhooks import service as webhook_service
 
 DECISIONS = ("advance", "reject", "hire", "hold")
@@ -38,7 +39,9 @@ def stage_after(stage: str, decision: str) -> str:
 
 def needs_reason(decision: str, basis: Mapping[str, Any] | None) -> bool:
     """Whether ``decision`` on a score with this basis needs a written reason."""
-    return decision in GOING_AHEAD and bool(basis) and basis.get("requirements_passed") is False
+    return decision in GOING_AHEAD and basis is not None and bool(basis) and (
+        basis.get("requirements_passed") is False
+    )
 
 
 def check_reason(decision: str, note: str, basis: Mapping[str, Any] | None) -> None:
@@ -76,7 +79,7 @@ def record(
     check_reason(decision, note, basis)
     row = Decision(
         organization_id=candidate.organization_id,
-        candidate_id=candidate.id,
+        candidate_id=pk(candidate),
         user_id=actor.id,
         decision=decision,
         note=note.strip(),
@@ -89,8 +92,8 @@ def record(
     session.add(candidate)
     session.flush()
     webhook_service.decision_recorded(
-        session, organization_id=row.organization_id, candidate_id=candidate.id,
-        position_id=candidate.position_id, decision_id=row.id, decision=row.decision,
+        session, organization_id=row.organization_id, candidate_id=pk(candidate),
+        position_id=candidate.position_id, decision_id=pk(row), decision=row.decision,
         user_id=row.user_id, at=row.created_at,
     )
     audit.record(

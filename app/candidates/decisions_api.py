@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, status
@@ -13,12 +12,11 @@ from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute
+from app.core.db import SessionDep, SessionRoute, pk
 from app.interviews import overall as overall_service
-from app.positions import service as position_service
 from app.positions.models import Position
 from app.scores import service as score_service
-from app.scores.schemas import DecisionBasis
+from app.scores.schemas import DecisionPublic
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["decisions"])
 
@@ -36,41 +34,19 @@ class DecisionCreate(BaseModel):
     )
 
 
-class DecisionPublic(BaseModel):
-    """A recorded decision: what, by whom, when, and the score it was based on."""
-
-    id: int
-    candidate_id: int
-    decision: str
-    note: str
-    user_id: int | None
-    user_name: str | None
-    score_id: int | None = Field(description="the stored score the decision was based on")
-    scoring_version: str | None
-    basis: DecisionBasis | None = Field(
-        description="what that score said when the decision was recorded (a later rescore"
-        " changes the score, never this)"
-    )
-    created_at: datetime
-
-
 def _candidate(session: SessionDep, candidate_id: int, user: User) -> Candidate:
     """The candidate, if in the caller's organization and a position the caller may see."""
-    candidate = candidate_service.get(
-        session, candidate_id=candidate_id, organization_id=user.organization_id
-    )
-    position_service.get(session, position_id=candidate.position_id, user=user)
-    return candidate
+    return candidate_service.get_visible(session, candidate_id=candidate_id, user=user)
 
 
 def _basis(session: SessionDep, candidate: Candidate) -> dict[str, Any] | None:
     """The stored score and, when there is one, what the interview said."""
     position = session.get(Position, candidate.position_id)
-    basis = score_service.decision_basis(session, candidate_id=candidate.id)
+    basis = score_service.decision_basis(session, candidate_id=pk(candidate))
     if position is None:  # pragma: no cover - a candidate always has a position
         return basis
     return overall_service.with_interview(session, basis=basis, position=position,
-                                          candidate_id=candidate.id)
+                                          candidate_id=pk(candidate))
 
 
 @router.post(

@@ -18,6 +18,7 @@ from app.audit import service as audit
 from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.candidates.models import Candidate
+from app.core.tenancy import owned_by
 from app.organizations.models import Organization
 from app.outbox import service as outbox
 from app.positions.models import Position
@@ -155,7 +156,7 @@ def sent(session: Session, *, candidate: Candidate) -> list[dict[str, Any]]:
     rows = session.exec(
         select(AuditEntry, User.full_name)
         .join(User, User.id == AuditEntry.actor_user_id, isouter=True)
-        .where(AuditEntry.organization_id == candidate.organization_id,
+        .where(owned_by(AuditEntry, candidate.organization_id),
                AuditEntry.action == "candidate.message",
                AuditEntry.object_type == "candidate",
                AuditEntry.object_id == str(candidate.id))

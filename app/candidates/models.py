@@ -1,11 +1,12 @@
 """Candidates, their invitations and the decisions people record about them."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
+from app.core.clock import utcnow
 
 #: Where a candidate is in the hiring process, in order (``outcome`` only after a hire).
 STAGES = ("assessment", "interview", "decision", "outcome")
@@ -65,5 +66,5 @@ class Decision(SQLModel, table=True):
     # score row, never this.
     score_id: int | None = Field(default=None, foreign_key="score.id", ondelete="SET NULL")
     scoring_version: str | None = Field(default=None, max_length=20)
-    basis: dict = Field(default_factory=dict, sa_type=JSON)
+    basis: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow)

@@ -8,7 +8,8 @@ from sqlmodel import Session, col, or_, select
 
 from app.auth.models import Role, User
 from app.candidates.models import Candidate
-from app.i18n import gettext_for
+from app.core.i18n import gettext_for
+from app.core.tenancy import owned_by
 from app.organizations import service as organization_service
 from app.outbox import service as outbox
 from app.positions.models import Position, PositionManager
@@ -19,7 +20,7 @@ def _recipients(session: Session, *, position: Position) -> list[User]:
     managers = select(PositionManager.user_id).where(PositionManager.position_id == position.id)
     return list(session.exec(
         select(User).where(
-            User.organization_id == position.organization_id,
+            owned_by(User, position.organization_id),
             col(User.is_active).is_(True),
             col(User.notify_completions).is_(True),
             or_(col(User.role).in_((Role.admin.value, Role.hr.value)),

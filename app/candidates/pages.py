@@ -15,28 +15,28 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from app import ratelimit
 from app.audit import service as audit
 from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, client_ip
-from app.auth.models import Role, User
+from app.auth.models import User
+from app.auth.permissions import Action, can
 from app.candidates import bulk, messages
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.candidates.schemas import CandidateCreate
-from app.config import get_settings
-from app.db import SessionDep, SessionRoute
-from app.errors import Conflict, Forbidden, Invalid
-from app.i18n import gettext_for
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import Conflict, Forbidden, Invalid
+from app.core.i18n import gettext_for
+from app.core.templating import display, render
+from app.ops import ratelimit
 from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.privacy import service as privacy_service
 from app.reports.wording import Numbers
-from app.templating import display, render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
-HR_ROLES = (Role.admin.value, Role.hr.value)
 #: What a page may show after an action (``?done=…``); anything else shows nothing.
 DONE = ("resent", "revoked", "erased", "message")
 Back = Annotated[str, Form(max_length=20)]
@@ -48,7 +48,7 @@ def _lang(request: Request) -> str:
 
 def _hr_candidate(session: Session, user: User, candidate_id: int) -> tuple[Candidate, Position]:
     """The candidate and position behind the path, for HR of the same organization."""
-    if user.role not in HR_ROLES:
+    if not can(user, Action.manage_hiring):
         raise Forbidden()
     candidate = candidate_service.get(session, candidate_id=candidate_id,
                                       organization_id=user.organization_id)
@@ -142,7 +142,7 @@ def erase(
     candidate_id: int, request: Request, session: SessionDep, user: PageUser, back: Back = ""
 ) -> Response:
     """Erase (anonymise) the candidate, as the GDPR API does (admins only); repeatable."""
-    if user.role != Role.admin.value:
+    if not can(user, Action.administer):
         raise Forbidden()
     candidate, _position = _hr_candidate(session, user, candidate_id)
     privacy_service.erase(session, candidate=candidate, actor=user, ip=client_ip(request))
@@ -206,7 +206,7 @@ def _bulk_page(
 
 
 def _hr_position(session: Session, user: User, position_id: int) -> Position:
-    if user.role not in HR_ROLES:
+    if not can(user, Action.manage_hiring):
         raise Forbidden()
     return position_service.get(session, position_id=position_id, user=user)
 
@@ -335,7 +335,7 @@ def _template_values(form: Any) -> dict[str, dict[str, dict[str, str]]]:
 @router.get("/admin/messages", response_class=HTMLResponse)
 def message_templates(request: Request, session: SessionDep, user: PageUser) -> Response:
     """The organization's messages after a decision, in Italian and English, to edit."""
-    if user.role != Role.admin.value:
+    if not can(user, Action.administer):
         raise Forbidden()
     organization = organization_service.get(session, user.organization_id)
     return render(request, "candidates/templates.html", {
@@ -351,7 +351,7 @@ def save_message_templates(
     request: Request, session: SessionDep, user: PageUser, form: PostedForm
 ) -> Response:
     """Store the edited templates (an empty field goes back to the default)."""
-    if user.role != Role.admin.value:
+    if not can(user, Action.administer):
         raise Forbidden()
     organization = organization_service.get(session, user.organization_id)
     values = _template_values(form)

@@ -21,8 +21,8 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
 from app.candidates.models import Candidate, Invitation
-from app.clock import utcnow
-from app.i18n import gettext_for
+from app.core.clock import utcnow
+from app.core.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.outbox import service as outbox
 from app.positions.models import Position

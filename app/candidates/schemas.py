@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from app.fields import TitleText
+from app.core.fields import TitleText
 
 
 class CandidateCreate(BaseModel):

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import and_, case, exists, literal
+from sqlalchemy import select as sql_select
+from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.auth.security import new_token, token_hash
 from app.candidates.models import Candidate, Invitation
 from app.candidates.schemas import CandidateCreate, CandidatePublic
-from app.clock import utcnow
-from app.errors import Conflict, Gone, NotFound
-from app.i18n import gettext_for
+from app.core import tenancy
+from app.core.clock import utcnow
+from app.core.errors import Conflict, Gone, NotFound
+from app.core.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.outbox import service as outbox
+from app.positions import service as position_service
 from app.positions.models import Position
 
 
@@ -25,9 +30,18 @@ def invitation_url(base_url: str, token: str) -> str:
 
 def get(session: Session, *, candidate_id: int, organization_id: int) -> Candidate:
     """A candidate of the organization, or 404."""
-    candidate = session.get(Candidate, candidate_id)
-    if candidate is None or candidate.organization_id != organization_id:
+    candidate = tenancy.get(session, Candidate, candidate_id, organization_id)
+    if candidate is None:
         raise NotFound("No such candidate.")
+    return candidate
+
+
+def get_visible(session: Session, *, candidate_id: int, user: User) -> Candidate:
+    """A candidate ``user`` may see: of the organization, in a position the user may see (a
+    manager: an assigned one); anything else is a 404. Every handler that names a candidate
+    in its path starts here."""
+    candidate = get(session, candidate_id=candidate_id, organization_id=user.organization_id)
+    position_service.get(session, position_id=candidate.position_id, user=user)
     return candidate
 
 
@@ -190,6 +204,43 @@ def by_token(session: Session, *, token: str) -> tuple[Invitation, Candidate]:
     if invitation.revoked_at is not None or candidate.erased_at is not None:
         raise Gone("This assessment link has been withdrawn. Ask the company for a new one.")
     return invitation, candidate
+
+
+# --- the invited/expired rule, in one place -----------------------------------------------
+# An invitation is open while it is neither withdrawn nor past its expiry. A candidate stored
+# as "invited" without an open invitation shows as "expired"; an unused link past its expiry
+# can no longer be started. The pages, the API, the pipeline (in SQL) and the link all read
+# these functions.
+
+
+def open_invitation(candidate_id: Any, now: datetime) -> Any:
+    """SQL: the candidate (an id, or the column ``Candidate.id`` in a bigger query) has an
+    open invitation at ``now``."""
+    return exists().where(
+        Invitation.candidate_id == candidate_id,
+        col(Invitation.revoked_at).is_(None),
+        Invitation.expires_at > now,
+    )
+
+
+def status_expression(now: datetime) -> Any:
+    """SQL: a candidate's status at ``now``, ``expired`` for "invited" without an open
+    invitation (one expression for a page of candidates)."""
+    return case(
+        (
+            and_(Candidate.status == "invited", ~open_invitation(Candidate.id, now)),
+            literal("expired"),
+        ),
+        else_=Candidate.status,
+    )
+
+
+def effective_status(session: Session, *, candidate: Candidate, now: datetime | None = None) -> str:
+    """The candidate's status, ``expired`` for an invitation nobody can use any more."""
+    if candidate.status != "invited":
+        return candidate.status
+    usable = session.scalar(sql_select(open_invitation(candidate.id, now or utcnow())))
+    return "invited" if usable else "expired"
 
 
 def is_expired(invitation: Invitation, now: datetime | None = None) -> bool:

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from app.auth.dependencies import StaffUser
+from app.core.db import SessionDep, SessionRoute
+from app.core.fields import MAX_ID
 from app.costs import service as cost_service
-from app.db import SessionDep, SessionRoute
-from app.fields import MAX_ID
 from app.positions import service as position_service
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["costs"])

@@ -12,10 +12,10 @@ import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -24,27 +24,26 @@ from starlette.datastructures import FormData
 from app import charts
 from app.audit import service as audit
 from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
-from app.auth.models import Role, User
+from app.auth.models import User
+from app.auth.permissions import Action, can
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import DomainError, Forbidden
+from app.core.i18n import gettext_for
+from app.core.numbers import Numbers, parse_decimal_entry, show_decimal
+from app.core.templating import render
 from app.costs import service as cost_service
-from app.db import SessionDep, SessionRoute
-from app.errors import DomainError, Forbidden
-from app.i18n import gettext_for
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionUpdate
 from app.scores import service as score_service
-from app.templating import render
 from scoring.cost import CostAssumptions
 from scoring.cost_assumptions import OPTIONS
+from scoring.cost_assumptions import problems as cost_problems
 from scoring.errors import ScoringInputError
-from scoring.serialization import unsigned_zero
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
-HR_ROLES = (Role.admin.value, Role.hr.value)
 MAX_BANDS = 12
-#: Checking every field stops after this many errors (a form has about thirty fields).
-MAX_ERRORS = 60
 _BAND_PATH = re.compile(r"^commission_bands\[(\d+)\]\.(name|share|rate)$")
 
 
@@ -103,23 +102,9 @@ KINDS = _kinds()
 
 
 def parse_number(text: str, lang: str) -> Decimal | None:
-    """A typed number: a comma or a point for decimals, thousands grouped the page's way.
-
-    ``None`` for an empty field; raises ``ValueError`` for text that is not a number.
-    """
-    s = re.sub(r"[\s\u00a0\u202f'’€%]", "", text)
-    if not s:
-        return None
-    thousands, decimal = (".", ",") if lang == "it" else (",", ".")
-    if re.fullmatch(rf"[+-]?\d{{1,3}}(\{thousands}\d{{3}})+(\{decimal}\d*)?", s):
-        s = s.replace(thousands, "")
-    try:
-        number = Decimal(s.replace(",", "."))
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not number.is_finite():
-        raise ValueError(text)
-    return number
+    """A typed number (app.core.numbers: Babel, either mark for decimals); ``None`` when empty,
+    ``ValueError`` for text that is not a number."""
+    return parse_decimal_entry(text, lang)
 
 
 def model_value(number: Decimal, kind: str) -> int | float:
@@ -138,25 +123,22 @@ def shown_value(value: float | int | None, kind: str, lang: str) -> str:
     number = Decimal(value) if isinstance(value, int) else Decimal(repr(float(value)))
     if kind == "percent":
         number *= 100
-    text = format(number.normalize(), "f")
-    return text.replace(".", ",") if lang == "it" else text
+    return show_decimal(number, lang)
 
 
 def money(value: float, lang: str) -> str:
     """Whole euros in the page's language: €1,234 or 1.234 €."""
-    pattern = "#,##0\u00a0¤" if lang == "it" else "¤#,##0"
-    return format_currency(round(value), "EUR", format=pattern, locale=lang, currency_digits=False)
+    return Numbers(lang).money(value)
 
 
 def number(value: float, lang: str, decimals: int = 0) -> str:
     """A number with grouping and a fixed number of decimals."""
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(unsigned_zero(value, decimals), format=pattern, locale=lang)
+    return Numbers(lang).num(value, decimals)
 
 
 def percent(fraction: float, lang: str, decimals: int = 0) -> str:
     """A fraction shown as a percent: 0.3 → 30 %."""
-    return f"{number(100 * fraction, lang, decimals)}\u00a0%"
+    return Numbers(lang).percent(fraction, decimals)
 
 
 def _default_text(value: float | int | None, kind: str, lang: str, _: Callable[..., str]) -> str:
@@ -325,7 +307,8 @@ def check(
     submitted: Submitted, base: CostAssumptions, lang: str = "en",
     _: Callable[..., str] | None = None,
 ) -> dict[str, str]:
-    """Every wrong field with the scoring library's message, keyed by the form's field path."""
+    """Every wrong field with the scoring library's message, keyed by the form's field path,
+    found in one pass (scoring.cost_assumptions.problems)."""
     _ = _ or gettext_for(lang)
     errors = dict(submitted.errors)
     trial = {
@@ -335,19 +318,8 @@ def check(
     trial["commission_bands"] = [dict(band) for band in trial["commission_bands"]]
     for path in errors:  # blank fields: check the rest with the position's value in their place
         _substitute(trial, path, base)
-    found: dict[str, str] = {}
-    for _attempt in range(MAX_ERRORS):
-        try:
-            CostAssumptions.from_dict(trial, base=base)
-            break
-        except ScoringInputError as exc:
-            found.setdefault(exc.argument, problem_text(exc, lang, _))
-            if not _substitute(trial, exc.argument, base):
-                break
-    if any(_BAND_PATH.match(path) for path in found):
-        found.pop("commission_bands", None)  # the placeholders broke the sum, not the user
-    for path, problem in found.items():
-        errors.setdefault(path, problem)
+    for exc in cost_problems(trial, base=base):
+        errors.setdefault(exc.argument, problem_text(exc, lang, _))
     return errors
 
 
@@ -626,7 +598,8 @@ def _break_even(_: Callable[..., str], month: int | None) -> str:
 
 def cost_reason(_: Callable[..., str], reason: Mapping[str, Any], lang: str) -> str:
     """A reason of the recommendation (``scoring.cost.Reason``) in the reader's language."""
-    code, v = reason["code"], reason["values"]
+    code: str = reason["code"]
+    v = reason["values"]
     names = {"experienced": _("The experienced hire"), "grow_in_house": _("Growing in-house")}
     if code == "budget_rule":
         return _(
@@ -722,7 +695,7 @@ def _page(
     _ = gettext_for(lang)
     context: dict[str, Any] = {
         "position": position,
-        "can_save": user.role in HR_ROLES,
+        "can_save": can(user, Action.manage_hiring),
         "edited": edited,
         "notice": notice,
         "confirm_amounts": confirm_amounts,
@@ -778,7 +751,7 @@ def calculate(
 ) -> Response:
     """ "Calculate" shows the edited inputs' comparison; "Save" also stores them (HR, admin)."""
     saving = form.get("action") == "save"
-    if saving and user.role not in HR_ROLES:
+    if saving and not can(user, Action.manage_hiring):
         raise Forbidden("Only HR and administrators change a position's assumptions.")
     position = position_service.get(session, position_id=position_id, user=user)
     session.commit()  # release the (SQLite) write lock while computing; saving starts anew

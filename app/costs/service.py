@@ -5,27 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.errors import Conflict, Invalid
+from app.core.errors import Conflict, input_error
 from app.positions import service as position_service
 from app.positions.models import Position
 from scoring.cost import CostAssumptions
 from scoring.cost import compare as compare_options
 from scoring.errors import ScoringInputError
-
-
-def input_error(exc: ScoringInputError, *, location: str = "body") -> Invalid:
-    """A 422 naming the field, in the shape of the app's request-validation errors."""
-    return Invalid(
-        [
-            {
-                "loc": [location, *exc.argument.split(".")],
-                "field": exc.argument,
-                "msg": exc.problem,
-                "type": "value_error",
-                "message": str(exc),
-            }
-        ]
-    )
 
 
 def base_assumptions(position: Position | None) -> CostAssumptions:

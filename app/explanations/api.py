@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.assessments import service as assessment_service
 from app.audit import service as audit
 from app.auth.dependencies import HrUser, StaffUser, client_ip
-from app.db import SessionDep, SessionRoute, WriteSessionDep
+from app.core.db import SessionDep, SessionRoute, WriteSessionDep
 from app.explanations import service as explanation_service
-from app.ratelimit import CandidateApiRoute, guard_candidate_token
+from app.ops.ratelimit import CandidateApiRoute, guard_candidate_token
 from app.reports import service as report_service
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["explanations"])

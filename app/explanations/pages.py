@@ -12,27 +12,27 @@ from app.assessments import pages as assessment_pages
 from app.assessments import service as assessment_service
 from app.audit import service as audit
 from app.auth import service as auth_service
-from app.auth.dependencies import FormFirst, PostedForm, client_ip, require_roles
-from app.auth.models import Role, User
-from app.clock import utcnow
-from app.db import SessionDep, SessionRoute, WriteSessionDep
-from app.errors import Conflict, Invalid
+from app.auth.dependencies import FormFirst, PostedForm, client_ip, require
+from app.auth.models import User
+from app.auth.permissions import Action
+from app.core.clock import utcnow
+from app.core.db import SessionDep, SessionRoute, WriteSessionDep
+from app.core.errors import Conflict, Invalid
+from app.core.i18n import gettext_for
+from app.core.templating import render
 from app.explanations import service as explanation_service
-from app.i18n import gettext_for
-from app.ratelimit import guard_candidate_token
+from app.ops.ratelimit import guard_candidate_token
 from app.reports import service as report_service
 from app.reports import wording
 from app.reports.wording import Numbers
-from app.templating import render
 from scoring.competencies import label as competency_label
 
 candidate_router = APIRouter(route_class=SessionRoute, prefix="/a", include_in_schema=False,
                              dependencies=[Depends(guard_candidate_token)])
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 Token = Annotated[str, Path(max_length=200)]
-HrPageUser = Annotated[User, Depends(require_roles(Role.admin, Role.hr, page=True))]
-StaffPageUser = Annotated[User, Depends(require_roles(Role.admin, Role.hr, Role.manager,
-                                                      page=True))]
+HrPageUser = Annotated[User, Depends(require(Action.manage_hiring, page=True))]
+StaffPageUser = Annotated[User, Depends(require(Action.work, page=True))]
 
 
 def decision_words(lang: str) -> dict[str, str]:

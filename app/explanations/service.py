@@ -21,11 +21,13 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
+from app.auth.permissions import Action, can
 from app.candidates.models import Candidate, Decision
-from app.clock import utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.core.clock import utcnow
+from app.core.errors import Conflict, Invalid, NotFound
+from app.core.i18n import gettext_for
+from app.core.tenancy import belongs, owned_by
 from app.explanations.models import Contest
-from app.i18n import gettext_for
 from app.organizations.models import Organization
 from app.outbox import service as outbox
 from app.positions.models import Position
@@ -57,7 +59,7 @@ def contact(session: Session, organization: Organization) -> str:
     if chosen:
         return chosen
     admin = session.exec(
-        select(User).where(User.organization_id == organization.id, User.role == "admin",
+        select(User).where(owned_by(User, organization.id), User.role == "admin",
                            col(User.is_active).is_(True)).order_by(col(User.id))
     ).first()
     return admin.email if admin else organization.name
@@ -179,7 +181,7 @@ def explain(session: Session, *, candidate: Candidate) -> dict[str, Any]:
 def _open_load(session: Session, organization_id: int) -> dict[int, int]:
     rows = session.exec(
         select(Contest.reviewer_id, func.count()).where(
-            Contest.organization_id == organization_id, Contest.status == "open",
+            owned_by(Contest, organization_id), Contest.status == "open",
             col(Contest.reviewer_id).is_not(None)).group_by(Contest.reviewer_id)
     ).all()
     return {reviewer: int(n) for reviewer, n in rows}
@@ -188,7 +190,7 @@ def _open_load(session: Session, organization_id: int) -> dict[int, int]:
 def pick_reviewer(session: Session, *, organization_id: int, exclude: int | None) -> User | None:
     """An active admin or hr member other than ``exclude``, the least loaded first."""
     users = session.exec(
-        select(User).where(User.organization_id == organization_id,
+        select(User).where(owned_by(User, organization_id),
                            col(User.role).in_([Role.admin.value, Role.hr.value]),
                            col(User.is_active).is_(True)).order_by(col(User.id))
     ).all()
@@ -263,7 +265,7 @@ def close_contest(session: Session, *, contest: Contest, actor: User, outcome: s
     if actor.id == contest.decided_by_id:
         raise Conflict("The person who made the decision cannot review it.")
     allowed = actor.id == contest.reviewer_id or (
-        contest.reviewer_id is None and actor.role == Role.admin.value)
+        contest.reviewer_id is None and can(actor, Action.administer))
     if not allowed:
         raise Conflict("Only the assigned reviewer can record the outcome.")
     if outcome not in OUTCOMES:
@@ -289,7 +291,7 @@ def close_contest(session: Session, *, contest: Contest, actor: User, outcome: s
 def get_contest(session: Session, *, contest_id: int, organization_id: int) -> Contest:
     """A contest of the organization (404 otherwise)."""
     contest = session.get(Contest, contest_id)
-    if contest is None or contest.organization_id != organization_id:
+    if not belongs(contest, organization_id):
         raise NotFound("No such review request.")
     return contest
 
@@ -297,7 +299,7 @@ def get_contest(session: Session, *, contest_id: int, organization_id: int) -> C
 def list_contests(session: Session, *, organization_id: int) -> list[Contest]:
     """The organization's contests, open first, then by due date."""
     return list(session.exec(
-        select(Contest).where(Contest.organization_id == organization_id)
+        select(Contest).where(owned_by(Contest, organization_id))
         .order_by(col(Contest.status).desc(), col(Contest.due_at), col(Contest.id))))
 
 

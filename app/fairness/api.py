@@ -15,16 +15,16 @@ from app.assessments import service as assessment_service
 from app.audit import service as audit_service
 from app.auth.dependencies import AdminUser, HrUser, client_ip
 from app.auth.models import User
-from app.db import SessionDep, SessionRoute
-from app.errors import Conflict, Invalid, NotFound
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import Conflict, Invalid, NotFound
+from app.documents.exports import pipeline_csv
 from app.fairness import selfid as selfid_service
 from app.fairness import service as fairness_service
 from app.fairness import whatif as whatif_service
+from app.ops.ratelimit import CandidateApiRoute, guard_candidate_token
 from app.organizations import service as organization_service
 from app.positions.dependencies import valid_position
 from app.positions.schemas import PositionUpdate
-from app.ratelimit import CandidateApiRoute, guard_candidate_token
-from app.reports.exports import pipeline_csv
 from scoring.fairness import MIN_CELL
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["fairness"])

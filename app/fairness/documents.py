@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit_service
 from app.auth.models import User
 from app.candidates.models import Candidate, Decision
-from app.clock import utcnow
-from app.config import get_settings
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.tenancy import owned_by
 from app.explanations import service as explanation_service
 from app.explanations.models import Contest
 from app.fairness import selfid as selfid_service
@@ -62,9 +63,9 @@ def facts(session: Session, *, organization_id: int) -> dict[str, Any]:
     assert organization is not None  # the caller's own organization
     settings = organization.settings or {}
     positions = list(session.exec(select(Position).where(
-        Position.organization_id == organization_id).order_by(col(Position.id))))
+        owned_by(Position, organization_id)).order_by(col(Position.id))))
     staff = dict(session.exec(
-        select(User.role, func.count()).where(User.organization_id == organization_id,
+        select(User.role, func.count()).where(owned_by(User, organization_id),
                                               col(User.is_active).is_(True))
         .group_by(User.role)).all())
     reliability = []
@@ -85,13 +86,13 @@ def facts(session: Session, *, organization_id: int) -> dict[str, Any]:
         "bands_percent": BAND_CUTS_PERCENT,
         "impact": _impact_summary(session, organization),
         "candidates": _count(session, select(func.count()).select_from(Candidate).where(
-            Candidate.organization_id == organization_id)),
+            owned_by(Candidate, organization_id))),
         "assessed": _count(session, select(func.count()).select_from(Score).where(
-            Score.organization_id == organization_id)),
+            owned_by(Score, organization_id))),
         "decisions": _count(session, select(func.count()).select_from(Decision).where(
-            Decision.organization_id == organization_id)),
+            owned_by(Decision, organization_id))),
         "contests_open": _count(session, select(func.count()).select_from(Contest).where(
-            Contest.organization_id == organization_id, Contest.status == "open")),
+            owned_by(Contest, organization_id), Contest.status == "open")),
         "retention_months": organization.retention_months,
         "audit_retention_months": audit_service.retention_months(settings),
         "decision_floor_months": audit_service.DECISION_FLOOR_MONTHS,

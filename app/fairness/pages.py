@@ -11,30 +11,31 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.auth.dependencies import FormFirst, PostedForm, client_ip, require_roles
-from app.auth.models import Role, User
-from app.db import SessionDep, SessionRoute
-from app.errors import DomainError, Invalid, NotFound
+from app.auth.dependencies import FormFirst, PostedForm, client_ip, require
+from app.auth.models import User
+from app.auth.permissions import Action
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import DomainError, Invalid, NotFound
+from app.core.i18n import gettext_for
+from app.core.templating import render
+from app.documents.exports import pdf_from_html
 from app.fairness import api as fairness_api
 from app.fairness import documents as document_service
 from app.fairness import selfid as selfid_service
 from app.fairness import service as fairness_service
 from app.fairness import whatif as whatif_service
-from app.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.positions.pages import _errors, _position_data
 from app.positions.schemas import PositionUpdate
-from app.reports.exports import pdf_from_html
 from app.reports.wording import Numbers
-from app.templating import render
 from scoring.competencies import COMPETENCIES
 from scoring.fairness import MIN_CELL
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
-HrPageUser = Annotated[User, Depends(require_roles(Role.admin, Role.hr, page=True))]
-AdminPageUser = Annotated[User, Depends(require_roles(Role.admin, page=True))]
+HrPageUser = Annotated[User, Depends(require(Action.manage_hiring, page=True))]
+AdminPageUser = Annotated[User, Depends(require(Action.administer, page=True))]
 
 
 def _day(value: str | None) -> date | None:

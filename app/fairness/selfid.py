@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from app.clock import utcnow
-from app.errors import Invalid
+from app.core.clock import utcnow
+from app.core.errors import Invalid
 from app.fairness.models import SelfIdentification
 
 PREFER_NOT = "prefer_not"

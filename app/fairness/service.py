@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 
 from app.assessments.models import Attempt
 from app.candidates.models import Candidate, Decision
+from app.core.tenancy import owned_by
 from app.fairness import selfid as selfid_service
 from app.fairness import stats
 from app.fairness.models import SelfIdentification
@@ -68,8 +69,8 @@ def population(
         select(Candidate, Score, Attempt)
         .join(Score, col(Score.candidate_id) == Candidate.id)
         .join(Attempt, col(Attempt.id) == Score.attempt_id)
-        .where(Candidate.organization_id == organization_id,
-               Score.organization_id == organization_id)
+        .where(owned_by(Candidate, organization_id),
+               owned_by(Score, organization_id))
         .order_by(col(Candidate.id), col(Score.id))
     )
     if position_id is not None:
@@ -86,14 +87,14 @@ def population(
         row.candidate_id: row
         for row in session.exec(
             select(SelfIdentification).where(
-                SelfIdentification.organization_id == organization_id,
+                owned_by(SelfIdentification, organization_id),
                 col(SelfIdentification.candidate_id).in_(ids)))
     } if ids else {}
     decided: dict[int, set[str]] = {}
     if ids:
         for candidate_id, decision in session.exec(
             select(Decision.candidate_id, Decision.decision).where(
-                Decision.organization_id == organization_id, col(Decision.candidate_id).in_(ids))
+                owned_by(Decision, organization_id), col(Decision.candidate_id).in_(ids))
         ):
             decided.setdefault(candidate_id, set()).add(decision)
     people = []

@@ -33,7 +33,7 @@ from typing import Any
 from scoring import IccInterval, IccResult, ImpactReport, icc_confidence_interval
 from scoring.checks import check_probability_open
 from scoring.errors import ScoringInputError
-from scoring.serialization import jsonable
+from scoring.serialization import jsonable_dict
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class GroupTest:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return jsonable(
+        return jsonable_dict(
             {
                 "group": self.group,
                 "reference": self.reference,

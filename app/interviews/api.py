@@ -12,8 +12,8 @@ from app.audit import service as audit
 from app.auth.dependencies import AdminUser, HrUser, StaffUser, client_ip
 from app.auth.models import User
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute
-from app.fields import RowId
+from app.core.db import SessionDep, SessionRoute, pk
+from app.core.fields import RowId
 from app.interviews import kit as kit_service
 from app.interviews import outcomes as outcome_service
 from app.interviews import overall as overall_service
@@ -162,7 +162,7 @@ def overall(candidate_id: int, session: SessionDep, user: StaffUser) -> dict[str
     inputs (weights, r12, the parts' validities and the combined validity)."""
     candidate, position = _candidate(session, candidate_id, user)
     overview = overall_service.position_overview(session, position=position)
-    return {**overall_service.candidate_overall(overview, candidate.id),
+    return {**overall_service.candidate_overall(overview, pk(candidate)),
             "position": overall_service.public_overview(overview)}
 
 

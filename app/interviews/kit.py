@@ -34,8 +34,8 @@ def order(position: Position, report: Mapping[str, Any]) -> list[str]:
     """The position's rated competencies, the candidate's weakest first."""
     competencies = report.get("competencies") or {}
     keys = rated_competencies(position)
-    scored = sorted((k for k in keys if _score(competencies.get(k)) is not None),
-                    key=lambda k: _score(competencies.get(k)))
+    known = {k: s for k in keys if (s := _score(competencies.get(k))) is not None}
+    scored = sorted(known, key=known.__getitem__)
     return scored + [k for k in keys if k not in scored]
 
 

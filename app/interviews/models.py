@@ -2,11 +2,12 @@
 the overall score per position, and what became of the people hired (outcomes)."""
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
+from app.core.clock import utcnow
 
 
 class InterviewAssignment(SQLModel, table=True):
@@ -28,8 +29,8 @@ class InterviewAssignment(SQLModel, table=True):
     interviewer_id: int = Field(foreign_key="staff_user.id", index=True)
     assigned_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
     assigned_at: datetime = Field(default_factory=utcnow)
-    ratings: dict = Field(default_factory=dict, sa_type=JSON)
-    notes: dict = Field(default_factory=dict, sa_type=JSON)
+    ratings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    notes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     submitted_at: datetime | None = None
     revised_at: datetime | None = None
     revisions: int = Field(default=0)
@@ -60,7 +61,7 @@ class Outcome(SQLModel, table=True):
     candidate_id: int = Field(foreign_key="candidate.id", index=True, ondelete="CASCADE")
     months: int  # 6 | 12
     performance: int | None = None  # the manager's rating, 1..5
-    performance_by_competency: dict = Field(default_factory=dict, sa_type=JSON)
+    performance_by_competency: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     quota_attainment_pct: float | None = None
     still_employed: bool = Field(default=True)
     left_on: date | None = None

@@ -16,8 +16,10 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import User
 from app.candidates.models import Candidate, Decision
-from app.clock import utcnow
-from app.errors import Conflict
+from app.core.clock import utcnow
+from app.core.db import pk
+from app.core.errors import Conflict
+from app.core.tenancy import owned_by
 from app.interviews.models import Outcome, OutcomeReminder
 from app.interviews.service import field_error, rated_competencies
 from app.outbox import service as outbox
@@ -72,14 +74,14 @@ def record(
 ) -> Outcome:
     """Record (or correct) a hire's outcome at 6 or 12 months; audited. 409 unless the
     candidate's latest decision is a hire."""
-    if hire_decision(session, candidate_id=candidate.id) is None:
+    if hire_decision(session, candidate_id=pk(candidate)) is None:
         raise Conflict("Outcomes are recorded for hires: the latest decision is not a hire.")
     _check(position, data)
     row = session.exec(select(Outcome).where(
         Outcome.candidate_id == candidate.id, Outcome.months == data["months"])).first()
     if row is None:
-        row = Outcome(organization_id=candidate.organization_id, position_id=position.id,
-                      candidate_id=candidate.id, months=data["months"])
+        row = Outcome(organization_id=candidate.organization_id, position_id=pk(position),
+                      candidate_id=pk(candidate), months=data["months"])
     row.performance = data.get("performance")
     row.performance_by_competency = dict(data.get("performance_by_competency") or {})
     row.quota_attainment_pct = data.get("quota_attainment_pct")
@@ -112,7 +114,7 @@ def public(row: Outcome) -> dict[str, Any]:
 
 def of_candidate(session: Session, *, candidate: Candidate) -> dict[str, Any]:
     """The hire's outcomes and when each follow-up is due."""
-    hire = hire_decision(session, candidate_id=candidate.id)
+    hire = hire_decision(session, candidate_id=pk(candidate))
     rows = {r.months: r for r in session.exec(
         select(Outcome).where(Outcome.candidate_id == candidate.id))}
     return {
@@ -133,7 +135,7 @@ def _recipients(session: Session, hire: Decision) -> list[User]:
     if user is not None and user.is_active:
         return [user]
     return list(session.exec(select(User).where(
-        User.organization_id == hire.organization_id, User.role == "admin",
+        owned_by(User, hire.organization_id), User.role == "admin",
         col(User.is_active).is_(True))))
 
 
@@ -185,7 +187,7 @@ def queue_reminders(session: Session, *, now: datetime | None = None, base_url: 
                            "months": months},
             )
         session.add(OutcomeReminder(organization_id=candidate.organization_id,
-                                    candidate_id=candidate.id, months=months))
+                                    candidate_id=pk(candidate), months=months))
         session.flush()
         queued += 1
     return queued

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, select
 
-from app.errors import Invalid
+from app.core.db import pk
+from app.core.errors import Invalid
 from app.interviews import service as interview_service
 from app.interviews.models import OverallWeights
 from app.positions.models import Position
@@ -64,7 +65,7 @@ def set_weights(session: Session, *, position: Position, test: float, interview:
                         "msg": "test and interview weights must sum to 1",
                         "message": "interview: test and interview weights must sum to 1"}])
     row = session.get(OverallWeights, position.id) or OverallWeights(
-        position_id=position.id, organization_id=position.organization_id)
+        position_id=pk(position), organization_id=position.organization_id)
     row.test_weight, row.interview_weight = test, interview
     session.add(row)
     session.flush()
@@ -79,7 +80,7 @@ def _test_z(session: Session, position: Position) -> tuple[dict[int, float], str
             Score.position_id == position.id, col(Score.fit_score).is_not(None))
     ).all()
     if rows and all(z is not None for _c, z, _f in rows):
-        return {c: float(z) for c, z, _f in rows}, "norms"
+        return {c: float(z) for c, z, _f in rows if z is not None}, "norms"
     fits = np.array([f for _c, _z, f in rows], dtype=float)
     if fits.size < 2 or fits.std(ddof=1) == 0:
         return {}, "none"

@@ -13,31 +13,32 @@ from sqlmodel import col, select
 
 from app.audit import service as audit
 from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
-from app.auth.models import Role, User
+from app.auth.models import User
+from app.auth.permissions import Action, can
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute
-from app.errors import Conflict, DomainError, Forbidden, Invalid
-from app.i18n import gettext_for
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import Conflict, DomainError, Forbidden, Invalid
+from app.core.i18n import gettext_for
+from app.core.numbers import read_number
+from app.core.templating import render
+from app.core.tenancy import owned_by
+from app.documents import exports
 from app.interviews import kit as kit_service
 from app.interviews import outcomes as outcome_service
 from app.interviews import overall as overall_service
 from app.interviews import reliability as reliability_service
 from app.interviews import service as interview_service
 from app.interviews import validity as validity_service
-from app.numbers import read_number
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionUpdate
-from app.reports import exports
 from app.reports import service as report_service
 from app.reports.wording import Numbers
 from app.scores import service as score_service
-from app.templating import render
 from scoring.competencies import label as competency_label
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
-HR_ROLES = (Role.admin.value, Role.hr.value)
 
 
 def N_(message: str) -> str:
@@ -99,7 +100,7 @@ def _visible(session: SessionDep, candidate_id: int, user: User) -> tuple[Candid
 
 def _staff(session: SessionDep, organization_id: int) -> list[User]:
     return list(session.exec(select(User).where(
-        User.organization_id == organization_id, col(User.is_active).is_(True)
+        owned_by(User, organization_id), col(User.is_active).is_(True)
     ).order_by(col(User.full_name))))
 
 
@@ -120,8 +121,8 @@ def _interview_context(session: SessionDep, request: Request, user: User, candid
         "view": view,
         "labels": {k: competency_label(k) for k in view["competencies"]},
         "staff": _staff(session, candidate.organization_id),
-        "can_assign": user.role in HR_ROLES,
-        "can_record": user.role in HR_ROLES,
+        "can_assign": can(user, Action.manage_hiring),
+        "can_record": can(user, Action.manage_hiring),
         "picture": overall_service.candidate_overall(overview, candidate.id),
         "overview": overall_service.public_overview(overview),
         "outcomes": outcome_service.of_candidate(session, candidate=candidate),
@@ -154,7 +155,7 @@ def interview_page(candidate_id: int, request: Request, session: SessionDep,
 def assign_page(candidate_id: int, request: Request, session: SessionDep, user: PageUser,
                 form: PostedForm) -> Response:
     """Put staff members on the panel (admin, hr)."""
-    if user.role not in HR_ROLES:
+    if not can(user, Action.manage_hiring):
         raise Forbidden()
     candidate, position = _visible(session, candidate_id, user)
     ids = [_int_or_none(v) for v in form.getlist("interviewer_ids")]
@@ -174,7 +175,7 @@ def assign_page(candidate_id: int, request: Request, session: SessionDep, user: 
 def unassign_page(candidate_id: int, request: Request, session: SessionDep, user: PageUser,
                   form: PostedForm) -> Response:
     """Take an interviewer who has not rated off the panel (admin, hr)."""
-    if user.role not in HR_ROLES:
+    if not can(user, Action.manage_hiring):
         raise Forbidden()
     candidate, position = _visible(session, candidate_id, user)
     interviewer = _int_or_none(form.get("interviewer_id"))
@@ -254,7 +255,7 @@ def kit_pdf(candidate_id: int, request: Request, session: SessionDep,
 
 
 def _number(value: Any, lang: str) -> float | str | None:
-    """A typed percentage read like every number the pages accept (app.numbers); the text
+    """A typed percentage read like every number the pages accept (app.core.numbers); the text
     back when it is not one clear number."""
     text = str(value or "").strip()
     if not text:
@@ -267,7 +268,7 @@ def _number(value: Any, lang: str) -> float | str | None:
 def outcome_page(candidate_id: int, request: Request, session: SessionDep, user: PageUser,
                  form: PostedForm) -> Response:
     """Record a hire's outcome at 6 or 12 months (admin, hr)."""
-    if user.role not in HR_ROLES:
+    if not can(user, Action.manage_hiring):
         raise Forbidden()
     candidate, position = _visible(session, candidate_id, user)
     _ = gettext_for(_lang(request))
@@ -329,7 +330,7 @@ def _validity_context(session: SessionDep, request: Request, user: User, positio
 
 
 def _admin(user: User) -> None:
-    if user.role != Role.admin.value:
+    if not can(user, Action.administer):
         raise Forbidden()
 
 
@@ -402,7 +403,7 @@ def apply_page(position_id: int, request: Request, session: SessionDep, user: Pa
 def overall_weights_page(position_id: int, request: Request, session: SessionDep,
                          user: PageUser, form: PostedForm) -> Response:
     """Set how much the interview counts in the overall score (admin, hr); audited."""
-    if user.role not in HR_ROLES:
+    if not can(user, Action.manage_hiring):
         raise Forbidden()
     _ = gettext_for(_lang(request))
     position = position_service.get(session, position_id=position_id, user=user)

@@ -29,8 +29,10 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.candidates.models import Candidate
-from app.clock import utcnow
-from app.errors import Conflict, Invalid
+from app.core.clock import utcnow
+from app.core.db import pk
+from app.core.errors import Conflict, Invalid
+from app.core.tenancy import owned_by
 from app.interviews.models import InterviewAssignment
 from app.positions.models import Position, PositionManager
 from scoring.competencies import COMPETENCY_KEYS
@@ -51,7 +53,7 @@ def field_error(field: str, message: str) -> Invalid:
 def rated_competencies(position: Position) -> list[str]:
     """The competencies an interview rates: those the position weights, in model order."""
     weights = position.weights or {}
-    keys = [key for key in COMPETENCY_KEYS if float(weights.get(key) or 0) > 0]
+    keys: list[str] = [key for key in COMPETENCY_KEYS if float(weights.get(key) or 0) > 0]
     return keys or list(COMPETENCY_KEYS)
 
 
@@ -75,7 +77,7 @@ def assign(
     users = {
         u.id: u for u in session.exec(
             select(User).where(col(User.id).in_(list(interviewer_ids)),
-                               User.organization_id == candidate.organization_id)
+                               owned_by(User, candidate.organization_id))
         )
     }
     for user_id in interviewer_ids:
@@ -98,7 +100,7 @@ def assign(
             continue
         row = InterviewAssignment(
             organization_id=candidate.organization_id, position_id=candidate.position_id,
-            candidate_id=candidate.id, interviewer_id=user_id, assigned_by_id=actor.id,
+            candidate_id=pk(candidate), interviewer_id=user_id, assigned_by_id=actor.id,
         )
         session.add(row)
         added.append(user_id)

@@ -23,6 +23,7 @@ import numpy as np
 from sqlmodel import Session, col, select
 
 from app.candidates.models import Candidate
+from app.core.tenancy import owned_by
 from app.interviews import outcomes as outcome_service
 from app.interviews import overall as overall_service
 from app.interviews.models import Outcome
@@ -111,7 +112,7 @@ def organization_dashboard(session: Session, *, organization_id: int,
     were and were not selected on them); the composite, interview and overall scores are
     standardized within each position, so they pool."""
     positions = list(session.exec(select(Position).where(
-        Position.organization_id == organization_id).order_by(col(Position.id))))
+        owned_by(Position, organization_id)).order_by(col(Position.id))))
     parts = [cohort(session, position=p) for p in positions]
     parts = [(p, d) for p, d in zip(positions, parts, strict=True) if d["rows"]]
     shared = None

@@ -9,11 +9,11 @@ from fastapi.responses import JSONResponse
 
 from app.audit import service as audit
 from app.auth.dependencies import AdminUser, client_ip
-from app.config import get_settings
-from app.db import SessionDep, SessionRoute
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute
+from app.core.fields import MAX_ID
 from app.fairness import dif as dif_service
 from app.fairness import selfid as selfid_service
-from app.fields import MAX_ID
 from app.norms import service as norm_service
 from app.organizations import service as organization_service
 from app.scores import service as score_service

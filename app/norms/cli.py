@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 norms_app = typer.Typer(
     help="Norm tables (per organization and questionnaire version).", no_args_is_help=True
 )
 
 
-def _organization_ids(session, org: str | None) -> list[int]:  # type: ignore[no-untyped-def]
+def _organization_ids(session: Session, org: str | None) -> list[int]:
+    from app.core.db import pk
     from app.norms import service as norm_service
     from app.organizations import service as organization_service
 
@@ -21,7 +25,7 @@ def _organization_ids(session, org: str | None) -> list[int]:  # type: ignore[no
     if organization is None:
         typer.echo(f"error: no organization {org!r}", err=True)
         raise typer.Exit(1)
-    return [organization.id]
+    return [pk(organization)]
 
 
 @norms_app.command("rebuild")
@@ -35,7 +39,7 @@ def rebuild(
     ] = False,
 ) -> None:
     """Rebuild norm tables from completed attempts and rescore the positions."""
-    from app.db import session_scope
+    from app.core.db import session_scope
     from app.norms import service as norm_service
     from app.scores import service as score_service
 
@@ -60,7 +64,7 @@ def status(
     org: Annotated[str, typer.Option(help="Organization name")],
 ) -> None:
     """Print the norm status of every questionnaire version."""
-    from app.db import session_scope
+    from app.core.db import session_scope
     from app.norms import service as norm_service
 
     with session_scope(read_only=True) as session:

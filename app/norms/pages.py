@@ -5,28 +5,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
 from babel.numbers import format_decimal
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from app.audit import service as audit
-from app.auth.dependencies import FormFirst, PostedForm, client_ip, require_roles
-from app.auth.models import Role, User
+from app.auth.dependencies import AdminPageUser, FormFirst, PostedForm, client_ip
+from app.auth.models import User
 from app.bank import service as bank_service
-from app.config import get_settings
-from app.db import SessionDep, SessionRoute
-from app.errors import DomainError, NotFound
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import DomainError, NotFound
+from app.core.i18n import gettext_for
+from app.core.templating import render
 from app.fairness import dif as dif_service
 from app.fairness import pages as fairness_pages
 from app.fairness import selfid as selfid_service
-from app.i18n import gettext_for
 from app.norms import service as norm_service
 from app.organizations import service as organization_service
 from app.scores import service as score_service
-from app.templating import render
 from questionnaires.schema import ChoiceItem
 from scoring import norm_status
 from scoring.competencies import COMPETENCIES
@@ -35,7 +35,7 @@ from scoring.serialization import unsigned_zero
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
-AdminPage = Annotated[User, Depends(require_roles(Role.admin, page=True))]
+AdminPage = AdminPageUser
 COMPETENCY_LABELS = {c.key: c.label for c in COMPETENCIES}
 SORTS = ("item", "flag", "p", "r")
 

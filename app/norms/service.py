@@ -42,10 +42,10 @@ from app.audit import service as audit
 from app.auth.models import User
 from app.bank import service as bank_service
 from app.bank.models import NormTable as NormRow
-from app.clock import utcnow
-from app.config import get_settings
-from app.costs.service import input_error
-from app.errors import Invalid, NotFound
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.errors import Invalid, NotFound, input_error
+from app.core.tenancy import owned_by, readable
 from questionnaires.keys import item_keys
 from questionnaires.schema import Questionnaire
 from scoring import (
@@ -96,14 +96,14 @@ class NormGroup:
         return self.administered is not None
 
 
-def _completed_attempts(organization_id: int, key: str, version: int):  # type: ignore[no-untyped-def]
+def _completed_attempts(organization_id: int, key: str, version: int) -> Any:
     """A subquery: ids of the organization's completed attempts on this version."""
     return (
         select(AttemptSection.attempt_id)
         .distinct()
         .join(Attempt, col(Attempt.id) == AttemptSection.attempt_id)
         .where(
-            Attempt.organization_id == organization_id,
+            owned_by(Attempt, organization_id),
             Attempt.status == "completed",
             AttemptSection.questionnaire_key == key,
             AttemptSection.questionnaire_version == version,
@@ -117,11 +117,11 @@ def completed_counts(session: Session, *, organization_id: int) -> dict[VersionK
         select(
             AttemptSection.questionnaire_key,
             AttemptSection.questionnaire_version,
-            func.count(distinct(AttemptSection.attempt_id)),
+            func.count(distinct(col(AttemptSection.attempt_id))),
         )
         .join(Attempt, col(Attempt.id) == AttemptSection.attempt_id)
-        .where(Attempt.organization_id == organization_id, Attempt.status == "completed")
-        .group_by(AttemptSection.questionnaire_key, AttemptSection.questionnaire_version)
+        .where(owned_by(Attempt, organization_id), Attempt.status == "completed")
+        .group_by(col(AttemptSection.questionnaire_key), col(AttemptSection.questionnaire_version))
     ).all()
     return {(key, int(version)): int(count) for key, version, count in rows}
 
@@ -183,8 +183,8 @@ def _newest_rows(session: Session, *, organization_id: int) -> dict[VersionKey, 
     """The table in force (the newest row) per version; the JSON is loaded when first read."""
     newest = (
         select(func.max(NormRow.id))
-        .where(NormRow.organization_id == organization_id)
-        .group_by(NormRow.questionnaire_key, NormRow.questionnaire_version)
+        .where(owned_by(NormRow, organization_id))
+        .group_by(col(NormRow.questionnaire_key), col(NormRow.questionnaire_version))
     )
     rows = session.exec(select(NormRow).where(col(NormRow.id).in_(newest)))
     return {(row.questionnaire_key, row.questionnaire_version): row for row in rows}
@@ -193,9 +193,8 @@ def _newest_rows(session: Session, *, organization_id: int) -> dict[VersionKey, 
 def newest(session: Session, *, organization_id: int, key: str, version: int) -> NormRow | None:
     """The table in force for one version, if any."""
     return session.exec(
-        select(NormRow)
+        readable(NormRow, organization_id)
         .where(
-            NormRow.organization_id == organization_id,
             NormRow.questionnaire_key == key,
             NormRow.questionnaire_version == version,
         )
@@ -503,7 +502,7 @@ def analyse_items(
     analysis = item_analysis(group.keys, group.item_scores, group.responses, pooled=group.pooled)
     exposures = dict(session.exec(
         select(ItemExposure.item_id, ItemExposure.exposures).where(
-            ItemExposure.organization_id == organization_id,
+            owned_by(ItemExposure, organization_id),
             ItemExposure.questionnaire_key == key,
             ItemExposure.questionnaire_version == version,
         )

@@ -1,11 +1,12 @@
 """Organizations: the tenants. Nothing crosses between them."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
+from app.core.clock import utcnow
 
 
 class Organization(SQLModel, table=True):
@@ -18,6 +19,6 @@ class Organization(SQLModel, table=True):
     slug: str = Field(max_length=80, unique=True)
     retention_months: int = Field(default=24)
     default_language: str = Field(default="en", max_length=2)
-    settings: dict = Field(default_factory=dict, sa_type=JSON)
+    settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     is_demo: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)

@@ -9,13 +9,14 @@ from sqlmodel import col, select
 
 from app.auth.dependencies import PageUser
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute
+from app.core.db import SessionDep, SessionRoute
+from app.core.templating import render
+from app.core.tenancy import owned_by
 from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.reports import funnel
 from app.reports.wording import Numbers
 from app.scores.models import Score
-from app.templating import render
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
@@ -33,11 +34,11 @@ def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResp
         "positions": sum(1 for position in visible if position.status == "open"),
         "candidates": session.exec(
             select(func.count()).select_from(Candidate).where(
-                Candidate.organization_id == org_id, col(Candidate.position_id).in_(ids))
+                owned_by(Candidate, org_id), col(Candidate.position_id).in_(ids))
         ).one() if ids else 0,
         "completed": session.exec(
             select(func.count()).select_from(Score).where(
-                Score.organization_id == org_id, col(Score.position_id).in_(ids))
+                owned_by(Score, org_id), col(Score.position_id).in_(ids))
         ).one() if ids else 0,
     }
     attention = {

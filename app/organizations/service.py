@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
+from app.core.errors import NotFound
 from app.organizations.models import Organization
 
 
@@ -36,6 +37,14 @@ def create(
 def get(session: Session, organization_id: int) -> Organization | None:
     """The organization with this id, if any."""
     return session.get(Organization, organization_id)
+
+
+def get_own(session: Session, organization_id: int) -> Organization:
+    """A signed-in user's own organization (a user always belongs to one; 404 otherwise)."""
+    organization = session.get(Organization, organization_id)
+    if organization is None:
+        raise NotFound("No such organization.")
+    return organization
 
 
 #: Time zones offered first on the settings page (the rest follow, alphabetically).

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, status
 
 from app.audit import service as audit
 from app.auth.dependencies import HrUser, StaffUser, client_ip
-from app.db import SessionDep, SessionRoute
+from app.core.db import SessionDep, SessionRoute
 from app.positions import service as position_service
 from app.positions.dependencies import VisiblePosition, valid_position
 from app.positions.schemas import PositionCreate, PositionPublic, PositionUpdate

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from app.auth.dependencies import StaffUser
 from app.auth.models import User
-from app.db import ReadSessionDep, ends_transactions
+from app.core.db import ReadSessionDep, ends_transactions
 from app.positions import service as position_service
 from app.positions.models import Position
 

@@ -13,21 +13,23 @@ from sqlalchemy import func
 from sqlmodel import select
 from starlette.datastructures import FormData
 
-from app import fields
 from app.audit import service as audit
 from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import Role, User
+from app.auth.permissions import Action, can
 from app.bank import service as bank_service
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute
-from app.errors import DomainError, Forbidden, Invalid
-from app.i18n import gettext_for
-from app.numbers import show_number
+from app.core import fields
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import DomainError, Forbidden, Invalid
+from app.core.i18n import gettext_for
+from app.core.numbers import show_number
+from app.core.templating import render
+from app.core.tenancy import owned_by, readable
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionCreate, PositionUpdate
 from app.scores import service as score_service
-from app.templating import render
 from questionnaires.screening import load_screening_form
 from questionnaires.timing import questionnaire_seconds
 from scoring.competencies import CEFR_LEVELS, COMPETENCIES
@@ -35,11 +37,10 @@ from scoring.knockouts import EDUCATION_LEVELS
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
-HR_ROLES = (Role.admin.value, Role.hr.value)
 
 
 def _require_hr(user: User) -> None:
-    if user.role not in HR_ROLES:
+    if not can(user, Action.manage_hiring):
         raise Forbidden()
 
 
@@ -135,8 +136,8 @@ def _page_gettext(request: Request) -> Callable[..., str]:
 def _form_context(session, user: User, values: dict[str, Any], errors: dict[str, str],
                   position: Position | None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     managers = session.exec(
-        select(User).where(User.organization_id == user.organization_id,
-                           User.role == Role.manager.value).order_by(User.full_name)
+        readable(User, user.organization_id).where(
+            User.role == Role.manager.value).order_by(User.full_name)
     ).all()
     lang = user.language if getattr(user, "language", None) in ("it", "en") else "en"
     rows = bank_service.latest_rows(session)
@@ -184,16 +185,16 @@ def positions(request: Request, session: SessionDep, user: PageUser) -> Response
     rows = position_service.list_visible(session, user=user)
     counts = dict(session.exec(
         select(Candidate.position_id, func.count()).where(
-            Candidate.organization_id == user.organization_id).group_by(Candidate.position_id)
+            owned_by(Candidate, user.organization_id)).group_by(Candidate.position_id)
     ).all())
     completed = dict(session.exec(
         select(Candidate.position_id, func.count()).where(
-            Candidate.organization_id == user.organization_id,
+            owned_by(Candidate, user.organization_id),
             Candidate.status == "completed").group_by(Candidate.position_id)
     ).all())
     return render(request, "positions/list.html", {"positions": rows, "counts": counts,
                                                    "completed": completed,
-                                                   "can_edit": user.role in HR_ROLES})
+                                                   "can_edit": can(user, Action.manage_hiring)})
 
 
 @router.get("/positions/new", response_class=HTMLResponse)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.fields import OneLineText, RowId, TitleText
+from app.core.fields import OneLineText, RowId, TitleText
 from scoring.composite import validate_language_hurdle, validate_minimums, validate_weights
 from scoring.cost import CostAssumptions
 from scoring.knockouts import KnockoutRules

@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.models import Role, User
 from app.bank import service as bank_service
-from app.clock import utcnow
-from app.errors import Invalid, NotFound
+from app.core import tenancy
+from app.core.clock import utcnow
+from app.core.errors import Invalid, NotFound
 from app.positions.models import Position, PositionManager
 from app.positions.schemas import PositionCreate, PositionPublic, PositionUpdate, Ranking
 from questionnaires.hurdles import unsupported_reason
@@ -23,10 +25,12 @@ from scoring.errors import ScoringInputError
 RESCORING_FIELDS = {"weights", "minimums", "language_hurdle", "knockouts", "cost_assumptions"}
 
 
-def _visible(query, user: User):  # type: ignore[no-untyped-def]
-    query = query.where(Position.organization_id == user.organization_id)
+def readable(user: User) -> SelectOfScalar[Position]:
+    """The positions ``user`` may see: the organization's, and for a manager only those
+    assigned (the statement every position query starts from)."""
+    query = tenancy.readable(Position, user.organization_id)
     if user.role == Role.manager:
-        query = query.join(PositionManager, PositionManager.position_id == Position.id).where(
+        query = query.join(PositionManager, col(PositionManager.position_id) == Position.id).where(
             PositionManager.user_id == user.id
         )
     return query
@@ -34,7 +38,7 @@ def _visible(query, user: User):  # type: ignore[no-untyped-def]
 
 def get(session: Session, *, position_id: int, user: User) -> Position:
     """A position the user may see; anything else (other org, not assigned) is a 404."""
-    query = _visible(select(Position), user).where(Position.id == position_id)
+    query = readable(user).where(Position.id == position_id)
     position = session.exec(query).first()
     if position is None:
         raise NotFound("No such position.")
@@ -43,7 +47,7 @@ def get(session: Session, *, position_id: int, user: User) -> Position:
 
 def list_visible(session: Session, *, user: User) -> list[Position]:
     """The positions the user may see, newest first."""
-    return list(session.exec(_visible(select(Position), user).order_by(Position.id.desc())))
+    return list(session.exec(readable(user).order_by(Position.id.desc())))
 
 
 def manager_ids(session: Session, *, position: Position) -> list[int]:
@@ -147,7 +151,7 @@ def _set_managers(session: Session, *, position: Position, user_ids: list[int]) 
     managers = []
     for user_id in dict.fromkeys(user_ids):
         manager = session.get(User, user_id)
-        if manager is None or manager.organization_id != position.organization_id:
+        if not tenancy.belongs(manager, position.organization_id):
             raise Invalid(f"manager_ids: no user {user_id} in your organization")
         if manager.role != Role.manager:
             raise Invalid(f"manager_ids: user {user_id} is not a hiring manager")

@@ -15,8 +15,8 @@ from app.auth.dependencies import AdminUser, client_ip
 from app.auth.models import User
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
-from app.db import SessionDep, SessionRoute, WriteSessionDep
-from app.i18n import gettext_for
+from app.core.db import SessionDep, SessionRoute, WriteSessionDep
+from app.core.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.organizations.models import Organization
 from app.privacy import service as privacy_service
@@ -70,7 +70,10 @@ def export_candidate(
 ) -> dict[str, Any]:
     """Everything held about the candidate (GDPR Art. 15 and 20), as JSON; audited."""
     candidate = _candidate(session, candidate_id, admin)
-    return jsonable_encoder(_exported(session, request, admin, candidate, "json"))
+    exported: dict[str, Any] = jsonable_encoder(
+        _exported(session, request, admin, candidate, "json")
+    )
+    return exported
 
 
 @router.get(
@@ -108,16 +111,10 @@ def erase_candidate(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def _organization(session: Session, admin: User) -> Organization:
-    organization = organization_service.get(session, admin.organization_id)
-    assert organization is not None  # a user always belongs to an organization
-    return organization
-
-
 @router.get("/organization", response_model=OrganizationPublic)
 def get_organization(session: SessionDep, admin: AdminUser) -> Organization:
     """The caller's organization, with its retention period."""
-    return _organization(session, admin)
+    return organization_service.get_own(session, admin.organization_id)
 
 
 @router.patch("/organization", response_model=OrganizationPublic)
@@ -125,7 +122,7 @@ def update_organization(
     request: Request, session: SessionDep, admin: AdminUser, data: OrganizationUpdate
 ) -> Organization:
     """Set the retention period (1–120 months); the worker erases candidates past it."""
-    organization = _organization(session, admin)
+    organization = organization_service.get_own(session, admin.organization_id)
     before = organization.retention_months
     privacy_service.set_retention(session, organization=organization,
                                   months=data.retention_months)

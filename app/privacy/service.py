@@ -36,7 +36,8 @@ from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates.models import Candidate, Decision, Invitation
-from app.clock import utcnow
+from app.core.clock import utcnow
+from app.core.tenancy import owned_by, readable
 from app.explanations import service as explanation_service
 from app.explanations.models import Contest
 from app.fairness import selfid as selfid_service
@@ -128,7 +129,7 @@ def _audit(session: Session, candidate: Candidate) -> list[dict[str, Any]]:
         select(AuditEntry, User)
         .join(User, col(User.id) == AuditEntry.actor_user_id, isouter=True)
         .where(
-            AuditEntry.organization_id == candidate.organization_id,
+            owned_by(AuditEntry, candidate.organization_id),
             AuditEntry.object_type == "candidate",
             AuditEntry.object_id == str(candidate.id),
         )
@@ -162,9 +163,8 @@ def export(
         select(Attempt).where(Attempt.candidate_id == candidate.id).order_by(col(Attempt.id).desc())
     ).first()
     messages = session.exec(
-        select(OutboxMessage)
-        .where(OutboxMessage.organization_id == candidate.organization_id,
-               _messages_about(candidate.id))
+        readable(OutboxMessage, candidate.organization_id)
+        .where(_messages_about(candidate.id))
         .order_by(col(OutboxMessage.id))
     )
     return {
@@ -274,7 +274,7 @@ def erase(
                  .where(col(InterviewAssignment.candidate_id) == candidate.id).values(notes={}))
     session.exec(
         delete(OutboxMessage).where(
-            OutboxMessage.organization_id == candidate.organization_id,
+            owned_by(OutboxMessage, candidate.organization_id),
             OutboxMessage.kind == "email",
             _messages_about(candidate.id),
         )
@@ -333,7 +333,7 @@ def expired_candidate_ids(
         session.exec(
             select(Candidate.id)
             .where(
-                Candidate.organization_id == organization_id,
+                owned_by(Candidate, organization_id),
                 col(Candidate.erased_at).is_(None),
                 col(Candidate.created_at) < cutoff,
                 ~recent_attempt,
@@ -400,8 +400,8 @@ def _when(value: Any) -> str:
 
 def export_pdf(data: dict[str, Any], *, translate: Any, language: str) -> bytes:
     """The export as a PDF (rendered offline: nothing is fetched from the network)."""
-    from app.reports.exports import pdf_from_html
-    from app.templating import templates
+    from app.core.templating import templates
+    from app.documents.exports import pdf_from_html
 
     html = templates.get_template("privacy/export.html").render(
         data=data, _=translate, lang=language, pretty=_pretty, when=_when

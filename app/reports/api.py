@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.auth.dependencies import StaffUser
-from app.db import SessionDep, SessionRoute
-from app.fields import MAX_OFFSET
+from app.core.db import SessionDep, SessionRoute
+from app.core.fields import MAX_OFFSET
 from app.positions import service as position_service
 from app.reports import pipeline
 from app.reports import service as report_service

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.assessments.models import Attempt, AttemptSection
 from app.auth.models import User
 from app.candidates.models import Candidate, Decision, Invitation
-from app.clock import utcnow
+from app.core.clock import utcnow
 from app.positions.models import Position
 
 EXPIRING_WITHIN = timedelta(hours=24)

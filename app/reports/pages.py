@@ -25,7 +25,8 @@ from app import charts
 from app.assessments.models import Attempt
 from app.audit import service as audit
 from app.auth.dependencies import CsrfChecked, FormFirst, PageUser, PostedForm, client_ip
-from app.auth.models import Role, User
+from app.auth.models import User
+from app.auth.permissions import Action, can
 from app.bank import service as bank_service
 from app.candidates import decisions as decision_service
 from app.candidates import messages as candidate_messages
@@ -33,32 +34,32 @@ from app.candidates import pages as candidate_pages
 from app.candidates import reminders
 from app.candidates import service as candidate_service
 from app.candidates.schemas import CandidateCreate
-from app.config import get_settings
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute
+from app.core.errors import DomainError, Forbidden, Invalid, NotFound
+from app.core.i18n import gettext_for
+from app.core.templating import render
 from app.costs import pages as cost_pages
-from app.db import SessionDep, SessionRoute
-from app.errors import DomainError, Forbidden, Invalid, NotFound
-from app.i18n import gettext_for
+from app.documents import exports
 from app.interviews import overall as overall_service
+from app.ops.ratelimit import enforce_invitations
 from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.pages import _errors as field_errors
 from app.privacy import service as privacy_service
-from app.ratelimit import enforce_invitations
-from app.reports import exports, funnel, pipeline, summary, wording
+from app.reports import funnel, pipeline, summary, wording
 from app.reports import service as report_service
 from app.reports.schemas import BANDS, STAGES, STATUSES, PipelineFilters
 from app.reports.wording import Numbers
 from app.scores import service as score_service
 from app.scores.models import Score
-from app.templating import render
 from questionnaires.screening import ScreeningForm, load_screening_form
 from scoring import COMPETENCY_KEYS
 from scoring.competencies import label as competency_label
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
-HR_ROLES = (Role.admin.value, Role.hr.value)
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_LIMIT = 50
 EXPORT_CHUNK = 1000
@@ -251,12 +252,12 @@ def _pipeline_page(
                 query.values.get(k)
                 for k in ("status", "band", "stage", "requirements", "knockouts", "flagged", "q")
             ),
-            "can_edit": user.role in HR_ROLES,
+            "can_edit": can(user, Action.manage_hiring),
             "invited": invited,
             "duplicate": duplicate,
             "funnel": funnel.stages(session, position_id=position.id),
             "done": _done(session, request, user),
-            "is_admin": user.role == Role.admin.value,
+            "is_admin": can(user, Action.administer),
             "errors": errors or {},
             "values": values or {},
             "fmt": Numbers(_lang(request), _tz(request)),
@@ -324,7 +325,7 @@ def invite(
     position_id: int, request: Request, session: SessionDep, user: PageUser, form: PostedForm
 ) -> Response:
     """Invite a candidate; the link is shown once, to copy, and e-mailed via the outbox."""
-    if user.role not in HR_ROLES:
+    if not can(user, Action.manage_hiring):
         raise Forbidden()
     position = position_service.get(session, position_id=position_id, user=user)
     # 429 past the hourly limit; a refused form below rolls the count back.
@@ -348,7 +349,7 @@ def invite(
         ):
             duplicate = {"email": str(data.email).lower(), "candidates": [
                 {"id": c.id, "full_name": c.full_name, "created_at": c.created_at,
-                 "status": report_service.effective_status(session, candidate=c)}
+                 "status": candidate_service.effective_status(session, candidate=c)}
                 for c in same
             ]}
             session.rollback()  # the invitation count too: nothing was sent
@@ -815,8 +816,8 @@ def _link_context(
         "completed_at": attempt.get("submitted_at"),
         "reminders": reminders.sent(latest) if latest else [],
         "done": done if done in candidate_pages.DONE else "",
-        "can_edit": user.role in HR_ROLES,
-        "is_admin": user.role == Role.admin.value,
+        "can_edit": can(user, Action.manage_hiring),
+        "is_admin": can(user, Action.administer),
         "erased": candidate.erased_at is not None,
         "messages": candidate_messages.sent(session, candidate=candidate),
         "message_kinds": candidate_messages.KINDS,

@@ -27,14 +27,16 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, case, exists, func, literal, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col
 
 from app.candidates import decisions as decision_service
-from app.candidates.models import Candidate, Invitation
-from app.clock import utcnow
-from app.errors import Invalid
+from app.candidates import service as candidate_service
+from app.candidates.models import Candidate
+from app.core.clock import utcnow
+from app.core.errors import Invalid
+from app.core.tenancy import owned_by
 from app.organizations import service as organization_service
 from app.positions.models import Position
 from app.reports.schemas import BANDS, SORTS, STAGES, STATUSES, PipelineFilters
@@ -74,19 +76,7 @@ def check_filters(filters: PipelineFilters) -> PipelineFilters:
 
 
 def _open_invitation(now: datetime) -> Any:
-    return exists().where(
-        Invitation.candidate_id == Candidate.id,
-        col(Invitation.revoked_at).is_(None),
-        Invitation.expires_at > now,
-    )
-
-
-def _status(now: datetime) -> Any:
-    """A candidate's status, ``expired`` for an invitation nobody can use any more."""
-    return case(
-        (and_(Candidate.status == "invited", ~_open_invitation(now)), literal("expired")),
-        else_=Candidate.status,
-    )
+    return candidate_service.open_invitation(Candidate.id, now)
 
 
 def _status_in(statuses: Sequence[str], now: datetime) -> Any:
@@ -108,7 +98,7 @@ def _in_position(statement: Any, position: Position) -> Any:
         .outerjoin(Score, col(Score.candidate_id) == Candidate.id)
         .where(
             Candidate.position_id == position.id,
-            Candidate.organization_id == position.organization_id,
+            owned_by(Candidate, position.organization_id),
         )
     )
 
@@ -197,7 +187,7 @@ def _position_ranks(session: Session, position: Position) -> dict[int, int]:
     return ranked
 
 
-def _order(sort: str, *, fit_ranking: bool) -> list:  # type: ignore[type-arg]
+def _order(sort: str, *, fit_ranking: bool) -> list[Any]:
     """ORDER BY of a sort on the position's columns; empty when only the ranks tell."""
     descending = sort.startswith("-")
     name = sort.lstrip("-")
@@ -224,7 +214,7 @@ def _order(sort: str, *, fit_ranking: bool) -> list:  # type: ignore[type-arg]
 
 def _bound(
     session: Session, *, position: Position, filters: PipelineFilters, fit_ranking: bool
-) -> list:  # type: ignore[type-arg]
+) -> list[Any]:
     """Conditions that leave the page as it is but spare sorting the whole position.
 
     Unfiltered and sorted by a score column (nulls last), the rows up to the page's end all
@@ -255,7 +245,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _where(filters: PipelineFilters, now: datetime) -> list:  # type: ignore[type-arg]
+def _where(filters: PipelineFilters, now: datetime) -> list[Any]:
     conditions = []
     if filters.status:
         conditions.append(_status_in(filters.status, now))
@@ -359,7 +349,7 @@ def list_candidates(
             _in_position(
                 sql_select(
                     *(getattr(Candidate, name) for name in COLUMNS[:3]),
-                    _status(now).label("status"),
+                    candidate_service.status_expression(now).label("status"),
                     Candidate.stage,
                     Candidate.is_demo,
                     Candidate.created_at,

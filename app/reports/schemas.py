@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.candidates.models import STAGES
 from app.candidates.schemas import CandidatePublic
-from app.scores.schemas import DecisionBasis, ReportScores, Requirement
+from app.scores.schemas import DecisionPublic, ReportScores, Requirement
 
 __all__ = ["STAGES"]
 
@@ -130,19 +130,8 @@ class ReportAttempt(_Shape):
     submitted_at: datetime | None
 
 
-class ReportDecision(_Shape):
-    """A decision recorded on the candidate."""
-
-    id: int
-    candidate_id: int
-    decision: str
-    note: str
-    user_id: int | None
-    user_name: str | None
-    score_id: int | None
-    scoring_version: str | None
-    basis: DecisionBasis | None
-    created_at: datetime
+#: A decision on the candidate, as the decisions API shows it.
+ReportDecision = DecisionPublic
 
 
 class CandidateReport(ReportScores):

@@ -30,11 +30,10 @@ from app.assessments.models import Attempt
 from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
-from app.candidates.models import Candidate, Invitation
-from app.clock import utcnow
-from app.errors import Invalid, NotFound
+from app.candidates.models import Candidate
+from app.core.errors import Invalid, NotFound
+from app.core.tenancy import readable
 from app.interviews import overall as overall_service
-from app.positions import service as position_service
 from app.positions.models import Position
 from app.scores import service as score_service
 from scoring import NormTable, difference_margin, reliably_different
@@ -47,26 +46,8 @@ MIN_N_PERCENT_SEM = 30
 
 
 def visible_candidate(session: Session, *, candidate_id: int, user: User) -> Candidate:
-    """A candidate of the user's organization in a position the user may see, else 404."""
-    candidate = candidate_service.get(
-        session, candidate_id=candidate_id, organization_id=user.organization_id
-    )
-    position_service.get(session, position_id=candidate.position_id, user=user)
-    return candidate
-
-
-def effective_status(session: Session, *, candidate: Candidate) -> str:
-    """The candidate's status, ``expired`` for an invitation nobody can use any more."""
-    if candidate.status != "invited":
-        return candidate.status
-    usable = session.exec(
-        select(Invitation.id).where(
-            Invitation.candidate_id == candidate.id,
-            col(Invitation.revoked_at).is_(None),
-            Invitation.expires_at > utcnow(),
-        )
-    ).first()
-    return "invited" if usable is not None else "expired"
+    """A candidate the user may see, else 404 (candidates.service.get_visible)."""
+    return candidate_service.get_visible(session, candidate_id=candidate_id, user=user)
 
 
 def _attempt(session: Session, candidate: Candidate) -> Attempt | None:
@@ -84,7 +65,7 @@ def _report(
         if attempt is not None and attempt.status == "completed"
         else (score_service.no_scores(), [])
     )
-    status = effective_status(session, candidate=candidate)
+    status = candidate_service.effective_status(session, candidate=candidate)
     report = {
         "candidate": {**candidate_service.public(candidate).model_dump(), "status": status},
         "position": {"id": position.id, "title": position.title},
@@ -243,10 +224,9 @@ def compare(session: Session, *, position: Position, candidate_ids: list[int]) -
     found = {
         c.id: c
         for c in session.exec(
-            select(Candidate).where(
+            readable(Candidate, position.organization_id).where(
                 col(Candidate.id).in_(candidate_ids),
                 Candidate.position_id == position.id,
-                Candidate.organization_id == position.organization_id,
             )
         )
     }

@@ -52,6 +52,7 @@ def strongest_and_weakest(
     never the same one in both)."""
     scored = sorted(
         (key for key, entry in (competencies or {}).items() if _value(entry) is not None),
+        # Ignored: sorted() only calls this on keys read from competencies, so it is not None.
         key=lambda key: _value(competencies[key]),  # type: ignore[index]
         reverse=True,
     )

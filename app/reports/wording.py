@@ -7,95 +7,17 @@ with decimal commas, and the English msgids say exactly what the API says.
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale
-from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
-
+# Re-exported: the report pages format numbers through wording.
+from app.core.numbers import DASH as DASH
+from app.core.numbers import MINUS as MINUS
+from app.core.numbers import Numbers as Numbers
 from scoring import MIN_COMPOSITE_N
 from scoring.competencies import label as competency_label
-from scoring.serialization import unsigned_zero
 
 Gettext = Callable[..., str]
-DASH = "—"
-MINUS = "\u2212"
-
-
-@functools.cache
-def _pattern(pattern: str) -> NumberPattern:
-    """Babel parses a format string on every call; a pipeline page formats a hundred."""
-    return parse_pattern(pattern)
-
-
-class Numbers:
-    """Formats numbers, money and times for one language (``it``: ``1.234,5``, ``304.611 €``)."""
-
-    def __init__(self, lang: str, tz: str | None = None) -> None:
-        self.lang = lang
-        self.tz = tz if tz and tz != "UTC" else None
-        self.locale = Locale.parse("it_IT" if lang == "it" else "en_GB")
-        self.decimal_mark = "," if lang == "it" else "."
-
-    def num(self, value: float | None, decimals: int = 1) -> str:
-        """``value`` with ``decimals`` decimals and grouping, a real minus; ``—`` for none."""
-        if value is None or (isinstance(value, float) and not math.isfinite(value)):
-            return DASH
-        pattern = _pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
-        value = unsigned_zero(value, decimals)  # never "−0"
-        return format_decimal(value, format=pattern, locale=self.locale).replace("-", MINUS)
-
-    def signed(self, value: float | None, decimals: int = 2) -> str:
-        """``+0.31`` / ``−0.77``: the sign always shown (terms of a sum)."""
-        if value is None:
-            return DASH
-        value = unsigned_zero(value, decimals)
-        text = self.num(abs(value), decimals)
-        return ("+" if value >= 0 else MINUS) + text
-
-    def plain(self, value: float | None) -> str:
-        """A stated number as given: ``4``, ``2.5`` (``2,5`` in Italian)."""
-        if value is None:
-            return DASH
-        decimals = 0 if float(value).is_integer() else 1
-        return self.num(float(value), decimals)
-
-    def money(self, value: float | None) -> str:
-        """Whole euros: ``€304,611`` / ``304.611 €``."""
-        if value is None or not math.isfinite(value):
-            return DASH
-        pattern = _pattern("#,##0\u00a0¤" if self.lang == "it" else "¤#,##0")
-        text = format_currency(
-            value, "EUR", format=pattern, locale=self.locale, currency_digits=False
-        )
-        return text.replace("-", MINUS)
-
-    def score(self, value: float | None, unit: str | None, decimals: int = 1) -> str:
-        """A score with its unit: ``53.1 T`` or ``58.3 %``."""
-        if value is None:
-            return DASH
-        return f"{self.num(value, decimals)}\u00a0{'T' if unit == 'T' else '%'}"
-
-    def when(self, value: dt.datetime | str | None) -> str:
-        """``2026-11-27 10:05 UTC``, or in the organization's time zone when it set one
-        (``2026-11-27 11:05 CET``); stored times are UTC, naive ones too."""
-        if value is None:
-            return DASH
-        if isinstance(value, str):
-            value = dt.datetime.fromisoformat(value)
-        value = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-        if self.tz is not None:
-            try:
-                local = value.astimezone(ZoneInfo(self.tz))
-            except (ZoneInfoNotFoundError, ValueError):
-                local = None
-            if local is not None:
-                return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or self.tz)
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def cefr(_: Gettext, level: str | None) -> str:

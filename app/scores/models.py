@@ -1,11 +1,12 @@
 """The stored score of a completed attempt (one row per attempt) and the composite norms."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
+from app.core.clock import utcnow
 
 
 class Score(SQLModel, table=True):
@@ -22,12 +23,12 @@ class Score(SQLModel, table=True):
     attempt_id: int = Field(foreign_key="attempt.id", unique=True, ondelete="CASCADE")
     candidate_id: int = Field(foreign_key="candidate.id", index=True, ondelete="CASCADE")
     position_id: int = Field(foreign_key="position.id", index=True)
-    questionnaire_versions: dict = Field(default_factory=dict, sa_type=JSON)
+    questionnaire_versions: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     scoring_version: str = Field(max_length=20)
-    scales: dict = Field(default_factory=dict, sa_type=JSON)
+    scales: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     cefr: str | None = Field(default=None, max_length=10)
-    flags: list = Field(default_factory=list, sa_type=JSON)
-    composite: dict = Field(default_factory=dict, sa_type=JSON)
+    flags: list[Any] = Field(default_factory=list, sa_type=JSON)
+    composite: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     fit_score: float | None = Field(default=None, index=True)
     fit_unit: str | None = Field(default=None, max_length=8)  # T | percent
     band: str | None = Field(default=None, max_length=2)
@@ -58,5 +59,6 @@ class CompositeNorm(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organization.id", index=True)
     position_id: int = Field(foreign_key="position.id", unique=True, ondelete="CASCADE")
-    data: dict = Field(default_factory=dict, sa_type=JSON)  # {"z": {...}, "percent": {...}}
+    # {"z": {...}, "percent": {...}}
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow)

@@ -237,6 +237,25 @@ class DecisionBasis(_Shape):
     )
 
 
+class DecisionPublic(_Shape):
+    """A recorded decision: what, by whom, when, and the score it was based on (the
+    decisions API and the candidate report)."""
+
+    id: int
+    candidate_id: int
+    decision: str
+    note: str
+    user_id: int | None
+    user_name: str | None
+    score_id: int | None = Field(description="the stored score the decision was based on")
+    scoring_version: str | None
+    basis: DecisionBasis | None = Field(
+        description="what that score said when the decision was recorded (a later rescore"
+        " changes the score, never this)"
+    )
+    created_at: datetime
+
+
 class ReportScores(_Shape):
     """The score part of a candidate report (all ``None``/empty before completion)."""
 

@@ -40,8 +40,9 @@ from app.assessments.service import answers_of
 from app.bank.models import NormTable as NormRow
 from app.candidates import notices
 from app.candidates.models import Candidate
-from app.clock import utcnow
-from app.config import get_settings
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.tenancy import owned_by, readable
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.scores.models import CompositeNorm as CompositeNormRow
@@ -87,9 +88,8 @@ def norms_for(session: Session, *, organization_id: int, versions: dict[str, int
     tables = []
     for key, version in versions.items():
         row = session.exec(
-            select(NormRow)
-            .where(NormRow.organization_id == organization_id,
-                   NormRow.questionnaire_key == key, NormRow.questionnaire_version == version)
+            readable(NormRow, organization_id)
+            .where(NormRow.questionnaire_key == key, NormRow.questionnaire_version == version)
             .order_by(col(NormRow.id).desc())
         ).first()
         if row is not None:
@@ -180,7 +180,7 @@ def _by_versions(rows: list[_Stored]) -> list[list[_Stored]]:
 def _organization_group(session: Session, *, organization_id: int) -> _Group:
     """The norm group's completed attempts (every scored attempt of the organization)."""
     z_rows, percent_rows = [], []
-    for rows in _by_versions(_stored_rows(session, where=Score.organization_id == organization_id)):
+    for rows in _by_versions(_stored_rows(session, where=owned_by(Score, organization_id))):
         scales = stored_scales([r.scales for r in rows])
         columns = [COMPETENCY_KEYS.index(c) for c in scales.competencies]
         percent = np.full((len(rows), len(COMPETENCY_KEYS)), np.nan)
@@ -631,7 +631,7 @@ def rescore_organization(session: Session, *, organization_id: int) -> int:
     this in the same transaction."""
     session.flush()
     group = _organization_group(session, organization_id=organization_id)
-    positions = session.exec(select(Position).where(Position.organization_id == organization_id))
+    positions = session.exec(readable(Position, organization_id))
     return sum(rescore_position(session, position=p, renorm=True, group=group) for p in positions)
 
 

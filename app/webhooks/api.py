@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session
 
 from app.audit import service as audit
 from app.auth.dependencies import AdminUser, client_ip
-from app.auth.models import User
-from app.config import get_settings
-from app.db import SessionDep, SessionRoute
+from app.core.config import get_settings
+from app.core.db import SessionDep, SessionRoute
 from app.organizations import service as organization_service
-from app.organizations.models import Organization
 from app.webhooks import service as webhook_service
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["webhooks"])
 
-Event = Literal["assessment.completed", "decision.recorded"]
+Event = webhook_service.Event
 
 
 class WebhookSettings(BaseModel):
@@ -51,16 +47,11 @@ class WebhookPublic(BaseModel):
     )
 
 
-def _organization(session: Session, user: User) -> Organization:
-    organization = organization_service.get(session, user.organization_id)
-    assert organization is not None  # a user always belongs to an organization
-    return organization
-
-
 @router.get("/webhooks", response_model=WebhookPublic)
 def get_webhooks(session: SessionDep, admin: AdminUser) -> WebhookPublic:
     """The organization's webhook settings (never the secret)."""
-    return WebhookPublic(**webhook_service.public(_organization(session, admin)))
+    organization = organization_service.get_own(session, admin.organization_id)
+    return WebhookPublic(**webhook_service.public(organization))
 
 
 @router.put("/webhooks", response_model=WebhookPublic)
@@ -68,7 +59,7 @@ def put_webhooks(
     request: Request, session: SessionDep, admin: AdminUser, data: WebhookSettings
 ) -> WebhookPublic:
     """Set the URL and events; the secret is made on first use or rotation and shown once."""
-    organization = _organization(session, admin)
+    organization = organization_service.get_own(session, admin.organization_id)
     settings = get_settings()
     config, secret = webhook_service.configure(
         session,
@@ -98,7 +89,7 @@ def put_webhooks(
 @router.delete("/webhooks", status_code=status.HTTP_204_NO_CONTENT)
 def delete_webhooks(request: Request, session: SessionDep, admin: AdminUser) -> Response:
     """Stop sending webhooks; events still waiting are not delivered."""
-    organization = _organization(session, admin)
+    organization = organization_service.get_own(session, admin.organization_id)
     if webhook_service.remove(session, organization=organization):
         audit.record(session, actor=admin, action="webhooks.delete",
                      object_type="organization", object_id=organization.id,

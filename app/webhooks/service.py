@@ -18,7 +18,7 @@ Signatures (see docs/webhooks.md), both on every delivery:
 
 The timestamp is the time of the attempt, so every retry is signed afresh; the body,
 ``webhook-id`` and ``KAM-Delivery`` (the outbox id) stay the same, which is what a receiver
-de-duplicates on. Where webhooks may connect is app/webhooks/egress.py.
+de-duplicates on. Where webhooks may connect is app/ops/egress.py.
 """
 
 from __future__ import annotations
@@ -33,18 +33,19 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import SplitResult, urlsplit
 
 from sqlmodel import Session
 
-from app.clock import utcnow
-from app.errors import Invalid
+from app.core.clock import utcnow
+from app.core.errors import Invalid
+from app.ops.egress import EgressPolicy, EgressRefused, Unresolvable, literal_address
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
-from app.webhooks.egress import EgressPolicy, EgressRefused, Unresolvable, literal_address
 
-EVENTS = ("assessment.completed", "decision.recorded")
+Event = Literal["assessment.completed", "decision.recorded"]
+EVENTS: tuple[Event, ...] = get_args(Event)
 SIGNATURE_HEADER = "KAM-Signature"
 EVENT_HEADER = "KAM-Event"
 DELIVERY_HEADER = "KAM-Delivery"

@@ -80,11 +80,11 @@ def queue_messages(url: str, hook_url: str, count: int) -> dict[str, list[int]]:
     """``count`` invitations (e-mails) and ``count`` webhook events in the outbox."""
     from sqlmodel import select
 
-    from app.db import session_scope
+    from app.core.db import session_scope
+    from app.ops.egress import EgressPolicy, parse_networks
     from app.organizations.models import Organization
     from app.outbox.models import OutboxMessage
     from app.webhooks import service as webhook_service
-    from app.webhooks.egress import EgressPolicy, parse_networks
 
     h.prepare(url)
     seeded = h.seed_position(questionnaires=["english"])
@@ -109,7 +109,7 @@ def outbox_status(url: str) -> Counter[str]:
     """How many outbox rows are pending, sent or dead."""
     from sqlmodel import select
 
-    from app.db import session_scope
+    from app.core.db import session_scope
     from app.outbox.models import OutboxMessage
 
     h.use_database(url)

@@ -29,9 +29,9 @@ def main(out: Path = OUT) -> None:
     from app.assessments import service as assessment_service
     from app.assessments.schemas import StartRequest
     from app.bank import service as bank_service
-    from app.db import session_scope
+    from app.core.db import session_scope
+    from app.core.migrations import upgrade
     from app.main import create_app
-    from app.migrations import upgrade
     from tests import browser_support
     from tests.factories import SCREENING, create_position, create_user, invite_candidate
 

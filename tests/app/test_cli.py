@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 
 from app.auth.models import User
 from app.cli import app as cli
-from app.db import session_scope
+from app.core.db import session_scope
 from app.organizations.models import Organization
 
 runner = CliRunner()
@@ -62,7 +62,7 @@ def test_demo_prints_url_and_credentials(fresh_database):
 
 
 def test_malformed_database_url_stops_with_a_message_naming_the_setting(monkeypatch):
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     monkeypatch.setenv("KAM_DATABASE_URL", "not a url")
     get_settings.cache_clear()

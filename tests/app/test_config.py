@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from app.config import DEV_SECRET, Settings
+from app.core.config import DEV_SECRET, Settings
 
 
 def test_defaults_are_an_embedded_sqlite_database_in_development(monkeypatch):

@@ -7,8 +7,8 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from app.auth.models import LoginAttempt
-from app.db import get_engine, session_scope
-from app.migrations import upgrade
+from app.core.db import get_engine, session_scope
+from app.core.migrations import upgrade
 from tests.conftest import BACKEND
 
 sqlite_only = pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite pragmas")
@@ -68,12 +68,12 @@ def test_read_only_sessions_see_committed_data(fresh_database):
 
 _WRITER = """
 import sys, threading, time
-import app.db
+import app.core.db
 from app.auth.models import LoginAttempt
-from app.db import session_scope
+from app.core.db import session_scope
 
 # A short busy timeout, so that a process starved of the lock fails within the test.
-app.db.SQLITE_BUSY_TIMEOUT_MS = 300
+app.core.db.SQLITE_BUSY_TIMEOUT_MS = 300
 
 errors = []
 
@@ -144,7 +144,7 @@ def test_every_route_ends_its_transactions_in_the_thread_that_ran_it(shared_app)
 
     from fastapi import routing
 
-    from app.db import SessionRoute
+    from app.core.db import SessionRoute
 
     missing, checked = [], 0
     for context in routing.iter_route_contexts(shared_app.routes):
@@ -180,7 +180,7 @@ def test_each_request_has_its_own_list_of_sessions(engine):
     import httpx
     from fastapi import FastAPI
 
-    from app.db import RequestSessions, SessionDep, SessionRoute, _request_sessions
+    from app.core.db import RequestSessions, SessionDep, SessionRoute, _request_sessions
 
     app = FastAPI()
     app.router.route_class = SessionRoute

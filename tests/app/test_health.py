@@ -12,11 +12,11 @@ def test_readyz_checks_the_database(client):
 def test_readyz_is_503_with_retry_hint_when_the_database_is_gone(client, monkeypatch):
     from sqlalchemy import create_engine
 
-    import app.health
+    import app.ops.health
 
     dead = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none",
                          connect_args={"connect_timeout": 1})
-    monkeypatch.setattr(app.health, "get_engine", lambda: dead)
+    monkeypatch.setattr(app.ops.health, "get_engine", lambda: dead)
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"

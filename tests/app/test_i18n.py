@@ -27,7 +27,7 @@ def test_every_template_string_has_an_italian_translation():
 
 
 def test_italian_catalog_is_used():
-    from app.i18n import gettext_for
+    from app.core.i18n import gettext_for
 
     assert gettext_for("it")("Sign in") == "Accedi"
     assert gettext_for("en")("Sign in") == "Sign in"

@@ -7,8 +7,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 import app.models
-from app.db import get_engine
-from app.migrations import heads, is_up_to_date, upgrade
+from app.core.db import get_engine
+from app.core.migrations import heads, is_up_to_date, upgrade
 
 
 def test_there_is_exactly_one_head():
@@ -43,7 +43,7 @@ def test_bank_v2_migration_keeps_positions_on_their_hurdle_and_version(fresh_dat
     the versions published when it was migrated, and the downgrade gives the level back."""
     import sqlalchemy as sa
 
-    from app.migrations import alembic_config
+    from app.core.migrations import alembic_config
 
     engine = get_engine()
     upgrade(revision="986f834b5d46")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.numbers import read_number, show_number
+from app.core.numbers import read_number, show_number
 
 EXAMPLES = [
     # text, language, value (None: not a number), alternatives when ambiguous

@@ -12,11 +12,11 @@ from app.bank import service as bank_service
 from app.candidates import reminders
 from app.candidates import service as candidate_service
 from app.candidates.models import Invitation
-from app.clock import utcnow
-from app.db import get_engine, session_scope
-from app.maintenance import run_once
-from app.migrations import upgrade
+from app.core.clock import utcnow
+from app.core.db import get_engine, session_scope
+from app.core.migrations import upgrade
 from app.outbox.models import OutboxMessage
+from app.worker.maintenance import run_once
 from tests.factories import SCREENING, create_position, create_user, invite_candidate
 
 

@@ -24,9 +24,10 @@ from questionnaires.rules import (
     MIN_LANGUAGE_ITEMS,
     battery_seconds,
 )
-from questionnaires.schema import CEFR_LEVELS, LANGUAGES, LikertItem, SjtItem
+from questionnaires.schema import LANGUAGES, LikertItem, SjtItem
 from questionnaires.validate import format_report, validate_paths
 from questionnaires.views import public_item
+from scoring.vocabulary import CEFR_LEVELS
 
 EXPECTED_KEYS = {
     "business-sense": "business_sense",

@@ -14,13 +14,13 @@ from pydantic import ValidationError
 
 from questionnaires.loader import BANK_DIR
 from questionnaires.schema import (
-    COMPETENCIES,
     LocalizedText,
     Questionnaire,
     SjtItem,
     json_schema,
     json_schema_text,
 )
+from scoring.vocabulary import COMPETENCY_KEYS
 
 PACKAGE = Path(__file__).resolve().parents[2] / "questionnaires"
 SCHEMA_FILE = BANK_DIR / "questionnaire.schema.json"
@@ -46,7 +46,7 @@ def test_schema_module_prints_the_json_schema() -> None:
 
 def test_json_schema_names_the_competencies() -> None:
     text = json.dumps(json_schema())
-    assert all(f'"{competency}"' in text for competency in COMPETENCIES)
+    assert all(f'"{competency}"' in text for competency in COMPETENCY_KEYS)
     assert json_schema()["additionalProperties"] is False
 
 

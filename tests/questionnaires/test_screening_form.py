@@ -9,10 +9,8 @@ from pydantic import BaseModel, ValidationError
 
 from questionnaires.schema import LANGUAGES, LocalizedText
 from questionnaires.screening import (
-    EDUCATION_LEVELS,
     MAX_LANGUAGES,
     NUMBER_BOUNDS,
-    SELF_CEFR_LEVELS,
     ChoiceField,
     LanguageListField,
     NumberField,
@@ -21,6 +19,7 @@ from questionnaires.screening import (
     education_at_least,
     load_screening_form,
 )
+from scoring.vocabulary import CEFR_SCALE, EDUCATION_LEVELS
 
 GOOD: dict[str, Any] = {
     "education": "master",
@@ -50,7 +49,7 @@ def test_form_matches_the_answers_model() -> None:
     assert tuple(choice.value for choice in education.choices) == EDUCATION_LEVELS
     languages = form.field("languages")
     assert isinstance(languages, LanguageListField)
-    assert tuple(choice.value for choice in languages.cefr_self.choices) == SELF_CEFR_LEVELS
+    assert tuple(choice.value for choice in languages.cefr_self.choices) == CEFR_SCALE
     assert languages.max_entries == MAX_LANGUAGES
     for key, (low, high) in NUMBER_BOUNDS.items():
         field = form.field(key)

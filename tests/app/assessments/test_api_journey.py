@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from app.assessments.models import Answer, Attempt, AttemptSection
 from app.candidates.models import Invitation
-from app.clock import utcnow
+from app.core.clock import utcnow
 from app.outbox.models import OutboxMessage
 from app.scores.models import Score
 from questionnaires.views import PUBLIC_ITEM_KEYS

@@ -28,9 +28,9 @@ WIDTH = 360
 def live(fresh_database: str) -> Iterator[dict]:
     """A migrated database with the bank, one invited candidate, and the app serving it."""
     from app.bank import service as bank_service
-    from app.db import session_scope
+    from app.core.db import session_scope
+    from app.core.migrations import upgrade
     from app.main import create_app
-    from app.migrations import upgrade
     from tests.factories import create_position, create_user, invite_candidate
 
     upgrade()
@@ -94,8 +94,8 @@ def _wait_saved(page, item_ids: list[str]) -> None:
 
 def _shorten_active_section(candidate_id: int, seconds: int) -> None:
     from app.assessments.models import Attempt, AttemptSection
-    from app.clock import utcnow
-    from app.db import session_scope
+    from app.core.clock import utcnow
+    from app.core.db import session_scope
 
     with session_scope() as session:
         attempt = session.exec(select(Attempt).where(Attempt.candidate_id == candidate_id)).one()
@@ -226,7 +226,7 @@ def test_keyboard_only_candidate_from_invitation_to_thank_you(live, tmp_path: Pa
 
 def _stored(candidate_id: int) -> dict[str, object]:
     from app.assessments.models import Answer, Attempt
-    from app.db import session_scope
+    from app.core.db import session_scope
 
     with session_scope(read_only=True) as session:
         attempt = session.exec(select(Attempt).where(Attempt.candidate_id == candidate_id)).one()
@@ -236,7 +236,7 @@ def _stored(candidate_id: int) -> dict[str, object]:
 
 def _assert_stored(candidate_id: int, given: dict[str, object]) -> None:
     from app.assessments.models import Answer, Attempt
-    from app.db import session_scope
+    from app.core.db import session_scope
 
     with session_scope(read_only=True) as session:
         attempt = session.exec(select(Attempt).where(Attempt.candidate_id == candidate_id)).one()

@@ -29,9 +29,9 @@ def live(fresh_database: str) -> Iterator[dict]:
     from app.assessments.models import Attempt
     from app.assessments.schemas import StartRequest
     from app.bank import service as bank_service
-    from app.db import session_scope
+    from app.core.db import session_scope
+    from app.core.migrations import upgrade
     from app.main import create_app
-    from app.migrations import upgrade
     from tests.factories import SCREENING, create_position, create_user, invite_candidate
 
     upgrade()
@@ -142,7 +142,7 @@ def test_numbers_are_understood_as_typed_and_ambiguous_ones_ask(live):
                 elif value is None:
                     assert shown == "", (text, shown)
                 else:
-                    from app.numbers import show_number
+                    from app.core.numbers import show_number
 
                     assert shown.endswith(show_number(value, lang)), (text, shown)
         assert errors == []
@@ -150,7 +150,7 @@ def test_numbers_are_understood_as_typed_and_ambiguous_ones_ask(live):
 
 def test_best_and_worst_by_keyboard_and_one_option_cannot_be_both(live):
     from app.assessments.models import Answer
-    from app.db import session_scope
+    from app.core.db import session_scope
 
     with browser_support.chromium(viewport=PHONE, locale="en-GB") as context:
         page = context.new_page()

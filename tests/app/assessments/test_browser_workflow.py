@@ -30,9 +30,9 @@ def live(fresh_database: str) -> Iterator[dict]:
     """A v2 position (analysis first: numeric questions) with one invited candidate per
     language, the English one with 25 % extra time."""
     from app.bank import service as bank_service
-    from app.db import session_scope
+    from app.core.db import session_scope
+    from app.core.migrations import upgrade
     from app.main import create_app
-    from app.migrations import upgrade
     from tests.factories import create_position, create_user, invite_candidate
 
     upgrade()
@@ -63,7 +63,7 @@ def _start(live: dict, lang: str) -> None:
     """Consent and screening through the service (the landing page has its own tests)."""
     from app.assessments import service as assessment_service
     from app.assessments.schemas import StartRequest
-    from app.db import session_scope
+    from app.core.db import session_scope
     from tests.factories import SCREENING
 
     with session_scope() as session:
@@ -75,7 +75,7 @@ def _start(live: dict, lang: str) -> None:
 
 def _section_rows(candidate_id: int):  # type: ignore[no-untyped-def]
     from app.assessments.models import Attempt, AttemptSection
-    from app.db import session_scope
+    from app.core.db import session_scope
 
     with session_scope(read_only=True) as session:
         attempt = session.exec(select(Attempt).where(Attempt.candidate_id == candidate_id)).one()
@@ -88,8 +88,8 @@ def _section_rows(candidate_id: int):  # type: ignore[no-untyped-def]
 def _leave_little_time(candidate_id: int, seconds: int) -> None:
     """The running section has ``seconds`` left (the clock moved on)."""
     from app.assessments.models import Attempt, AttemptSection
-    from app.clock import utcnow
-    from app.db import session_scope
+    from app.core.clock import utcnow
+    from app.core.db import session_scope
 
     with session_scope() as session:
         attempt = session.exec(select(Attempt).where(Attempt.candidate_id == candidate_id)).one()

@@ -8,8 +8,8 @@ from sqlmodel import select
 
 from app.assessments.models import Answer
 from app.bank import service as bank_service
-from app.db import session_scope
-from app.migrations import upgrade
+from app.core.db import session_scope
+from app.core.migrations import upgrade
 from app.scores.models import Score
 from tests.factories import SCREENING, create_position, create_user, invite_candidate
 from tests.live_server import TLS, running_server

@@ -10,9 +10,9 @@ from sqlalchemy import update
 from app.assessments import service as assessment_service
 from app.assessments.models import AttemptSection
 from app.bank import service as bank_service
-from app.clock import utcnow
-from app.db import session_scope
-from app.migrations import upgrade
+from app.core.clock import utcnow
+from app.core.db import session_scope
+from app.core.migrations import upgrade
 from tests.factories import SCREENING, create_position, create_user, invite_candidate
 from tests.live_server import TLS, running_server
 

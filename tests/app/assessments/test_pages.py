@@ -13,7 +13,7 @@ from app.assessments.models import Answer, Attempt, AttemptSection
 from app.bank import service as bank_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Invitation
-from app.clock import utcnow
+from app.core.clock import utcnow
 from app.organizations.models import Organization
 from app.scores.models import Score
 from questionnaires.schema import NumericItem

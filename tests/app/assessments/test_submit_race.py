@@ -19,8 +19,8 @@ from sqlmodel import select
 from app.assessments.battery import Battery
 from app.assessments.models import Answer, Attempt
 from app.bank import service as bank_service
-from app.db import session_scope
-from app.migrations import upgrade
+from app.core.db import session_scope
+from app.core.migrations import upgrade
 from app.scores.models import Score
 from questionnaires.keys import item_keys
 from scoring import score_battery

@@ -16,7 +16,7 @@ from app.audit import chain as audit_chain
 from app.audit import service as audit
 from app.audit.models import AuditEntry, AuditHead
 from app.cli import app as cli
-from app.db import session_scope
+from app.core.db import session_scope
 from tests.factories import create_organization, create_user
 
 runner = CliRunner()
@@ -268,7 +268,7 @@ def test_concurrent_writers_keep_one_unbroken_chain(fresh_database):
     follow the order it was written in and the chain verifies."""
     import threading
 
-    from app.db import get_engine, session_for
+    from app.core.db import get_engine, session_for
 
     assert runner.invoke(cli, ["migrate"]).exit_code == 0
     with session_scope() as session:

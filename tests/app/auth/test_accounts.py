@@ -13,8 +13,8 @@ from sqlmodel import select
 from app.audit.models import AuditEntry
 from app.auth import passwords
 from app.auth.models import LoginAddress, LoginAttempt
-from app.clock import utcnow
-from app.config import get_settings
+from app.core.clock import utcnow
+from app.core.config import get_settings
 from tests.factories import PASSWORD, auth_headers, create_user, csrf_token, login_browser
 
 OWNER_IP, STRANGER_IP = "198.51.100.7", "203.0.113.66"
@@ -167,7 +167,7 @@ def test_a_long_unusual_password_is_accepted():
 
 
 def test_the_reasons_exist_in_italian():
-    from app.i18n import gettext_for
+    from app.core.i18n import gettext_for
 
     _ = gettext_for("it")
     for message in (passwords.TOO_SHORT, passwords.ONE_CHARACTER, passwords.COMMON, passwords.WEAK,

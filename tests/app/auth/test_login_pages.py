@@ -37,7 +37,7 @@ def test_session_cookie_flags(client, session):
 def test_secure_flag_when_served_over_https(app, session, monkeypatch):
     from fastapi.testclient import TestClient
 
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     monkeypatch.setenv("KAM_BASE_URL", "https://kam.example.com")
     get_settings.cache_clear()

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from app.auth.models import AuthSession, Role
 from app.auth.security import token_hash
-from app.clock import utcnow
+from app.core.clock import utcnow
 from tests.factories import PASSWORD, auth_headers, create_user
 
 
@@ -94,7 +94,7 @@ def test_deactivated_user_loses_access(client, session):
 def test_repeated_failures_from_one_address_make_it_wait_even_with_the_right_password(
     client, session
 ):
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     user = create_user(session)
     free = get_settings().login_max_failures // 2

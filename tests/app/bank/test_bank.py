@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from app.bank import service as bank_service
-from app.errors import Conflict
+from app.core.errors import Conflict
 from questionnaires.loader import BANK_DIR
 from tests.factories import auth_headers, create_user
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from app.assessments import service as assessment_service
 from app.assessments.schemas import StartRequest
-from app.clock import utcnow
+from app.core.clock import utcnow
 from tests.factories import SCREENING, create_position, create_user, invite_candidate
 
 GRACE = assessment_service.GRACE

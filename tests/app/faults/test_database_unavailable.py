@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from app.errors import UNAVAILABLE
+from app.core.errors import UNAVAILABLE
 from tests.app.faults.proxy import CuttableProxy
 from tests.conftest import BACKEND, use_database
 
@@ -70,8 +70,8 @@ def test_database_errors_are_a_503_page_for_browsers(failing_client):
 def proxied_database(fresh_database):  # type: ignore[no-untyped-def]
     """A migrated database the app reaches through a cuttable proxy."""
     from app.bank import service as bank_service
-    from app.db import get_engine, session_scope
-    from app.migrations import upgrade
+    from app.core.db import get_engine, session_scope
+    from app.core.migrations import upgrade
 
     upgrade()
     with session_scope() as session:

@@ -25,9 +25,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from app.bank import service as bank_service
-from app.db import session_scope
-from app.migrations import upgrade
-from app.ratelimit import TOKEN_MISSES, RateEvent
+from app.core.db import session_scope
+from app.core.migrations import upgrade
+from app.ops.ratelimit import TOKEN_MISSES, RateEvent
 from tests.factories import PASSWORD, SCREENING, create_position, create_user, invite_candidate
 from tests.live_server import TLS, running_server
 

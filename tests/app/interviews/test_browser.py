@@ -29,9 +29,9 @@ if reason := browser_support.skip_reason():
 def live(fresh_database: str) -> Iterator[dict]:
     """A position with HR and an assigned manager, and the app serving them."""
     from app.bank import service as bank_service
-    from app.db import session_scope
+    from app.core.db import session_scope
+    from app.core.migrations import upgrade
     from app.main import create_app
-    from app.migrations import upgrade
     from tests.app.reports.scenario import make_team
 
     upgrade()
@@ -62,7 +62,7 @@ def _take_assessment(link: str) -> int:
     from app.assessments.battery import Battery
     from app.assessments.models import Answer
     from app.assessments.schemas import StartRequest
-    from app.db import session_scope
+    from app.core.db import session_scope
     from app.scores import service as score_service
     from tests.app.reports.scenario import generated_answers
     from tests.factories import SCREENING

@@ -247,9 +247,9 @@ def test_overall_score_combines_test_and_interview_with_the_positions_weights(
 
 def test_the_workers_housekeeping_queues_the_reminders(fresh_database):
     from app.bank import service as bank_service
-    from app.db import get_engine, session_scope
-    from app.maintenance import run_once
-    from app.migrations import upgrade
+    from app.core.db import get_engine, session_scope
+    from app.core.migrations import upgrade
+    from app.worker.maintenance import run_once
     from tests.app.reports.scenario import make_team
 
     upgrade()

@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, text
 
 from app.assessments.models import Attempt
 from app.candidates.models import Candidate, Decision, Invitation
-from app.clock import utcnow
+from app.core.clock import utcnow
 from app.interviews import validity as validity_service
 from app.interviews.models import Outcome
 from app.positions.models import Position

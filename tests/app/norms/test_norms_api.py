@@ -85,7 +85,7 @@ def test_rebuild_establishes_norms_and_rescores_the_positions(client, session, t
 
 
 def test_norm_min_n_comes_from_the_settings(client, session, team, monkeypatch):
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     monkeypatch.setattr(get_settings(), "norm_min_n", 20)
     bulk_completed(session, position=team.position, n=25)
@@ -168,8 +168,8 @@ def test_the_worker_rebuilds_a_due_table_once_it_is_ten_minutes_old(session, tea
     """A hiring day grows the group by 10 % every few minutes; each rebuild rescores every
     candidate under the write lock, so the worker waits until the table in force is ten
     minutes old (and checks with a read first)."""
-    from app.clock import utcnow
-    from app.maintenance import NORM_REBUILD_INTERVAL
+    from app.core.clock import utcnow
+    from app.worker.maintenance import NORM_REBUILD_INTERVAL
 
     org = team.admin.organization_id
     bulk_completed(session, position=team.position, n=20, seed=1)

@@ -3,8 +3,8 @@
 from typer.testing import CliRunner
 
 from app.bank import service as bank_service
-from app.db import session_scope
-from app.migrations import upgrade
+from app.core.db import session_scope
+from app.core.migrations import upgrade
 from app.norms.cli import norms_app
 from tests.app.reports.scenario import bulk_completed
 from tests.factories import create_organization, create_position, create_user

@@ -15,8 +15,8 @@ from app.assessments import service as assessment_service
 from app.assessments.models import Answer
 from app.assessments.schemas import StartRequest
 from app.bank import service as bank_service
-from app.db import session_scope
-from app.migrations import upgrade
+from app.core.db import session_scope
+from app.core.migrations import upgrade
 from tests.factories import SCREENING, create_position, create_user, invite_candidate
 
 CLIENT_IP = "127.0.0.1"
@@ -88,7 +88,7 @@ def stored_answers(database_url: str) -> dict[tuple[int, str], str]:
 @contextmanager
 def configured_database(url: str) -> Iterator[None]:
     """Point the settings (not the already built engine) at ``url`` for a CLI call."""
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     previous = os.environ.get("KAM_DATABASE_URL")
     os.environ["KAM_DATABASE_URL"] = url

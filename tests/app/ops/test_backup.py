@@ -16,10 +16,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
-from app import backup as backups
-from app.ops_cli import SCHEMA_BEHIND
-from app.ops_cli import backup as backup_command
-from app.ops_cli import restore as restore_command
+from app.ops import backup as backups
+from app.ops.ops_cli import SCHEMA_BEHIND
+from app.ops.ops_cli import backup as backup_command
+from app.ops.ops_cli import restore as restore_command
 from tests.app.ops.conftest import (
     Save,
     configured_database,

@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.observability import RequestContext, configure_logging, redact_path
+from app.ops.observability import RequestContext, configure_logging, redact_path
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_health_probes_are_logged_at_debug_only(log_lines):
 def test_uvicorn_log_config_gives_json_lines_for_uvicorn_and_the_app():
     script = textwrap.dedent("""
         import logging, logging.config
-        from app.observability import uvicorn_log_config
+        from app.ops.observability import uvicorn_log_config
         logging.config.dictConfig(uvicorn_log_config("info"))
         logging.getLogger("uvicorn.error").info("Started server process")
         logging.getLogger("uvicorn.access").info("uvicorn's own access line is muted")

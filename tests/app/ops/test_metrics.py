@@ -11,9 +11,9 @@ import pytest
 from fastapi import routing
 from fastapi.testclient import TestClient
 
-from app import observability
-from app.db import session_scope
-from app.observability import RequestContext, sample_value
+from app.core.db import session_scope
+from app.ops import observability
+from app.ops.observability import RequestContext, sample_value
 from app.outbox import service as outbox
 from tests.factories import SCREENING, create_position, create_user, invite_candidate
 
@@ -134,7 +134,7 @@ def test_with_a_token_metrics_need_it_from_everywhere(app, monkeypatch):
 def test_multiprocess_mode_sums_every_worker(tmp_path):
     """With PROMETHEUS_MULTIPROC_DIR, each worker writes its counts there; a scrape sums them."""
     script = textwrap.dedent("""
-        from app import observability as o
+        from app.ops import observability as o
         o.HTTP_REQUESTS.labels("GET", "/api/v1/positions", "200").inc()
         o.count_answer_saved(2)
         print(o.render_metrics().decode())

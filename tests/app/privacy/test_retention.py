@@ -9,11 +9,11 @@ from sqlmodel import select
 from app.audit.models import AuditEntry
 from app.bank import service as bank_service
 from app.candidates.models import Candidate, Decision, Invitation
-from app.db import get_engine, session_scope
-from app.maintenance import run_once
-from app.migrations import upgrade
+from app.core.db import get_engine, session_scope
+from app.core.migrations import upgrade
 from app.organizations.models import Organization
 from app.privacy import service as privacy_service
+from app.worker.maintenance import run_once
 from tests.factories import auth_headers, create_position, create_user, invite_candidate
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

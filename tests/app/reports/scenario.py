@@ -102,7 +102,7 @@ def bulk_completed(
     tables the norm group is read from (attempts, sections, answers; no score snapshot)."""
     from app.bank import service as bank_service
     from app.candidates.models import Invitation
-    from app.clock import utcnow
+    from app.core.clock import utcnow
 
     pinned = position.questionnaire_versions or {}
     versions = {k: pinned.get(k) or bank_service.get_row(session, key=k).version
@@ -163,7 +163,7 @@ def bulk_scored(session: Session, *, position: Any, n: int, seed: int = 0) -> No
     from sqlalchemy import insert, select
 
     from app.candidates.models import Invitation
-    from app.clock import utcnow
+    from app.core.clock import utcnow
     from app.scores.models import Score
 
     rng = random.Random(seed)

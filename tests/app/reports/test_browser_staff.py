@@ -28,9 +28,9 @@ NAMES = ("Alessia Ferri", "Bruno Conti", "Carla Neri", "Dario Villa")
 def live(fresh_database: str) -> Iterator[dict]:
     """Four completed candidates (three competencies, norms imported) and the app serving them."""
     from app.bank import service as bank_service
-    from app.db import session_scope
+    from app.core.db import session_scope
+    from app.core.migrations import upgrade
     from app.main import create_app
-    from app.migrations import upgrade
     from tests.app.reports.scenario import complete, import_norms, make_team, synthetic_norms
 
     upgrade()

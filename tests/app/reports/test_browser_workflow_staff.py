@@ -28,9 +28,9 @@ DESKTOP = {"width": 1280, "height": 900}
 @pytest.fixture
 def live(fresh_database: str) -> Iterator[dict]:
     from app.bank import service as bank_service
-    from app.db import session_scope
+    from app.core.db import session_scope
+    from app.core.migrations import upgrade
     from app.main import create_app
-    from app.migrations import upgrade
     from tests.app.reports.scenario import complete, make_team
     from tests.factories import invite_candidate
 

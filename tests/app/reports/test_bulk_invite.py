@@ -10,11 +10,11 @@ from datetime import timedelta
 from openpyxl import Workbook
 from sqlmodel import select
 
-from app import ratelimit
 from app.candidates.models import Candidate
-from app.clock import utcnow
+from app.core.clock import utcnow
+from app.ops import ratelimit
+from app.ops.ratelimit import RateEvent
 from app.outbox.models import OutboxMessage
-from app.ratelimit import RateEvent
 from tests.factories import invite_candidate, login_browser
 
 PASTED = """Nome\tE-mail\tLingua\tTempo aggiuntivo

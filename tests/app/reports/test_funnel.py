@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app.candidates import decisions as decision_service
 from app.candidates.models import Invitation
-from app.clock import utcnow
+from app.core.clock import utcnow
 from app.positions.models import Position
 from app.reports import funnel
 from tests.app.reports.scenario import complete

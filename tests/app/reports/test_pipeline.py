@@ -11,7 +11,7 @@ from app.assessments.schemas import StartRequest
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Invitation
-from app.clock import utcnow
+from app.core.clock import utcnow
 from app.scores.models import Score
 from scoring import score_candidate
 from tests.app.reports.scenario import (

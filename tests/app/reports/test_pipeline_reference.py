@@ -15,7 +15,7 @@ from sqlalchemy import select as sql_select
 from sqlmodel import col
 
 from app.candidates.models import Candidate, Invitation
-from app.clock import utcnow
+from app.core.clock import utcnow
 from app.reports import pipeline
 from app.reports.schemas import SORTS, PipelineFilters
 from app.scores.models import Score

@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from app.assessments.battery import Battery
 from app.candidates import decisions as decision_service
-from app.config import get_settings
+from app.core.config import get_settings
 from app.positions import service as position_service
 from app.scores.models import Score
 from app.scores.service import composite_norms, norms_for

@@ -24,7 +24,7 @@ def _scores(session, team) -> list[Score]:
 
 
 def _established(session, team, monkeypatch, n: int = 60) -> None:
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     monkeypatch.setattr(get_settings(), "norm_min_n", 40)
     _scored_group(session, team, n)

@@ -30,12 +30,14 @@ import pytest
 from fastapi import routing
 from starlette.routing import Mount
 
+from app.auth.permissions import Action, roles_for
 from tests.app.security.world import CALLERS, World, kept_cookies, open_world, rolled_back
 from tests.factories import PASSWORD
 
-STAFF = frozenset({"admin", "hr", "manager"})
-HR = frozenset({"admin", "hr"})
-ADMIN = frozenset({"admin"})
+# The roles come from the permission table the app itself reads (app/auth/permissions.py).
+STAFF = roles_for(Action.work)
+HR = roles_for(Action.manage_hiring)
+ADMIN = roles_for(Action.administer)
 
 Value = Any | Callable[[World], Any]
 
@@ -539,7 +541,9 @@ def world(session, app, client, monkeypatch) -> Iterator[World]:  # type: ignore
     """Organization A's data and every caller, signed in."""
     # Authorization does not depend on the rendering: skip WeasyPrint (seconds per PDF).
     monkeypatch.setattr(
-        "app.reports.exports.pdf_from_html", lambda *args, **kwargs: b"%PDF-1.7 test", raising=False
+        "app.documents.exports.pdf_from_html",
+        lambda *args, **kwargs: b"%PDF-1.7 test",
+        raising=False,
     )
     monkeypatch.setattr(
         "app.privacy.service.export_pdf", lambda *args, **kwargs: b"%PDF-1.7 test", raising=False

@@ -14,7 +14,7 @@ from app.audit.models import AuditEntry
 from app.auth.models import AuthSession
 from app.auth.security import csrf_for, new_token
 from app.candidates.models import Candidate, Decision
-from app.config import get_settings
+from app.core.config import get_settings
 from app.positions.models import Position
 from tests.app.security.test_authorization_matrix import (
     RULES,

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from app.auth.models import AuthSession, User
 from app.auth.security import token_hash
-from app.config import get_settings
+from app.core.config import get_settings
 from tests.factories import PASSWORD, create_user, csrf_token, login_browser
 
 CSP_REQUIRED = (

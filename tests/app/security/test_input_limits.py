@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.limits import MAX_ID
+from app.ops.limits import MAX_ID
 from tests.factories import auth_headers, create_position, create_user, login_browser
 
 HUGE = 99_999_999_999  # past PostgreSQL INTEGER and, squared, past SQLite's 64 bits

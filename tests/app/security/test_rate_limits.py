@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from app import ratelimit
-from app.clock import utcnow
-from app.config import get_settings
-from app.ratelimit import INVITATIONS, TOKEN_MISSES, Limit, RateEvent
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.ops import ratelimit
+from app.ops.ratelimit import INVITATIONS, TOKEN_MISSES, Limit, RateEvent
 from tests.factories import (
     PASSWORD,
     auth_headers,
@@ -69,7 +69,7 @@ def test_guessing_links_on_the_api_and_the_pages_ends_in_429(client, session, in
 
 
 def test_a_link_that_keeps_getting_409_is_slowed_down(client, session, invited):
-    from app.ratelimit import TOKEN_CONFLICTS
+    from app.ops.ratelimit import TOKEN_CONFLICTS
     from tests.factories import SCREENING
 
     _hr, _position, token = invited
@@ -295,9 +295,9 @@ def test_the_limit_holds_across_workers_on_a_real_database(fresh_database):
     """Committed counts in the database, as several workers would share them: the guard's
     own read-only lookup and its write each run in a transaction of their own."""
     from app.bank import service as bank_service
-    from app.db import session_scope
+    from app.core.db import session_scope
+    from app.core.migrations import upgrade
     from app.main import create_app
-    from app.migrations import upgrade
 
     upgrade()
     with session_scope() as session:
@@ -329,7 +329,7 @@ def test_the_limit_holds_across_workers_on_a_real_database(fresh_database):
     with session_scope(read_only=True) as session:
         assert _misses(session) == TOKEN_MISSES.max_events
     # The worker's housekeeping forgets them once every window has passed.
-    from app.maintenance import run_once
+    from app.worker.maintenance import run_once
 
     run_once(now=utcnow() + max(limit.window for limit in ratelimit.LIMITS))
     with session_scope(read_only=True) as session:

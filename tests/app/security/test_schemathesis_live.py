@@ -28,8 +28,8 @@ from schemathesis import GenerationMode
 from app.assessments import service as assessment_service
 from app.assessments.schemas import StartRequest
 from app.bank import service as bank_service
-from app.db import session_scope
-from app.migrations import upgrade
+from app.core.db import session_scope
+from app.core.migrations import upgrade
 from tests.app.reports.scenario import complete, make_team
 from tests.factories import PASSWORD, SCREENING, invite_candidate
 from tests.live_server import running_server

@@ -16,7 +16,7 @@ from app.assessments import service as assessment_service
 from app.assessments.schemas import StartRequest
 from app.auth.security import csrf_for
 from app.bank import service as bank_service
-from app.config import get_settings
+from app.core.config import get_settings
 from tests.app.reports.scenario import complete, import_norms, make_team, synthetic_norms
 from tests.factories import SCREENING, auth_headers, invite_candidate, login_browser
 

@@ -15,7 +15,7 @@ def team(session) -> Team:  # type: ignore[no-untyped-def]
 def allow_loopback(monkeypatch):  # type: ignore[no-untyped-def]
     """An install that lets webhooks reach this machine (KAM_WEBHOOK_ALLOW_NETWORKS), as an
     on-premise one would its own network: the tests' receivers listen on 127.0.0.1."""
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     monkeypatch.setenv("KAM_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8, ::1/128")
     get_settings.cache_clear()

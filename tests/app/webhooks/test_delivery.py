@@ -11,16 +11,16 @@ from datetime import timedelta
 import pytest
 
 from app.bank import service as bank_service
-from app.clock import utcnow
-from app.config import get_settings
-from app.db import session_scope
-from app.migrations import upgrade
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.db import session_scope
+from app.core.migrations import upgrade
+from app.ops.egress import EgressPolicy, parse_networks
 from app.organizations.models import Organization
-from app.outbox.delivery import KindRouter, LogSender, WebhookSender, sender_from_settings
 from app.outbox.models import OutboxMessage
-from app.outbox.worker import LEASE_SECONDS, _snapshot, claim, deliver_due
 from app.webhooks import service as webhook_service
-from app.webhooks.egress import EgressPolicy, parse_networks
+from app.worker.delivery import KindRouter, LogSender, WebhookSender, sender_from_settings
+from app.worker.dispatch import LEASE_SECONDS, _snapshot, claim, deliver_due
 from tests.app.webhooks.receiver import Receiver
 from tests.factories import create_organization
 

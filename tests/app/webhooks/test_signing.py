@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from app.errors import Invalid
+from app.core.errors import Invalid
+from app.ops.egress import EgressPolicy, EgressRefused, Unresolvable, parse_networks
 from app.webhooks import service as webhook_service
-from app.webhooks.egress import EgressPolicy, EgressRefused, Unresolvable, parse_networks
 
 SECRET = "whsec_" + "k" * 43
 BODY = b'{"data":{"candidate_id":7},"event":"decision.recorded","id":12}'
@@ -177,7 +177,7 @@ def test_the_allow_list_lets_a_network_through_and_nothing_else():
 
 
 def test_the_allow_list_setting_must_be_networks():
-    from app.config import Settings
+    from app.core.config import Settings
 
     assert Settings(webhook_allow_networks="10.0.0.0/8, fd00::/8").webhook_egress.allowed
     with pytest.raises(ValueError, match="KAM_WEBHOOK_ALLOW_NETWORKS"):

@@ -89,7 +89,7 @@ def test_bad_settings_are_a_422_naming_the_field(client, team):
 def test_an_inside_address_is_a_422_naming_the_url_unless_the_install_allows_it(
     client, team, monkeypatch
 ):
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     admin = auth_headers(client, team.admin)
     for url in ("http://127.0.0.1:8123/hook", "https://0x7f000001/", "https://[::ffff:127.0.0.1]/",

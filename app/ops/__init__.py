@@ -1,0 +1,2 @@
+"""Running the service: observability (logs, metrics), health probes, backups, rate and
+body-size limits, outbound network policy (egress), the page middleware, the operations CLI."""
