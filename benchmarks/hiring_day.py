@@ -276,7 +276,7 @@ def profile_worker(server: h.Server, out: Path, *, start_after_s: float, seconds
     """Sample one worker with py-spy (``pip install py-spy``) at the peak of the day and write
     its folded stacks to ``out``; :func:`profile_summary` reads them."""
     time.sleep(start_after_s)
-    worker = next(pid for pid in server.pids()[1:] if h.rss_mb(pid) is not None)
+    worker = next(pid for pid in server.pids()[1:] if h._is_worker(pid))
     spy = shutil.which("py-spy") or str(h.VENV_BIN / "py-spy")
     subprocess.run([spy, "record", "--pid", str(worker), "--duration", str(seconds),
                     "--rate", "50", "--format", "raw", "--output", str(out), "--nonblocking"],
