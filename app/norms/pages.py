@@ -20,6 +20,7 @@ from app.core.config import get_settings
 from app.core.db import SessionDep, SessionRoute
 from app.core.errors import DomainError, NotFound
 from app.core.i18n import gettext_for
+from app.core.numbers import Numbers
 from app.core.templating import render
 from app.fairness import dif as dif_service
 from app.fairness import pages as fairness_pages
@@ -119,6 +120,8 @@ def _status_page(
         {
             "versions": _versions(session, user, lang, _),
             "min_n": get_settings().norm_min_n,
+            # Times in the organization's time zone, like every other staff page.
+            "fmt": Numbers(lang, getattr(request.state, "time_zone", None)),
             "notice": notice,
             "import_error": import_error,
         },

@@ -12,6 +12,7 @@ from sqlmodel import select
 from app.audit.models import AuditEntry
 from app.bank.models import NormTable as NormRow
 from app.norms import service as norm_service
+from app.organizations.models import Organization
 from tests.app.reports.scenario import bulk_completed, complete, make_team, synthetic_norms
 from tests.factories import csrf_token, login_browser
 
@@ -97,6 +98,13 @@ def test_status_rebuild_and_export_through_the_pages(client, session, team):
             assert f"{scale['alpha']:.2f}" in card
             if scale["alpha_low"]:
                 assert f"low: below {scale['alpha_threshold']:.2f}" in card
+    assert "UTC" in _card(page.text, KEYS[0])  # the organization has no time zone yet
+    organization = session.get(Organization, org)
+    organization.settings = {**(organization.settings or {}), "time_zone": "Europe/Rome"}
+    session.add(organization)
+    session.commit()
+    local = _card(client.get(PAGE).text, KEYS[0])
+    assert "UTC" not in local and ("CET" in local or "CEST" in local)
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "norms.rebuild")).one()
     assert entry.actor_user_id == team.admin.id
 
