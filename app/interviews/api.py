@@ -24,7 +24,6 @@ from app.interviews.models import Outcome
 from app.positions import service as position_service
 from app.positions.dependencies import VisiblePosition
 from app.positions.models import Position
-from app.positions.schemas import PositionUpdate
 from app.reports import pipeline
 from app.reports import service as report_service
 from app.scores import service as score_service
@@ -298,10 +297,7 @@ def apply_cost_learning(user: AdminUser, position: VisiblePosition, data: ApplyC
     reason = data.reason.strip()
     if not reason:
         raise interview_service.field_error("reason", "write why you apply these numbers")
-    before = dict(position.cost_assumptions or {})
-    after = outcome_service.merged_assumptions(before, offer)
-    position_service.update(session, position=position,
-                            data=PositionUpdate(cost_assumptions=after))
+    before, after = outcome_service.apply_assumptions(session, position=position, offer=offer)
     score_service.rescore_position(session, position=position)
     audit.record(session, actor=user, action="position.apply_observed_costs",
                  object_type="position", object_id=position.id,

@@ -25,6 +25,7 @@ from app.interviews.service import field_error, rated_competencies
 from app.outbox import service as outbox
 from app.positions import service as position_service
 from app.positions.models import Position
+from app.positions.schemas import PositionUpdate
 from app.scores.models import Score
 
 FOLLOW_UPS = (6, 12)
@@ -285,3 +286,16 @@ def merged_assumptions(before: dict[str, Any], offer: dict[str, Any]) -> dict[st
     for name, fields in offer.items():
         after[name] = {**(after.get(name) or {}), **fields}
     return after
+
+
+
+def apply_assumptions(session: Session, *, position: Position, offer: dict[str, Any]
+                      ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Make the observed numbers (the ``offer`` of :func:`cost_learning`) the position's cost
+    assumptions; return the assumptions before and after. The caller rescores, audits and
+    commits (as for :func:`app.interviews.validity.apply`)."""
+    before = dict(position.cost_assumptions or {})
+    after = merged_assumptions(before, offer)
+    position_service.update(session, position=position,
+                            data=PositionUpdate(cost_assumptions=after))
+    return before, after

@@ -31,7 +31,6 @@ from app.interviews import service as interview_service
 from app.interviews import validity as validity_service
 from app.positions import service as position_service
 from app.positions.models import Position
-from app.positions.schemas import PositionUpdate
 from app.reports import service as report_service
 from app.reports.wording import Numbers
 from app.scores import service as score_service
@@ -371,10 +370,8 @@ def apply_page(position_id: int, request: Request, session: SessionDep, user: Pa
             context = _validity_context(session, request, user, position, False, outcome)
             context["error"] = _("There are no observed cost assumptions to apply yet.")
             return render(request, "interviews/validity.html", context, status_code=422)
-        before = dict(position.cost_assumptions or {})
-        after = outcome_service.merged_assumptions(before, offered)
-        position_service.update(session, position=position,
-                                data=PositionUpdate(cost_assumptions=after))
+        before, after = outcome_service.apply_assumptions(session, position=position,
+                                                          offer=offered)
         score_service.rescore_position(session, position=position)
         audit.record(session, actor=user, action="position.apply_observed_costs",
                      object_type="position", object_id=position.id,
