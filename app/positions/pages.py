@@ -107,9 +107,9 @@ def _errors(exc: Exception, _: Callable[..., str] | None = None) -> dict[str, st
                        else str(error["msg"]).removeprefix("Value error, "))
             errors.setdefault(field, message)
         return errors
-    detail = str(getattr(exc, "detail", exc))
-    field, _, _rest = detail.partition(":")
-    return {field if field.isidentifier() else "form": detail}
+    if isinstance(exc, DomainError):
+        return exc.field_errors(_ or gettext_for("en"))
+    return {"form": str(exc)}
 
 
 def _weight_errors(errors: dict[str, str], data: dict[str, Any], _: Callable[..., str],
