@@ -112,6 +112,8 @@ class DomainError(Exception):
         """The sentence in the language of ``_`` (a ``gettext_for`` function), without the
         field's name: a page shows it beside the field (``field``) or on its own."""
         text = self.sentence(_)
+        if self.template is not None and _(self.template).startswith("%("):
+            return text  # it begins with a name or a key: as it is
         return text[:1].upper() + text[1:]
 
     def sentence(self, _: Callable[..., str]) -> str:

@@ -3,6 +3,7 @@ form) is in app/reports/pages.py."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -120,6 +121,8 @@ def _weight_errors(errors: dict[str, str], data: dict[str, Any], _: Callable[...
     numbers = [v for v in (data.get("weights") or {}).values() if isinstance(v, int | float)]
     if len(numbers) != len(data.get("weights") or {}):
         errors["weights"] = _("Each weight must be a number, such as 0.25 or 0,25.")
+        return errors
+    if math.isclose(sum(numbers), 1.0, abs_tol=1e-6):  # refused for another reason: say it
         return errors
     lang = getattr(request.state, "language", "en")
     errors["weights"] = _(

@@ -170,3 +170,16 @@ def test_the_api_keeps_answering_in_english_for_the_same_form(client, session):
                         json={**body, "questionnaires": [], "language_hurdle": None})
     assert empty.status_code == 422
     assert empty.json() == {"detail": "questionnaires: choose at least one questionnaire"}
+
+
+def test_a_weight_no_questionnaire_measures_is_explained_in_italian_not_as_a_sum(
+    client, session
+):
+    token = _italian_hr(client, session)
+    response = client.post("/positions/new", data=_form(
+        token, questionnaires=["analysis"], weight_analysis="0,5",
+        weight_commercial_knowledge="0,5"))
+    assert response.status_code == 422
+    assert re.search(r'id="err-weights">commercial_knowledge ha un peso, ma nessuno dei '
+                     r"questionari della posizione lo misura", response.text), response.text
+    assert "ora sommano a" not in response.text
