@@ -92,7 +92,6 @@ class DomainError(Exception):
 
     def __init__(self, detail: Any = None, *, headers: dict[str, str] | None = None,
                  field: str | None = None, params: Mapping[str, object] | None = None) -> None:
-        super().__init__(detail)
         if detail is None:
             detail = self.default_detail()
         self.field = field
@@ -101,6 +100,7 @@ class DomainError(Exception):
         if isinstance(detail, str):
             text = detail % self.params if self.params else detail
             detail = f"{field}: {text}" if field else text
+        super().__init__(detail)
         self.detail = detail
         self.headers = headers
 
