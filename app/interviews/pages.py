@@ -141,6 +141,14 @@ def _page(session: SessionDep, request: Request, user: User, candidate: Candidat
     return render(request, "interviews/interview.html", context, status_code=status_code)
 
 
+def _refused(session: SessionDep, request: Request, user: User, candidate: Candidate,
+             position: Position, exc: DomainError, *, values: dict | None = None) -> Response:
+    """The interview page again, its changes rolled back, saying why the form was refused."""
+    session.rollback()
+    return _page(session, request, user, candidate, position, values=values,
+                 error=_problem(gettext_for(_lang(request)), exc), status_code=exc.status_code)
+
+
 @router.get("/candidates/{candidate_id:int}/interview")
 def interview_page(candidate_id: int, request: Request, session: SessionDep,
                    user: PageUser) -> Response:
@@ -163,9 +171,7 @@ def assign_page(candidate_id: int, request: Request, session: SessionDep, user: 
                                  interviewer_ids=[i for i in ids if isinstance(i, int)],
                                  actor=user, ip=client_ip(request))
     except (Invalid, Conflict) as exc:
-        session.rollback()
-        return _page(session, request, user, candidate, position,
-                     error=_problem(gettext_for(_lang(request)), exc), status_code=exc.status_code)
+        return _refused(session, request, user, candidate, position, exc)
     session.commit()
     return RedirectResponse(f"/candidates/{candidate.id}/interview", status_code=303)
 
@@ -184,9 +190,7 @@ def unassign_page(candidate_id: int, request: Request, session: SessionDep, user
             interviewer_id=interviewer if isinstance(interviewer, int) else 0,
             actor=user, ip=client_ip(request))
     except (Invalid, Conflict) as exc:
-        session.rollback()
-        return _page(session, request, user, candidate, position,
-                     error=_problem(gettext_for(_lang(request)), exc), status_code=exc.status_code)
+        return _refused(session, request, user, candidate, position, exc)
     session.commit()
     return RedirectResponse(f"/candidates/{candidate.id}/interview", status_code=303)
 
@@ -214,12 +218,9 @@ def rate_page(candidate_id: int, request: Request, session: SessionDep, user: Pa
             interview_service.submit(session, candidate=candidate, position=position, actor=user,
                                      ratings=ratings, notes=notes, ip=client_ip(request))
     except (Invalid, Conflict) as exc:
-        session.rollback()
         values = {"ratings": ratings, "notes": notes, "reason": form.get("reason") or "",
                   "revising": revising}
-        return _page(session, request, user, candidate, position,
-                     error=_problem(gettext_for(_lang(request)), exc), values=values,
-                     status_code=exc.status_code)
+        return _refused(session, request, user, candidate, position, exc, values=values)
     session.commit()
     return RedirectResponse(f"/candidates/{candidate.id}/interview#ratings", status_code=303)
 
@@ -298,9 +299,7 @@ def outcome_page(candidate_id: int, request: Request, session: SessionDep, user:
         outcome_service.record(session, candidate=candidate, position=position, data=data,
                                actor=user, ip=client_ip(request))
     except (Invalid, Conflict) as exc:
-        session.rollback()
-        return _page(session, request, user, candidate, position,
-                     error=_problem(_, exc), status_code=exc.status_code)
+        return _refused(session, request, user, candidate, position, exc)
     session.commit()
     return RedirectResponse(f"/candidates/{candidate.id}/interview#outcomes", status_code=303)
 
