@@ -327,6 +327,14 @@ def _validity_context(session: SessionDep, request: Request, user: User, positio
     }
 
 
+def _validity_refused(session: SessionDep, request: Request, user: User, position: Position,
+                      outcome: str, error: str) -> Response:
+    """The validity dashboard again, saying why nothing was applied."""
+    context = _validity_context(session, request, user, position, False, outcome)
+    context["error"] = error
+    return render(request, "interviews/validity.html", context, status_code=422)
+
+
 def _admin(user: User) -> None:
     if not can(user, Action.administer):
         raise Forbidden()
@@ -359,16 +367,13 @@ def apply_page(position_id: int, request: Request, session: SessionDep, user: Pa
     reason = str(form.get("reason") or "").strip()[:2000]
     what = form.get("what")
     if not reason:
-        context = _validity_context(session, request, user, position, False, outcome)
-        context["error"] = _("Write why you apply these numbers: the reason is kept in the"
-                             " audit log.")
-        return render(request, "interviews/validity.html", context, status_code=422)
+        return _validity_refused(session, request, user, position, outcome, _(
+            "Write why you apply these numbers: the reason is kept in the audit log."))
     if what == "costs":
         offered = outcome_service.cost_learning(session, position=position)["offer"]
         if not offered:
-            context = _validity_context(session, request, user, position, False, outcome)
-            context["error"] = _("There are no observed cost assumptions to apply yet.")
-            return render(request, "interviews/validity.html", context, status_code=422)
+            return _validity_refused(session, request, user, position, outcome,
+                                     _("There are no observed cost assumptions to apply yet."))
         before, after = outcome_service.apply_assumptions(session, position=position,
                                                           offer=offered)
         score_service.rescore_position(session, position=position)
@@ -380,9 +385,8 @@ def apply_page(position_id: int, request: Request, session: SessionDep, user: Pa
         return RedirectResponse(f"/positions/{position.id}/validity#costs", status_code=303)
     found = validity_service.suggestion(session, position=position, outcome=outcome)
     if found["suggestion"] is None:
-        context = _validity_context(session, request, user, position, False, outcome)
-        context["error"] = _("There is no suggestion to apply yet: more outcomes are needed.")
-        return render(request, "interviews/validity.html", context, status_code=422)
+        return _validity_refused(session, request, user, position, outcome, _(
+            "There is no suggestion to apply yet: more outcomes are needed."))
     before, after = validity_service.apply(session, position=position, found=found)
     score_service.rescore_position(session, position=position)
     audit.record(session, actor=user, action="position.apply_suggested_weights",
