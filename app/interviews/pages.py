@@ -33,7 +33,6 @@ from app.positions import service as position_service
 from app.positions.models import Position
 from app.reports import service as report_service
 from app.reports.wording import Numbers
-from app.scores import service as score_service
 from scoring.competencies import label as competency_label
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
@@ -374,26 +373,16 @@ def apply_page(position_id: int, request: Request, session: SessionDep, user: Pa
         if not offered:
             return _validity_refused(session, request, user, position, outcome,
                                      _("There are no observed cost assumptions to apply yet."))
-        before, after = outcome_service.apply_assumptions(session, position=position,
-                                                          offer=offered)
-        score_service.rescore_position(session, position=position)
-        audit.record(session, actor=user, action="position.apply_observed_costs",
-                     object_type="position", object_id=position.id,
-                     details={"before": before, "after": after, "reason": reason},
-                     ip=client_ip(request))
+        outcome_service.apply_assumptions(session, position=position, offer=offered,
+                                          reason=reason, actor=user, ip=client_ip(request))
         session.commit()
         return RedirectResponse(f"/positions/{position.id}/validity#costs", status_code=303)
     found = validity_service.suggestion(session, position=position, outcome=outcome)
     if found["suggestion"] is None:
         return _validity_refused(session, request, user, position, outcome, _(
             "There is no suggestion to apply yet: more outcomes are needed."))
-    before, after = validity_service.apply(session, position=position, found=found)
-    score_service.rescore_position(session, position=position)
-    audit.record(session, actor=user, action="position.apply_suggested_weights",
-                 object_type="position", object_id=position.id,
-                 details={"before": before, "after": after, "reason": reason,
-                          "outcome": outcome, "n": found["suggestion"]["n"]},
-                 ip=client_ip(request))
+    validity_service.apply(session, position=position, found=found, reason=reason, actor=user,
+                           ip=client_ip(request))
     session.commit()
     return RedirectResponse(f"/positions/{position.id}/validity?outcome={outcome}#weights",
                             status_code=303)

@@ -202,7 +202,7 @@ def test_suggested_weights_are_shown_and_applied_only_with_a_reason(client, sess
     entry = session.exec(select(AuditEntry).where(
         AuditEntry.action == "position.apply_suggested_weights")).one()
     assert entry.details["reason"] == "Eight hires agree with the test."
-    assert entry.details["before"] == before
+    assert entry.details["before"] == before and entry.details["outcome"] == "quota_6"
 
 
 def test_overall_score_combines_test_and_interview_with_the_positions_weights(
