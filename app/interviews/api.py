@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.audit import service as audit
 from app.auth.dependencies import AdminUser, HrUser, StaffUser, client_ip
 from app.auth.models import User
 from app.candidates.models import Candidate
@@ -176,10 +175,8 @@ def put_overall_weights(user: HrUser, position: VisiblePosition, data: Weights,
                         request: Request, session: SessionDep) -> dict[str, Any]:
     """Set the weights (summing to 1) of test and interview; audited."""
     result = overall_service.set_weights(session, position=position, test=data.test,
-                                         interview=data.interview)
-    audit.record(session, actor=user, action="position.overall_weights", object_type="position",
-                 object_id=position.id, details={"test": data.test, "interview": data.interview},
-                 ip=client_ip(request))
+                                         interview=data.interview, actor=user,
+                                         ip=client_ip(request))
     session.commit()
     return result
 

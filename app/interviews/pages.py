@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import col, select
 
-from app.audit import service as audit
 from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
 from app.auth.models import User
 from app.auth.permissions import Action, can
@@ -400,11 +399,7 @@ def overall_weights_page(position_id: int, request: Request, session: SessionDep
     if not isinstance(share, int) or not 0 <= share <= 100:
         raise Invalid(_("interview_pct: give a whole percentage from 0 to 100."))
     overall_service.set_weights(session, position=position, test=(100 - share) / 100,
-                                interview=share / 100)
-    audit.record(session, actor=user, action="position.overall_weights", object_type="position",
-                 object_id=position.id,
-                 details={"test": (100 - share) / 100, "interview": share / 100},
-                 ip=client_ip(request))
+                                interview=share / 100, actor=user, ip=client_ip(request))
     session.commit()
     return RedirectResponse(f"/positions/{position.id}#overall-weights", status_code=303)
 

@@ -239,6 +239,9 @@ def test_overall_score_combines_test_and_interview_with_the_positions_weights(
     ok = client.put(weights, headers=auth_headers(client, team.hr),
                     json={"test": 0.7, "interview": 0.3})
     assert ok.status_code == 200 and ok.json()["test"] == 0.7
+    entry = session.exec(select(AuditEntry).where(
+        AuditEntry.action == "position.overall_weights")).one()
+    assert entry.details == {"test": 0.7, "interview": 0.3}
     body = client.get(path, headers=auth_headers(client, team.manager)).json()
     expected = (0.7 * body["test_z"] + 0.3 * body["interview_z"]) / np.sqrt(
         0.49 + 0.09 + 2 * 0.21 * r12)
