@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from app.audit import service as audit
 from app.auth.dependencies import AdminUser, client_ip
 from app.core.config import get_settings
 from app.core.db import SessionDep, SessionRoute
@@ -40,14 +39,7 @@ def rebuild_norms(
     )
     score_service.rescore_after_norms(session, rows=rows)
     rebuilt = [norm_service.summary(row) for row in rows]
-    audit.record(
-        session,
-        actor=user,
-        action="norms.rebuild",
-        object_type="norm_table",
-        details={"tables": [r["id"] for r in rebuilt]},
-        ip=client_ip(request),
-    )
+    norm_service.audit_rebuild(session, rows, actor=user, ip=client_ip(request))
     result = {
         "rebuilt": rebuilt,
         "questionnaires": norm_service.status(session, organization_id=user.organization_id),

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from app.audit import service as audit
 from app.auth.dependencies import AdminPageUser, FormFirst, PostedForm, client_ip
 from app.auth.models import User
 from app.bank import service as bank_service
@@ -169,14 +168,7 @@ def rebuild(request: Request, session: SessionDep, user: AdminPage, form: Posted
         replace_imported=form.get("replace_imported") == "1",
     )
     score_service.rescore_after_norms(session, rows=rows)
-    audit.record(
-        session,
-        actor=user,
-        action="norms.rebuild",
-        object_type="norm_table",
-        details={"tables": [row.id for row in rows]},
-        ip=client_ip(request),
-    )
+    norm_service.audit_rebuild(session, rows, actor=user, ip=client_ip(request))
     session.commit()
     return RedirectResponse(f"/admin/psychometrics?rebuilt={len(rows)}", status_code=303)
 
