@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, status
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
 from app.auth.dependencies import AdminUser, client_ip
 from app.core.config import get_settings
@@ -48,14 +49,18 @@ def rebuild_norms(
     return result
 
 
+def norm_file(session: Session, *, organization_id: int, key: str, version: int) -> JSONResponse:
+    """The norm table in force for a version, as the JSON file the import takes (the API's
+    download and the psychometrics page's)."""
+    data = norm_service.export(session, organization_id=organization_id, key=key, version=version)
+    filename = f"norms-{key}-v{version}.json"
+    return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 @router.get("/norms/{key}/{version}/export")
 def export_norms(key: str, version: int, session: SessionDep, user: AdminUser) -> JSONResponse:
     """The norm table in force for a questionnaire version, as a portable JSON file."""
-    data = norm_service.export(
-        session, organization_id=user.organization_id, key=key, version=version
-    )
-    filename = f"norms-{key}-v{version}.json"
-    return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return norm_file(session, organization_id=user.organization_id, key=key, version=version)
 
 
 @router.post("/norms/import", status_code=status.HTTP_201_CREATED)

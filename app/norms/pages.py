@@ -9,7 +9,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from app.auth.dependencies import AdminPageUser, FormFirst, PostedForm, client_ip
@@ -24,6 +24,7 @@ from app.core.templating import render
 from app.fairness import dif as dif_service
 from app.fairness import pages as fairness_pages
 from app.fairness import selfid as selfid_service
+from app.norms import api as norm_api
 from app.norms import service as norm_service
 from app.organizations import service as organization_service
 from app.scores import service as score_service
@@ -176,11 +177,8 @@ def rebuild(request: Request, session: SessionDep, user: AdminPage, form: Posted
 @router.get("/admin/psychometrics/{key}/{version}/export")
 def export(key: str, version: int, session: SessionDep, user: AdminPage) -> Response:
     """The norm table in force for a version, as the JSON file the import takes."""
-    data = norm_service.export(
-        session, organization_id=user.organization_id, key=key, version=version
-    )
-    filename = f"norms-{key}-v{version}.json"
-    return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return norm_api.norm_file(session, organization_id=user.organization_id, key=key,
+                              version=version)
 
 
 def _messages(exc: DomainError) -> list[str]:
