@@ -11,12 +11,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import col, select
 
-from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
+from app.auth.dependencies import (
+    AdminPageUser,
+    FormFirst,
+    HrPageUser,
+    PageUser,
+    PostedForm,
+    client_ip,
+)
 from app.auth.models import User
 from app.auth.permissions import Action, can
 from app.candidates.models import Candidate
 from app.core.db import SessionDep, SessionRoute
-from app.core.errors import Conflict, DomainError, Forbidden, Invalid
+from app.core.errors import Conflict, DomainError, Invalid
 from app.core.i18n import gettext_for
 from app.core.numbers import read_number
 from app.core.templating import render
@@ -157,11 +164,9 @@ def interview_page(candidate_id: int, request: Request, session: SessionDep,
 
 
 @router.post("/candidates/{candidate_id:int}/interview/assign", dependencies=FormFirst)
-def assign_page(candidate_id: int, request: Request, session: SessionDep, user: PageUser,
+def assign_page(candidate_id: int, request: Request, session: SessionDep, user: HrPageUser,
                 form: PostedForm) -> Response:
     """Put staff members on the panel (admin, hr)."""
-    if not can(user, Action.manage_hiring):
-        raise Forbidden()
     candidate, position = _visible(session, candidate_id, user)
     ids = [_int_or_none(v) for v in form.getlist("interviewer_ids")]
     try:
@@ -175,11 +180,9 @@ def assign_page(candidate_id: int, request: Request, session: SessionDep, user: 
 
 
 @router.post("/candidates/{candidate_id:int}/interview/unassign", dependencies=FormFirst)
-def unassign_page(candidate_id: int, request: Request, session: SessionDep, user: PageUser,
+def unassign_page(candidate_id: int, request: Request, session: SessionDep, user: HrPageUser,
                   form: PostedForm) -> Response:
     """Take an interviewer who has not rated off the panel (admin, hr)."""
-    if not can(user, Action.manage_hiring):
-        raise Forbidden()
     candidate, position = _visible(session, candidate_id, user)
     interviewer = _int_or_none(form.get("interviewer_id"))
     try:
@@ -263,11 +266,9 @@ def _number(value: Any, lang: str) -> float | str | None:
 
 
 @router.post("/candidates/{candidate_id:int}/outcomes", dependencies=FormFirst)
-def outcome_page(candidate_id: int, request: Request, session: SessionDep, user: PageUser,
+def outcome_page(candidate_id: int, request: Request, session: SessionDep, user: HrPageUser,
                  form: PostedForm) -> Response:
     """Record a hire's outcome at 6 or 12 months (admin, hr)."""
-    if not can(user, Action.manage_hiring):
-        raise Forbidden()
     candidate, position = _visible(session, candidate_id, user)
     _ = gettext_for(_lang(request))
     employed = form.get("still_employed", "yes") != "no"
@@ -333,17 +334,11 @@ def _validity_refused(session: SessionDep, request: Request, user: User, positio
     return render(request, "interviews/validity.html", context, status_code=422)
 
 
-def _admin(user: User) -> None:
-    if not can(user, Action.administer):
-        raise Forbidden()
-
-
 @router.get("/positions/{position_id:int}/validity")
-def validity_page(position_id: int, request: Request, session: SessionDep, user: PageUser,
+def validity_page(position_id: int, request: Request, session: SessionDep, user: AdminPageUser,
                   correct: Annotated[bool, Query()] = False,
                   outcome: Annotated[str, Query(max_length=40)] = "performance_6") -> Response:
     """The validity dashboard of a position (admins)."""
-    _admin(user)
     position = position_service.get(session, position_id=position_id, user=user)
     if outcome not in validity_service.OUTCOMES:
         outcome = validity_service.DEFAULT_OUTCOME
@@ -352,11 +347,10 @@ def validity_page(position_id: int, request: Request, session: SessionDep, user:
 
 
 @router.post("/positions/{position_id:int}/validity/apply", dependencies=FormFirst)
-def apply_page(position_id: int, request: Request, session: SessionDep, user: PageUser,
+def apply_page(position_id: int, request: Request, session: SessionDep, user: AdminPageUser,
                form: PostedForm) -> Response:
     """Apply the suggested competency weights, or the observed cost assumptions, with a
     written reason (admins; audited)."""
-    _admin(user)
     _ = gettext_for(_lang(request))
     position = position_service.get(session, position_id=position_id, user=user)
     outcome = str(form.get("outcome") or validity_service.DEFAULT_OUTCOME)
@@ -389,10 +383,8 @@ def apply_page(position_id: int, request: Request, session: SessionDep, user: Pa
 
 @router.post("/positions/{position_id:int}/overall-weights", dependencies=FormFirst)
 def overall_weights_page(position_id: int, request: Request, session: SessionDep,
-                         user: PageUser, form: PostedForm) -> Response:
+                         user: HrPageUser, form: PostedForm) -> Response:
     """Set how much the interview counts in the overall score (admin, hr); audited."""
-    if not can(user, Action.manage_hiring):
-        raise Forbidden()
     _ = gettext_for(_lang(request))
     position = position_service.get(session, position_id=position_id, user=user)
     share = _int_or_none(form.get("interview_pct"))
@@ -405,10 +397,9 @@ def overall_weights_page(position_id: int, request: Request, session: SessionDep
 
 
 @router.get("/admin/validity")
-def organization_validity_page(request: Request, session: SessionDep, user: PageUser,
+def organization_validity_page(request: Request, session: SessionDep, user: AdminPageUser,
                                correct: Annotated[bool, Query()] = False) -> Response:
     """The validity dashboard over every position of the organization (admins)."""
-    _admin(user)
     board = validity_service.organization_dashboard(
         session, organization_id=user.organization_id, correct=correct)
     context = {
