@@ -303,25 +303,34 @@ def outcome_page(candidate_id: int, request: Request, session: SessionDep, user:
     return RedirectResponse(f"/candidates/{candidate.id}/interview#outcomes", status_code=303)
 
 
+def _board_context(session: SessionDep, request: Request, user: User, board: dict[str, Any],
+                   correct: bool, base_link: str) -> dict[str, Any]:
+    """What both validity dashboards show of a board: its cells by predictor and outcome,
+    the predictors' names, and the positions to switch to."""
+    return {
+        "board": board,
+        "cells": {(c["predictor"], c["outcome"]): c for c in board["correlations"]},
+        "labels": {k: competency_label(k) for k in board["predictors"]},
+        "correct": correct,
+        "base_link": base_link,
+        "positions": position_service.list_visible(session, user=user),
+        "fmt": Numbers(_lang(request)),
+    }
+
+
 def _validity_context(session: SessionDep, request: Request, user: User, position: Position,
                       correct: bool, outcome: str) -> dict[str, Any]:
     board = validity_service.dashboard(session, position=position, correct=correct)
-    cells = {(c["predictor"], c["outcome"]): c for c in board["correlations"]}
     return {
+        **_board_context(session, request, user, board, correct,
+                         f"/positions/{position.id}/validity"),
         "position": position,
-        "base_link": f"/positions/{position.id}/validity",
-        "positions": position_service.list_visible(session, user=user),
-        "board": board,
-        "cells": cells,
-        "labels": {k: competency_label(k) for k in board["predictors"]},
-        "correct": correct,
         "outcome": outcome,
         "suggestion": validity_service.suggestion(session, position=position, outcome=outcome),
         "reliability": reliability_service.position_reliability(session, position=position),
         "overview": overall_service.public_overview(
             overall_service.position_overview(session, position=position)),
         "learning": outcome_service.cost_learning(session, position=position),
-        "fmt": Numbers(_lang(request)),
         "error": None,
     }
 
@@ -402,14 +411,6 @@ def organization_validity_page(request: Request, session: SessionDep, user: Admi
     """The validity dashboard over every position of the organization (admins)."""
     board = validity_service.organization_dashboard(
         session, organization_id=user.organization_id, correct=correct)
-    context = {
-        "board": board,
-        "cells": {(c["predictor"], c["outcome"]): c for c in board["correlations"]},
-        "labels": {k: competency_label(k) for k in board["predictors"]},
-        "correct": correct,
-        "outcome": None,
-        "base_link": "/admin/validity",
-        "positions": position_service.list_visible(session, user=user),
-        "fmt": Numbers(_lang(request)),
-    }
+    context = {**_board_context(session, request, user, board, correct, "/admin/validity"),
+               "outcome": None}
     return render(request, "interviews/validity_organization.html", context)
