@@ -12,13 +12,12 @@ from app.assessments import service as assessment_service
 from app.assessments.pages.common import (
     Token,
     _candidate_page,
-    _csrf_ok,
     _language,
+    _posted,
     _redirect,
-    _refuse_csrf,
 )
 from app.auth.dependencies import PostedForm
-from app.core.db import SessionDep, SessionRoute, WriteSessionDep
+from app.core.db import SessionDep, SessionRoute, WriteSessionDep, pk
 from app.core.i18n import gettext_for
 from app.core.templating import render
 from app.fairness import selfid as selfid_service
@@ -61,7 +60,7 @@ def _render_about_you(
     questions = selfid_service.asked(organization.settings if organization else None)
     if not questions:
         return _redirect(f"/a/{token}/done")
-    row = selfid_service.get(session, candidate_id=ctx.candidate.id)
+    row = selfid_service.get(session, candidate_id=pk(ctx.candidate))
     return render(
         request,
         "assessments/about_you.html",
@@ -93,15 +92,15 @@ def about_you_page(request: Request, session: SessionDep, token: Token) -> Respo
 def about_you(request: Request, session: WriteSessionDep, token: Token,
               form: PostedForm) -> Response:
     """Save, skip or withdraw the voluntary answers; nothing here is required."""
-    resolved = assessment_service.resolve(session, token=token)
-    if not _csrf_ok(request, form):
-        return _refuse_csrf(request, session, token, resolved)
+    refused = _posted(request, session, token, form, started=None)
+    if isinstance(refused, Response):
+        return refused
     ctx = _completed_context(session, token)
     if ctx is None:
         return _redirect(f"/a/{token}/section")
     action = form.get("action")
     if action == "withdraw":
-        selfid_service.forget(session, candidate_id=ctx.candidate.id)
+        selfid_service.forget(session, candidate_id=pk(ctx.candidate))
         session.commit()
         return _redirect(f"/a/{token}/done?about_you=withdrawn")
     if action != "save":
@@ -117,6 +116,6 @@ def about_you(request: Request, session: WriteSessionDep, token: Token,
     questions = selfid_service.asked(organization.settings if organization else None)
     answers = {key: str(form.get(key) or "") or None for key in questions}
     selfid_service.save(session, organization_id=ctx.candidate.organization_id,
-                        candidate_id=ctx.candidate.id, questions=questions, answers=answers)
+                        candidate_id=pk(ctx.candidate), questions=questions, answers=answers)
     session.commit()
     return _redirect(f"/a/{token}/done?about_you=saved")

@@ -19,12 +19,12 @@ from app.assessments import service as assessment_service
 from app.assessments.battery import Battery
 from app.assessments.pages.common import (
     Token,
+    _attempt,
     _candidate_page,
-    _csrf_ok,
     _current_state,
     _language,
+    _posted,
     _redirect,
-    _refuse_csrf,
     _show_number,
 )
 from app.auth.dependencies import PostedForm, client_ip
@@ -95,17 +95,15 @@ def save_section(
     form: PostedForm,
 ) -> Response:
     """The no-JavaScript path: save every answer given, then stay or finish the section."""
-    ctx = assessment_service.resolve(session, token=token)
-    if not _csrf_ok(request, form):
-        return _refuse_csrf(request, session, token, ctx)
-    if ctx.attempt is None:
-        return _redirect(f"/a/{token}")
+    ctx = _posted(request, session, token, form)
+    if isinstance(ctx, Response):
+        return ctx
     lang = _language(request, ctx)
     _ = gettext_for(lang)
     state = _current_state(session, ctx, lang)
     if state["status"] == "completed":
         return _redirect(f"/a/{token}/done")
-    battery = Battery.load(session, ctx.attempt.questionnaire_versions)
+    battery = Battery.load(session, _attempt(ctx).questionnaire_versions)
     if section_key not in battery.sections:
         raise NotFound(f"Section {section_key} is not part of this assessment.")
     checked = _check_items(request, session, ctx, battery, section_key, form, lang, save=True)
@@ -147,7 +145,7 @@ def _check_items(
     section = battery.sections[section_key][1]
     scale = {"min": section.scale.min, "max": section.scale.max} if section.scale else None
     out = _Checked()
-    for item in battery.section_items(section_key, ctx.attempt.forms):
+    for item in battery.section_items(section_key, _attempt(ctx).forms):
         value, text, alternatives = _form_value(item, form, lang)
         if not text:
             continue

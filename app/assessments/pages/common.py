@@ -16,6 +16,7 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.assessments import service as assessment_service
+from app.assessments.models import Attempt
 from app.auth.dependencies import CSRF_COOKIE, LANGUAGE_COOKIE
 from app.auth.security import csrf_matches
 from app.candidates import service as candidate_service
@@ -73,7 +74,8 @@ def _problem(
     if candidate is None:
         kind = "not_found"
     elif status == 410:
-        kind = "withdrawn" if invitation.revoked_at or candidate.erased_at else "expired"
+        withdrawn = (invitation is not None and invitation.revoked_at) or candidate.erased_at
+        kind = "withdrawn" if withdrawn else "expired"
     elif status == 422:
         kind = "invalid"
     else:  # 404 of a part of a valid link, 409: the step is no longer possible
@@ -97,6 +99,11 @@ async def unknown_link_page(request: Request, _exc: Exception) -> Response:
     response = render(request, "assessments/problem.html",
                       {"kind": "not_found", "token": None, "company": None}, status_code=404,
                       language=_language(request, None))
+    return _private(response)
+
+
+def _private(response: Response) -> Response:
+    """Personal pages behind a secret link, with a live timer: never cached, never indexed."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
@@ -111,10 +118,7 @@ def _candidate_page(handler: Callable[..., Response]) -> Callable[..., Response]
             response = handler(**kwargs)
         except (NotFound, Gone, Conflict, Invalid) as exc:
             response = _problem(kwargs["request"], kwargs["session"], kwargs["token"], exc)
-        # Personal pages behind a secret link, with a live timer: never cached, never indexed.
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Robots-Tag"] = "noindex"
-        return response
+        return _private(response)
 
     return wrapper
 
@@ -126,6 +130,23 @@ def _csrf_ok(request: Request, form: FormData) -> bool:
         request.cookies.get(CSRF_COOKIE),
         submitted if isinstance(submitted, str) else None,
     )
+
+
+def _posted(
+    request: Request, session: Session, token: str, form: FormData, *, started: bool | None = True
+) -> assessment_service.Context | Response:
+    """The context of a candidate's form post, or the page to answer instead: the refusal of a
+    form without this browser's CSRF token, else the page the candidate belongs on when the
+    attempt is not as the form expects (``started``: the landing page before the start;
+    ``started=False``: the current section after it; ``None``: any)."""
+    ctx = assessment_service.resolve(session, token=token)
+    if not _csrf_ok(request, form):
+        return _refuse_csrf(request, session, token, ctx)
+    if started and ctx.attempt is None:
+        return _redirect(f"/a/{token}")
+    if started is False and ctx.attempt is not None:
+        return _redirect(f"/a/{token}/section")
+    return ctx
 
 
 def _refuse_csrf(
@@ -164,10 +185,20 @@ def _iso(moment: datetime | None) -> str:
     return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _current_state(session: Session, ctx: assessment_service.Context, lang: str) -> dict:
+def _attempt(ctx: assessment_service.Context) -> Attempt:
+    """The attempt of a candidate whose page has sent them to the landing page when there is none
+    (a 409 page otherwise)."""
+    if ctx.attempt is None:
+        raise Conflict("The assessment has not started yet.")
+    return ctx.attempt
+
+
+def _current_state(
+    session: Session, ctx: assessment_service.Context, lang: str
+) -> dict[str, Any]:
     """Catch the attempt up with the clock (finalizing it when overdue) and read its state."""
     if assessment_service.finalize_if_overdue(session, ctx=ctx):
-        score_service.score_submitted(session, attempt=ctx.attempt)
+        score_service.score_submitted(session, attempt=_attempt(ctx))
         session.commit()
     state = assessment_service.state(session, ctx=ctx, language=lang)
     session.commit()

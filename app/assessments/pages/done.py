@@ -11,15 +11,15 @@ from sqlmodel import Session, select
 from app.assessments import service as assessment_service
 from app.assessments.pages.common import (
     Token,
+    _attempt,
     _candidate_page,
-    _csrf_ok,
     _current_state,
     _language,
+    _posted,
     _redirect,
-    _refuse_csrf,
 )
 from app.auth.dependencies import PostedForm
-from app.core.db import SessionRoute, WriteSessionDep
+from app.core.db import SessionRoute, WriteSessionDep, pk
 from app.core.i18n import gettext_for
 from app.core.templating import render
 from app.explanations import service as explanation_service
@@ -37,13 +37,11 @@ router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 @_candidate_page
 def submit(request: Request, session: WriteSessionDep, token: Token, form: PostedForm) -> Response:
     """Hand in the attempt (a repeat or a second tab changes nothing) and say thank you."""
-    ctx = assessment_service.resolve(session, token=token)
-    if not _csrf_ok(request, form):
-        return _refuse_csrf(request, session, token, ctx)
-    if ctx.attempt is None:
-        return _redirect(f"/a/{token}")
+    ctx = _posted(request, session, token, form)
+    if isinstance(ctx, Response):
+        return ctx
     if assessment_service.submit(session, ctx=ctx):
-        score_service.score_submitted(session, attempt=ctx.attempt)
+        score_service.score_submitted(session, attempt=_attempt(ctx))
     session.commit()
     return _redirect(f"/a/{token}/done")
 
@@ -79,7 +77,7 @@ def done(request: Request, session: WriteSessionDep, token: Token) -> Response:
             if organization else False,
             "answered_about_you": request.query_params.get("about_you"),
             "has_decision": explanation_service.latest_decision(
-                session, candidate_id=ctx.candidate.id) is not None,
+                session, candidate_id=pk(ctx.candidate)) is not None,
         },
         language=lang,
     )
@@ -90,5 +88,5 @@ def _feedback(session: Session, ctx: assessment_service.Context, lang: str) -> A
     position = session.get(Position, ctx.candidate.position_id)
     if position is None or not position.feedback_page:
         return None
-    score = session.exec(select(Score).where(Score.attempt_id == ctx.attempt.id)).first()
+    score = session.exec(select(Score).where(Score.attempt_id == pk(_attempt(ctx)))).first()
     return feedback.feedback(gettext_for(lang), score.scales if score else None)

@@ -13,11 +13,11 @@ from app.assessments.battery import Battery
 from app.assessments.pages.common import (
     CALCULATOR_TYPES,
     Token,
+    _attempt,
     _candidate_page,
     _clock,
-    _csrf_ok,
+    _posted,
     _redirect,
-    _refuse_csrf,
     _times_up,
     _token,
 )
@@ -40,9 +40,10 @@ def _render_intro(
     index = next(i for i, s in enumerate(state["sections"]) if s["key"] == current["key"])
     types = {item.get("type") for item in current["items"]}
     _ = gettext_for(lang)
-    battery = Battery.load(session, ctx.attempt.questionnaire_versions)
+    attempt = _attempt(ctx)
+    battery = Battery.load(session, attempt.questionnaire_versions)
     measured = dict.fromkeys(str(item.competency) for item in
-                             battery.section_items(current["key"], ctx.attempt.forms))
+                             battery.section_items(current["key"], attempt.forms))
     return render(
         request,
         "assessments/intro.html",
@@ -76,12 +77,10 @@ def begin_section(
     form: PostedForm,
 ) -> Response:
     """Start the section's clock now, then show its questions (POST → redirect → GET)."""
-    ctx = assessment_service.resolve(session, token=token)
-    if not _csrf_ok(request, form):
-        return _refuse_csrf(request, session, token, ctx)
-    if ctx.attempt is None:
-        return _redirect(f"/a/{token}")
-    if ctx.attempt.status == "in_progress":
+    ctx = _posted(request, session, token, form)
+    if isinstance(ctx, Response):
+        return ctx
+    if _attempt(ctx).status == "in_progress":
         assessment_service.begin_section(session, ctx=ctx, section_key=section_key)
         session.commit()
     return _redirect(f"/a/{token}/section")

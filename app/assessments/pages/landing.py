@@ -17,10 +17,9 @@ from app.assessments import service as assessment_service
 from app.assessments.pages.common import (
     Token,
     _candidate_page,
-    _csrf_ok,
     _language,
+    _posted,
     _redirect,
-    _refuse_csrf,
     _token,
 )
 from app.assessments.pages.screening import (
@@ -36,13 +35,13 @@ from app.auth import service as auth_service
 from app.auth.dependencies import PostedForm, client_ip
 from app.auth.permissions import Action, can
 from app.core.config import get_settings
-from app.core.db import SessionDep, SessionRoute, WriteSessionDep
+from app.core.db import SessionDep, SessionRoute, WriteSessionDep, pk
 from app.core.i18n import gettext_for
 from app.core.templating import render
 from app.organizations import service as organization_service
 from questionnaires.privacy import PrivacyNotice, load_privacy_notice, render_privacy_notice
 from questionnaires.rjp import JobPreview
-from questionnaires.screening import ScreeningForm, load_screening_form
+from questionnaires.screening import LanguageListField, ScreeningForm, load_screening_form
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
@@ -73,7 +72,7 @@ def _contact_email(session: Session, organization_id: int, lang: str) -> str:
         if can(user, Action.administer) and user.is_active
     ]
     if admins:
-        return min(admins, key=lambda user: user.id).email
+        return min(admins, key=lambda user: pk(user)).email
     return gettext_for(lang)("the company that invited you")
 
 
@@ -81,6 +80,8 @@ def _screening_view(lang: str) -> dict[str, Any]:
     """The screening form's labels, help texts and choices in ``lang``."""
     form = _screening_form()
     languages = form.field("languages")
+    if not isinstance(languages, LanguageListField):
+        raise ValueError("the screening form's languages field is not a language list")
     view: dict[str, Any] = {"title": form.title.pick(lang), "intro": form.intro.pick(lang)}
     for field in form.fields:
         entry: dict[str, Any] = {
@@ -201,11 +202,9 @@ def start_page(token: Token, request: Request) -> Response:
 @_candidate_page
 def start(request: Request, session: WriteSessionDep, token: Token, form: PostedForm) -> Response:
     """Consent and screening: start the first section, or show the form again with errors."""
-    ctx = assessment_service.resolve(session, token=token)
-    if not _csrf_ok(request, form):
-        return _refuse_csrf(request, session, token, ctx)
-    if ctx.attempt is not None:
-        return _redirect(f"/a/{token}/section")
+    ctx = _posted(request, session, token, form, started=False)
+    if isinstance(ctx, Response):
+        return ctx
     lang = _language(request, ctx)
     data, errors = _checked_start(form, lang)
     if errors or data is None:

@@ -16,6 +16,7 @@ from app.assessments.pages.answers import _check_items
 from app.assessments.pages.common import (
     CALCULATOR_TYPES,
     Token,
+    _attempt,
     _candidate_page,
     _clock,
     _current_state,
@@ -35,12 +36,12 @@ router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 def _target_languages(session: Session, ctx: assessment_service.Context) -> dict[str, str]:
     """Section key -> the language its items are written in, for language questionnaires."""
-    battery = Battery.load(session, ctx.attempt.questionnaire_versions)
-    return {
+    battery = Battery.load(session, _attempt(ctx).questionnaire_versions)
+    languages = {
         section_key: battery.questionnaires[questionnaire_key].target_language
         for section_key, (questionnaire_key, _section) in battery.sections.items()
-        if battery.questionnaires[questionnaire_key].target_language
     }
+    return {key: language for key, language in languages.items() if language}
 
 
 def _item_views(

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.auth.dependencies import CsrfChecked, PageUser, client_ip
 from app.candidates import decisions as decision_service
-from app.core.db import SessionDep, SessionRoute
+from app.core.db import SessionDep, SessionRoute, pk
 from app.core.errors import Invalid
 from app.core.templating import render
 from app.interviews import overall as overall_service
@@ -42,9 +42,9 @@ def record_decision(
     if len(note) > 4000:
         raise Invalid(_("note: at most 4000 characters."))
     basis = overall_service.with_interview(
-        session, basis=score_service.decision_basis(session, candidate_id=candidate.id),
+        session, basis=score_service.decision_basis(session, candidate_id=pk(candidate)),
         position=position_service.get(session, position_id=candidate.position_id, user=user),
-        candidate_id=candidate.id)
+        candidate_id=pk(candidate))
     needs_reason = decision_service.needs_reason(decision, basis)
     if confirm != "1" or (needs_reason and not note.strip()):
         score = None if basis is None else session.get(Score, basis["score_id"])

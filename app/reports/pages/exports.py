@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -109,7 +109,7 @@ def _export_extras(session: Session, ids: list[int]) -> dict[int, dict[str, Any]
     return extras
 
 
-def _requirements_word(_: Any, passed: bool | None) -> str | None:
+def _requirements_word(_: Callable[..., str], passed: bool | None) -> str | None:
     if passed is None:
         return None
     return _("met") if passed else _("missed")

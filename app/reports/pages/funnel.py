@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.auth.dependencies import PageUser
 from app.bank import service as bank_service
-from app.core.db import SessionDep, SessionRoute
+from app.core.db import SessionDep, SessionRoute, pk
 from app.core.templating import render
 from app.positions import service as position_service
 from app.positions.models import Position
@@ -26,13 +26,13 @@ def position_funnel(
     """Where the position's candidates are: each step, each section's drop-off and time."""
     position = position_service.get(session, position_id=position_id, user=user)
     lang = _lang(request)
-    rows = funnel.sections(session, position_id=position.id)
+    rows = funnel.sections(session, position_id=pk(position))
     titles = _section_titles(session, position, lang)
     for row in rows:
         row["title"] = titles.get(row["key"], row["key"])
     return render(request, "reports/funnel.html", {
         "position": position,
-        "stages": funnel.stages(session, position_id=position.id),
+        "stages": funnel.stages(session, position_id=pk(position)),
         "sections": rows,
         "fmt": Numbers(lang, _tz(request)),
     })

@@ -21,7 +21,7 @@ from app.candidates import pages as candidate_pages
 from app.candidates import service as candidate_service
 from app.candidates.schemas import CandidateCreate
 from app.core.config import get_settings
-from app.core.db import SessionDep, SessionRoute
+from app.core.db import SessionDep, SessionRoute, pk
 from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.i18n import gettext_for
 from app.core.templating import render
@@ -132,7 +132,7 @@ def _pipeline_page(
             "can_edit": can(user, Action.manage_hiring),
             "invited": invited,
             "duplicate": duplicate,
-            "funnel": funnel.stages(session, position_id=position.id),
+            "funnel": funnel.stages(session, position_id=pk(position)),
             "done": _done(session, request, user),
             "is_admin": can(user, Action.administer),
             "errors": errors or {},
@@ -177,7 +177,7 @@ def invite(
         raise Forbidden()
     position = position_service.get(session, position_id=position_id, user=user)
     # 429 past the hourly limit; a refused form below rolls the count back.
-    enforce_invitations(session, user_id=user.id, language=_lang(request))
+    enforce_invitations(session, user_id=pk(user), language=_lang(request))
     values = {
         key: str(form.get(key) or "").strip()
         for key in ("full_name", "email", "language", "extra_time_pct")
@@ -192,7 +192,7 @@ def invite(
             }
         )
         if form.get("duplicate") != "confirmed" and (
-            same := candidate_service.same_email(session, position_id=position.id,
+            same := candidate_service.same_email(session, position_id=pk(position),
                                                  email=str(data.email))
         ):
             duplicate = {"email": str(data.email).lower(), "candidates": [

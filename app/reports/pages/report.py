@@ -23,7 +23,7 @@ from app.candidates import reminders
 from app.candidates import service as candidate_service
 from app.core.config import get_settings
 from app.core.db import SessionDep, SessionRoute
-from app.core.errors import DomainError
+from app.core.errors import DomainError, NotFound
 from app.core.templating import render
 from app.organizations import service as organization_service
 from app.positions import service as position_service
@@ -142,6 +142,8 @@ def _report_context(
     lang = _lang(request)
     _, fmt = _tools(request)
     position = session.get(Position, report["position"]["id"])
+    if position is None:  # the report was read for this position a moment ago
+        raise NotFound()
     organization = organization_service.get(session, position.organization_id)
     rows = _competency_rows(report, _) if report["scored"] else []
     unit = _unit(rows)
