@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from sqlmodel import Session
 
 from app import charts
@@ -21,7 +22,7 @@ from app.costs import pages as cost_pages
 from app.documents import exports
 from app.positions import service as position_service
 from app.positions.models import Position
-from app.reports import pipeline
+from app.reports import pipeline, wording
 from app.reports.schemas import BANDS, STAGES, STATUSES, PipelineFilters
 from app.reports.wording import Numbers
 
@@ -192,3 +193,24 @@ def _band(entry: dict[str, Any], unit: str) -> tuple[float, float] | None:
 
 def _scale(unit: str) -> tuple[float, float]:
     return charts.T_SCALE if unit == "T" else charts.PERCENT_SCALE
+
+
+def _radar(
+    axes: list[str],
+    series: list[charts.Series],
+    unit: str,
+    _: Any,
+    fmt: Numbers,
+    bands: list[list[tuple[float, float] | None] | None] | None = None,
+) -> Markup:
+    """The radar of the report and of the comparison: on the unit's scale, the T average as
+    the reference, numbers and words in the page's language."""
+    return charts.radar(
+        axes,
+        series,
+        scale=_scale(unit),
+        bands=bands,
+        reference=50.0 if unit == "T" else None,
+        labels=wording.chart_labels(_, fmt),
+        lang=fmt.lang,
+    )

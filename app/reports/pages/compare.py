@@ -22,7 +22,7 @@ from app.positions import service as position_service
 from app.positions.models import Position
 from app.reports import pipeline, summary, wording
 from app.reports import service as report_service
-from app.reports.pages.common import _lang, _pdf_response, _scale, _tools, _unit, _value
+from app.reports.pages.common import _lang, _pdf_response, _radar, _tools, _unit, _value
 from app.reports.wording import Numbers
 from scoring import COMPETENCY_KEYS
 from scoring.competencies import label as competency_label
@@ -142,7 +142,7 @@ def _compare_context(
         )
     radar = None
     if len(competencies) >= 3 and any(r["scored"] for r in reports):
-        radar = charts.radar(
+        radar = _radar(
             [row["label"] for row in rows],
             [
                 charts.Series(
@@ -151,9 +151,9 @@ def _compare_context(
                 )
                 for r in reports
             ],
-            scale=_scale(unit),
-            reference=50.0 if unit == "T" else None,
-            labels=wording.chart_labels(_, fmt),
+            unit,
+            _,
+            fmt,
         )
     return {
         "reports": reports,

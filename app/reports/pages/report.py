@@ -35,6 +35,7 @@ from app.reports.pages.common import (
     _cost_problem,
     _lang,
     _pdf_response,
+    _radar,
     _scale,
     _tools,
     _unit,
@@ -68,13 +69,13 @@ def _report_charts(
     axes = [row["label"] for row in rows]
     radar = None
     if len(rows) >= 3:
-        radar = charts.radar(
+        radar = _radar(
             axes,
             [charts.Series(name, [_value(r, unit) for r in rows])],
-            scale=_scale(unit),
+            unit,
+            _,
+            fmt,
             bands=[[_band(r, unit) for r in rows]],
-            reference=50.0 if unit == "T" else None,
-            labels=labels,
         )
     bars = (
         charts.score_bars(
@@ -91,6 +92,7 @@ def _report_charts(
             ],
             scale=_scale(unit),
             labels=labels,
+            lang=fmt.lang,
         )
         if rows
         else None
