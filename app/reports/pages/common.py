@@ -6,6 +6,7 @@ notice of an unusable cost assumption and the PDF download.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -23,8 +24,9 @@ from app.documents import exports
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.reports import pipeline, wording
-from app.reports.schemas import BANDS, STAGES, STATUSES, PipelineFilters
+from app.reports.schemas import BANDS, STAGES, STATUSES, PipelineFilters, PipelinePage
 from app.reports.wording import Numbers
+from app.scores.schemas import CompetencyScore
 
 PAGE_SIZES = (25, 50, 100, 200)
 
@@ -145,6 +147,13 @@ def _hides_rankings(session: Session, position: Position) -> bool:
     return pipeline.rankings_hidden(session, position)
 
 
+def _pipeline(session: Session, position: Position, filters: PipelineFilters) -> PipelinePage:
+    """A page of the pipeline as the API gives it (its response model)."""
+    return PipelinePage.model_validate(
+        pipeline.list_candidates(session, position=position, filters=filters)
+    )
+
+
 def _list_view(session: Session, position: Position, filters: PipelineFilters,
                columns: list[tuple[str, str]]) -> tuple[PipelineFilters, list[tuple[str, str]]]:
     """The oversight setting on a list: alphabetical, without scores, when it hides rankings."""
@@ -170,24 +179,24 @@ def _pdf_response(request: Request, page: HTMLResponse, filename: str) -> Respon
     )
 
 
-def _unit(entries: list[dict[str, Any]]) -> str:
+def _unit(entries: Iterable[CompetencyScore]) -> str:
     """``T`` when every scored entry has a T-score, else ``percent`` (one scale per chart)."""
-    scored = [e for e in entries if e.get("percent") is not None]
-    if scored and all(e.get("t_score") is not None for e in scored):
+    scored = [e for e in entries if e.percent is not None]
+    if scored and all(e.t_score is not None for e in scored):
         return "T"
     return "percent"
 
 
-def _value(entry: dict[str, Any] | None, unit: str) -> float | None:
+def _value(entry: CompetencyScore | None, unit: str) -> float | None:
     if entry is None:
         return None
-    return entry.get("t_score") if unit == "T" else entry.get("percent")
+    return entry.t_score if unit == "T" else entry.percent
 
 
-def _band(entry: dict[str, Any], unit: str) -> tuple[float, float] | None:
-    if unit != "T" or not entry.get("ci90"):
+def _band(entry: CompetencyScore, unit: str) -> tuple[float, float] | None:
+    if unit != "T" or not entry.ci90:
         return None
-    low, high = entry["ci90"]
+    low, high = entry.ci90
     return (low, high)
 
 

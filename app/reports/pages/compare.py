@@ -23,6 +23,7 @@ from app.positions.models import Position
 from app.reports import pipeline, summary, wording
 from app.reports import service as report_service
 from app.reports.pages.common import _lang, _pdf_response, _radar, _tools, _unit, _value
+from app.reports.schemas import CandidateReport, Comparison
 from app.reports.wording import Numbers
 from scoring import COMPETENCY_KEYS
 from scoring.competencies import label as competency_label
@@ -67,17 +68,17 @@ def _compare_ids(raw: list[str], _: Any) -> list[int]:
 
 
 def _pair_marks(
-    result: dict[str, Any], names: dict[int, str], competency: str
+    result: Comparison, names: dict[int, str], competency: str
 ) -> dict[str, list[str]]:
     """Which pairs differ reliably on one competency, which do not, which cannot tell."""
     marks: dict[str, list[str]] = {"same": [], "different": [], "unknown": []}
-    for pair in result["reliability"]["pairs"]:
-        verdict = pair["competencies"].get(competency)
-        a, b = names[pair["a"]], names[pair["b"]]
+    for pair in result.reliability.pairs:
+        verdict = pair.competencies.get(competency)
+        a, b = names[pair.a], names[pair.b]
         who = f"{a}–{b}" if a.isdigit() and b.isdigit() else f"{a} – {b}"
-        if verdict is None or verdict["reliably_different"] is None:
+        if verdict is None or verdict.reliably_different is None:
             marks["unknown"].append(who)
-        elif verdict["reliably_different"]:
+        elif verdict.reliably_different:
             marks["different"].append(who)
         else:
             marks["same"].append(who)
@@ -85,27 +86,29 @@ def _pair_marks(
 
 
 def _compare_summary(
-    session: Session, position: Position, reports: list[dict[str, Any]], _: Any, fmt: Numbers
+    session: Session, position: Position, reports: list[CandidateReport], _: Any, fmt: Numbers
 ) -> list[dict[str, Any]]:
     """Per candidate, what the comparison's first table shows: rank, fit, requirements, value,
     CEFR, flags, strongest and weakest competencies."""
     out = []
     for r in reports:
-        rank = pipeline.rank_of(session, position=position, score_id=r.get("score_id"))
-        composite = r["composite"]
-        partial = composite.get("partial") if composite else None
-        strongest, weakest = summary.strongest_and_weakest(r["competencies"])
+        rank = pipeline.rank_of(session, position=position, score_id=r.score_id)
+        composite = r.composite
+        partial = composite.partial if composite else None
+        strongest, weakest = summary.strongest_and_weakest(
+            {k: v.model_dump() for k, v in r.competencies.items()} if r.competencies else None
+        )
         out.append(
             {
                 "rank": rank["rank"],
-                "fit": None if composite is None else composite["fit_score"],
+                "fit": None if composite is None else composite.fit_score,
                 "partial": partial,
-                "unit": None if composite is None else composite["unit"],
+                "unit": None if composite is None else composite.unit,
                 "band": None if composite is None else (
-                    composite["band"] if partial is None else partial["band"]),
-                "requirements_passed": r["requirements_passed"],
-                "missed": [wording.requirement_short(_, q, fmt) for q in r["requirements"]
-                           if q["passed"] is False],
+                    composite.band if partial is None else partial.band),
+                "requirements_passed": r.requirements_passed,
+                "missed": [wording.requirement_short(_, q.model_dump(), fmt)
+                           for q in r.requirements if q.passed is False],
                 "strongest": [_(competency_label(k)) for k in strongest],
                 "weakest": [_(competency_label(k)) for k in weakest],
             }
@@ -114,24 +117,24 @@ def _compare_summary(
 
 
 def _compare_context(
-    request: Request, result: dict[str, Any], session: Session, position: Position
+    request: Request, result: Comparison, session: Session, position: Position
 ) -> dict[str, Any]:
     _, fmt = _tools(request)
-    reports = result["candidates"]
+    reports = result.candidates
     # Beyond three candidates the pairs are many (up to ten): they are named by the numbers
     # in the table's heading, so a row of marks stays short enough for a printed page.
     numbered = len(reports) > NAMED_PAIRS_UP_TO
     names = {
-        r["candidate"]["id"]: str(i + 1) if numbered else r["candidate"]["full_name"]
+        r.candidate.id: str(i + 1) if numbered else r.candidate.full_name
         for i, r in enumerate(reports)
     }
-    present = {k for r in reports for k in (r["competencies"] or {})}
+    scores = [r.competencies or {} for r in reports]
+    present = {k for entries in scores for k in entries}
     competencies = [k for k in COMPETENCY_KEYS if k in present]
-    entries = [e for r in reports for e in (r["competencies"] or {}).values()]
-    unit = _unit(entries)
+    unit = _unit(e for entries in scores for e in entries.values())
     rows = []
     for key in competencies:
-        cells = [(r["competencies"] or {}).get(key) for r in reports]
+        cells = [entries.get(key) for entries in scores]
         rows.append(
             {
                 "key": key,
@@ -141,15 +144,13 @@ def _compare_context(
             }
         )
     radar = None
-    if len(competencies) >= 3 and any(r["scored"] for r in reports):
+    if len(competencies) >= 3 and any(r.scored for r in reports):
         radar = _radar(
-            [row["label"] for row in rows],
+            [_(competency_label(k)) for k in competencies],
             [
-                charts.Series(
-                    r["candidate"]["full_name"],
-                    [_value((r["competencies"] or {}).get(k), unit) for k in competencies],
-                )
-                for r in reports
+                charts.Series(r.candidate.full_name,
+                              [_value(entries.get(k), unit) for k in competencies])
+                for r, entries in zip(reports, scores, strict=True)
             ],
             unit,
             _,
@@ -161,8 +162,8 @@ def _compare_context(
         "unit": unit,
         "radar": radar,
         "fmt": fmt,
-        "rule": result["reliability"]["rule"],
-        "cefr": [wording.cefr(_, r["cefr"]) for r in reports],
+        "rule": result.reliability.rule,
+        "cefr": [wording.cefr(_, r.cefr) for r in reports],
         "summary": _compare_summary(session, position, reports, _, fmt),
         "numbered": numbered,
         "ranking_text": wording.ranking_text(_, pipeline.ranking(position), fmt),
@@ -185,7 +186,9 @@ def _compare_page(
     try:
         candidate_ids = _compare_ids(ids, _)
         try:
-            result = report_service.compare(session, position=position, candidate_ids=candidate_ids)
+            result = Comparison.model_validate(
+                report_service.compare(session, position=position, candidate_ids=candidate_ids)
+            )
         except NotFound as exc:
             raise CompareProblem(
                 404, _("At least one of these candidates is not in this position.")

@@ -18,8 +18,8 @@ from app.core.i18n import gettext_for
 from app.documents import exports
 from app.positions import service as position_service
 from app.positions.models import Position
-from app.reports import pipeline, wording
-from app.reports.pages.common import _lang, _list_view, pipeline_query
+from app.reports import wording
+from app.reports.pages.common import _lang, _list_view, _pipeline, pipeline_query
 from app.reports.schemas import PipelineFilters
 from app.reports.wording import Numbers
 from app.scores.models import Score
@@ -39,40 +39,36 @@ def _export_rows(
     offset = 0
     ranking = None
     while True:
-        chunk = pipeline.list_candidates(
-            session,
-            position=position,
-            filters=replace(filters, limit=EXPORT_CHUNK, offset=offset),
-        )
-        ranking = ranking or wording.ranking_mode(_, chunk["ranking"]["mode"])
-        extras = _export_extras(session, [item["id"] for item in chunk["items"]])
-        for item in chunk["items"]:
-            decision = item["latest_decision"] or {}
+        chunk = _pipeline(session, position, replace(filters, limit=EXPORT_CHUNK, offset=offset))
+        ranking = ranking or wording.ranking_mode(_, chunk.ranking.mode)
+        extras = _export_extras(session, [item.id for item in chunk.items])
+        for item in chunk.items:
+            decision = item.latest_decision
             yield {
-                **item,
-                **extras.get(item["id"], {}),
-                **{key: _rounded(item.get(key)) for key in ROUNDED},
-                "requirements_passed": _requirements_word(_, item["requirements_passed"]),
+                **item.model_dump(),
+                **extras.get(item.id, {}),
+                # rounded to one decimal, as the pages show them
+                "fit_score": _rounded(item.fit_score),
+                "partial_fit": _rounded(item.partial_fit),
+                "expected_npv": _rounded(item.expected_npv),
+                "requirements_passed": _requirements_word(_, item.requirements_passed),
                 "requirements_missed": "; ".join(
-                    wording.requirement_short(_, r, numbers) for r in item["requirements_missed"]
+                    wording.requirement_short(_, r.model_dump(), numbers)
+                    for r in item.requirements_missed
                 ),
                 "ranking": ranking,
-                "status": _(item["status"]),
-                "fit_unit": {"T": "T", "percent": "%"}.get(item["fit_unit"] or "", ""),
-                "costed_option": wording.option_name(_, item["costed_option"])
-                if item["costed_option"]
+                "status": _(item.status),
+                "fit_unit": {"T": "T", "percent": "%"}.get(item.fit_unit or "", ""),
+                "costed_option": wording.option_name(_, item.costed_option)
+                if item.costed_option
                 else None,
-                "decision": wording.decision_name(_, decision["decision"]) if decision else None,
-                "decision_by": decision.get("user_name"),
-                "decision_at": decision.get("created_at"),
+                "decision": wording.decision_name(_, decision.decision) if decision else None,
+                "decision_by": decision.user_name if decision else None,
+                "decision_at": decision.created_at if decision else None,
             }
         offset += EXPORT_CHUNK
-        if offset >= chunk["total"]:
+        if offset >= chunk.total:
             return
-
-
-#: Exported numbers rounded to one decimal (the pages show no more).
-ROUNDED = ("fit_score", "partial_fit", "expected_npv")
 
 
 def _rounded(value: Any, decimals: int = 1) -> Any:

@@ -41,6 +41,7 @@ from app.reports.pages.common import (
     _hides_rankings,
     _lang,
     _list_view,
+    _pipeline,
     _tools,
     _tz,
     pipeline_query,
@@ -98,13 +99,19 @@ def _pipeline_page(
     hide_rankings = _hides_rankings(session, position)
     # The oversight setting: alphabetical, scores only on the report.
     filters, _columns = _list_view(session, position, query.filters, [])
-    page = pipeline.list_candidates(session, position=position, filters=filters)
+    page = _pipeline(session, position, filters)
     _, numbers = _tools(request)
-    for item in page["items"]:
-        item["requirements_text"] = [
-            wording.requirement_short(_, r, numbers) for r in item["requirements_missed"]
-        ]
-        item["erased"] = item["email"] == privacy_service.erased_email(item["id"])
+    items = [
+        {
+            **item.model_dump(),
+            "requirements_text": [
+                wording.requirement_short(_, r.model_dump(), numbers)
+                for r in item.requirements_missed
+            ],
+            "erased": item.email == privacy_service.erased_email(item.id),
+        }
+        for item in page.items
+    ]
     base = f"/positions/{position.id}"
     export_query = {k: v for k, v in query.values.items() if k not in ("limit", "offset") and v}
     export_suffix = f"?{urlencode(export_query)}" if export_query else ""
@@ -114,10 +121,10 @@ def _pipeline_page(
         {
             "position": position,
             "is_demo": bool(organization and organization.is_demo),
-            "page": page,
+            "page": {**page.model_dump(exclude={"items"}), "items": items},
             "query": query,
             "sort_links": _sort_links(query, base),
-            "paging": _paging(query, base, page["total"]),
+            "paging": _paging(query, base, page.total),
             "page_sizes": PAGE_SIZES,
             "statuses": STATUSES,
             "bands": BANDS,
@@ -139,7 +146,7 @@ def _pipeline_page(
             "values": values or {},
             "fmt": Numbers(_lang(request), _tz(request)),
             "cost_problem": _cost_problem(position, _lang(request)),
-            "ranking_text": wording.ranking_text(_, page["ranking"], numbers),
+            "ranking_text": wording.ranking_text(_, page.ranking.model_dump(), numbers),
             "hide_rankings": hide_rankings,
         },
         status_code=status_code,

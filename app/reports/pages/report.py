@@ -21,8 +21,9 @@ from app.candidates import messages as candidate_messages
 from app.candidates import pages as candidate_pages
 from app.candidates import reminders
 from app.candidates import service as candidate_service
+from app.candidates.models import Candidate
 from app.core.config import get_settings
-from app.core.db import SessionDep, SessionRoute
+from app.core.db import SessionDep, SessionRoute, pk
 from app.core.errors import DomainError, NotFound
 from app.core.templating import render
 from app.organizations import service as organization_service
@@ -41,7 +42,9 @@ from app.reports.pages.common import (
     _unit,
     _value,
 )
+from app.reports.schemas import CandidateReport
 from app.reports.wording import Numbers
+from app.scores.schemas import CompetencyScore
 from questionnaires.screening import ScreeningForm, load_screening_form
 from scoring import COMPETENCY_KEYS
 from scoring.competencies import label as competency_label
@@ -53,48 +56,48 @@ router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 DECISION_ORDER = ("advance", "hold", "reject", "hire")
 
 
-def _competency_rows(report: dict[str, Any], _: Any) -> list[dict[str, Any]]:
-    entries = report["competencies"] or {}
-    return [
-        {**entries[key], "key": key, "label": _(competency_label(key))}
-        for key in COMPETENCY_KEYS
-        if key in entries
-    ]
+def _competencies(report: CandidateReport, _: Any) -> list[tuple[str, str, CompetencyScore]]:
+    """Key, label and score of each competency the report has, in the usual order."""
+    entries = report.competencies or {}
+    return [(key, _(competency_label(key)), entries[key]) for key in COMPETENCY_KEYS
+            if key in entries]
 
 
 def _report_charts(
-    rows: list[dict[str, Any]], name: str, unit: str, _: Any, fmt: Numbers
+    competencies: list[tuple[str, str, CompetencyScore]], name: str, unit: str, _: Any,
+    fmt: Numbers,
 ) -> dict[str, Markup | None]:
     labels = wording.chart_labels(_, fmt)
-    axes = [row["label"] for row in rows]
+    axes = [label for _key, label, _score in competencies]
+    scores = [score for _key, _label, score in competencies]
     radar = None
-    if len(rows) >= 3:
+    if len(competencies) >= 3:
         radar = _radar(
             axes,
-            [charts.Series(name, [_value(r, unit) for r in rows])],
+            [charts.Series(name, [_value(s, unit) for s in scores])],
             unit,
             _,
             fmt,
-            bands=[[_band(r, unit) for r in rows]],
+            bands=[[_band(s, unit) for s in scores]],
         )
     bars = (
         charts.score_bars(
             [
                 charts.BarRow(
-                    label=row["label"],
-                    value=_value(row, unit),
-                    low=(_band(row, unit) or (None, None))[0],
-                    high=(_band(row, unit) or (None, None))[1],
-                    band_letter=row.get("band") if _value(row, unit) is not None else None,
+                    label=label,
+                    value=_value(score, unit),
+                    low=(_band(score, unit) or (None, None))[0],
+                    high=(_band(score, unit) or (None, None))[1],
+                    band_letter=score.band if _value(score, unit) is not None else None,
                     unit="T" if unit == "T" else "%",
                 )
-                for row in rows
+                for _key, label, score in competencies
             ],
             scale=_scale(unit),
             labels=labels,
             lang=fmt.lang,
         )
-        if rows
+        if competencies
         else None
     )
     return {"radar": radar, "bars": bars}
@@ -139,89 +142,97 @@ def _screening_rows(
 
 
 def _report_context(
-    session: Session, request: Request, report: dict[str, Any], *, pdf: bool
+    session: Session, request: Request, report: CandidateReport, *, pdf: bool
 ) -> dict[str, Any]:
+    """What the report page shows. The report is the typed API response; the wording
+    functions read plain mappings, so each part goes to them as ``model_dump()``."""
     lang = _lang(request)
     _, fmt = _tools(request)
-    position = session.get(Position, report["position"]["id"])
+    position = session.get(Position, report.position.id)
     if position is None:  # the report was read for this position a moment ago
         raise NotFound()
     organization = organization_service.get(session, position.organization_id)
-    rows = _competency_rows(report, _) if report["scored"] else []
-    unit = _unit(rows)
+    competencies = _competencies(report, _) if report.scored else []
+    unit = _unit(score for _key, _label, score in competencies)
     min_n = get_settings().norm_min_n
     norms = [
         {
-            **n,
+            **n.model_dump(),
             "title": _questionnaire_title(
-                session, n["questionnaire_key"], n["questionnaire_version"], lang
+                session, n.questionnaire_key, n.questionnaire_version, lang
             ),
-            "text": wording.norm_message(_, status=n["status"], n=n["n"], min_n=min_n),
+            "text": wording.norm_message(_, status=n.status, n=n.n, min_n=min_n),
         }
-        for n in report["norms"]
+        for n in report.norms
     ]
-    composite = report["composite"]
-    rank = pipeline.rank_of(session, position=position, score_id=report.get("score_id"))
+    composite = report.composite.model_dump() if report.composite else None
+    utility = report.utility.model_dump() if report.utility else None
+    rank = pipeline.rank_of(session, position=position, score_id=report.score_id)
     # The horizon the expected value was costed over; a position whose stored assumptions
     # no longer validate has no expected value, and the summary says so without a horizon.
     horizon = (None if position_service.cost_problem(position) is not None
                else position_service.cost_assumptions(position).horizon_months)
-    plain = summary.summary(report, _=_, numbers=fmt, rank=rank, horizon=horizon)
+    plain_report = report.model_dump()
+    plain = summary.summary(plain_report, _=_, numbers=fmt, rank=rank, horizon=horizon)
     return {
         "plain": plain,
-        "guide": summary.interview_guide(report, plain["weakest_keys"], lang=lang)
+        "guide": summary.interview_guide(plain_report, plain["weakest_keys"], lang=lang)
         if plain
         else None,
         "rank": rank,
         "report": report,
-        "candidate": report["candidate"],
+        "candidate": report.candidate,
         "position": position,
-        "is_demo": bool(report["candidate"]["is_demo"] or (organization and organization.is_demo)),
-        "rows": rows,
+        "is_demo": bool(report.candidate.is_demo or (organization and organization.is_demo)),
+        "rows": [{**score.model_dump(), "key": key, "label": label}
+                 for key, label, score in competencies],
         "unit": unit,
-        "charts": _report_charts(rows, report["candidate"]["full_name"], unit, _, fmt)
-        if rows
+        "charts": _report_charts(competencies, report.candidate.full_name, unit, _, fmt)
+        if competencies
         else {"radar": None, "bars": None},
         "norms": norms,
         "min_n": min_n,
         "terms": [
             {
-                **t,
-                "label": _(competency_label(t["competency"])),
-                "text": wording.term_sentence(_, t, fmt),
+                **term,
+                "label": _(competency_label(t.competency)),
+                "text": wording.term_sentence(_, term, fmt),
             }
-            for t in (composite["explanation"]["terms"] if composite else [])
+            for t in (report.composite.explanation.terms if report.composite else [])
+            for term in [t.model_dump()]
         ],
         "summary": wording.fit_summary(_, composite, fmt) if composite else None,
-        "hurdles": [{**h, "text": wording.hurdle_short(_, h, fmt)} for h in report["hurdles"]],
+        "hurdles": [
+            {**hurdle, "text": wording.hurdle_short(_, hurdle, fmt)}
+            for hurdle in (h.model_dump() for h in report.hurdles)
+        ],
         "knockouts": [
             {
-                **k,
-                "name": wording.knockout_rule(_, k["rule"]),
-                "required_text": wording.knockout_value(_, k["required"], fmt),
-                "actual_text": wording.knockout_value(_, k["actual"], fmt),
+                **k.model_dump(),
+                "name": wording.knockout_rule(_, k.rule),
+                "required_text": wording.knockout_value(_, k.required, fmt),
+                "actual_text": wording.knockout_value(_, k.actual, fmt),
             }
-            for k in report["knockouts"]
+            for k in report.knockouts
         ],
         "flags": [
             {
-                **f,
-                "title": wording.flag_title(_, f["code"]),
-                "text": wording.flag_message(_, f, fmt),
-                "pairs": wording.evidence(f, fmt),
+                **flag,
+                "title": wording.flag_title(_, f.code),
+                "text": wording.flag_message(_, flag, fmt),
+                "pairs": wording.evidence(flag, fmt),
             }
-            for f in report["flags"]
+            for f in report.flags
+            for flag in [f.model_dump()]
         ],
-        "screening": _screening_rows(report["screening"], lang, _, fmt),
-        "utility": report["utility"],
-        "option_reason": wording.option_reason(_, report["utility"], fmt)
-        if report["utility"]
+        "screening": _screening_rows(report.screening, lang, _, fmt),
+        "utility": report.utility,
+        "option_reason": wording.option_reason(_, utility, fmt) if utility else None,
+        "productivity_formula": wording.productivity_formula(_, utility, fmt)
+        if utility
         else None,
-        "productivity_formula": wording.productivity_formula(_, report["utility"], fmt)
-        if report["utility"]
-        else None,
-        "cefr": wording.cefr(_, report["cefr"]),
-        "decisions": report["decisions"],
+        "cefr": wording.cefr(_, report.cefr),
+        "decisions": report.decisions,
         "decision_choices": DECISION_ORDER,
         "pdf": pdf,
         "fmt": fmt,
@@ -237,27 +248,32 @@ def candidate_report(
 ) -> Response:
     """A candidate's report: scores and bands, fit and how it was made, flags, decisions."""
     candidate = report_service.visible_candidate(session, candidate_id=candidate_id, user=user)
-    report = report_service.report(session, candidate=candidate)
+    report = _typed_report(session, candidate)
     context = _report_context(session, request, report, pdf=False)
     context["link"] = _link_context(session, request, candidate, user, report)
     return render(request, "reports/candidate.html", context)
 
 
+def _typed_report(session: Session, candidate: Candidate) -> CandidateReport:
+    """The candidate's report as the API gives it (its response model)."""
+    return CandidateReport.model_validate(report_service.report(session, candidate=candidate))
+
+
 def _link_context(
-    session: Session, request: Request, candidate: Any, user: User, report: dict[str, Any]
+    session: Session, request: Request, candidate: Candidate, user: User, report: CandidateReport
 ) -> dict[str, Any]:
     """The invitation's dates and what HR may do with the link (the page's "Invitation")."""
-    latest = candidate_service.latest_invitation(session, candidate_id=candidate.id)
-    attempt = report.get("attempt") or {}
+    latest = candidate_service.latest_invitation(session, candidate_id=pk(candidate))
+    attempt = report.attempt
     done = request.query_params.get("done", "")
     return {
         "invited_at": candidate.created_at,
         "link_at": latest.created_at if latest else None,
-        "links": candidate_service.invitation_count(session, candidate_id=candidate.id),
+        "links": candidate_service.invitation_count(session, candidate_id=pk(candidate)),
         "expires_at": latest.expires_at if latest else None,
         "revoked_at": latest.revoked_at if latest else None,
-        "started_at": attempt.get("started_at"),
-        "completed_at": attempt.get("submitted_at"),
+        "started_at": attempt.started_at if attempt else None,
+        "completed_at": attempt.submitted_at if attempt else None,
         "reminders": reminders.sent(latest) if latest else [],
         "done": done if done in candidate_pages.DONE else "",
         "can_edit": can(user, Action.manage_hiring),
@@ -274,7 +290,7 @@ def candidate_report_pdf(
 ) -> Response:
     """The candidate's report as PDF, rendered from the page's template."""
     candidate = report_service.visible_candidate(session, candidate_id=candidate_id, user=user)
-    report = report_service.report(session, candidate=candidate)
+    report = _typed_report(session, candidate)
     page = render(
         request, "reports/candidate.html", _report_context(session, request, report, pdf=True)
     )
