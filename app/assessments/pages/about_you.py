@@ -92,9 +92,9 @@ def about_you_page(request: Request, session: SessionDep, token: Token) -> Respo
 def about_you(request: Request, session: WriteSessionDep, token: Token,
               form: PostedForm) -> Response:
     """Save, skip or withdraw the voluntary answers; nothing here is required."""
-    refused = _posted(request, session, token, form, started=None)
-    if isinstance(refused, Response):
-        return refused
+    posted = _posted(request, session, token, form, started=None)
+    if isinstance(posted, Response):
+        return posted
     ctx = _completed_context(session, token)
     if ctx is None:
         return _redirect(f"/a/{token}/section")
