@@ -15,8 +15,8 @@ ERRORS = {"DomainError", "Invalid", "Conflict", "Gone", "NotFound", "Forbidden",
           "NotAuthenticated", "TooManyRequests", "UnknownLink", "_ids_error", "_url_error"}
 #: The helpers that take a field, then the message.
 FIELD_HELPERS = {"field_problem", "field_error", "_field_error", "_invalid"}
-#: f-strings known to remain, by their fixed text: app/assessments/pages.py is being split
-#: into a package; its one English message moves to a template with the split.
+#: f-strings known to remain, by their fixed text: app/assessments/pages/answers.py, whose
+#: owners move it to a template (N_ with params) next.
 KNOWN_ENGLISH = {"Section {} is not part of this assessment."}
 
 
