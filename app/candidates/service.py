@@ -15,6 +15,7 @@ from app.candidates.models import Candidate, Invitation
 from app.candidates.schemas import CandidateCreate, CandidatePublic
 from app.core import tenancy
 from app.core.clock import utcnow
+from app.core.db import pk
 from app.core.errors import Conflict, Gone, NotFound
 from app.core.i18n import gettext_for
 from app.organizations import service as organization_service
@@ -60,7 +61,7 @@ def invite(
         raise Conflict(f"This position is {position.status}; open it before inviting candidates.")
     candidate = Candidate(
         organization_id=position.organization_id,
-        position_id=position.id,
+        position_id=pk(position),
         full_name=data.full_name.strip(),
         email=str(data.email).lower(),
         language=data.language,
@@ -81,7 +82,7 @@ def _new_invitation(
 ) -> tuple[Invitation, str]:
     token = new_token()
     invitation = Invitation(
-        candidate_id=candidate.id,
+        candidate_id=pk(candidate),
         token_hash=token_hash(token),
         expires_at=utcnow() + timedelta(days=position.invitation_expiry_days),
     )
@@ -108,7 +109,7 @@ def renew_link(
             f"The candidate's assessment is {candidate.status}; a new link would not help."
         )
     now = utcnow()
-    for old in _open_invitations(session, candidate_id=candidate.id):
+    for old in _open_invitations(session, candidate_id=pk(candidate)):
         old.revoked_at = now
         session.add(old)
     invitation, token = _new_invitation(session, candidate=candidate, position=position)
@@ -135,9 +136,9 @@ def same_email(session: Session, *, position_id: int, email: str) -> list[Candid
             .where(
                 Candidate.position_id == position_id,
                 Candidate.email == email.strip().lower(),
-                Candidate.erased_at.is_(None),
+                col(Candidate.erased_at).is_(None),
             )
-            .order_by(Candidate.id)
+            .order_by(col(Candidate.id))
         )
     )
 
@@ -147,7 +148,7 @@ def latest_invitation(session: Session, *, candidate_id: int) -> Invitation | No
     return session.exec(
         select(Invitation)
         .where(Invitation.candidate_id == candidate_id)
-        .order_by(Invitation.id.desc())
+        .order_by(col(Invitation.id).desc())
     ).first()
 
 
@@ -164,7 +165,7 @@ def revoke(session: Session, *, candidate: Candidate) -> None:
     now = utcnow()
     for invitation in session.exec(
         select(Invitation).where(Invitation.candidate_id == candidate.id,
-                                 Invitation.revoked_at.is_(None))
+                                 col(Invitation.revoked_at).is_(None))
     ):
         invitation.revoked_at = now
         session.add(invitation)
@@ -178,8 +179,8 @@ def _open_invitations(session: Session, *, candidate_id: int) -> list[Invitation
         session.exec(
             select(Invitation).where(
                 Invitation.candidate_id == candidate_id,
-                Invitation.revoked_at.is_(None),
-                Invitation.used_at.is_(None),
+                col(Invitation.revoked_at).is_(None),
+                col(Invitation.used_at).is_(None),
             )
         )
     )
@@ -189,7 +190,7 @@ def find_by_token(session: Session, *, token: str) -> tuple[Invitation, Candidat
     """The invitation and candidate behind a link, whatever their state (None if unknown)."""
     row = session.exec(
         select(Invitation, Candidate)
-        .join(Candidate, Candidate.id == Invitation.candidate_id)
+        .join(Candidate, col(Candidate.id) == Invitation.candidate_id)
         .where(Invitation.token_hash == token_hash(token))
     ).first()
     return (row[0], row[1]) if row else None
@@ -219,7 +220,7 @@ def open_invitation(candidate_id: Any, now: datetime) -> Any:
     return exists().where(
         Invitation.candidate_id == candidate_id,
         col(Invitation.revoked_at).is_(None),
-        Invitation.expires_at > now,
+        col(Invitation.expires_at) > now,
     )
 
 
@@ -228,7 +229,7 @@ def status_expression(now: datetime) -> Any:
     invitation (one expression for a page of candidates)."""
     return case(
         (
-            and_(Candidate.status == "invited", ~open_invitation(Candidate.id, now)),
+            and_(col(Candidate.status) == "invited", ~open_invitation(Candidate.id, now)),
             literal("expired"),
         ),
         else_=Candidate.status,

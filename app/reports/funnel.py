@@ -7,6 +7,7 @@ Counts only; every number is what it says (no rates hidden in a ratio without it
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,16 +36,16 @@ def stages(session: Session, *, position_id: int) -> dict[str, int]:
     invited = session.exec(select(func.count()).select_from(Candidate).where(of_position)).one()
     started = session.exec(
         select(func.count()).select_from(Attempt)
-        .join(Candidate, Candidate.id == Attempt.candidate_id).where(of_position)
+        .join(Candidate, col(Candidate.id) == Attempt.candidate_id).where(of_position)
     ).one()
     completed = session.exec(
         select(func.count()).select_from(Attempt)
-        .join(Candidate, Candidate.id == Attempt.candidate_id)
+        .join(Candidate, col(Candidate.id) == Attempt.candidate_id)
         .where(of_position, Attempt.status == "completed")
     ).one()
     decided = session.exec(
         select(func.count(func.distinct(Decision.candidate_id)))
-        .join(Candidate, Candidate.id == Decision.candidate_id).where(of_position)
+        .join(Candidate, col(Candidate.id) == Decision.candidate_id).where(of_position)
     ).one()
     return {"invited": invited, "started": started, "completed": completed,
             "decided": decided}
@@ -54,11 +55,12 @@ def sections(session: Session, *, position_id: int) -> list[dict[str, Any]]:
     """Per section, in the order taken: how many candidates opened it (spent time in it),
     how many ran out of time in it, and the median minutes spent in the finished ones."""
     rows = session.exec(
-        select(AttemptSection.section_key, AttemptSection.position, AttemptSection.status,
-               AttemptSection.started_at, AttemptSection.completed_at,
+        # Ignored: SQLModel's select() is typed for at most four columns.
+        select(AttemptSection.section_key, AttemptSection.position,  # type: ignore[call-overload]
+               AttemptSection.status, AttemptSection.started_at, AttemptSection.completed_at,
                AttemptSection.deadline_at)
         .join(Attempt, Attempt.id == AttemptSection.attempt_id)
-        .join(Candidate, Candidate.id == Attempt.candidate_id)
+        .join(Candidate, col(Candidate.id) == Attempt.candidate_id)
         .where(Candidate.position_id == position_id)
     ).all()
     now = utcnow()
@@ -88,56 +90,59 @@ def sections(session: Session, *, position_id: int) -> list[dict[str, Any]]:
     return result
 
 
-def awaiting_decision(session: Session, *, position_ids: list[int]) -> tuple[int, list[Any]]:
+def awaiting_decision(
+    session: Session, *, position_ids: list[int]
+) -> tuple[int, Sequence[tuple[Candidate, datetime | None, str]]]:
     """Completed candidates nobody has decided on yet (oldest completion first)."""
     if not position_ids:
         return 0, []
     statement = (
-        select(Candidate, Attempt.submitted_at, Position.title)
-        .join(Attempt, Attempt.candidate_id == Candidate.id)
-        .join(Position, Position.id == Candidate.position_id)
+        select(Candidate, col(Attempt.submitted_at), Position.title)
+        .join(Attempt, col(Attempt.candidate_id) == Candidate.id)
+        .join(Position, col(Position.id) == Candidate.position_id)
         .where(col(Candidate.position_id).in_(position_ids), Attempt.status == "completed",
                col(Candidate.erased_at).is_(None),
-               ~exists().where(Decision.candidate_id == Candidate.id))
+               ~exists().where(col(Decision.candidate_id) == Candidate.id))
     )
     count = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    rows = session.exec(statement.order_by(Attempt.submitted_at).limit(LIST_LIMIT)).all()
+    rows = session.exec(statement.order_by(col(Attempt.submitted_at)).limit(LIST_LIMIT)).all()
     return count, rows
 
 
 def expiring(session: Session, *, position_ids: list[int],
-             now: datetime | None = None) -> tuple[int, list[Any]]:
+             now: datetime | None = None) -> tuple[int, Sequence[tuple[Candidate, datetime, str]]]:
     """Invited candidates whose link expires within a day, unstarted (soonest first)."""
     if not position_ids:
         return 0, []
     now = now or utcnow()
     statement = (
         select(Candidate, Invitation.expires_at, Position.title)
-        .join(Invitation, Invitation.candidate_id == Candidate.id)
-        .join(Position, Position.id == Candidate.position_id)
+        .join(Invitation, col(Invitation.candidate_id) == Candidate.id)
+        .join(Position, col(Position.id) == Candidate.position_id)
         .where(col(Candidate.position_id).in_(position_ids), Candidate.status == "invited",
                col(Invitation.revoked_at).is_(None), col(Invitation.used_at).is_(None),
                Invitation.expires_at > now, Invitation.expires_at <= now + EXPIRING_WITHIN)
     )
     count = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    rows = session.exec(statement.order_by(Invitation.expires_at).limit(LIST_LIMIT)).all()
+    rows = session.exec(statement.order_by(col(Invitation.expires_at)).limit(LIST_LIMIT)).all()
     return count, rows
 
 
 def completed_since(session: Session, *, position_ids: list[int],
-                    since: datetime | None) -> tuple[int, list[Any]]:
+                    since: datetime | None
+                    ) -> tuple[int, Sequence[tuple[Candidate, datetime | None, str]]]:
     """Candidates who completed after ``since`` (the user's previous visit), newest first."""
     if not position_ids:
         return 0, []
     statement = (
-        select(Candidate, Attempt.submitted_at, Position.title)
-        .join(Attempt, Attempt.candidate_id == Candidate.id)
-        .join(Position, Position.id == Candidate.position_id)
+        select(Candidate, col(Attempt.submitted_at), Position.title)
+        .join(Attempt, col(Attempt.candidate_id) == Candidate.id)
+        .join(Position, col(Position.id) == Candidate.position_id)
         .where(col(Candidate.position_id).in_(position_ids), Attempt.status == "completed",
                col(Candidate.erased_at).is_(None))
     )
     if since is not None:
-        statement = statement.where(Attempt.submitted_at > since)
+        statement = statement.where(col(Attempt.submitted_at) > since)
     count = session.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = session.exec(statement.order_by(col(Attempt.submitted_at).desc())
                         .limit(LIST_LIMIT)).all()
