@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
+from app.candidates import service as candidate_service
 from app.candidates.models import Candidate, Invitation
 from app.core.clock import utcnow
 from app.core.i18n import gettext_for
 from app.organizations import service as organization_service
-from app.outbox import service as outbox
 from app.positions.models import Position
 
 UNSTARTED_AFTER = timedelta(hours=48)
@@ -135,15 +135,8 @@ def _queue(
         "",
         _("If you have decided not to take part, you can ignore this message."),
     ]
-    outbox.enqueue_email(
-        session,
-        organization_id=candidate.organization_id,
-        to=candidate.email,
-        subject=subject,
-        text="\n".join(lines) + "\n",
-        reference={"candidate_id": candidate.id, "invitation_id": invitation.id,
-                   "reminder": kind},
-    )
+    candidate_service.email_candidate(session, candidate=candidate, subject=subject, lines=lines,
+                                      invitation_id=invitation.id, reminder=kind)
 
 
 def sent(invitation: Invitation) -> list[dict[str, Any]]:
