@@ -317,7 +317,8 @@ def send_message(
         return render(request, "candidates/message.html", {
             "candidate": candidate, "position": position, "kind": kind, "errors": errors,
             "message": {"subject": subject, "body": body, "language": candidate.language},
-        }, status_code=422)
+        }, status_code=422, form_page=f"/candidates/{candidate.id}/message?kind={kind}",
+            draft_keys=("message", "errors"))
     messages.send(session, candidate=candidate, kind=kind, subject=subject.strip(),
                   body=body.strip(), sender=user, ip=client_ip(request))
     session.commit()
