@@ -132,3 +132,18 @@ def test_the_language_link_of_a_draft_page_opens_the_form_afresh(client, session
     page = client.get(answer.headers["location"]).text
     # The messages are Italian: the English link shows the form afresh, not the draft.
     assert '<a href="?lang=en" hreflang="en"' in page
+
+
+def test_a_form_with_other_context_keys_keeps_them_too(client, session):
+    """The fairness settings keep their values under "settings" (draft_keys names it)."""
+    admin = create_user(session, role="admin")
+    login_browser(client, admin)
+    page = client.get("/admin/fairness-settings")
+    answer = client.post("/admin/fairness-settings", data={
+        "csrf_token": page.text.split('name="csrf_token" value="')[1].split('"')[0],
+        "audit_retention_months": "500", "oversight_contact": "Ufficio HR, stanza 4",
+        "self_identification": "gender"}, follow_redirects=False)
+    assert answer.status_code == 303
+    shown = client.get(answer.headers["location"]).text
+    assert "Enter a whole number of months from 1 to 120." in shown
+    assert 'value="Ufficio HR, stanza 4"' in shown
