@@ -131,3 +131,13 @@ def form_shown_again(response):  # type: ignore[no-untyped-def]
     assert response.request.method == "GET" and "draft=" in str(response.request.url)
     assert response.status_code == 200
     return response
+
+
+def follow_draft(client: TestClient, response):  # type: ignore[no-untyped-def]
+    """``form_shown_again`` for a post sent with ``follow_redirects=False``: the 303 to the
+    form's page, then that page. Returns the page."""
+    assert response.status_code == 303, (response.status_code, response.text[:500])
+    assert "draft=" in response.headers["location"], response.headers["location"]
+    page = client.get(response.headers["location"])
+    assert page.status_code == 200
+    return page

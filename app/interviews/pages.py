@@ -138,7 +138,9 @@ def _page(session: SessionDep, request: Request, user: User, candidate: Candidat
           status_code: int = 200) -> Response:
     context = _interview_context(session, request, user, candidate, position)
     context.update(error=error, values=values or {})
-    return render(request, "interviews/interview.html", context, status_code=status_code)
+    return render(request, "interviews/interview.html", context, status_code=status_code,
+                  form_page=f"/candidates/{candidate.id}/interview",
+                  draft_keys=("error", "values"))
 
 
 @router.get("/candidates/{candidate_id:int}/interview")
@@ -359,17 +361,20 @@ def apply_page(position_id: int, request: Request, session: SessionDep, user: Pa
         outcome = validity_service.DEFAULT_OUTCOME
     reason = str(form.get("reason") or "").strip()[:2000]
     what = form.get("what")
+    shown_on = f"/positions/{position.id}/validity?outcome={outcome}"
     if not reason:
         context = _validity_context(session, request, user, position, False, outcome)
         context["error"] = _("Write why you apply these numbers: the reason is kept in the"
                              " audit log.")
-        return render(request, "interviews/validity.html", context, status_code=422)
+        return render(request, "interviews/validity.html", context, status_code=422,
+                      form_page=shown_on, draft_keys=("error",))
     if what == "costs":
         offered = outcome_service.cost_learning(session, position=position)["offer"]
         if not offered:
             context = _validity_context(session, request, user, position, False, outcome)
             context["error"] = _("There are no observed cost assumptions to apply yet.")
-            return render(request, "interviews/validity.html", context, status_code=422)
+            return render(request, "interviews/validity.html", context, status_code=422,
+                      form_page=shown_on, draft_keys=("error",))
         before, after = outcome_service.apply_assumptions(session, position=position,
                                                           offer=offered)
         score_service.rescore_position(session, position=position)
@@ -383,7 +388,8 @@ def apply_page(position_id: int, request: Request, session: SessionDep, user: Pa
     if found["suggestion"] is None:
         context = _validity_context(session, request, user, position, False, outcome)
         context["error"] = _("There is no suggestion to apply yet: more outcomes are needed.")
-        return render(request, "interviews/validity.html", context, status_code=422)
+        return render(request, "interviews/validity.html", context, status_code=422,
+                      form_page=shown_on, draft_keys=("error",))
     before, after = validity_service.apply(session, position=position, found=found)
     score_service.rescore_position(session, position=position)
     audit.record(session, actor=user, action="position.apply_suggested_weights",
