@@ -202,7 +202,7 @@ def _bulk_page(
         "left": left,
         "limit": ratelimit.INVITATIONS.max_events,
         "max_rows": bulk.MAX_ROWS,
-    }, status_code=status_code)
+    }, status_code=status_code, draft_keys=("error", "text"))
 
 
 def _hr_position(session: Session, user: User, position_id: int) -> Position:
