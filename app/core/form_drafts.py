@@ -125,15 +125,17 @@ def redirect(
     if not path.startswith("/") or not _has_get_route(request, path):
         return None
     draft_id = secrets.token_urlsafe(6)
-    stored = {key: context[key] for key in keys if key in context}
-    if "values" in stored:
-        stored["values"] = _without_secrets(stored["values"])
+    stored = {key: context[key] if "error" in key else _without_secrets(context[key])
+              for key in keys if key in context}
     value = encode({"id": draft_id, "path": path, "template": template,
                     "expires": int(time.time()) + LIFETIME, "context": stored})
     if value is None:
         return None
-    query = [(k, v) for k, v in parse_qsl(target.query or request.url.query,
-                                          keep_blank_values=True) if k != PARAM]
+    posted = parse_qsl(request.url.query, keep_blank_values=True)
+    # The posted query belongs to the form's own page; another page keeps only the language.
+    query = parse_qsl(target.query, keep_blank_values=True) + [
+        (k, v) for k, v in posted if page is None or k == "lang"]
+    query = [(k, v) for k, v in query if k != PARAM]
     url = path + "?" + urlencode([*query, (PARAM, draft_id)])
     # An HTML response that redirects, so render() keeps its return type for every caller.
     response = HTMLResponse(f'<a href="{html.escape(url)}">{html.escape(url)}</a>',
