@@ -145,6 +145,7 @@ PageUser = Annotated[User, Depends(page_user)]
 AdminUser = Annotated[User, Depends(require(Action.administer))]
 HrUser = Annotated[User, Depends(require(Action.manage_hiring))]
 AdminPageUser = Annotated[User, Depends(require(Action.administer, page=True))]
+HrPageUser = Annotated[User, Depends(require(Action.manage_hiring, page=True))]
 CsrfChecked = Depends(csrf_protect)
 PostedForm = Annotated[FormData, Depends(posted_form)]
 FormFirst = [Depends(posted_form), CsrfChecked]

@@ -14,12 +14,11 @@ from sqlmodel import Session
 from app.audit import service as audit
 from app.auth import links
 from app.auth import service as auth_service
-from app.auth.dependencies import CsrfChecked, PageUser, client_ip
+from app.auth.dependencies import AdminPageUser, CsrfChecked, client_ip
 from app.auth.models import Role, User
-from app.auth.permissions import Action, can
 from app.core.config import get_settings
 from app.core.db import SessionDep, SessionRoute
-from app.core.errors import Conflict, DomainError, Forbidden, Invalid, TooManyRequests
+from app.core.errors import Conflict, DomainError, Invalid, TooManyRequests
 from app.core.i18n import gettext_for
 from app.core.templating import render
 from app.ops import ratelimit
@@ -35,12 +34,6 @@ ROLES = tuple(role.value for role in Role)
 
 def _lang(request: Request) -> str:
     return getattr(request.state, "language", "en")
-
-
-def _admin(user: User) -> User:
-    if not can(user, Action.administer):
-        raise Forbidden()
-    return user
 
 
 def _link_email(session: Session, *, user: User, token: str, purpose: str,
@@ -87,9 +80,9 @@ def _staff_page(request: Request, session: Session, admin: User, *,
 
 
 @router.get("/admin/staff", response_class=HTMLResponse)
-def staff(request: Request, session: SessionDep, user: PageUser) -> Response:
+def staff(request: Request, session: SessionDep, admin: AdminPageUser) -> Response:
     """The organization's staff: roles, who is active; add a colleague."""
-    return _staff_page(request, session, _admin(user))
+    return _staff_page(request, session, admin)
 
 
 def _field_errors(exc: DomainError, _: Any) -> dict[str, str]:
@@ -102,14 +95,13 @@ def _field_errors(exc: DomainError, _: Any) -> dict[str, str]:
 
 @router.post("/admin/staff", dependencies=[CsrfChecked])
 def add_colleague(
-    request: Request, session: SessionDep, user: PageUser,
+    request: Request, session: SessionDep, admin: AdminPageUser,
     full_name: Annotated[str, Form(max_length=200)] = "",
     email: Annotated[str, Form(max_length=320)] = "",
     role: Annotated[str, Form(max_length=16)] = "hr",
     language: Annotated[str, Form(max_length=2)] = "en",
 ) -> Response:
     """Add a colleague and e-mail them a link to choose their password."""
-    admin = _admin(user)
     _ = gettext_for(_lang(request))
     values = {"full_name": full_name, "email": email, "role": role, "language": language}
     errors = {}
@@ -151,11 +143,10 @@ def add_colleague(
 
 @router.post("/admin/staff/{user_id:int}/role", dependencies=[CsrfChecked])
 def change_role(
-    user_id: int, request: Request, session: SessionDep, user: PageUser,
+    user_id: int, request: Request, session: SessionDep, admin: AdminPageUser,
     role: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     """Give a colleague another role."""
-    admin = _admin(user)
     _ = gettext_for(_lang(request))
     colleague = auth_service.get_user(session, organization_id=admin.organization_id,
                                       user_id=user_id)
@@ -174,11 +165,10 @@ def change_role(
 
 @router.post("/admin/staff/{user_id:int}/active", dependencies=[CsrfChecked])
 def set_active(
-    user_id: int, request: Request, session: SessionDep, user: PageUser,
+    user_id: int, request: Request, session: SessionDep, admin: AdminPageUser,
     active: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     """Deactivate (sessions end at once) or reactivate a colleague."""
-    admin = _admin(user)
     _ = gettext_for(_lang(request))
     colleague = auth_service.get_user(session, organization_id=admin.organization_id,
                                       user_id=user_id)
@@ -196,10 +186,9 @@ def set_active(
 
 @router.post("/admin/staff/{user_id:int}/welcome", dependencies=[CsrfChecked])
 def send_welcome_again(
-    user_id: int, request: Request, session: SessionDep, user: PageUser
+    user_id: int, request: Request, session: SessionDep, admin: AdminPageUser
 ) -> Response:
     """E-mail a colleague a fresh link to set a password (the earlier one stops working)."""
-    admin = _admin(user)
     colleague = auth_service.get_user(session, organization_id=admin.organization_id,
                                       user_id=user_id)
     token = links.issue(session, user=colleague, purpose="welcome")
@@ -212,11 +201,10 @@ def send_welcome_again(
 
 @router.post("/admin/organization/time-zone", dependencies=[CsrfChecked])
 def set_time_zone(
-    request: Request, session: SessionDep, user: PageUser,
+    request: Request, session: SessionDep, admin: AdminPageUser,
     time_zone: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Show times in the organization's time zone (pages and e-mails)."""
-    admin = _admin(user)
     _ = gettext_for(_lang(request))
     organization = organization_service.get(session, admin.organization_id)
     try:

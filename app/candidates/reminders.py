@@ -29,7 +29,6 @@ from app.core.clock import utcnow
 from app.core.config import get_settings
 from app.core.i18n import gettext_for
 from app.organizations import service as organization_service
-from app.outbox import service as outbox
 from app.positions.models import Position
 
 UNSTARTED_AFTER = timedelta(hours=48)
@@ -156,15 +155,8 @@ def _queue(
         "",
         _("If you have decided not to take part, you can ignore this message."),
     ]
-    outbox.enqueue_email(
-        session,
-        organization_id=candidate.organization_id,
-        to=candidate.email,
-        subject=subject,
-        text="\n".join(lines) + "\n",
-        reference={"candidate_id": candidate.id, "invitation_id": invitation.id,
-                   "reminder": kind},
-    )
+    candidate_service.email_candidate(session, candidate=candidate, subject=subject, lines=lines,
+                                      invitation_id=invitation.id, reminder=kind)
 
 
 def sent(invitation: Invitation) -> list[dict[str, Any]]:

@@ -278,13 +278,21 @@ def _queue_invitation_email(
           date=organization_service.local_time(organization, invitation.expires_at)),
         _("Please do not share it."),
     ]
+    email_candidate(session, candidate=candidate, subject=subject, lines=lines,
+                    invitation_id=invitation.id)
+
+
+def email_candidate(session: Session, *, candidate: Candidate, subject: str, lines: list[str],
+                    **reference: Any) -> None:
+    """Queue an e-mail to the candidate, ``lines`` one a line. Its reference names the
+    candidate (and whatever ``reference`` adds), so erasing the candidate finds it."""
     outbox.enqueue_email(
         session,
         organization_id=candidate.organization_id,
         to=candidate.email,
         subject=subject,
         text="\n".join(lines) + "\n",
-        reference={"candidate_id": candidate.id, "invitation_id": invitation.id},
+        reference={"candidate_id": candidate.id, **reference},
     )
 
 

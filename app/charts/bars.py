@@ -64,7 +64,7 @@ def _rect(x: float, y: float, width: float, height: float, **attrs: object) -> s
     return _el("rect", x=x, y=y, width=width, height=height, **attrs)
 
 
-def _bars_background(low: float, high: float, plot_bottom: float, mark: str) -> str:
+def _bars_background(low: float, high: float, plot_bottom: float, text: Mapping[str, str]) -> str:
     """Band zones with their letters on top, and the scale along the bottom."""
     parts = []
     fills = dict(zip("ABCD", ZONE_FILLS, strict=True))
@@ -81,7 +81,7 @@ def _bars_background(low: float, high: float, plot_bottom: float, mark: str) -> 
     for tick in ticks:
         x = _bar_x(tick, low, high)
         parts.append(_line(x, plot_bottom, x, plot_bottom + 5, FRAME, 1))
-        parts.append(_text(x, plot_bottom + 20, _fmt(tick, decimals, mark), font_size=13, **small))
+        parts.append(_text(x, plot_bottom + 20, _fmt(tick, decimals, text), font_size=13, **small))
     return "".join(parts)
 
 
@@ -89,7 +89,6 @@ def _bars_background(low: float, high: float, plot_bottom: float, mark: str) -> 
 
 def _bar_row(row: BarRow, top: float, low: float, high: float, text: Mapping[str, str]) -> str:
     """Label and value on one line; below, the bar, its 90 % band and the band letter."""
-    mark = text["decimal_mark"]
     parts = [_text(BARS_LEFT + 4, top + 17, row.label, font_size=15, font_weight="600")]
     bar_y = top + 26
     if row.value is None or _missing(row.value):
@@ -106,10 +105,10 @@ def _bar_row(row: BarRow, top: float, low: float, high: float, text: Mapping[str
         return "".join(parts)
     value = float(row.value)
     x_value = _bar_x(value, low, high)
-    shown = _with_unit(value, row.unit, mark)
+    shown = _with_unit(value, row.unit, text)
     band = _interval(row.low, row.high)
     if band is not None:
-        shown += f"  ({_fmt(band[0], 0, mark)}–{_fmt(band[1], 0, mark)})"
+        shown += f"  ({_fmt(band[0], 0, text)}–{_fmt(band[1], 0, text)})"
     parts.append(
         _text(BARS_RIGHT - 4, top + 17, shown, text_anchor="end", font_size=15, font_weight="700")
     )
@@ -146,23 +145,22 @@ def _bar_row(row: BarRow, top: float, low: float, high: float, text: Mapping[str
 def _bars_desc(
     rows: Sequence[BarRow], low: float, high: float, unit: str, text: Mapping[str, str]
 ) -> str:
-    mark = text["decimal_mark"]
     a, b, c = BAND_CUTS_T if (low, high) == T_SCALE else BAND_CUTS_PERCENT
     sentences = [
-        text["scale"].format(low=_fmt(low, 0, mark), high=_fmt(high, 0, mark), unit=unit),
+        text["scale"].format(low=_fmt(low, 0, text), high=_fmt(high, 0, text), unit=unit),
         text["bands_legend"].format(
-            a=_fmt(a, 0, mark), b=_fmt(b, 0, mark), c=_fmt(c, 0, mark), unit=unit
+            a=_fmt(a, 0, text), b=_fmt(b, 0, text), c=_fmt(c, 0, text), unit=unit
         ),
     ]
     for row in rows:
         if row.value is None or _missing(row.value):
             sentences.append(f"{row.label}: {text['not_scored']}.")
             continue
-        item = f"{row.label}: {_with_unit(float(row.value), row.unit, mark)}"
+        item = f"{row.label}: {_with_unit(float(row.value), row.unit, text)}"
         band = _interval(row.low, row.high)
         if band is not None:
             item += ", " + text["band_interval"].format(
-                low=_fmt(band[0], 0, mark), high=_fmt(band[1], 0, mark)
+                low=_fmt(band[0], 0, text), high=_fmt(band[1], 0, text)
             )
         if row.band_letter:
             item += ", " + text["band"].format(letter=row.band_letter)
@@ -176,6 +174,7 @@ def score_bars(
     scale: tuple[float, float] = T_SCALE,
     labels: Mapping[str, str] | None = None,
     title: str | None = None,
+    lang: str | None = None,
 ) -> Markup:
     """One horizontal bar per competency over the A/B/C/D band zones.
 
@@ -185,13 +184,13 @@ def score_bars(
     ``(20, 80)`` and :data:`~scoring.composite.BAND_CUTS_PERCENT` on ``(0, 100)``.
     A row whose value is ``None`` says "not scored" and draws no bar.
     """
-    text = _labels(labels)
+    text = _labels(labels, lang)
     low, high = _check_scale(scale)
     if not rows:
         raise ValueError("score_bars needs at least one row")
     unit = _unit_for((low, high), None)
     plot_bottom = BARS_HEADER + BARS_ROW * len(rows) + 4
-    body = [_bars_background(low, high, plot_bottom, text["decimal_mark"])]
+    body = [_bars_background(low, high, plot_bottom, text)]
     for index, row in enumerate(rows):
         body.append(_bar_row(row, BARS_HEADER + index * BARS_ROW, low, high, text))
     return _svg(

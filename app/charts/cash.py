@@ -29,6 +29,7 @@ from app.charts.svg import (
     _marker,
     _nice_ticks,
     _points,
+    _series_stroke,
     _svg,
     _text,
     _text_width,
@@ -68,7 +69,6 @@ def _month_step(months: int) -> int:
 
 def _cash_axes(frame: _Frame, y_ticks: Sequence[float], text: Mapping[str, str]) -> str:
     """Gridlines with values in thousands (a dark zero line), month ticks, axis titles."""
-    mark = text["decimal_mark"]
     decimals = _decimals_for((y_ticks[1] - y_ticks[0]) / 1000) if len(y_ticks) > 1 else 0
     small = {"font_size": 13, "fill": MUTED}
     title = {"font_size": 14, "font_weight": "600", "fill": MUTED}
@@ -77,14 +77,15 @@ def _cash_axes(frame: _Frame, y_ticks: Sequence[float], text: Mapping[str, str])
         y = frame.y(tick)
         stroke, width = (INK, 1.4) if tick == 0 else (GRID, 0.8)
         parts.append(_line(CASH_LEFT, y, CASH_RIGHT, y, stroke, width))
-        label = _fmt(tick / 1000, decimals, mark)
+        label = _fmt(tick / 1000, decimals, text)
         parts.append(_text(CASH_LEFT - 8, y + 4, label, text_anchor="end", **small))
     parts.append(_text(CASH_LEFT - 40, CASH_TOP - 18, text["cash_axis"], **title))
     parts.append(_line(CASH_LEFT, CASH_BOTTOM, CASH_RIGHT, CASH_BOTTOM, FRAME, 1))
     for month in range(0, frame.months + 1, _month_step(frame.months)):
         x = frame.x(month)
         parts.append(_line(x, CASH_BOTTOM, x, CASH_BOTTOM + 5, FRAME, 1))
-        parts.append(_text(x, CASH_BOTTOM + 20, str(month), text_anchor="middle", **small))
+        label = _fmt(month, 0, text)
+        parts.append(_text(x, CASH_BOTTOM + 20, label, text_anchor="middle", **small))
     centre = (CASH_LEFT + CASH_RIGHT) / 2
     parts.append(_text(centre, CASH_BOTTOM + 40, text["month"], text_anchor="middle", **title))
     return "".join(parts)
@@ -92,7 +93,7 @@ def _cash_axes(frame: _Frame, y_ticks: Sequence[float], text: Mapping[str, str])
 
 def _money_k(euros: float, text: Mapping[str, str]) -> str:
     decimals = 0 if abs(euros) >= 100_000 or euros % 1000 == 0 else 1
-    return text["money_k"].format(value=_fmt(euros / 1000, decimals, text["decimal_mark"]))
+    return text["money_k"].format(value=_fmt(euros / 1000, decimals, text))
 
 
 def _crosses(
@@ -187,6 +188,7 @@ def cash_curves(
     budget: float | None = None,
     labels: Mapping[str, str] | None = None,
     title: str | None = None,
+    lang: str | None = None,
 ) -> Markup:
     """Cumulative cash per month of each hiring option, with break-even and budget.
 
@@ -203,7 +205,7 @@ def cash_curves(
     labels : translated strings overriding :data:`DEFAULT_LABELS`.
     title : accessible title; defaults to ``labels["cash_title"]``.
     """
-    text = _labels(labels)
+    text = _labels(labels, lang)
     clean = _check_cash_input(series, budget)
     marks = dict(break_even or {})
     everything = [0.0, *(v for values in clean.values() for v in values)]
@@ -224,15 +226,7 @@ def cash_curves(
     for index, (key, points) in enumerate(curves.items()):
         style = STYLES[index]
         body.append(
-            _el(
-                "polyline",
-                points=_points(points),
-                fill="none",
-                stroke=style.colour,
-                stroke_width=2.6,
-                stroke_dasharray=style.dash,
-                stroke_linejoin="round",
-            )
+            _el("polyline", points=_points(points), fill="none", **_series_stroke(style, 2.6))
         )
         month = marks.get(key)
         marked = month is not None and 1 <= month < len(points)

@@ -32,6 +32,7 @@ from app.charts.svg import (
     _missing,
     _nice_ticks,
     _polygon,
+    _series_stroke,
     _svg,
     _text,
     _text_width,
@@ -75,9 +76,13 @@ class _Spoke:
     lines: tuple[_Line, ...]
     top: float  # y of the first baseline
 
+    def at(self, r: float) -> tuple[float, float]:
+        """The point ``r`` from the centre along this axis."""
+        return RADAR_WIDTH / 2 + self.dx * r, self.dy * r
+
     @property
     def label_x(self) -> float:
-        return RADAR_WIDTH / 2 + self.dx * (RADAR_RADIUS + RADAR_GAP)
+        return self.at(RADAR_RADIUS + RADAR_GAP)[0]
 
     def extent(self) -> tuple[float, float]:
         """Leftmost and rightmost x the label block reaches (estimated)."""
@@ -116,27 +121,28 @@ def _spokes(axes: Sequence[str], extra: Sequence[_Line | None]) -> list[_Spoke]:
 
 
 
+def _ring(spokes: Sequence[_Spoke], r: float, stroke: str, width: float, **attrs: object) -> str:
+    """The polygon through every axis at ``r`` from the centre (a grid ring, the reference)."""
+    points = (s.at(r) for s in spokes)
+    return _polygon(points, fill="none", stroke=stroke, stroke_width=width, **attrs)
+
+
 def _radar_grid(spokes: Sequence[_Spoke], ticks: Sequence[float], low: float, high: float) -> str:
-    cx = RADAR_WIDTH / 2
     parts = []
     for tick in ticks:
-        r = _radius(tick, low, high)
         stroke, width = (FRAME, 1.2) if tick == ticks[-1] else (GRID, 0.8)
-        parts.append(
-            _polygon(
-                ((cx + s.dx * r, s.dy * r) for s in spokes),
-                fill="none",
-                stroke=stroke,
-                stroke_width=width,
-            )
-        )
+        parts.append(_ring(spokes, _radius(tick, low, high), stroke, width))
     for s in spokes:
-        parts.append(_line(cx, 0, cx + s.dx * RADAR_RADIUS, s.dy * RADAR_RADIUS, GRID, 0.8))
+        parts.append(_line(*s.at(0.0), *s.at(RADAR_RADIUS), GRID, 0.8))
     return "".join(parts)
 
 
 def _radar_ticks(
-    spokes: Sequence[_Spoke], ticks: Sequence[float], low: float, high: float, mark: str
+    spokes: Sequence[_Spoke],
+    ticks: Sequence[float],
+    low: float,
+    high: float,
+    text: Mapping[str, str],
 ) -> str:
     """Ring values on the bisector of the first two spokes, where no marker ever sits;
     drawn last, on a halo, so no polygon hides them. With few axes the bisector is short,
@@ -149,7 +155,7 @@ def _radar_ticks(
     parts = []
     for tick in shown:
         r = _radius(tick, low, high)
-        label = _fmt(tick, decimals, mark)
+        label = _fmt(tick, decimals, text)
         x, y = RADAR_WIDTH / 2 + bx * r, by * r + 3.5
         parts.append(_halo(x, y, label, font_size=10.5, fill=MUTED, text_anchor="middle"))
     return "".join(parts)
@@ -168,19 +174,12 @@ def _radar_series(
     *,
     fill_opacity: str,
 ) -> str:
-    cx = RADAR_WIDTH / 2
-    points = []
-    for s, value in zip(spokes, series.values, strict=True):
-        r = 0.0 if value is None or _missing(value) else _radius(float(value), low, high)
-        points.append((cx + s.dx * r, s.dy * r))
+    points = [
+        s.at(0.0 if value is None or _missing(value) else _radius(float(value), low, high))
+        for s, value in zip(spokes, series.values, strict=True)
+    ]
     polygon = _polygon(
-        points,
-        fill=style.colour,
-        fill_opacity=fill_opacity,
-        stroke=style.colour,
-        stroke_width=2.2,
-        stroke_dasharray=style.dash,
-        stroke_linejoin="round",
+        points, fill=style.colour, fill_opacity=fill_opacity, **_series_stroke(style, 2.2)
     )
     markers = "".join(
         _marker(style.marker, x, y, style.colour, hollow=_missing(value))
@@ -198,16 +197,14 @@ def _radar_bands(
     offset: float,
 ) -> str:
     """90 % intervals as translucent whiskers along each axis, capped at both ends."""
-    cx = RADAR_WIDTH / 2
     parts = []
     for s, band in zip(spokes, bands, strict=True):
         interval = None if band is None else _interval(band[0], band[1])
         if interval is None:
             continue
-        r0, r1 = _radius(interval[0], low, high), _radius(interval[1], low, high)
         ox, oy = -s.dy * offset, s.dx * offset  # perpendicular shift between series
-        x0, y0 = cx + s.dx * r0 + ox, s.dy * r0 + oy
-        x1, y1 = cx + s.dx * r1 + ox, s.dy * r1 + oy
+        ends = [s.at(_radius(end, low, high)) for end in interval]
+        (x0, y0), (x1, y1) = ((x + ox, y + oy) for x, y in ends)
         parts.append(_line(x0, y0, x1, y1, style.colour, 7, stroke_opacity="0.3"))
         for x, y in ((x0, y0), (x1, y1)):  # caps across the axis
             cap = (x - s.dy * 4.5, y + s.dx * 4.5, x + s.dy * 4.5, y - s.dx * 4.5)
@@ -251,9 +248,8 @@ def _radar_desc(
     scale: tuple[float, float],
     text: Mapping[str, str],
 ) -> str:
-    mark = text["decimal_mark"]
     sentences = [
-        text["scale"].format(low=_fmt(scale[0], 0, mark), high=_fmt(scale[1], 0, mark), unit=unit)
+        text["scale"].format(low=_fmt(scale[0], 0, text), high=_fmt(scale[1], 0, text), unit=unit)
     ]
     for index, one in enumerate(series):
         parts = []
@@ -262,14 +258,14 @@ def _radar_desc(
             if value is None or _missing(value):
                 parts.append(f"{axis} {text['not_scored']}")
                 continue
-            item = f"{axis} {_with_unit(float(value), unit, mark)}"
+            item = f"{axis} {_with_unit(float(value), unit, text)}"
             band = band_set[axis_index] if band_set else None
             interval = None if band is None else _interval(band[0], band[1])
             if interval is not None:
                 item += (
                     " ("
                     + text["band_interval"].format(
-                        low=_fmt(interval[0], 0, mark), high=_fmt(interval[1], 0, mark)
+                        low=_fmt(interval[0], 0, text), high=_fmt(interval[1], 0, text)
                     )
                     + ")"
                 )
@@ -282,7 +278,7 @@ def _radar_desc(
 
 def _reference_label(unit: str, reference: float, text: Mapping[str, str]) -> str:
     name = text["reference_T"] if unit == "T" else text["reference"]
-    return f"{name} ({_with_unit(reference, unit, text['decimal_mark'])})"
+    return f"{name} ({_with_unit(reference, unit, text)})"
 
 
 def _check_radar_input(
@@ -322,12 +318,11 @@ def _axis_notes(
     axes: Sequence[str], series: Sequence[Series], unit: str, text: Mapping[str, str]
 ) -> list[_Line | None]:
     """The extra label line per axis: the value (one series) or who is not scored."""
-    mark = text["decimal_mark"]
     if len(series) == 1:
         return [
             _Line(text["not_scored"], "missing")
             if v is None or _missing(v)
-            else _Line(_with_unit(float(v), unit, mark), "value")
+            else _Line(_with_unit(float(v), unit, text), "value")
             for v in series[0].values
         ]
     notes: list[_Line | None] = []
@@ -347,6 +342,7 @@ def radar(
     unit: str | None = None,
     labels: Mapping[str, str] | None = None,
     title: str | None = None,
+    lang: str | None = None,
 ) -> Markup:
     """Radar (spider) chart of one candidate, or 2–5 overlaid for a comparison.
 
@@ -368,7 +364,7 @@ def radar(
     With one series each axis label also shows the value; with several, a legend tells
     them apart (colour, dash and marker) and the page's table carries the numbers.
     """
-    text = _labels(labels)
+    text = _labels(labels, lang)
     low, high = _check_scale(scale)
     unit = _unit_for((low, high), unit)
     band_sets = _check_radar_input(axes, series, bands)
@@ -382,16 +378,7 @@ def radar(
     ]
     if reference is not None:
         r = _radius(float(reference), low, high)
-        ring = ((RADAR_WIDTH / 2 + s.dx * r, s.dy * r) for s in spokes)
-        body.append(
-            _polygon(
-                ring,
-                fill="none",
-                stroke=MUTED,
-                stroke_width=1.6,
-                stroke_dasharray=REFERENCE_STYLE.dash,
-            )
-        )
+        body.append(_ring(spokes, r, MUTED, 1.6, stroke_dasharray=REFERENCE_STYLE.dash))
         swatch = _line_swatch(REFERENCE_STYLE, marker=False, width=1.6)
         legend.append((swatch, _reference_label(unit, float(reference), text)))
     for index, band_set in enumerate(band_sets):
@@ -401,7 +388,7 @@ def radar(
     opacity = "0.14" if single else "0.05"
     for index, one in enumerate(series):
         body.append(_radar_series(spokes, one, STYLES[index], low, high, fill_opacity=opacity))
-    body.append(_radar_ticks(spokes, ticks, low, high, text["decimal_mark"]))
+    body.append(_radar_ticks(spokes, ticks, low, high, text))
     body.append(_radar_labels(spokes, single))
 
     left, top, right, bottom = _radar_bounds(spokes)

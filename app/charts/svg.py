@@ -8,6 +8,7 @@ this one use them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from markupsafe import Markup, escape
+
+from app.core.numbers import Numbers
 
 T_SCALE: tuple[float, float] = (20.0, 80.0)
 PERCENT_SCALE: tuple[float, float] = (0.0, 100.0)
@@ -28,7 +31,6 @@ GRID = "#d0d7de"
 FRAME = "#8c959f"
 WHITE = "#ffffff"
 BAD = "#cf222e"
-MINUS = "\u2212"
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,17 @@ DEFAULT_LABELS: Mapping[str, str] = MappingProxyType(
 # Small building blocks
 
 
-def _labels(overrides: Mapping[str, str] | None) -> dict[str, str]:
-    return {**DEFAULT_LABELS, **(overrides or {})}
+def _labels(overrides: Mapping[str, str] | None, lang: str | None = None) -> dict[str, str]:
+    """The chart's words, and under ``language`` the language its numbers are written in:
+    ``lang``, else the one the labels' ``decimal_mark`` implies (a comma: Italian)."""
+    text = {**DEFAULT_LABELS, **(overrides or {})}
+    text["language"] = lang or ("it" if text["decimal_mark"] == "," else "en")
+    return text
+
+
+@functools.cache
+def _numbers(lang: str) -> Numbers:
+    return Numbers(lang)
 
 
 def _c(x: float) -> str:
@@ -113,11 +124,10 @@ def _c(x: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _fmt(x: float, decimals: int = 0, mark: str = ".") -> str:
-    """A number with a fixed number of decimals, a real minus sign and the page's mark."""
-    text = f"{abs(x):.{decimals}f}".replace(".", mark)
-    negative = round(x, decimals) < 0
-    return (MINUS if negative else "") + text
+def _fmt(x: float, decimals: int, text: Mapping[str, str]) -> str:
+    """A number a person reads, as the chart's language writes it (Babel, through
+    :class:`app.core.numbers.Numbers`): its decimal mark and grouping, a real minus sign."""
+    return _numbers(text["language"]).num(x, decimals)
 
 
 def _attrs(attrs: Mapping[str, object]) -> str:
@@ -227,6 +237,16 @@ def _marker(
     return _polygon(((x + dx * s, y + dy * s) for dx, dy in corners), **paint)
 
 
+def _series_stroke(style: SeriesStyle, width: float) -> dict[str, object]:
+    """The stroke of a series' line: its colour and dash pattern, round joins."""
+    return {
+        "stroke": style.colour,
+        "stroke_width": width,
+        "stroke_dasharray": style.dash,
+        "stroke_linejoin": "round",
+    }
+
+
 def _line_swatch(
     style: SeriesStyle, *, marker: bool = True, width: float = 2.0, hollow: bool = False
 ) -> Callable[[float, float], str]:
@@ -305,8 +325,8 @@ def _unit_for(scale: tuple[float, float], unit: str | None) -> str:
     return "T" if tuple(scale) == T_SCALE else "%"
 
 
-def _with_unit(value: float, unit: str, mark: str, decimals: int = 0) -> str:
-    return f"{_fmt(value, decimals, mark)} {unit}"
+def _with_unit(value: float, unit: str, text: Mapping[str, str], decimals: int = 0) -> str:
+    return f"{_fmt(value, decimals, text)} {unit}"
 
 
 def _check_scale(scale: tuple[float, float]) -> tuple[float, float]:

@@ -12,7 +12,7 @@ from app.assessments import pages as assessment_pages
 from app.assessments import service as assessment_service
 from app.audit import service as audit
 from app.auth import service as auth_service
-from app.auth.dependencies import FormFirst, PostedForm, client_ip, require
+from app.auth.dependencies import FormFirst, HrPageUser, PostedForm, client_ip, require
 from app.auth.models import User
 from app.auth.permissions import Action
 from app.core.clock import utcnow
@@ -31,7 +31,6 @@ candidate_router = APIRouter(route_class=SessionRoute, prefix="/a", include_in_s
                              dependencies=[Depends(guard_candidate_token)])
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 Token = Annotated[str, Path(max_length=200)]
-HrPageUser = Annotated[User, Depends(require(Action.manage_hiring, page=True))]
 StaffPageUser = Annotated[User, Depends(require(Action.work, page=True))]
 
 

@@ -6,14 +6,13 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.auth.dependencies import FormFirst, PostedForm, client_ip, require
+from app.auth.dependencies import AdminPageUser, FormFirst, HrPageUser, PostedForm, client_ip
 from app.auth.models import User
-from app.auth.permissions import Action
 from app.core.db import SessionDep, SessionRoute
 from app.core.errors import DomainError, Invalid, NotFound
 from app.core.i18n import gettext_for
@@ -33,9 +32,6 @@ from scoring.competencies import COMPETENCIES
 from scoring.fairness import MIN_CELL
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
-
-HrPageUser = Annotated[User, Depends(require(Action.manage_hiring, page=True))]
-AdminPageUser = Annotated[User, Depends(require(Action.administer, page=True))]
 
 
 def _day(value: str | None) -> date | None:

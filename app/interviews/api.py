@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.audit import service as audit
 from app.auth.dependencies import AdminUser, HrUser, StaffUser, client_ip
 from app.auth.models import User
 from app.candidates.models import Candidate
@@ -26,7 +25,6 @@ from app.positions.dependencies import VisiblePosition
 from app.positions.models import Position
 from app.reports import pipeline
 from app.reports import service as report_service
-from app.scores import service as score_service
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["interviews"])
 
@@ -177,10 +175,8 @@ def put_overall_weights(user: HrUser, position: VisiblePosition, data: Weights,
                         request: Request, session: SessionDep) -> dict[str, Any]:
     """Set the weights (summing to 1) of test and interview; audited."""
     result = overall_service.set_weights(session, position=position, test=data.test,
-                                         interview=data.interview)
-    audit.record(session, actor=user, action="position.overall_weights", object_type="position",
-                 object_id=position.id, details={"test": data.test, "interview": data.interview},
-                 ip=client_ip(request))
+                                         interview=data.interview, actor=user,
+                                         ip=client_ip(request))
     session.commit()
     return result
 
@@ -258,13 +254,8 @@ def apply_suggested(user: AdminUser, position: VisiblePosition, data: ApplyWeigh
     reason = data.reason.strip()
     if not reason:
         raise interview_service.field_error("reason", "write why you apply these weights")
-    before, new = validity_service.apply(session, position=position, found=found)
-    score_service.rescore_position(session, position=position)
-    audit.record(session, actor=user, action="position.apply_suggested_weights",
-                 object_type="position", object_id=position.id,
-                 details={"before": before, "after": new, "reason": reason,
-                          "outcome": data.outcome, "n": found["suggestion"]["n"]},
-                 ip=client_ip(request))
+    validity_service.apply(session, position=position, found=found, reason=reason, actor=user,
+                           ip=client_ip(request))
     result = position_service.public(session, position).model_dump(mode="json")
     session.commit()
     return result
@@ -297,12 +288,8 @@ def apply_cost_learning(user: AdminUser, position: VisiblePosition, data: ApplyC
     reason = data.reason.strip()
     if not reason:
         raise interview_service.field_error("reason", "write why you apply these numbers")
-    before, after = outcome_service.apply_assumptions(session, position=position, offer=offer)
-    score_service.rescore_position(session, position=position)
-    audit.record(session, actor=user, action="position.apply_observed_costs",
-                 object_type="position", object_id=position.id,
-                 details={"before": before, "after": after, "reason": reason},
-                 ip=client_ip(request))
+    outcome_service.apply_assumptions(session, position=position, offer=offer, reason=reason,
+                                      actor=user, ip=client_ip(request))
     result = position_service.public(session, position).model_dump(mode="json")
     session.commit()
     return result

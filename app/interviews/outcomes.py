@@ -26,6 +26,7 @@ from app.outbox import service as outbox
 from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionUpdate
+from app.scores import service as score_service
 from app.scores.models import Score
 
 FOLLOW_UPS = (6, 12)
@@ -289,13 +290,19 @@ def merged_assumptions(before: dict[str, Any], offer: dict[str, Any]) -> dict[st
 
 
 
-def apply_assumptions(session: Session, *, position: Position, offer: dict[str, Any]
+def apply_assumptions(session: Session, *, position: Position, offer: dict[str, Any],
+                      reason: str, actor: User, ip: str | None
                       ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Make the observed numbers (the ``offer`` of :func:`cost_learning`) the position's cost
-    assumptions; return the assumptions before and after. The caller rescores, audits and
-    commits (as for :func:`app.interviews.validity.apply`)."""
+    assumptions, rescore the position and audit the change with ``reason``; return the
+    assumptions before and after. The caller commits (as for
+    :func:`app.interviews.validity.apply`)."""
     before = dict(position.cost_assumptions or {})
     after = merged_assumptions(before, offer)
     position_service.update(session, position=position,
                             data=PositionUpdate(cost_assumptions=after))
+    score_service.rescore_position(session, position=position)
+    audit.record(session, actor=actor, action="position.apply_observed_costs",
+                 object_type="position", object_id=position.id,
+                 details={"before": before, "after": after, "reason": reason}, ip=ip)
     return before, after

@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, select
 
+from app.audit import service as audit
+from app.auth.models import User
 from app.core.db import pk
 from app.core.errors import Invalid
 from app.interviews import service as interview_service
@@ -53,9 +55,9 @@ def weights(session: Session, *, position: Position) -> dict[str, float]:
     return {"test": row.test_weight, "interview": row.interview_weight, "default": False}
 
 
-def set_weights(session: Session, *, position: Position, test: float, interview: float
-                ) -> dict[str, float]:
-    """Store the position's weights (non-negative, summing to 1)."""
+def set_weights(session: Session, *, position: Position, test: float, interview: float,
+                actor: User, ip: str | None) -> dict[str, float]:
+    """Store the position's weights (non-negative, summing to 1); audited."""
     for name, value in (("test", test), ("interview", interview)):
         if not (0 <= value <= 1) or math.isnan(value):
             raise Invalid([{"loc": ["body", name], "field": name, "type": "value_error",
@@ -69,6 +71,8 @@ def set_weights(session: Session, *, position: Position, test: float, interview:
     row.test_weight, row.interview_weight = test, interview
     session.add(row)
     session.flush()
+    audit.record(session, actor=actor, action="position.overall_weights", object_type="position",
+                 object_id=position.id, details={"test": test, "interview": interview}, ip=ip)
     return weights(session, position=position)
 
 

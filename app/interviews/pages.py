@@ -11,13 +11,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import col, select
 
-from app.audit import service as audit
-from app.auth.dependencies import FormFirst, PageUser, PostedForm, client_ip
+from app.auth.dependencies import (
+    AdminPageUser,
+    FormFirst,
+    HrPageUser,
+    PageUser,
+    PostedForm,
+    client_ip,
+)
 from app.auth.models import User
 from app.auth.permissions import Action, can
 from app.candidates.models import Candidate
 from app.core.db import SessionDep, SessionRoute
-from app.core.errors import Conflict, DomainError, Forbidden, Invalid
+from app.core.errors import Conflict, DomainError, Invalid
 from app.core.i18n import gettext_for
 from app.core.numbers import read_number
 from app.core.templating import render
@@ -33,7 +39,6 @@ from app.positions import service as position_service
 from app.positions.models import Position
 from app.reports import service as report_service
 from app.reports.wording import Numbers
-from app.scores import service as score_service
 from scoring.competencies import label as competency_label
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
@@ -143,6 +148,14 @@ def _page(session: SessionDep, request: Request, user: User, candidate: Candidat
                   draft_keys=("error", "values"))
 
 
+def _refused(session: SessionDep, request: Request, user: User, candidate: Candidate,
+             position: Position, exc: DomainError, *, values: dict | None = None) -> Response:
+    """The interview page again, its changes rolled back, saying why the form was refused."""
+    session.rollback()
+    return _page(session, request, user, candidate, position, values=values,
+                 error=_problem(gettext_for(_lang(request)), exc), status_code=exc.status_code)
+
+
 @router.get("/candidates/{candidate_id:int}/interview")
 def interview_page(candidate_id: int, request: Request, session: SessionDep,
                    user: PageUser) -> Response:
@@ -153,11 +166,9 @@ def interview_page(candidate_id: int, request: Request, session: SessionDep,
 
 
 @router.post("/candidates/{candidate_id:int}/interview/assign", dependencies=FormFirst)
-def assign_page(candidate_id: int, request: Request, session: SessionDep, user: PageUser,
+def assign_page(candidate_id: int, request: Request, session: SessionDep, user: HrPageUser,
                 form: PostedForm) -> Response:
     """Put staff members on the panel (admin, hr)."""
-    if not can(user, Action.manage_hiring):
-        raise Forbidden()
     candidate, position = _visible(session, candidate_id, user)
     ids = [_int_or_none(v) for v in form.getlist("interviewer_ids")]
     try:
@@ -165,19 +176,15 @@ def assign_page(candidate_id: int, request: Request, session: SessionDep, user: 
                                  interviewer_ids=[i for i in ids if isinstance(i, int)],
                                  actor=user, ip=client_ip(request))
     except (Invalid, Conflict) as exc:
-        session.rollback()
-        return _page(session, request, user, candidate, position,
-                     error=_problem(gettext_for(_lang(request)), exc), status_code=exc.status_code)
+        return _refused(session, request, user, candidate, position, exc)
     session.commit()
     return RedirectResponse(f"/candidates/{candidate.id}/interview", status_code=303)
 
 
 @router.post("/candidates/{candidate_id:int}/interview/unassign", dependencies=FormFirst)
-def unassign_page(candidate_id: int, request: Request, session: SessionDep, user: PageUser,
+def unassign_page(candidate_id: int, request: Request, session: SessionDep, user: HrPageUser,
                   form: PostedForm) -> Response:
     """Take an interviewer who has not rated off the panel (admin, hr)."""
-    if not can(user, Action.manage_hiring):
-        raise Forbidden()
     candidate, position = _visible(session, candidate_id, user)
     interviewer = _int_or_none(form.get("interviewer_id"))
     try:
@@ -186,9 +193,7 @@ def unassign_page(candidate_id: int, request: Request, session: SessionDep, user
             interviewer_id=interviewer if isinstance(interviewer, int) else 0,
             actor=user, ip=client_ip(request))
     except (Invalid, Conflict) as exc:
-        session.rollback()
-        return _page(session, request, user, candidate, position,
-                     error=_problem(gettext_for(_lang(request)), exc), status_code=exc.status_code)
+        return _refused(session, request, user, candidate, position, exc)
     session.commit()
     return RedirectResponse(f"/candidates/{candidate.id}/interview", status_code=303)
 
@@ -216,12 +221,9 @@ def rate_page(candidate_id: int, request: Request, session: SessionDep, user: Pa
             interview_service.submit(session, candidate=candidate, position=position, actor=user,
                                      ratings=ratings, notes=notes, ip=client_ip(request))
     except (Invalid, Conflict) as exc:
-        session.rollback()
         values = {"ratings": ratings, "notes": notes, "reason": form.get("reason") or "",
                   "revising": revising}
-        return _page(session, request, user, candidate, position,
-                     error=_problem(gettext_for(_lang(request)), exc), values=values,
-                     status_code=exc.status_code)
+        return _refused(session, request, user, candidate, position, exc, values=values)
     session.commit()
     return RedirectResponse(f"/candidates/{candidate.id}/interview#ratings", status_code=303)
 
@@ -266,11 +268,9 @@ def _number(value: Any, lang: str) -> float | str | None:
 
 
 @router.post("/candidates/{candidate_id:int}/outcomes", dependencies=FormFirst)
-def outcome_page(candidate_id: int, request: Request, session: SessionDep, user: PageUser,
+def outcome_page(candidate_id: int, request: Request, session: SessionDep, user: HrPageUser,
                  form: PostedForm) -> Response:
     """Record a hire's outcome at 6 or 12 months (admin, hr)."""
-    if not can(user, Action.manage_hiring):
-        raise Forbidden()
     candidate, position = _visible(session, candidate_id, user)
     _ = gettext_for(_lang(request))
     employed = form.get("still_employed", "yes") != "no"
@@ -300,47 +300,58 @@ def outcome_page(candidate_id: int, request: Request, session: SessionDep, user:
         outcome_service.record(session, candidate=candidate, position=position, data=data,
                                actor=user, ip=client_ip(request))
     except (Invalid, Conflict) as exc:
-        session.rollback()
-        return _page(session, request, user, candidate, position,
-                     error=_problem(_, exc), status_code=exc.status_code)
+        return _refused(session, request, user, candidate, position, exc)
     session.commit()
     return RedirectResponse(f"/candidates/{candidate.id}/interview#outcomes", status_code=303)
+
+
+def _board_context(session: SessionDep, request: Request, user: User, board: dict[str, Any],
+                   correct: bool, base_link: str) -> dict[str, Any]:
+    """What both validity dashboards show of a board: its cells by predictor and outcome,
+    the predictors' names, and the positions to switch to."""
+    return {
+        "board": board,
+        "cells": {(c["predictor"], c["outcome"]): c for c in board["correlations"]},
+        "labels": {k: competency_label(k) for k in board["predictors"]},
+        "correct": correct,
+        "base_link": base_link,
+        "positions": position_service.list_visible(session, user=user),
+        "fmt": Numbers(_lang(request)),
+    }
 
 
 def _validity_context(session: SessionDep, request: Request, user: User, position: Position,
                       correct: bool, outcome: str) -> dict[str, Any]:
     board = validity_service.dashboard(session, position=position, correct=correct)
-    cells = {(c["predictor"], c["outcome"]): c for c in board["correlations"]}
     return {
+        **_board_context(session, request, user, board, correct,
+                         f"/positions/{position.id}/validity"),
         "position": position,
-        "base_link": f"/positions/{position.id}/validity",
-        "positions": position_service.list_visible(session, user=user),
-        "board": board,
-        "cells": cells,
-        "labels": {k: competency_label(k) for k in board["predictors"]},
-        "correct": correct,
         "outcome": outcome,
         "suggestion": validity_service.suggestion(session, position=position, outcome=outcome),
         "reliability": reliability_service.position_reliability(session, position=position),
         "overview": overall_service.public_overview(
             overall_service.position_overview(session, position=position)),
         "learning": outcome_service.cost_learning(session, position=position),
-        "fmt": Numbers(_lang(request)),
         "error": None,
     }
 
 
-def _admin(user: User) -> None:
-    if not can(user, Action.administer):
-        raise Forbidden()
+def _validity_refused(session: SessionDep, request: Request, user: User, position: Position,
+                      outcome: str, error: str) -> Response:
+    """The validity dashboard again, saying why nothing was applied."""
+    context = _validity_context(session, request, user, position, False, outcome)
+    context["error"] = error
+    return render(request, "interviews/validity.html", context, status_code=422,
+                  form_page=f"/positions/{position.id}/validity?outcome={outcome}",
+                  draft_keys=("error",))
 
 
 @router.get("/positions/{position_id:int}/validity")
-def validity_page(position_id: int, request: Request, session: SessionDep, user: PageUser,
+def validity_page(position_id: int, request: Request, session: SessionDep, user: AdminPageUser,
                   correct: Annotated[bool, Query()] = False,
                   outcome: Annotated[str, Query(max_length=40)] = "performance_6") -> Response:
     """The validity dashboard of a position (admins)."""
-    _admin(user)
     position = position_service.get(session, position_id=position_id, user=user)
     if outcome not in validity_service.OUTCOMES:
         outcome = validity_service.DEFAULT_OUTCOME
@@ -349,11 +360,10 @@ def validity_page(position_id: int, request: Request, session: SessionDep, user:
 
 
 @router.post("/positions/{position_id:int}/validity/apply", dependencies=FormFirst)
-def apply_page(position_id: int, request: Request, session: SessionDep, user: PageUser,
+def apply_page(position_id: int, request: Request, session: SessionDep, user: AdminPageUser,
                form: PostedForm) -> Response:
     """Apply the suggested competency weights, or the observed cost assumptions, with a
     written reason (admins; audited)."""
-    _admin(user)
     _ = gettext_for(_lang(request))
     position = position_service.get(session, position_id=position_id, user=user)
     outcome = str(form.get("outcome") or validity_service.DEFAULT_OUTCOME)
@@ -361,42 +371,24 @@ def apply_page(position_id: int, request: Request, session: SessionDep, user: Pa
         outcome = validity_service.DEFAULT_OUTCOME
     reason = str(form.get("reason") or "").strip()[:2000]
     what = form.get("what")
-    shown_on = f"/positions/{position.id}/validity?outcome={outcome}"
     if not reason:
-        context = _validity_context(session, request, user, position, False, outcome)
-        context["error"] = _("Write why you apply these numbers: the reason is kept in the"
-                             " audit log.")
-        return render(request, "interviews/validity.html", context, status_code=422,
-                      form_page=shown_on, draft_keys=("error",))
+        return _validity_refused(session, request, user, position, outcome, _(
+            "Write why you apply these numbers: the reason is kept in the audit log."))
     if what == "costs":
         offered = outcome_service.cost_learning(session, position=position)["offer"]
         if not offered:
-            context = _validity_context(session, request, user, position, False, outcome)
-            context["error"] = _("There are no observed cost assumptions to apply yet.")
-            return render(request, "interviews/validity.html", context, status_code=422,
-                      form_page=shown_on, draft_keys=("error",))
-        before, after = outcome_service.apply_assumptions(session, position=position,
-                                                          offer=offered)
-        score_service.rescore_position(session, position=position)
-        audit.record(session, actor=user, action="position.apply_observed_costs",
-                     object_type="position", object_id=position.id,
-                     details={"before": before, "after": after, "reason": reason},
-                     ip=client_ip(request))
+            return _validity_refused(session, request, user, position, outcome,
+                                     _("There are no observed cost assumptions to apply yet."))
+        outcome_service.apply_assumptions(session, position=position, offer=offered,
+                                          reason=reason, actor=user, ip=client_ip(request))
         session.commit()
         return RedirectResponse(f"/positions/{position.id}/validity#costs", status_code=303)
     found = validity_service.suggestion(session, position=position, outcome=outcome)
     if found["suggestion"] is None:
-        context = _validity_context(session, request, user, position, False, outcome)
-        context["error"] = _("There is no suggestion to apply yet: more outcomes are needed.")
-        return render(request, "interviews/validity.html", context, status_code=422,
-                      form_page=shown_on, draft_keys=("error",))
-    before, after = validity_service.apply(session, position=position, found=found)
-    score_service.rescore_position(session, position=position)
-    audit.record(session, actor=user, action="position.apply_suggested_weights",
-                 object_type="position", object_id=position.id,
-                 details={"before": before, "after": after, "reason": reason,
-                          "outcome": outcome, "n": found["suggestion"]["n"]},
-                 ip=client_ip(request))
+        return _validity_refused(session, request, user, position, outcome, _(
+            "There is no suggestion to apply yet: more outcomes are needed."))
+    validity_service.apply(session, position=position, found=found, reason=reason, actor=user,
+                           ip=client_ip(request))
     session.commit()
     return RedirectResponse(f"/positions/{position.id}/validity?outcome={outcome}#weights",
                             status_code=303)
@@ -404,40 +396,25 @@ def apply_page(position_id: int, request: Request, session: SessionDep, user: Pa
 
 @router.post("/positions/{position_id:int}/overall-weights", dependencies=FormFirst)
 def overall_weights_page(position_id: int, request: Request, session: SessionDep,
-                         user: PageUser, form: PostedForm) -> Response:
+                         user: HrPageUser, form: PostedForm) -> Response:
     """Set how much the interview counts in the overall score (admin, hr); audited."""
-    if not can(user, Action.manage_hiring):
-        raise Forbidden()
     _ = gettext_for(_lang(request))
     position = position_service.get(session, position_id=position_id, user=user)
     share = _int_or_none(form.get("interview_pct"))
     if not isinstance(share, int) or not 0 <= share <= 100:
         raise Invalid(_("interview_pct: give a whole percentage from 0 to 100."))
     overall_service.set_weights(session, position=position, test=(100 - share) / 100,
-                                interview=share / 100)
-    audit.record(session, actor=user, action="position.overall_weights", object_type="position",
-                 object_id=position.id,
-                 details={"test": (100 - share) / 100, "interview": share / 100},
-                 ip=client_ip(request))
+                                interview=share / 100, actor=user, ip=client_ip(request))
     session.commit()
     return RedirectResponse(f"/positions/{position.id}#overall-weights", status_code=303)
 
 
 @router.get("/admin/validity")
-def organization_validity_page(request: Request, session: SessionDep, user: PageUser,
+def organization_validity_page(request: Request, session: SessionDep, user: AdminPageUser,
                                correct: Annotated[bool, Query()] = False) -> Response:
     """The validity dashboard over every position of the organization (admins)."""
-    _admin(user)
     board = validity_service.organization_dashboard(
         session, organization_id=user.organization_id, correct=correct)
-    context = {
-        "board": board,
-        "cells": {(c["predictor"], c["outcome"]): c for c in board["correlations"]},
-        "labels": {k: competency_label(k) for k in board["predictors"]},
-        "correct": correct,
-        "outcome": None,
-        "base_link": "/admin/validity",
-        "positions": position_service.list_visible(session, user=user),
-        "fmt": Numbers(_lang(request)),
-    }
+    context = {**_board_context(session, request, user, board, correct, "/admin/validity"),
+               "outcome": None}
     return render(request, "interviews/validity_organization.html", context)

@@ -22,12 +22,15 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, select
 
+from app.audit import service as audit
+from app.auth.models import User
 from app.candidates.models import Candidate
 from app.core.tenancy import owned_by
 from app.interviews import outcomes as outcome_service
 from app.interviews import overall as overall_service
 from app.interviews.models import Outcome
 from app.positions.models import Position
+from app.scores import service as score_service
 from app.scores.models import Score
 from scoring.errors import ScoringInputError
 from scoring.validity import SMALL_N, correct_range_restriction, pearson, suggested_weights
@@ -223,12 +226,12 @@ def _pipeline_changes(session: Session, position: Position, keys: list[str],
     return sorted(changes, key=lambda e: (-abs(e["move"]), e["rank_now"]))[:20]
 
 
-def apply(session: Session, *, position: Position, found: dict[str, Any]
-          ) -> tuple[dict[str, float], dict[str, float]]:
+def apply(session: Session, *, position: Position, found: dict[str, Any], reason: str,
+          actor: User, ip: str | None) -> tuple[dict[str, float], dict[str, float]]:
     """Make a suggestion (from :func:`suggestion`) the position's weights: the suggested
     shares replace the measured competencies' weights within the share they had together
-    (other weights stay); return the weights before and after. The caller rescores, audits
-    and commits."""
+    (other weights stay); rescore the position and audit the change with ``reason``; return
+    the weights before and after. The caller commits."""
     from app.positions import service as position_service
     from app.positions.schemas import PositionUpdate
 
@@ -239,4 +242,10 @@ def apply(session: Session, *, position: Position, found: dict[str, Any]
     after.update({k: round(w * share, 6) for k, w in found["suggestion"]["weights"].items()})
     after[keys[0]] = round(after[keys[0]] + 1.0 - sum(after.values()), 6)
     position_service.update(session, position=position, data=PositionUpdate(weights=after))
+    score_service.rescore_position(session, position=position)
+    audit.record(session, actor=actor, action="position.apply_suggested_weights",
+                 object_type="position", object_id=position.id,
+                 details={"before": before, "after": after, "reason": reason,
+                          "outcome": found["outcome"], "n": found["suggestion"]["n"]},
+                 ip=ip)
     return before, after

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, status
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
-from app.audit import service as audit
 from app.auth.dependencies import AdminUser, client_ip
 from app.core.config import get_settings
 from app.core.db import SessionDep, SessionRoute
@@ -40,14 +40,7 @@ def rebuild_norms(
     )
     score_service.rescore_after_norms(session, rows=rows)
     rebuilt = [norm_service.summary(row) for row in rows]
-    audit.record(
-        session,
-        actor=user,
-        action="norms.rebuild",
-        object_type="norm_table",
-        details={"tables": [r["id"] for r in rebuilt]},
-        ip=client_ip(request),
-    )
+    norm_service.audit_rebuild(session, rows, actor=user, ip=client_ip(request))
     result = {
         "rebuilt": rebuilt,
         "questionnaires": norm_service.status(session, organization_id=user.organization_id),
@@ -56,14 +49,18 @@ def rebuild_norms(
     return result
 
 
+def norm_file(session: Session, *, organization_id: int, key: str, version: int) -> JSONResponse:
+    """The norm table in force for a version, as the JSON file the import takes (the API's
+    download and the psychometrics page's)."""
+    data = norm_service.export(session, organization_id=organization_id, key=key, version=version)
+    filename = f"norms-{key}-v{version}.json"
+    return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 @router.get("/norms/{key}/{version}/export")
 def export_norms(key: str, version: int, session: SessionDep, user: AdminUser) -> JSONResponse:
     """The norm table in force for a questionnaire version, as a portable JSON file."""
-    data = norm_service.export(
-        session, organization_id=user.organization_id, key=key, version=version
-    )
-    filename = f"norms-{key}-v{version}.json"
-    return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return norm_file(session, organization_id=user.organization_id, key=key, version=version)
 
 
 @router.post("/norms/import", status_code=status.HTTP_201_CREATED)

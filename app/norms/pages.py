@@ -9,10 +9,9 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from app.audit import service as audit
 from app.auth.dependencies import AdminPageUser, FormFirst, PostedForm, client_ip
 from app.auth.models import User
 from app.bank import service as bank_service
@@ -25,6 +24,7 @@ from app.core.templating import render
 from app.fairness import dif as dif_service
 from app.fairness import pages as fairness_pages
 from app.fairness import selfid as selfid_service
+from app.norms import api as norm_api
 from app.norms import service as norm_service
 from app.organizations import service as organization_service
 from app.scores import service as score_service
@@ -171,14 +171,7 @@ def rebuild(request: Request, session: SessionDep, user: AdminPage, form: Posted
         replace_imported=form.get("replace_imported") == "1",
     )
     score_service.rescore_after_norms(session, rows=rows)
-    audit.record(
-        session,
-        actor=user,
-        action="norms.rebuild",
-        object_type="norm_table",
-        details={"tables": [row.id for row in rows]},
-        ip=client_ip(request),
-    )
+    norm_service.audit_rebuild(session, rows, actor=user, ip=client_ip(request))
     session.commit()
     return RedirectResponse(f"/admin/psychometrics?rebuilt={len(rows)}", status_code=303)
 
@@ -186,11 +179,8 @@ def rebuild(request: Request, session: SessionDep, user: AdminPage, form: Posted
 @router.get("/admin/psychometrics/{key}/{version}/export")
 def export(key: str, version: int, session: SessionDep, user: AdminPage) -> Response:
     """The norm table in force for a version, as the JSON file the import takes."""
-    data = norm_service.export(
-        session, organization_id=user.organization_id, key=key, version=version
-    )
-    filename = f"norms-{key}-v{version}.json"
-    return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return norm_api.norm_file(session, organization_id=user.organization_id, key=key,
+                              version=version)
 
 
 def _messages(exc: DomainError) -> list[str]:

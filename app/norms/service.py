@@ -434,6 +434,18 @@ def audit_import(session: Session, row: NormRow, *, actor: User, ip: str | None)
     )
 
 
+def audit_rebuild(session: Session, rows: list[NormRow], *, actor: User, ip: str | None) -> None:
+    """The audit entry of the tables rebuilt at ``actor``'s request (the API and the page)."""
+    audit.record(
+        session,
+        actor=actor,
+        action="norms.rebuild",
+        object_type="norm_table",
+        details={"tables": [row.id for row in rows]},
+        ip=ip,
+    )
+
+
 def import_table(session: Session, *, organization_id: int, data: Any) -> NormRow:
     """Store an uploaded table for a known questionnaire version (the caller rescores)."""
     try:

@@ -88,21 +88,31 @@ def sections(session: Session, *, position_id: int) -> list[dict[str, Any]]:
     return result
 
 
-def awaiting_decision(session: Session, *, position_ids: list[int]) -> tuple[int, list[Any]]:
-    """Completed candidates nobody has decided on yet (oldest completion first)."""
-    if not position_ids:
-        return 0, []
-    statement = (
+def _count_and_first(session: Session, statement: Any, order: Any) -> tuple[int, list[Any]]:
+    """How many rows the statement finds, and the first :data:`LIST_LIMIT` in ``order``."""
+    count = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    rows = session.exec(statement.order_by(order).limit(LIST_LIMIT)).all()
+    return count, list(rows)
+
+
+def _completed(position_ids: list[int]) -> Any:
+    """The candidates of these positions who completed (not erased), with when and where."""
+    return (
         select(Candidate, Attempt.submitted_at, Position.title)
         .join(Attempt, Attempt.candidate_id == Candidate.id)
         .join(Position, Position.id == Candidate.position_id)
         .where(col(Candidate.position_id).in_(position_ids), Attempt.status == "completed",
-               col(Candidate.erased_at).is_(None),
-               ~exists().where(Decision.candidate_id == Candidate.id))
+               col(Candidate.erased_at).is_(None))
     )
-    count = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    rows = session.exec(statement.order_by(Attempt.submitted_at).limit(LIST_LIMIT)).all()
-    return count, rows
+
+
+def awaiting_decision(session: Session, *, position_ids: list[int]) -> tuple[int, list[Any]]:
+    """Completed candidates nobody has decided on yet (oldest completion first)."""
+    if not position_ids:
+        return 0, []
+    statement = _completed(position_ids).where(
+        ~exists().where(Decision.candidate_id == Candidate.id))
+    return _count_and_first(session, statement, Attempt.submitted_at)
 
 
 def expiring(session: Session, *, position_ids: list[int],
@@ -119,9 +129,7 @@ def expiring(session: Session, *, position_ids: list[int],
                col(Invitation.revoked_at).is_(None), col(Invitation.used_at).is_(None),
                Invitation.expires_at > now, Invitation.expires_at <= now + EXPIRING_WITHIN)
     )
-    count = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    rows = session.exec(statement.order_by(Invitation.expires_at).limit(LIST_LIMIT)).all()
-    return count, rows
+    return _count_and_first(session, statement, Invitation.expires_at)
 
 
 def completed_since(session: Session, *, position_ids: list[int],
@@ -129,19 +137,10 @@ def completed_since(session: Session, *, position_ids: list[int],
     """Candidates who completed after ``since`` (the user's previous visit), newest first."""
     if not position_ids:
         return 0, []
-    statement = (
-        select(Candidate, Attempt.submitted_at, Position.title)
-        .join(Attempt, Attempt.candidate_id == Candidate.id)
-        .join(Position, Position.id == Candidate.position_id)
-        .where(col(Candidate.position_id).in_(position_ids), Attempt.status == "completed",
-               col(Candidate.erased_at).is_(None))
-    )
+    statement = _completed(position_ids)
     if since is not None:
         statement = statement.where(Attempt.submitted_at > since)
-    count = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    rows = session.exec(statement.order_by(col(Attempt.submitted_at).desc())
-                        .limit(LIST_LIMIT)).all()
-    return count, rows
+    return _count_and_first(session, statement, col(Attempt.submitted_at).desc())
 
 
 def mark_seen(session: Session, *, user: User, now: datetime | None = None) -> datetime | None:

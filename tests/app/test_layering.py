@@ -3,8 +3,8 @@
 A *domain* is a folder under ``app/`` (``core/`` and ``ops/`` are shared infrastructure, not
 domains). :data:`LAYERS` is the intended layering, written down: a domain's core (models,
 schemas, services, dependencies) may import only the domains of lower rows. Its entry points
-(``api.py``, ``pages.py``, ``*_api.py``, ``*_pages.py``, ``cli.py``, and the ``wording.py``
-that words their results) are the handlers, the top of the house,
+(``api.py``, ``pages.py`` or the modules of a ``pages/`` package, ``*_api.py``, ``*_pages.py``,
+``cli.py``, and the ``wording.py`` that words their results) are the handlers, the top of the house,
 and may call any domain's core, since they are the unit of work that calls them in order; the
 handlers themselves must not import each other in a circle. Infrastructure imports no domain
 (:data:`INFRASTRUCTURE_MAY_IMPORT` lists the few glue modules that still do, and why). The
@@ -83,7 +83,9 @@ KNOWN_CIRCLES: set[frozenset[str]] = set()
 
 
 def _is_entry(path: Path) -> bool:
-    return path.name in ENTRY_POINTS or path.name.endswith(("_api.py", "_pages.py"))
+    """A handler module: by its name, or as a module of a ``pages/`` package (one per page)."""
+    return (path.name in ENTRY_POINTS or path.name.endswith(("_api.py", "_pages.py"))
+            or path.parent.name == "pages")
 
 
 def _imported_modules(tree: ast.AST) -> set[str]:
@@ -111,9 +113,12 @@ def _module_of(name: str) -> Path | None:
     """The file of an ``app.x.y`` module name (or of its parent when y is an attribute)."""
     parts = name.split(".")[1:]
     for end in (len(parts), len(parts) - 1):
-        candidate = APP.joinpath(*parts[:end]).with_suffix(".py") if end else None
-        if candidate is not None and candidate.exists():
-            return candidate
+        if not end:
+            continue
+        for candidate in (APP.joinpath(*parts[:end]).with_suffix(".py"),
+                          APP.joinpath(*parts[:end], "__init__.py")):
+            if candidate.exists():
+                return candidate
     return None
 
 
@@ -262,4 +267,7 @@ def test_infrastructure_imports_no_domain():
 def test_the_table_checks_catch_a_violation():
     assert RANK["reports"] > RANK["scores"] > RANK["assessments"] > RANK["positions"]
     assert _module_of("app.auth.security.set_cookie") == APP / "auth" / "security.py"
+    pages = APP / "reports" / "pages"
+    assert _module_of("app.reports.pages") == pages / "__init__.py"
+    assert _is_entry(pages / "report.py") and not _is_entry(APP / "reports" / "service.py")
     assert _infrastructure_files(), "the infrastructure walk found no file"

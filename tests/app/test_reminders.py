@@ -54,6 +54,11 @@ def test_unstarted_then_expiry_reminder_each_once_in_the_candidates_language(ses
     assert sent[0].payload["subject"].startswith("Promemoria: la tua valutazione")
     assert sent[1].payload["subject"].startswith("Ultimo giorno")
     assert "Gino Lento" in sent[0].payload["text"]
+    assert sent[0].payload["to"] == candidate.email
+    assert sent[0].payload["text"].endswith("ignorare questo messaggio.\n")
+    assert sent[0].payload["reference"] == {"candidate_id": candidate.id,
+                                            "invitation_id": invitation_id,
+                                            "reminder": "unstarted"}
     invitation = session.get(Invitation, invitation_id)
     assert [r["kind"] for r in reminders.sent(invitation)] == ["unstarted", "expiry"]
     # After expiry, nothing more.

@@ -138,6 +138,9 @@ def test_times_show_in_the_organizations_time_zone(client, session):
     login_browser(client, admin)
     page = client.get("/admin/staff").text
     assert '<option value="UTC" selected>' in page
+    # The form is on the page once, and the tab's title is only the title.
+    assert page.count('id="time-zone"') == 1
+    assert "<title>Staff · KAM Assess</title>" in page
     bad = client.post("/admin/organization/time-zone",
                       data={"csrf_token": _csrf(page), "time_zone": "Mars/Olympus"})
     assert bad.status_code == 422

@@ -41,6 +41,20 @@ def test_an_invited_candidate_expires_with_the_last_open_link(session, team):
     assert not candidate_service.is_expired(invitation, now)
 
 
+def test_the_invitation_email_names_the_candidate_and_the_link(session, team):
+    from app.outbox.models import OutboxMessage
+
+    candidate, _token = invite_candidate(session, position=team.position, actor=team.hr)
+    invitation = _invitation(session, candidate)
+    email = session.exec(select(OutboxMessage).where(
+        OutboxMessage.organization_id == candidate.organization_id)).one()
+    assert email.payload["to"] == candidate.email
+    assert email.payload["text"].startswith(f"Dear {candidate.full_name},\n\n")
+    assert email.payload["text"].endswith("Please do not share it.\n")
+    assert email.payload["reference"] == {"candidate_id": candidate.id,
+                                          "invitation_id": invitation.id}
+
+
 def test_a_withdrawn_link_is_not_open(session, team):
     candidate, _token = invite_candidate(session, position=team.position, actor=team.hr)
     invitation = _invitation(session, candidate)

@@ -202,7 +202,7 @@ def test_suggested_weights_are_shown_and_applied_only_with_a_reason(client, sess
     entry = session.exec(select(AuditEntry).where(
         AuditEntry.action == "position.apply_suggested_weights")).one()
     assert entry.details["reason"] == "Eight hires agree with the test."
-    assert entry.details["before"] == before
+    assert entry.details["before"] == before and entry.details["outcome"] == "quota_6"
 
 
 def test_overall_score_combines_test_and_interview_with_the_positions_weights(
@@ -239,6 +239,9 @@ def test_overall_score_combines_test_and_interview_with_the_positions_weights(
     ok = client.put(weights, headers=auth_headers(client, team.hr),
                     json={"test": 0.7, "interview": 0.3})
     assert ok.status_code == 200 and ok.json()["test"] == 0.7
+    entry = session.exec(select(AuditEntry).where(
+        AuditEntry.action == "position.overall_weights")).one()
+    assert entry.details == {"test": 0.7, "interview": 0.3}
     body = client.get(path, headers=auth_headers(client, team.manager)).json()
     expected = (0.7 * body["test_z"] + 0.3 * body["interview_z"]) / np.sqrt(
         0.49 + 0.09 + 2 * 0.21 * r12)

@@ -171,6 +171,9 @@ def test_hr_sets_how_much_the_interview_counts_on_the_pipeline_page(app, session
     assert done.status_code == 303
     weights = overall_service.weights(session, position=team.position)
     assert weights == {"test": 0.6, "interview": 0.4, "default": False}
+    entry = session.exec(select(AuditEntry).where(
+        AuditEntry.action == "position.overall_weights")).one()
+    assert entry.details == {"test": 0.6, "interview": 0.4} and entry.actor_user_id == team.hr.id
     manager = _browser(app, team.manager)
     assert 'id="overall-weights"' not in manager.get(page).text
 

@@ -385,3 +385,36 @@ def test_charts_are_deterministic_and_ids_differ_between_charts() -> None:
     assert one == radar(AXES, [Series("Anna", [60] * 6)])
     other = radar(AXES, [Series("Marco", [60] * 6)])
     assert parse(one).get("aria-labelledby") != parse(other).get("aria-labelledby")
+
+
+@pytest.mark.parametrize(
+    ("lang", "grouped", "decimal", "tick"),
+    [("it", "1.500k €", "−30,5k €", "0,20"), ("en", "1,500k €", "−30.5k €", "0.20")],
+)
+def test_every_number_in_a_chart_is_written_in_the_page_language(
+    lang: str, grouped: str, decimal: str, tick: str
+) -> None:
+    """Babel writes the numbers a person reads (app.core.numbers): the decimal mark and the
+    grouping of thousands of the page's language, on the axes, labels and descriptions."""
+    cash = parse(
+        cash_curves({"experienced": [-30_500.0, -1_250_000.0, 2_000_000.0]}, budget=1_500_000.0,
+                    lang=lang)
+    )
+    _, desc = assert_accessible(cash)
+    assert f"Hiring budget {grouped}" in all_text(cash)  # the budget line's label
+    assert decimal in desc and grouped in desc
+    assert "1500" not in all_text(cash) + desc  # never ungrouped
+
+    # A scale of fractions: ring values and the scale sentence with the page's decimal mark.
+    profile = parse(radar(AXES[:3], [Series("A", [0.25, 0.5, 0.75])], scale=(0.0, 1.0),
+                          unit="", lang=lang))
+    _, desc = assert_accessible(profile)
+    assert tick in all_text(profile).split()
+    bars = parse(score_bars([BarRow("Analysis", 0.4, 0.25, 0.5)], scale=(0.0, 1.0), lang=lang))
+    assert tick in all_text(bars).split()
+
+
+def test_without_a_language_the_labels_decimal_mark_chooses_it() -> None:
+    """The cost page passes its decimal mark among the labels: a comma means Italian."""
+    root = parse(cash_curves({"experienced": [-1_250_000.0]}, labels={"decimal_mark": ","}))
+    assert "−1.250k €" in assert_accessible(root)[1]

@@ -47,6 +47,20 @@ def test_the_steps_and_sections_count_what_they_say(session, team):
     assert all(r["median_minutes"] is None or r["median_minutes"] >= 0 for r in rows)
 
 
+def test_the_attention_lists_count_everyone_and_list_the_first(session, team, monkeypatch):
+    _world(session, team)
+    complete(session, position=team.position, actor=team.hr, full_name="Anna Ancora")
+    monkeypatch.setattr(funnel, "LIST_LIMIT", 1)
+    ids = [team.position.id]
+    count, rows = funnel.awaiting_decision(session, position_ids=ids)
+    assert count == 2 and [row[0].full_name for row in rows] == ["Walter Attesa"]  # oldest
+    count, rows = funnel.completed_since(session, position_ids=ids, since=None)
+    assert count == 3 and [row[0].full_name for row in rows] == ["Anna Ancora"]  # newest
+    count, rows = funnel.expiring(session, position_ids=ids)
+    assert count == 1 and [row[0].full_name for row in rows] == ["Sara Scadenza"]
+    assert funnel.awaiting_decision(session, position_ids=[]) == (0, [])
+
+
 def test_the_funnel_page_and_the_pipeline_steps(client, session, team):
     _world(session, team)
     login_browser(client, team.manager)
