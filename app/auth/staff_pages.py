@@ -252,7 +252,7 @@ def _set_page(request: Request, token: str, *, valid: bool, errors: dict[str, st
               status_code: int = 200, user: User | None = None) -> Response:
     response = render(request, "auth/set_password.html", {
         "token": token, "valid": valid, "errors": errors or {}, "person": user,
-    }, status_code=status_code)
+    }, status_code=status_code, draft_keys=("errors",))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

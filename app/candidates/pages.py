@@ -202,7 +202,7 @@ def _bulk_page(
         "left": left,
         "limit": ratelimit.INVITATIONS.max_events,
         "max_rows": bulk.MAX_ROWS,
-    }, status_code=status_code)
+    }, status_code=status_code, draft_keys=("error", "text"))
 
 
 def _hr_position(session: Session, user: User, position_id: int) -> Position:
@@ -317,7 +317,8 @@ def send_message(
         return render(request, "candidates/message.html", {
             "candidate": candidate, "position": position, "kind": kind, "errors": errors,
             "message": {"subject": subject, "body": body, "language": candidate.language},
-        }, status_code=422)
+        }, status_code=422, form_page=f"/candidates/{candidate.id}/message?kind={kind}",
+            draft_keys=("message", "errors"))
     messages.send(session, candidate=candidate, kind=kind, subject=subject.strip(),
                   body=body.strip(), sender=user, ip=client_ip(request))
     session.commit()

@@ -10,7 +10,8 @@ from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
-from app.auth.security import new_token, token_hash
+from app.auth.security import token_hash
+from app.candidates import links
 from app.candidates.models import Candidate, Invitation
 from app.candidates.schemas import CandidateCreate, CandidatePublic
 from app.core import tenancy
@@ -80,10 +81,11 @@ def invite(
 def _new_invitation(
     session: Session, *, candidate: Candidate, position: Position
 ) -> tuple[Invitation, str]:
-    token = new_token()
+    nonce, token = links.new()
     invitation = Invitation(
         candidate_id=pk(candidate),
         token_hash=token_hash(token),
+        link_nonce=nonce,
         expires_at=utcnow() + timedelta(days=position.invitation_expiry_days),
     )
     session.add(invitation)

@@ -144,7 +144,9 @@ def _page(session: SessionDep, request: Request, user: User, candidate: Candidat
           status_code: int = 200) -> Response:
     context = _interview_context(session, request, user, candidate, position)
     context.update(error=error, values=values or {})
-    return render(request, "interviews/interview.html", context, status_code=status_code)
+    return render(request, "interviews/interview.html", context, status_code=status_code,
+                  form_page=f"/candidates/{candidate.id}/interview",
+                  draft_keys=("error", "values"))
 
 
 def _refused(session: SessionDep, request: Request, user: User, candidate: Candidate,
@@ -342,7 +344,9 @@ def _validity_refused(session: SessionDep, request: Request, user: User, positio
     """The validity dashboard again, saying why nothing was applied."""
     context = _validity_context(session, request, user, position, False, outcome)
     context["error"] = error
-    return render(request, "interviews/validity.html", context, status_code=422)
+    return render(request, "interviews/validity.html", context, status_code=422,
+                  form_page=f"/positions/{position.id}/validity?outcome={outcome}",
+                  draft_keys=("error",))
 
 
 @router.get("/positions/{position_id:int}/validity")
