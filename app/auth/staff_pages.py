@@ -118,7 +118,7 @@ def add_colleague(
                            status_code=422)
     try:
         colleague = auth_service.add_colleague(
-            session, organization=organization_service.get(session, admin.organization_id),
+            session, organization=organization_service.get_own(session, admin.organization_id),
             email=email, full_name=full_name, role=role, language=language,
             password_hash=links.unusable_password())
     except Conflict:
@@ -206,7 +206,7 @@ def set_time_zone(
 ) -> Response:
     """Show times in the organization's time zone (pages and e-mails)."""
     _ = gettext_for(_lang(request))
-    organization = organization_service.get(session, admin.organization_id)
+    organization = organization_service.get_own(session, admin.organization_id)
     try:
         organization_service.set_time_zone(session, organization=organization, name=time_zone)
     except ValueError:

@@ -41,7 +41,8 @@ def _open_links() -> Any:
     """Links a reminder may concern: unused, unrevoked, of a candidate still invited, of an
     open position with reminders on."""
     return (
-        select(Invitation.id, Invitation.created_at, Invitation.expires_at,
+        # Ignored: SQLModel's select() is typed for at most four columns.
+        select(Invitation.id, Invitation.created_at, Invitation.expires_at,  # type: ignore[call-overload]
                Invitation.reminded_unstarted_at, Invitation.reminded_expiry_at)
         .join(Candidate, Candidate.id == Invitation.candidate_id)
         .join(Position, Position.id == Candidate.position_id)
@@ -65,10 +66,10 @@ def due(session: Session, *, now: datetime | None = None, limit: int = 500) -> l
         Invitation.expires_at > now,
         or_(
             and_(col(Invitation.reminded_unstarted_at).is_(None),
-                 Invitation.created_at <= now - UNSTARTED_AFTER),
+                 col(Invitation.created_at) <= now - UNSTARTED_AFTER),
             and_(col(Invitation.reminded_expiry_at).is_(None),
-                 Invitation.created_at <= now - EXPIRY_WITHIN,
-                 Invitation.expires_at <= now + EXPIRY_WITHIN),
+                 col(Invitation.created_at) <= now - EXPIRY_WITHIN,
+                 col(Invitation.expires_at) <= now + EXPIRY_WITHIN),
         ),
     ).order_by(Invitation.id).limit(limit)
     found = []
@@ -101,10 +102,10 @@ def send(session: Session, *, invitation_id: int, kind: str, now: datetime | Non
     ).rowcount
     if changed != 1:
         return False
-    invitation = session.get(Invitation, invitation_id)
+    invitation = session.get_one(Invitation, invitation_id)
     session.refresh(invitation)
-    candidate = session.get(Candidate, invitation.candidate_id)
-    position = session.get(Position, candidate.position_id)
+    candidate = session.get_one(Candidate, invitation.candidate_id)
+    position = session.get_one(Position, candidate.position_id)
     _queue(session, kind=kind, invitation=invitation, candidate=candidate, position=position)
     session.flush()
     return True

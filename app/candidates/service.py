@@ -16,6 +16,7 @@ from app.candidates.models import Candidate, Invitation
 from app.candidates.schemas import CandidateCreate, CandidatePublic
 from app.core import tenancy
 from app.core.clock import utcnow
+from app.core.db import pk
 from app.core.errors import Conflict, Gone, NotFound
 from app.core.i18n import gettext_for
 from app.organizations import service as organization_service
@@ -61,7 +62,7 @@ def invite(
         raise Conflict(f"This position is {position.status}; open it before inviting candidates.")
     candidate = Candidate(
         organization_id=position.organization_id,
-        position_id=position.id,
+        position_id=pk(position),
         full_name=data.full_name.strip(),
         email=str(data.email).lower(),
         language=data.language,
@@ -82,7 +83,7 @@ def _new_invitation(
 ) -> tuple[Invitation, str]:
     nonce, token = links.new()
     invitation = Invitation(
-        candidate_id=candidate.id,
+        candidate_id=pk(candidate),
         token_hash=token_hash(token),
         link_nonce=nonce,
         expires_at=utcnow() + timedelta(days=position.invitation_expiry_days),
@@ -110,7 +111,7 @@ def renew_link(
             f"The candidate's assessment is {candidate.status}; a new link would not help."
         )
     now = utcnow()
-    for old in _open_invitations(session, candidate_id=candidate.id):
+    for old in _open_invitations(session, candidate_id=pk(candidate)):
         old.revoked_at = now
         session.add(old)
     invitation, token = _new_invitation(session, candidate=candidate, position=position)
@@ -137,9 +138,9 @@ def same_email(session: Session, *, position_id: int, email: str) -> list[Candid
             .where(
                 Candidate.position_id == position_id,
                 Candidate.email == email.strip().lower(),
-                Candidate.erased_at.is_(None),
+                col(Candidate.erased_at).is_(None),
             )
-            .order_by(Candidate.id)
+            .order_by(col(Candidate.id))
         )
     )
 
@@ -149,7 +150,7 @@ def latest_invitation(session: Session, *, candidate_id: int) -> Invitation | No
     return session.exec(
         select(Invitation)
         .where(Invitation.candidate_id == candidate_id)
-        .order_by(Invitation.id.desc())
+        .order_by(col(Invitation.id).desc())
     ).first()
 
 
@@ -166,7 +167,7 @@ def revoke(session: Session, *, candidate: Candidate) -> None:
     now = utcnow()
     for invitation in session.exec(
         select(Invitation).where(Invitation.candidate_id == candidate.id,
-                                 Invitation.revoked_at.is_(None))
+                                 col(Invitation.revoked_at).is_(None))
     ):
         invitation.revoked_at = now
         session.add(invitation)
@@ -180,8 +181,8 @@ def _open_invitations(session: Session, *, candidate_id: int) -> list[Invitation
         session.exec(
             select(Invitation).where(
                 Invitation.candidate_id == candidate_id,
-                Invitation.revoked_at.is_(None),
-                Invitation.used_at.is_(None),
+                col(Invitation.revoked_at).is_(None),
+                col(Invitation.used_at).is_(None),
             )
         )
     )
@@ -191,7 +192,7 @@ def find_by_token(session: Session, *, token: str) -> tuple[Invitation, Candidat
     """The invitation and candidate behind a link, whatever their state (None if unknown)."""
     row = session.exec(
         select(Invitation, Candidate)
-        .join(Candidate, Candidate.id == Invitation.candidate_id)
+        .join(Candidate, col(Candidate.id) == Invitation.candidate_id)
         .where(Invitation.token_hash == token_hash(token))
     ).first()
     return (row[0], row[1]) if row else None
@@ -221,7 +222,7 @@ def open_invitation(candidate_id: Any, now: datetime) -> Any:
     return exists().where(
         Invitation.candidate_id == candidate_id,
         col(Invitation.revoked_at).is_(None),
-        Invitation.expires_at > now,
+        col(Invitation.expires_at) > now,
     )
 
 
@@ -230,7 +231,7 @@ def status_expression(now: datetime) -> Any:
     invitation (one expression for a page of candidates)."""
     return case(
         (
-            and_(Candidate.status == "invited", ~open_invitation(Candidate.id, now)),
+            and_(col(Candidate.status) == "invited", ~open_invitation(Candidate.id, now)),
             literal("expired"),
         ),
         else_=Candidate.status,

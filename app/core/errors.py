@@ -73,7 +73,7 @@ class DomainError(Exception):
 
     def __init__(self, detail: Any = None, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
-        self.detail = detail if detail is not None else self.default_detail()
+        self.detail: Any = detail if detail is not None else self.default_detail()
         self.headers = headers
 
     def default_detail(self) -> str:
