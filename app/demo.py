@@ -34,6 +34,7 @@ from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.candidates.schemas import CandidateCreate
 from app.core.clock import utcnow
+from app.core.db import pk
 from app.core.tenancy import owned_by, readable
 from app.positions.models import Position
 from app.scores import service as score_service
@@ -85,7 +86,7 @@ def simulated_answer(item: Item, level: float, rng: random.Random) -> Any:
         value = min(5, max(1, value))
         return 6 - value if item.reverse else value
     if isinstance(item, SjtItem):
-        weights = [math.exp((0.6 + 0.8 * level) * option.score) for option in item.options]
+        weights = [math.exp((0.6 + 0.8 * level) * (option.score or 0)) for option in item.options]
         return rng.choices([option.id for option in item.options], weights=weights)[0]
     if isinstance(item, ChoiceItem):
         correct = next(option.id for option in item.options if option.score == 1)
@@ -141,9 +142,10 @@ def simulate_candidates(
         candidate.is_demo = True
         session.add(candidate)
         general = rng.gauss(0, 1)
-        levels = {c: 0.6 * general + 0.8 * rng.gauss(0, 1) for c in COMPETENCY_KEYS}
+        levels: dict[str, float] = {
+            c: 0.6 * general + 0.8 * rng.gauss(0, 1) for c in COMPETENCY_KEYS}
         levels["idealizing"] = rng.gauss(-0.6, 1)
-        simulated.append(Simulated(candidate.id, levels))
+        simulated.append(Simulated(pk(candidate), levels))
         if rng.random() > complete_share:
             continue
         _take(session, token=token, levels=levels, rng=rng,
@@ -249,7 +251,7 @@ def _fairness_demo(session: Session, *, hr: User, manager: User | None,
     from app.scores.models import Score
 
     rng = random.Random(17)
-    organization = session.get(Organization, hr.organization_id)
+    organization = session.get_one(Organization, hr.organization_id)
     questions = ["gender", "age_band", "first_language"]
     organization.settings = {**(organization.settings or {}),
                              "self_identification": questions}
@@ -262,7 +264,7 @@ def _fairness_demo(session: Session, *, hr: User, manager: User | None,
     for candidate, score in rows:
         if rng.random() < 0.85:
             selfid_service.save(session, organization_id=candidate.organization_id,
-                                candidate_id=candidate.id, questions=questions, answers={
+                                candidate_id=pk(candidate), questions=questions, answers={
                                     "gender": rng.choices(("female", "male", "another",
                                                            "prefer_not"), (46, 46, 2, 6))[0],
                                     "age_band": rng.choices(("under_40", "40_plus"),
@@ -273,7 +275,7 @@ def _fairness_demo(session: Session, *, hr: User, manager: User | None,
                                 })
         if candidate.position_id != earlier.id:
             continue
-        basis = score_service.decision_basis(session, candidate_id=candidate.id)
+        basis = score_service.decision_basis(session, candidate_id=pk(candidate))
         first = session.exec(select(Decision).where(Decision.candidate_id == candidate.id)
                              .order_by(col(Decision.created_at))).first()
         if first is None:  # not called to an interview: screened out
@@ -306,7 +308,7 @@ def _rate(session: Session, *, position: Position, candidate: Any, panel: list[U
     from app.interviews import service as interview_service
 
     interview_service.assign(session, candidate=candidate,
-                             interviewer_ids=[u.id for u in panel], actor=panel[0])
+                             interviewer_ids=[pk(u) for u in panel], actor=panel[0])
     keys = interview_service.rated_competencies(position)
     for user in panel[: raters if raters is not None else len(panel)]:
         interview_service.submit(
@@ -340,7 +342,7 @@ def interviews_and_outcomes(
     ranked = sorted(simulated, key=lambda s: merit(s) + rng.gauss(0, 0.4), reverse=True)
     chosen = ranked[:interviewed]
     for s in chosen:
-        candidate = session.get(Candidate, s.candidate_id)
+        candidate = session.get_one(Candidate, s.candidate_id)
         _rate(session, position=position, candidate=candidate, panel=panel, levels=s.levels,
               rng=rng)
     by_interview = sorted(chosen, key=lambda s: merit(s) + rng.gauss(0, 0.5), reverse=True)
@@ -348,15 +350,15 @@ def interviews_and_outcomes(
         # Two waves of hires: the first a year and a month ago (6- and 12-month outcomes),
         # the second eight months ago (6-month outcomes).
         hired_at = now - timedelta(days=400 if rank % 2 == 0 else 245)
-        candidate = session.get(Candidate, s.candidate_id)
+        candidate = session.get_one(Candidate, s.candidate_id)
         decision = "hire" if rank < hired else "reject"
         decision_service.record(
             session, candidate=candidate, decision=decision, actor=panel[0],
             note="Demo: hired after the structured interview." if decision == "hire"
             else "Demo: another candidate was stronger in the interview.",
-            basis=score_service.decision_basis(session, candidate_id=candidate.id))
+            basis=score_service.decision_basis(session, candidate_id=pk(candidate)))
         row = session.exec(select(Decision).where(Decision.candidate_id == candidate.id)
-                           .order_by(col(Decision.id).desc())).first()
+                           .order_by(col(Decision.id).desc()).limit(1)).one()
         row.created_at = hired_at + timedelta(days=rng.uniform(0, 20))
         session.add(row)
         if decision != "hire":
@@ -398,6 +400,6 @@ def _interviews_under_way(session: Session, *, position: Position, simulated: li
     done = [s for s in simulated if session.exec(select(Attempt).where(
         Attempt.candidate_id == s.candidate_id, Attempt.status == "completed")).first()]
     for s, raters in zip(done[:3], (len(panel), 1, 0), strict=False):
-        candidate = session.get(Candidate, s.candidate_id)
+        candidate = session.get_one(Candidate, s.candidate_id)
         _rate(session, position=position, candidate=candidate, panel=panel, levels=s.levels,
               rng=rng, raters=raters)

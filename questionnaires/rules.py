@@ -419,10 +419,10 @@ def _sjt_best_worst(file: str, q: Questionnaire) -> Iterator[Problem]:
             message = f"the panel needs at least {MIN_RATERS} raters (got {min(raters)})"
             yield Problem(file, item.id, rule, message)
         for option in item.options:
-            if option.panel:
+            # A panel comes only with an effectiveness (schema validator).
+            if option.panel and option.effectiveness is not None:
                 mean = statistics.fmean(option.panel)
-                # Ignored: a panel comes only with an effectiveness (schema validator).
-                if abs(mean - option.effectiveness) > 0.005:  # type: ignore[operator]
+                if abs(mean - option.effectiveness) > 0.005:
                     message = (
                         f"option {option.id}: effectiveness {option.effectiveness:g} is not the "
                         f"mean of the panel's ratings {list(option.panel)} ({mean:.2f})"

@@ -265,11 +265,11 @@ class SjtItem(ChoiceItem):
         Options tied for the lowest effectiveness are equally worst: choosing either scores the
         same, and the first in file order stands for them in the key.
         """
-        values = {o.id: o.effectiveness for o in self.options}
-        if any(value is None for value in values.values()):
+        rated = {o.id: o.effectiveness for o in self.options}
+        values = {option_id: value for option_id, value in rated.items() if value is not None}
+        if len(values) < len(rated):
             return None
-        # Ignored: the early return above leaves no None among the values.
-        ranked = sorted(values, key=lambda option_id: values[option_id])  # type: ignore[arg-type, return-value]
+        ranked = sorted(values, key=values.__getitem__)
         if values[ranked[-2]] == values[ranked[-1]]:
             return None
         return ranked[-1], ranked[0]

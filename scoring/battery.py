@@ -290,8 +290,7 @@ def evaluate_scales(
     use_z = normed is not None and all(
         c in normed.competencies and normed.normed[normed.competencies.index(c)] for c in weighted
     )
-    # Ignored: use_z is True only when normed is not None; mypy cannot follow all().
-    matrix = normed.z if use_z else scales.percent  # type: ignore[union-attr]
+    matrix = normed.z if normed is not None and use_z else scales.percent
     composite = composite_scores(
         matrix,
         scales.competencies,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -34,6 +34,12 @@ CEFR_PASS_SHARE = 0.70
 _ESTIMATE_ORDER = (BELOW_A2, *CEFR_LEVELS)
 
 
+@overload
+def cefr_rank(level: str, *, argument: str = "level") -> float: ...
+@overload
+def cefr_rank(level: None, *, argument: str = "level") -> None: ...
+@overload
+def cefr_rank(level: str | None, *, argument: str = "level") -> float | None: ...
 def cefr_rank(level: str | None, *, argument: str = "level") -> float | None:
     """Order of a CEFR level: A1 → 1, A2 → 2, B1 → 3, B2 → 4, C1 → 5, C2 → 6.
 
@@ -65,8 +71,7 @@ def cefr_meets(level: str | None, required: str, *, argument: str = "level") -> 
     have = cefr_rank(level, argument=argument)
     if have is None:
         return None
-    # Ignored: need is a rank here too (checked above); the stubs see int | None.
-    return have >= need  # type: ignore[operator]
+    return have >= need
 
 
 @dataclass(frozen=True, eq=False)

@@ -280,12 +280,12 @@ def _stats(
     if freq is not None and key.type == "best_worst":
         frequencies, worst, bw_flags = _best_worst_frequencies(key, freq)
         flags.extend(bw_flags)
-    if freq is not None and key.type in CHOICE_TYPES:
+    # Choice items always have option_scores (ItemKey checks it).
+    if freq is not None and key.type in CHOICE_TYPES and key.option_scores is not None:
         frequencies = dict(zip(key.option_ids, (float(f) for f in freq), strict=True))
-        # Ignored: choice items always have option_scores (ItemKey checks it).
-        best = max(key.option_scores.values())  # type: ignore[union-attr]
+        best = max(key.option_scores.values())
         for option_id, share in frequencies.items():
-            if key.option_scores[option_id] < best and share < DISTRACTOR_MIN:  # type: ignore[index]
+            if key.option_scores[option_id] < best and share < DISTRACTOR_MIN:
                 flags.append(
                     {
                         "code": "weak_distractor",

@@ -172,8 +172,7 @@ class ItemKey:
                 raise ScoringInputError(
                     f"{where}.{name}", f"must be a finite number, got {value!r}"
                 )
-        # Ignored: the loop above checked tolerance is a finite number.
-        if float(self.tolerance) < 0:  # type: ignore[arg-type]
+        if self.tolerance is not None and float(self.tolerance) < 0:  # a number: checked above
             raise ScoringInputError(f"{where}.tolerance", "must be ≥ 0")
 
     @property

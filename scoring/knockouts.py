@@ -242,8 +242,7 @@ def evaluate_knockouts(
         results.append(_result("min_education", rules.min_education, actual, passed, "Education"))
     for language, required in rules.min_languages.items():
         level = screening.languages.get(language)
-        # Ignored: both ranks are known: level is not None and rules hold known levels.
-        passed = level is not None and cefr_rank(level) >= cefr_rank(required)  # type: ignore[operator]
+        passed = level is not None and cefr_rank(level) >= cefr_rank(required)
         results.append(
             _result(
                 f"min_languages.{language}",

@@ -120,3 +120,24 @@ def invite_candidate(session: Session, *, position, actor: User, **overrides: An
         session, position=position, data=data, actor=actor, base_url="http://testserver"
     )
     return candidate, token
+
+
+def form_shown_again(response):  # type: ignore[no-untyped-def]
+    """A staff form posted with mistakes: the answer was a 303 to the form's page, and that
+    page (a GET, so a reload never resubmits) shows the form again with the typed values and
+    the errors (app/core/form_drafts.py). Returns the page."""
+    assert [r.status_code for r in response.history] == [303], (response.status_code,
+                                                                response.text[:500])
+    assert response.request.method == "GET" and "draft=" in str(response.request.url)
+    assert response.status_code == 200
+    return response
+
+
+def follow_draft(client: TestClient, response):  # type: ignore[no-untyped-def]
+    """``form_shown_again`` for a post sent with ``follow_redirects=False``: the 303 to the
+    form's page, then that page. Returns the page."""
+    assert response.status_code == 303, (response.status_code, response.text[:500])
+    assert "draft=" in response.headers["location"], response.headers["location"]
+    page = client.get(response.headers["location"])
+    assert page.status_code == 200
+    return page

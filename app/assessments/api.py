@@ -56,10 +56,11 @@ def get_state(
             or assessment_service.current_in_intro(session, ctx=ctx)):
         session.commit()
         write_ctx = assessment_service.resolve(write_session, token=token)
+        attempt = assessment_service.require_running(write_ctx)
         if assessment_service.finalize_if_overdue(write_session, ctx=write_ctx):
-            score_service.score_submitted(write_session, attempt=write_ctx.attempt)
+            score_service.score_submitted(write_session, attempt=attempt)
         else:
-            assessment_service.catch_up(write_session, write_ctx.attempt, utcnow())
+            assessment_service.catch_up(write_session, attempt, utcnow())
             assessment_service.begin_section(write_session, ctx=write_ctx)
         write_session.commit()
         ctx = assessment_service.resolve(session, token=token)
@@ -197,9 +198,9 @@ def report_events(
 ) -> None:
     """Focus losses and paste attempts counted by the page (for flags, never for scores)."""
     ctx = assessment_service.resolve(read_session, token=token)
-    assessment_service.require_running(ctx)
+    attempt = assessment_service.require_running(ctx)
     read_session.commit()
-    if not (data.focus_losses or data.paste_attempts) or ctx.attempt.status != "in_progress":
+    if not (data.focus_losses or data.paste_attempts) or attempt.status != "in_progress":
         return
     ctx = assessment_service.resolve(session, token=token)
     assessment_service.record_events(session, ctx=ctx, focus_losses=data.focus_losses,
@@ -234,7 +235,8 @@ def submit(token: Token, session: WriteSessionDep, read_session: ReadSessionDep)
     if attempt.status == "in_progress":
         read_session.commit()
         ctx = assessment_service.resolve(session, token=token)
+        attempt = assessment_service.require_running(ctx)
         if assessment_service.submit(session, ctx=ctx):
-            score_service.score_submitted(session, attempt=ctx.attempt)
+            score_service.score_submitted(session, attempt=attempt)
         session.commit()
-    return {"status": ctx.attempt.status, "submitted_at": ctx.attempt.submitted_at}
+    return {"status": attempt.status, "submitted_at": attempt.submitted_at}

@@ -37,6 +37,7 @@ from app.candidates import service as candidate_service
 from app.candidates.models import Candidate, Invitation
 from app.core.clock import utcnow
 from app.core.config import get_settings
+from app.core.db import pk, table_of
 from app.core.errors import N_, Conflict, Gone, Invalid, NotFound
 from app.positions.models import Position
 from questionnaires.schema import (
@@ -100,8 +101,8 @@ def _by_token_statement() -> Any:
     if "by_token" not in _statements:
         _statements["by_token"] = (
             select(Invitation, Candidate, Attempt)
-            .join(Candidate, Candidate.id == Invitation.candidate_id)
-            .outerjoin(Attempt, Attempt.invitation_id == Invitation.id)
+            .join(Candidate, col(Candidate.id) == Invitation.candidate_id)
+            .outerjoin(Attempt, col(Attempt.invitation_id) == Invitation.id)
             .where(Invitation.token_hash == bindparam("token_hash"))
             # A session that read these rows before another transaction changed them (the
             # request that finalizes an overdue attempt) must see the new values.
@@ -116,7 +117,7 @@ def sections_of(session: Session, attempt: Attempt) -> list[AttemptSection]:
         _statements["sections"] = (
             select(AttemptSection)
             .where(AttemptSection.attempt_id == bindparam("attempt_id"))
-            .order_by(AttemptSection.position)
+            .order_by(col(AttemptSection.position))
             .execution_options(populate_existing=True)
         )
     return list(session.exec(_statements["sections"], params={"attempt_id": attempt.id}))
@@ -147,7 +148,7 @@ def start(
     now = now or utcnow()
     from app.bank import service as bank_service
 
-    position = session.get(Position, ctx.candidate.position_id)
+    position = session.get_one(Position, ctx.candidate.position_id)
     pinned = position.questionnaire_versions or {}
     versions = {
         key: pinned.get(key) or bank_service.get_row(session, key=key).version
@@ -158,8 +159,8 @@ def start(
     forms = draw_forms(battery, seed=seed, hurdle=position.hurdle_level)
     attempt = Attempt(
         organization_id=ctx.candidate.organization_id,
-        candidate_id=ctx.candidate.id,
-        invitation_id=ctx.invitation.id,
+        candidate_id=pk(ctx.candidate),
+        invitation_id=pk(ctx.invitation),
         language=data.language or ctx.candidate.language,
         consent_at=now,
         screening=data.screening.model_dump(mode="json"),
@@ -181,7 +182,7 @@ def start(
             limit = _scaled(section.time_limit_s, ctx.candidate.extra_time_pct)
             session.add(
                 AttemptSection(
-                    attempt_id=attempt.id,
+                    attempt_id=pk(attempt),
                     questionnaire_key=questionnaire_key,
                     questionnaire_version=version,
                     section_key=section.key,
@@ -218,7 +219,7 @@ def _count_exposures(
         return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = ItemExposure.__table__
+    table = table_of(ItemExposure)
     statement = insert(table).values(exposures=1)
     session.connection().execute(
         statement.on_conflict_do_update(
@@ -233,8 +234,16 @@ def _count_exposures(
 # --- time --------------------------------------------------------------------------------
 
 
+def _known(value: datetime | None) -> datetime:
+    """A time a section has once it opens (``started_at``, ``deadline_at``) or ends
+    (``completed_at``): the columns allow None for the sections still waiting."""
+    if value is None:
+        raise RuntimeError("a section that opened has its times")
+    return value
+
+
 def _needs_catch_up(sections: list[AttemptSection], now: datetime) -> bool:
-    return any(s.status == "active" and s.deadline_at <= now for s in sections)
+    return any(s.status == "active" and _known(s.deadline_at) <= now for s in sections)
 
 
 def catch_up(session: Session, attempt: Attempt, now: datetime) -> list[AttemptSection]:
@@ -245,12 +254,12 @@ def catch_up(session: Session, attempt: Attempt, now: datetime) -> list[AttemptS
     _lock(session, attempt)
     sections = sections_of(session, attempt)  # re-read under the lock
     for index, section in enumerate(sections):
-        if section.status != "active" or section.deadline_at > now:
+        if section.status != "active" or _known(section.deadline_at) > now:
             continue
         section.status = "completed"
         section.completed_at = section.deadline_at
         session.add(section)
-        _activate_next(session, sections, index, at=section.deadline_at, now=now)
+        _activate_next(session, sections, index, at=_known(section.deadline_at), now=now)
     session.flush()
     return sections
 
@@ -351,7 +360,8 @@ def _status_under_share_lock(session: Session, attempt: Attempt) -> str:
 def final_deadline(sections: list[AttemptSection]) -> datetime | None:
     """When the last section ends if nobody ends it early (None until all are scheduled)."""
     ends = [s.completed_at or s.deadline_at for s in sections]
-    return None if any(end is None for end in ends) else max(ends)
+    known = [end for end in ends if end is not None]
+    return max(known) if len(known) == len(ends) else None
 
 
 def all_sections_over(sections: list[AttemptSection]) -> bool:
@@ -364,9 +374,9 @@ def is_overdue(sections: list[AttemptSection], now: datetime) -> bool:
     explicit submit (the candidate ended the last section early) has passed too."""
     if not all_sections_over(sections):
         return False
-    last = max(sections, key=lambda s: s.completed_at)
+    last = max(sections, key=lambda s: _known(s.completed_at))
     timed_out = last.completed_at == last.deadline_at
-    return now > last.completed_at + (GRACE if timed_out else SUBMIT_WINDOW)
+    return now > _known(last.completed_at) + (GRACE if timed_out else SUBMIT_WINDOW)
 
 
 # --- answers -----------------------------------------------------------------------------
@@ -437,7 +447,7 @@ def _writable_section(
                        params={"item": item_id})
     if section_row.status == "completed":
         ended_by_time = section_row.completed_at == section_row.deadline_at
-        if not ended_by_time or now > section_row.deadline_at + GRACE:
+        if not ended_by_time or now > _known(section_row.deadline_at) + GRACE:
             raise Conflict(
                 N_("The section of item %(item)s is closed; answers can no longer be changed."),
                 params={"item": item_id})
@@ -469,10 +479,11 @@ def save_answer(
     _note_client(session, attempt, ip=ip, user_agent=user_agent)
     if value is None:
         session.exec(
-            delete(Answer).where(Answer.attempt_id == attempt.id, Answer.item_id == item_id)
+            delete(Answer).where(col(Answer.attempt_id) == attempt.id,
+                                 col(Answer.item_id) == item_id)
         )
     else:
-        _upsert(session, attempt_id=attempt.id, item_id=item_id,
+        _upsert(session, attempt_id=pk(attempt), item_id=item_id,
                 value=check_value(item, section, value), elapsed_ms=elapsed_ms, now=now)
     session.flush()
     return {"item_id": item_id, "saved": True, "value": value, "saved_at": now,
@@ -595,7 +606,7 @@ def _upsert_statement(dialect: str) -> Any:
 def _on_answer_conflict(statement: Any) -> Any:
     """``statement`` (an INSERT into answer) updating the existing answer of the item instead:
     new value and time, elapsed time kept when none is sent, one more change counted."""
-    answer = Answer.__table__
+    answer = table_of(Answer)
     return statement.on_conflict_do_update(
         index_elements=["attempt_id", "item_id"],
         set_={
@@ -611,10 +622,11 @@ def _running_section_statement() -> Any:
     """A valid token's running attempt and its one active section, in the columns the quick
     save needs (no ORM objects: building them cost more than the query on SQLite)."""
     if "running" not in _statements:
-        invitation, candidate = Invitation.__table__, Candidate.__table__
-        attempt, section = Attempt.__table__, AttemptSection.__table__
+        invitation, candidate = table_of(Invitation), table_of(Candidate)
+        attempt, section = table_of(Attempt), table_of(AttemptSection)
         _statements["running"] = (
-            select(
+            # Ignored: SQLModel's select() is typed for at most four columns.
+            select(  # type: ignore[call-overload]
                 attempt.c.id.label("attempt_id"), attempt.c.questionnaire_versions,
                 attempt.c.forms, attempt.c.integrity, attempt.c.first_ip,
                 attempt.c.first_user_agent,
@@ -636,7 +648,7 @@ def _guarded_upsert_statement(dialect: str) -> Any:
     """The answer upsert that writes only while its section runs and the attempt is open."""
     key = f"guarded-{dialect}"
     if key not in _upserts:
-        answer, section, attempt = Answer.__table__, AttemptSection.__table__, Attempt.__table__
+        answer, section, attempt = table_of(Answer), table_of(AttemptSection), table_of(Attempt)
         # FOR SHARE OF attempt (PostgreSQL; SQLite has no row locks and needs none): the
         # save and submit serialize on the attempt row, see _status_under_share_lock.
         still_open = (
@@ -648,7 +660,8 @@ def _guarded_upsert_statement(dialect: str) -> Any:
             .exists()
         )
         columns = ["attempt_id", "item_id", "value", "elapsed_ms", "changes", "saved_at"]
-        source = select(
+        # Ignored: SQLModel's select() is typed for at most four columns.
+        source = select(  # type: ignore[call-overload]
             bindparam("attempt_id", type_=answer.c.attempt_id.type),
             bindparam("item_id", type_=answer.c.item_id.type),
             bindparam("value", type_=answer.c.value.type),
@@ -664,12 +677,27 @@ def _guarded_upsert_statement(dialect: str) -> Any:
     return _upserts[key]
 
 
+class _SectionClock(Protocol):
+    """What the time left in a section depends on (an AttemptSection, or a row of its
+    columns)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def time_limit_s(self) -> int: ...
+    @property
+    def deadline_at(self) -> datetime | None: ...
+
+
 class _ClientNotes(Protocol):
     """What an attempt notes about its clients (an Attempt, or a row of its columns)."""
 
-    integrity: dict | None
-    first_ip: str | None
-    first_user_agent: str | None
+    @property
+    def integrity(self) -> dict[str, Any] | None: ...
+    @property
+    def first_ip(self) -> str | None: ...
+    @property
+    def first_user_agent(self) -> str | None: ...
 
 
 def _new_client(attempt: _ClientNotes, *, ip: str | None, user_agent: str | None) -> bool:
@@ -789,7 +817,7 @@ def complete_section(
         return
     section.status = "completed"
     section.completed_at = now
-    section.started_at = min(_aware(section.started_at), now)  # ended on its intro screen
+    section.started_at = min(_aware(_known(section.started_at)), now)  # ended on its intro screen
     session.add(section)
     _activate_next(session, sections, index, at=now, now=now)
     session.flush()
@@ -859,17 +887,18 @@ def overdue_attempt_ids(session: Session, *, now: datetime | None = None) -> lis
     """
     now = now or utcnow()
     rows = session.exec(
-        select(
+        # Ignored: SQLModel's select() is typed for at most four columns.
+        select(  # type: ignore[call-overload]
             Attempt.id,
             Attempt.started_at,
             func.sum(AttemptSection.time_limit_s),
-            func.sum(case((AttemptSection.status == "pending", AttemptSection.time_limit_s),
+            func.sum(case((col(AttemptSection.status) == "pending", AttemptSection.time_limit_s),
                           else_=0)),
-            func.max(case((AttemptSection.status == "active", AttemptSection.deadline_at))),
-            func.sum(case((AttemptSection.status != "completed", 1), else_=0)),
+            func.max(case((col(AttemptSection.status) == "active", AttemptSection.deadline_at))),
+            func.sum(case((col(AttemptSection.status) != "completed", 1), else_=0)),
             func.max(AttemptSection.completed_at),
-            func.sum(case((AttemptSection.status == "pending", 1), else_=0)),
-            func.count(AttemptSection.id),
+            func.sum(case((col(AttemptSection.status) == "pending", 1), else_=0)),
+            func.count(col(AttemptSection.id)),
         )
         .join(AttemptSection, AttemptSection.attempt_id == Attempt.id)
         .where(Attempt.status == "in_progress")
@@ -900,12 +929,12 @@ def _as_datetime(value: datetime | str) -> datetime:
 # --- the state the candidate's page shows --------------------------------------------------
 
 
-def _remaining(section: AttemptSection, now: datetime) -> int:
+def _remaining(section: _SectionClock, now: datetime) -> int:
     if section.status == "pending":
         return section.time_limit_s
     if section.status == "completed":
         return 0
-    left = math.ceil((_aware(section.deadline_at) - now).total_seconds())
+    left = math.ceil((_aware(_known(section.deadline_at)) - now).total_seconds())
     return max(0, min(section.time_limit_s, left))
 
 
@@ -923,7 +952,7 @@ def _header(session: Session, ctx: Context) -> dict[str, Any]:
 
     row = session.connection().execute(
         select(Position.title, Organization.name)
-        .join(Organization, Organization.id == Position.organization_id)
+        .join(Organization, col(Organization.id) == Position.organization_id)
         .where(Position.id == ctx.candidate.position_id)
     ).first()
     return {
@@ -996,7 +1025,8 @@ def state(
                 # "intro": the clock has not started; it starts by itself at ``starts_at``.
                 "phase": "intro" if intro else "running",
                 "starts_at": row.started_at,
-                "starts_in_s": max(0, math.ceil((_aware(row.started_at) - now).total_seconds()))
+                "starts_in_s": max(0, math.ceil((_aware(_known(row.started_at)) - now)
+                                                .total_seconds()))
                 if intro else 0,
                 "time_limit_s": row.time_limit_s,
                 "deadline_at": row.deadline_at,

@@ -43,7 +43,10 @@ def _when(value: datetime | str | None) -> str | None:
 
 def normalized_details(details: Mapping[str, Any] | None) -> dict[str, Any]:
     """The details as they read back from a JSON column (dates as ISO text, tuples as lists)."""
-    return json.loads(json.dumps(dict(details or {}), default=str, ensure_ascii=False))
+    normalized: dict[str, Any] = json.loads(
+        json.dumps(dict(details or {}), default=str, ensure_ascii=False)
+    )
+    return normalized
 
 
 def canonical(row: Mapping[str, Any]) -> str:

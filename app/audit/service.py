@@ -13,6 +13,7 @@ from app.audit import chain as audit_chain
 from app.audit.models import AuditEntry, AuditHead
 from app.auth.models import User
 from app.core.clock import utcnow
+from app.core.db import pk
 from app.core.tenancy import owned_by
 
 #: Default months an audit entry is kept in full before retention prunes its content.
@@ -36,7 +37,7 @@ def _chain_key(organization_id: int | None) -> int:
     return organization_id if organization_id is not None else 0
 
 
-def _lock_head(session: Session, key: int) -> AuditHead | None:
+def _lock_head(session: Session, key: int) -> AuditHead:
     """The chain's head row, locked until the transaction ends (one writer per chain)."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
@@ -69,7 +70,7 @@ def add(session: Session, entry: AuditEntry) -> AuditEntry:
     entry.prev_hash = head.last_hash
     entry.content_hash = audit_chain.content_hash(_content(entry))
     entry.entry_hash = audit_chain.link(head.last_hash, entry.content_hash)
-    head.last_id, head.last_hash, head.entries = entry.id, entry.entry_hash, head.entries + 1
+    head.last_id, head.last_hash, head.entries = pk(entry), entry.entry_hash, head.entries + 1
     session.add_all([entry, head])
     session.flush()
     return entry
@@ -217,7 +218,7 @@ def prune(
         and_(not_(or_(*related)), col(AuditEntry.created_at) < general),
         and_(or_(*related), col(AuditEntry.created_at) < decisions),
     )
-    result = session.execute(
+    result = session.exec(
         update(AuditEntry)
         .where(owned_by(AuditEntry, organization_id),
                col(AuditEntry.pruned_at).is_(None), due)

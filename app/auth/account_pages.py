@@ -27,7 +27,7 @@ def _page(request: Request, user: User, *, errors: dict[str, str] | None = None,
     saved = request.query_params.get("saved", "")
     return render(request, "auth/account.html", {
         "user": user, "errors": errors or {}, "saved": saved if saved in SAVED else "",
-    }, status_code=status_code)
+    }, status_code=status_code, form_page="/account")
 
 
 @router.get("/account", response_class=HTMLResponse)

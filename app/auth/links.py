@@ -15,6 +15,7 @@ from app.auth import service as auth_service
 from app.auth.models import AuthSession, PasswordLink, User
 from app.auth.security import hash_password, new_token, token_hash
 from app.core.clock import utcnow
+from app.core.db import pk
 from app.core.errors import Invalid
 
 #: How long each kind of link works.
@@ -30,7 +31,7 @@ def issue(session: Session, *, user: User, purpose: str) -> str:
                                             col(PasswordLink.used_at).is_(None))
                  .values(used_at=now))
     token = new_token()
-    session.add(PasswordLink(user_id=user.id, token_hash=token_hash(token), purpose=purpose,
+    session.add(PasswordLink(user_id=pk(user), token_hash=token_hash(token), purpose=purpose,
                              expires_at=now + VALID_FOR[purpose]))
     session.flush()
     return token
@@ -39,7 +40,7 @@ def issue(session: Session, *, user: User, purpose: str) -> str:
 def find(session: Session, *, token: str) -> tuple[PasswordLink, User] | None:
     """The link and its person, while the link is unused, unexpired and the person active."""
     row = session.exec(
-        select(PasswordLink, User).join(User, User.id == PasswordLink.user_id)
+        select(PasswordLink, User).join(User, col(User.id) == PasswordLink.user_id)
         .where(PasswordLink.token_hash == token_hash(token))
     ).first()
     if row is None:

@@ -79,7 +79,7 @@ def login(
         else:
             message, code = _("Too many failed sign-ins. Wait a few minutes and try "
                               "again."), 429
-        response = render(
+        response: Response = render(
             request,
             "auth/login.html",
             {"next": safe_next(next), "error": message, "email": email,

@@ -20,6 +20,7 @@ from app.auth.security import (
 from app.core import tenancy
 from app.core.clock import utcnow
 from app.core.config import Settings
+from app.core.db import pk
 from app.core.errors import N_, Conflict, Invalid, NotAuthenticated, NotFound, field_problem
 from app.core.fields import check_one_line
 from app.core.tenancy import owned_by, readable
@@ -110,7 +111,7 @@ def open_session(
     session.add(
         AuthSession(
             token_hash=token_hash(token),
-            user_id=user.id,
+            user_id=pk(user),
             kind=kind,
             expires_at=utcnow() + timedelta(hours=hours),
             ip=ip,
@@ -125,7 +126,7 @@ def user_for_token(session: Session, *, token: str, kind: str) -> User | None:
     """The active user behind a live session or token, or None."""
     row = session.exec(
         select(AuthSession, User)
-        .join(User, User.id == AuthSession.user_id)
+        .join(User, col(User.id) == AuthSession.user_id)
         .where(AuthSession.token_hash == token_hash(token), AuthSession.kind == kind)
     ).first()
     if row is None:
@@ -138,7 +139,7 @@ def user_for_token(session: Session, *, token: str, kind: str) -> User | None:
 
 def close_session(session: Session, *, token: str) -> None:
     """End a session or revoke a token (idempotent)."""
-    session.exec(delete(AuthSession).where(AuthSession.token_hash == token_hash(token)))
+    session.exec(delete(AuthSession).where(col(AuthSession.token_hash) == token_hash(token)))
     session.flush()
 
 
@@ -178,13 +179,13 @@ def create_user(
         raise _field_error("full_name", str(exc).partition(": ")[2]) from None
     check_password(password, email=email, full_name=full_name, translate=translate)
     existing = session.exec(
-        select(User.id).where(User.email == email, owned_by(User, organization.id))
+        select(User.id).where(User.email == email, owned_by(User, pk(organization)))
     ).first()
     if existing is not None:
         raise Conflict(N_("your organization already has a user with the e-mail %(email)s"),
                        field="email", params={"email": email})
     user = User(
-        organization_id=organization.id,
+        organization_id=pk(organization),
         email=email,
         full_name=full_name or email,
         role=role.value,
@@ -261,7 +262,7 @@ def change_password(
     session.add(user)
     others = delete(AuthSession).where(col(AuthSession.user_id) == user.id)
     if keep_token:
-        others = others.where(AuthSession.token_hash != token_hash(keep_token))
+        others = others.where(col(AuthSession.token_hash) != token_hash(keep_token))
     session.exec(others)
     session.flush()
 
@@ -291,10 +292,10 @@ def add_colleague(
         raise _field_error("full_name", N_("write the colleague's name"))
     if "@" not in email or len(email) > 320:
         raise _field_error("email", N_("write an e-mail address"))
-    if find_by_email(session, organization_id=organization.id, email=email) is not None:
+    if find_by_email(session, organization_id=pk(organization), email=email) is not None:
         raise Conflict(N_("your organization already has a user with the e-mail %(email)s"),
                        field="email", params={"email": email})
-    user = User(organization_id=organization.id, email=email, full_name=full_name,
+    user = User(organization_id=pk(organization), email=email, full_name=full_name,
                 role=role.value, password_hash=password_hash,
                 language=language if language in ("it", "en") else "en")
     session.add(user)

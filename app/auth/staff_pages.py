@@ -114,7 +114,7 @@ def add_colleague(
                            status_code=422)
     try:
         colleague = auth_service.add_colleague(
-            session, organization=organization_service.get(session, admin.organization_id),
+            session, organization=organization_service.get_own(session, admin.organization_id),
             email=email, full_name=full_name, role=role, language=language,
             password_hash=links.unusable_password())
     except Conflict:
@@ -202,7 +202,7 @@ def set_time_zone(
 ) -> Response:
     """Show times in the organization's time zone (pages and e-mails)."""
     _ = gettext_for(_lang(request))
-    organization = organization_service.get(session, admin.organization_id)
+    organization = organization_service.get_own(session, admin.organization_id)
     try:
         organization_service.set_time_zone(session, organization=organization, name=time_zone)
     except ValueError:
@@ -248,7 +248,7 @@ def _set_page(request: Request, token: str, *, valid: bool, errors: dict[str, st
               status_code: int = 200, user: User | None = None) -> Response:
     response = render(request, "auth/set_password.html", {
         "token": token, "valid": valid, "errors": errors or {}, "person": user,
-    }, status_code=status_code)
+    }, status_code=status_code, draft_keys=("errors",))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -63,11 +63,12 @@ def known_address(session: Session, *, email: str, ip: str) -> bool:
     return found is not None
 
 
-def _count(session: Session, since: datetime, *conditions: object) -> tuple[int, datetime | None]:
+def _count(
+    session: Session, since: datetime, *conditions: ColumnElement[bool]
+) -> tuple[int, datetime | None]:
     count, last = session.exec(
         select(func.count(), func.max(LoginAttempt.created_at)).where(
-            # Ignored: SQLModel types a column comparison as bool; it is a SQL expression.
-            LoginAttempt.created_at >= since, *conditions  # type: ignore[arg-type]
+            col(LoginAttempt.created_at) >= since, *conditions
         )
     ).one()
     return int(count), last
@@ -82,11 +83,12 @@ def check(
     since, cap = now - window, window.total_seconds()
     limit = settings.login_max_failures
     counts = [
-        (_count(session, since, LoginAttempt.email == email, LoginAttempt.ip == ip),
+        (_count(session, since, col(LoginAttempt.email) == email, col(LoginAttempt.ip) == ip),
          max(1, limit // 2)),
-        (_count(session, since, LoginAttempt.ip == ip), limit * IP_FAILURE_FACTOR),
+        (_count(session, since, col(LoginAttempt.ip) == ip), limit * IP_FAILURE_FACTOR),
     ]
-    elsewhere = _count(session, since, LoginAttempt.email == email, LoginAttempt.ip != ip)
+    elsewhere = _count(
+        session, since, col(LoginAttempt.email) == email, col(LoginAttempt.ip) != ip)
     if elsewhere[0] >= limit and not known_address(session, email=email, ip=ip):
         counts.append((elsewhere, limit))
     wait = 0.0

@@ -107,7 +107,7 @@ def read(*, text: str = "", filename: str = "", data: bytes = b"") -> list[Row]:
             cells = _cells_from_text(text)
     else:
         cells = _cells_from_text(text)
-    order = list(range(len(COLUMNS)))
+    order: list[int | None] = list(range(len(COLUMNS)))
     rows: list[Row] = []
     for number, row in enumerate(cells, start=1):
         if not any(cell.strip() for cell in row):
@@ -116,7 +116,8 @@ def read(*, text: str = "", filename: str = "", data: bytes = b"") -> list[Row]:
             order = found
             continue
         picked = [row[i].strip() if i is not None and i < len(row) else "" for i in order]
-        rows.append(Row(number, *picked))
+        name, email, language, extra_time = picked
+        rows.append(Row(number, name, email, language, extra_time))
     return rows
 
 

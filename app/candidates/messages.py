@@ -108,7 +108,7 @@ def save_templates(
     session.flush()
 
 
-class _Blanks(dict):
+class _Blanks(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
@@ -155,7 +155,7 @@ def sent(session: Session, *, candidate: Candidate) -> list[dict[str, Any]]:
     """The messages sent to the candidate after decisions, oldest first."""
     rows = session.exec(
         select(AuditEntry, User.full_name)
-        .join(User, User.id == AuditEntry.actor_user_id, isouter=True)
+        .join(User, col(User.id) == AuditEntry.actor_user_id, isouter=True)
         .where(owned_by(AuditEntry, candidate.organization_id),
                AuditEntry.action == "candidate.message",
                AuditEntry.object_type == "candidate",

@@ -35,13 +35,16 @@ class Candidate(SQLModel, table=True):
 
 
 class Invitation(SQLModel, table=True):
-    """An invitation link. Only the SHA-256 of the token is stored."""
+    """An invitation link. Only the SHA-256 of the token is stored; the token itself is
+    re-derivable from ``link_nonce`` and the secret key (app/candidates/links.py)."""
 
     __tablename__ = "invitation"
 
     id: int | None = Field(default=None, primary_key=True)
     candidate_id: int = Field(foreign_key="candidate.id", index=True, ondelete="CASCADE")
     token_hash: str = Field(max_length=64, unique=True)
+    # None for links made before tokens were derived (their reminders cannot repeat them).
+    link_nonce: str | None = Field(default=None, max_length=32)
     expires_at: datetime
     revoked_at: datetime | None = None
     used_at: datetime | None = None

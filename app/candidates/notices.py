@@ -25,7 +25,7 @@ def _recipients(session: Session, *, position: Position) -> list[User]:
             col(User.notify_completions).is_(True),
             or_(col(User.role).in_((Role.admin.value, Role.hr.value)),
                 col(User.id).in_(managers)),
-        ).order_by(User.id)
+        ).order_by(col(User.id))
     ))
 
 

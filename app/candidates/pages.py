@@ -24,7 +24,7 @@ from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.candidates.schemas import CandidateCreate
 from app.core.config import get_settings
-from app.core.db import SessionDep, SessionRoute
+from app.core.db import SessionDep, SessionRoute, pk
 from app.core.errors import Conflict, Forbidden, Invalid
 from app.core.i18n import gettext_for
 from app.core.templating import display, render
@@ -85,7 +85,7 @@ def copy_link_again(
     """A fresh link to copy (the old one stops working); no e-mail is sent."""
     candidate, position = _hr_candidate(session, user, candidate_id)
     _renewable(request, candidate)
-    ratelimit.enforce_invitations(session, user_id=user.id, language=_lang(request))
+    ratelimit.enforce_invitations(session, user_id=pk(user), language=_lang(request))
     invitation, token = candidate_service.renew_link(session, candidate=candidate,
                                                      position=position)
     audit.record(session, actor=user, action="candidate.new_link", object_type="candidate",
@@ -111,7 +111,7 @@ def resend_email(
     """E-mail a fresh link again (the old one stops working)."""
     candidate, position = _hr_candidate(session, user, candidate_id)
     _renewable(request, candidate)
-    ratelimit.enforce_invitations(session, user_id=user.id, language=_lang(request))
+    ratelimit.enforce_invitations(session, user_id=pk(user), language=_lang(request))
     candidate_service.resend(session, candidate=candidate, position=position,
                              base_url=get_settings().base_url)
     audit.record(session, actor=user, action="candidate.resend", object_type="candidate",
@@ -155,7 +155,7 @@ def erase(
 
 def _problem_text(_: Any, key: str, values: dict[str, Any]) -> str:
     """A row's problem in the reader's words."""
-    texts = {
+    texts: dict[str, str] = {
         "name_missing": _("The name is missing."),
         "name_long": _("The name is longer than 200 characters."),
         "email_missing": _("The e-mail is missing."),
@@ -182,7 +182,7 @@ def _bulk_page(
     error: str = "", text: str = "", status_code: int = 200,
 ) -> Response:
     _ = gettext_for(_lang(request))
-    left = ratelimit.invitations_left(session, user_id=user.id)
+    left = ratelimit.invitations_left(session, user_id=pk(user))
     shown = [
         {**row.values(), "line": row.line, "ok": row.ok,
          "problems": [_problem_text(_, key, values) for key, values in row.problems]}
@@ -202,7 +202,7 @@ def _bulk_page(
         "left": left,
         "limit": ratelimit.INVITATIONS.max_events,
         "max_rows": bulk.MAX_ROWS,
-    }, status_code=status_code)
+    }, status_code=status_code, draft_keys=("error", "text"))
 
 
 def _hr_position(session: Session, user: User, position_id: int) -> Position:
@@ -241,7 +241,7 @@ def bulk_invite(
         return _bulk_page(request, session, user, position, status_code=422, text=text,
                           error=_("The list is empty: paste one candidate per line, or "
                                   "upload a file."))
-    rows = bulk.check(session, position_id=position.id, rows=rows,
+    rows = bulk.check(session, position_id=pk(position), rows=rows,
                       default_language=_lang(request))
     if form.get("action") != "send":
         return _bulk_page(request, session, user, position, rows=rows, text=text)
@@ -252,10 +252,10 @@ def bulk_invite(
     for row in rows:
         if not row.ok:
             continue
-        if ratelimit.invitations_left(session, user_id=user.id) <= 0:
+        if ratelimit.invitations_left(session, user_id=pk(user)) <= 0:
             row.problems.append(("rate_limit", {}))
             continue
-        ratelimit.enforce_invitations(session, user_id=user.id, language=_lang(request))
+        ratelimit.enforce_invitations(session, user_id=pk(user), language=_lang(request))
         candidate, _invitation, _token = candidate_service.invite(
             session, position=position, actor=user, base_url=get_settings().base_url,
             data=CandidateCreate(full_name=row.name, email=row.email,
@@ -317,7 +317,8 @@ def send_message(
         return render(request, "candidates/message.html", {
             "candidate": candidate, "position": position, "kind": kind, "errors": errors,
             "message": {"subject": subject, "body": body, "language": candidate.language},
-        }, status_code=422)
+        }, status_code=422, form_page=f"/candidates/{candidate.id}/message?kind={kind}",
+            draft_keys=("message", "errors"))
     messages.send(session, candidate=candidate, kind=kind, subject=subject.strip(),
                   body=body.strip(), sender=user, ip=client_ip(request))
     session.commit()
@@ -353,7 +354,7 @@ def save_message_templates(
     """Store the edited templates (an empty field goes back to the default)."""
     if not can(user, Action.administer):
         raise Forbidden()
-    organization = organization_service.get(session, user.organization_id)
+    organization = organization_service.get_own(session, user.organization_id)
     values = _template_values(form)
     for kind in values.values():
         for lang in kind.values():

@@ -7,8 +7,10 @@ Two reminders per link, each at most once, in the candidate's language, through 
   one-day link is not "reminded" the moment it is sent).
 
 Never for a started, completed, revoked or erased candidate, nor for a position whose
-reminders are off, nor for a closed position. Only the hash of a link is stored, so a
-reminder cannot repeat the link: it points to the invitation e-mail (its date and subject)
+reminders are off, nor for a closed position. A reminder repeats the link the invitation
+e-mail carried, rebuilt from the invitation's nonce and the secret key
+(app/candidates/links.py). A link made before nonces were stored, or under another secret
+key, cannot be rebuilt: that reminder points to the invitation e-mail (its date and subject)
 and says how to get a new link.
 """
 
@@ -20,9 +22,11 @@ from typing import Any
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
+from app.candidates import links
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate, Invitation
 from app.core.clock import utcnow
+from app.core.config import get_settings
 from app.core.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.positions.models import Position
@@ -37,7 +41,8 @@ def _open_links() -> Any:
     """Links a reminder may concern: unused, unrevoked, of a candidate still invited, of an
     open position with reminders on."""
     return (
-        select(Invitation.id, Invitation.created_at, Invitation.expires_at,
+        # Ignored: SQLModel's select() is typed for at most four columns.
+        select(Invitation.id, Invitation.created_at, Invitation.expires_at,  # type: ignore[call-overload]
                Invitation.reminded_unstarted_at, Invitation.reminded_expiry_at)
         .join(Candidate, Candidate.id == Invitation.candidate_id)
         .join(Position, Position.id == Candidate.position_id)
@@ -61,10 +66,10 @@ def due(session: Session, *, now: datetime | None = None, limit: int = 500) -> l
         Invitation.expires_at > now,
         or_(
             and_(col(Invitation.reminded_unstarted_at).is_(None),
-                 Invitation.created_at <= now - UNSTARTED_AFTER),
+                 col(Invitation.created_at) <= now - UNSTARTED_AFTER),
             and_(col(Invitation.reminded_expiry_at).is_(None),
-                 Invitation.created_at <= now - EXPIRY_WITHIN,
-                 Invitation.expires_at <= now + EXPIRY_WITHIN),
+                 col(Invitation.created_at) <= now - EXPIRY_WITHIN,
+                 col(Invitation.expires_at) <= now + EXPIRY_WITHIN),
         ),
     ).order_by(Invitation.id).limit(limit)
     found = []
@@ -97,10 +102,10 @@ def send(session: Session, *, invitation_id: int, kind: str, now: datetime | Non
     ).rowcount
     if changed != 1:
         return False
-    invitation = session.get(Invitation, invitation_id)
+    invitation = session.get_one(Invitation, invitation_id)
     session.refresh(invitation)
-    candidate = session.get(Candidate, invitation.candidate_id)
-    position = session.get(Position, candidate.position_id)
+    candidate = session.get_one(Candidate, invitation.candidate_id)
+    position = session.get_one(Position, candidate.position_id)
     _queue(session, kind=kind, invitation=invitation, candidate=candidate, position=position)
     session.flush()
     return True
@@ -124,13 +129,30 @@ def _queue(
                     "expires on %(date)s.", position=position.title,
                     date=organization_service.local_time(organization,
                                                          invitation.expires_at))
+    token = links.recover(invitation)
+    if token is not None:
+        url = candidate_service.invitation_url(get_settings().base_url, token)
+        where = [
+            "",
+            _("Open your personal link:"),
+            url,
+            "",
+            _("The link is valid until %(date)s and can be used for one attempt.",
+              date=organization_service.local_time(organization, invitation.expires_at)),
+            _("Please do not share it."),
+        ]
+    else:
+        where = [
+            _("Your personal link is in our e-mail of %(date)s with the subject "
+              "\"%(subject)s\".",
+              date=invitation.created_at.strftime("%Y-%m-%d"), subject=invitation_subject),
+            _("If you cannot find it, ask %(company)s for a new link.", company=company),
+        ]
     lines = [
         _("Dear %(name)s,", name=candidate.full_name),
         "",
         opening,
-        _("Your personal link is in our e-mail of %(date)s with the subject \"%(subject)s\".",
-          date=invitation.created_at.strftime("%Y-%m-%d"), subject=invitation_subject),
-        _("If you cannot find it, ask %(company)s for a new link.", company=company),
+        *where,
         "",
         _("If you have decided not to take part, you can ignore this message."),
     ]

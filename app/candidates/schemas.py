@@ -23,6 +23,23 @@ class CandidateCreate(BaseModel):
     )
 
 
+class CandidateInvite(CandidateCreate):
+    """An applicant to invite through the API, and what to do when the e-mail was invited to
+    the position already."""
+
+    on_duplicate: Literal["invite", "refuse", "resend"] = Field(
+        default="invite",
+        description="when a candidate of this position already has this e-mail (erased "
+        "candidates are forgotten): `invite` (default) creates a second candidate and lists "
+        "the earlier ones in `already_invited`; `refuse` answers 409 naming them and creates, "
+        "sends and records nothing; `resend` creates no candidate and gives the most recent "
+        "earlier one whose assessment has not started a fresh link, as POST "
+        "/candidates/{id}/resend does (the old link stops working), answering 200 with "
+        "`resent: true`, or 409 when none can get one (all completed, started or revoked). "
+        "Without an earlier candidate every choice invites.",
+    )
+
+
 class CandidatePublic(BaseModel):
     """A candidate as the API shows it."""
 
@@ -47,4 +64,9 @@ class InvitedCandidate(CandidatePublic):
         default_factory=list,
         description="other candidates of this position with the same e-mail (a second "
         "invitation is usually a mistake: POST /candidates/{id}/resend sends a fresh link)",
+    )
+    resent: bool = Field(
+        default=False,
+        description="true when an existing candidate got a fresh link (a resend, or "
+        "on_duplicate=resend) rather than a new candidate being invited",
     )

@@ -10,11 +10,13 @@ from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
-from app.auth.security import new_token, token_hash
+from app.auth.security import token_hash
+from app.candidates import links
 from app.candidates.models import Candidate, Invitation
 from app.candidates.schemas import CandidateCreate, CandidatePublic
 from app.core import tenancy
 from app.core.clock import utcnow
+from app.core.db import pk
 from app.core.errors import N_, Conflict, Gone, NotFound, Word
 from app.core.i18n import gettext_for
 from app.organizations import service as organization_service
@@ -61,7 +63,7 @@ def invite(
                        params={"status": Word(position.status)})
     candidate = Candidate(
         organization_id=position.organization_id,
-        position_id=position.id,
+        position_id=pk(position),
         full_name=data.full_name.strip(),
         email=str(data.email).lower(),
         language=data.language,
@@ -80,10 +82,11 @@ def invite(
 def _new_invitation(
     session: Session, *, candidate: Candidate, position: Position
 ) -> tuple[Invitation, str]:
-    token = new_token()
+    nonce, token = links.new()
     invitation = Invitation(
-        candidate_id=candidate.id,
+        candidate_id=pk(candidate),
         token_hash=token_hash(token),
+        link_nonce=nonce,
         expires_at=utcnow() + timedelta(days=position.invitation_expiry_days),
     )
     session.add(invitation)
@@ -108,7 +111,7 @@ def renew_link(
         raise Conflict(N_("The candidate's assessment is %(status)s; a new link would not help."),
                        params={"status": Word(candidate.status)})
     now = utcnow()
-    for old in _open_invitations(session, candidate_id=candidate.id):
+    for old in _open_invitations(session, candidate_id=pk(candidate)):
         old.revoked_at = now
         session.add(old)
     invitation, token = _new_invitation(session, candidate=candidate, position=position)
@@ -135,9 +138,9 @@ def same_email(session: Session, *, position_id: int, email: str) -> list[Candid
             .where(
                 Candidate.position_id == position_id,
                 Candidate.email == email.strip().lower(),
-                Candidate.erased_at.is_(None),
+                col(Candidate.erased_at).is_(None),
             )
-            .order_by(Candidate.id)
+            .order_by(col(Candidate.id))
         )
     )
 
@@ -147,7 +150,7 @@ def latest_invitation(session: Session, *, candidate_id: int) -> Invitation | No
     return session.exec(
         select(Invitation)
         .where(Invitation.candidate_id == candidate_id)
-        .order_by(Invitation.id.desc())
+        .order_by(col(Invitation.id).desc())
     ).first()
 
 
@@ -164,7 +167,7 @@ def revoke(session: Session, *, candidate: Candidate) -> None:
     now = utcnow()
     for invitation in session.exec(
         select(Invitation).where(Invitation.candidate_id == candidate.id,
-                                 Invitation.revoked_at.is_(None))
+                                 col(Invitation.revoked_at).is_(None))
     ):
         invitation.revoked_at = now
         session.add(invitation)
@@ -178,8 +181,8 @@ def _open_invitations(session: Session, *, candidate_id: int) -> list[Invitation
         session.exec(
             select(Invitation).where(
                 Invitation.candidate_id == candidate_id,
-                Invitation.revoked_at.is_(None),
-                Invitation.used_at.is_(None),
+                col(Invitation.revoked_at).is_(None),
+                col(Invitation.used_at).is_(None),
             )
         )
     )
@@ -189,7 +192,7 @@ def find_by_token(session: Session, *, token: str) -> tuple[Invitation, Candidat
     """The invitation and candidate behind a link, whatever their state (None if unknown)."""
     row = session.exec(
         select(Invitation, Candidate)
-        .join(Candidate, Candidate.id == Invitation.candidate_id)
+        .join(Candidate, col(Candidate.id) == Invitation.candidate_id)
         .where(Invitation.token_hash == token_hash(token))
     ).first()
     return (row[0], row[1]) if row else None
@@ -219,7 +222,7 @@ def open_invitation(candidate_id: Any, now: datetime) -> Any:
     return exists().where(
         Invitation.candidate_id == candidate_id,
         col(Invitation.revoked_at).is_(None),
-        Invitation.expires_at > now,
+        col(Invitation.expires_at) > now,
     )
 
 
@@ -228,7 +231,7 @@ def status_expression(now: datetime) -> Any:
     invitation (one expression for a page of candidates)."""
     return case(
         (
-            and_(Candidate.status == "invited", ~open_invitation(Candidate.id, now)),
+            and_(col(Candidate.status) == "invited", ~open_invitation(Candidate.id, now)),
             literal("expired"),
         ),
         else_=Candidate.status,

@@ -27,9 +27,10 @@ import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, Table, create_engine, event
+from sqlalchemy.orm import Mapped
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from app.core.config import Settings, get_settings
 
@@ -243,6 +244,20 @@ def pk(row: Any) -> int:
     if row.id is None:
         raise RuntimeError(f"{type(row).__name__} has no id yet: flush it first")
     return int(row.id)
+
+
+def id_of(model: Any) -> Mapped[int]:
+    """SQL: the ``id`` column of a table model, for selecting ids. SQLModel types it
+    ``int | None`` (None on a row until its first flush); read back, a primary key is never
+    NULL."""
+    column: Mapped[int] = col(model.id)
+    return column
+
+
+def table_of(model: Any) -> Table:
+    """The Core table of a table model (SQLModel sets ``__table__`` without declaring it)."""
+    table: Table = model.__table__
+    return table
 
 
 def session_for(engine: Engine, *, read_only: bool = False) -> Session:

@@ -101,7 +101,7 @@ class DomainError(Exception):
             text = detail % self.params if self.params else detail
             detail = f"{field}: {text}" if field else text
         super().__init__(detail)
-        self.detail = detail
+        self.detail: Any = detail
         self.headers = headers
 
     def default_detail(self) -> str:

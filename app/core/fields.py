@@ -16,7 +16,7 @@ reader's language (:func:`translated`); the API answers in English, like every A
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -84,7 +84,7 @@ def check_one_line(field: str, value: str) -> str:
     return value
 
 
-def translated(error: dict[str, Any], _: Callable[..., str]) -> str:
+def translated(error: Mapping[str, Any], _: Callable[..., str]) -> str:
     """A pydantic error's message in the page's language where we know its type."""
     messages = {
         "one_line": _("Use one line of text, without line breaks, tabs or control characters."),

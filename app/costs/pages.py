@@ -710,7 +710,9 @@ def _page(
     }
     if result is not None:
         context.update(results_context(result, lang, _))
-    return render(request, "costs/compare.html", context, status_code=status_code)
+    # A calculator: its page is derived from the values, so mistakes keep the 422 answer.
+    return render(request, "costs/compare.html", context, status_code=status_code,
+                  form_page=False)
 
 
 @router.get("/positions/{position_id}/costs", response_class=HTMLResponse)

@@ -51,15 +51,17 @@ def staff_explanation(candidate_id: int, request: Request, session: WriteSession
                      object_id=candidate.id, ip=client_ip(request),
                      details={"decision_id": result["decision"]["id"], "by": "staff"})
         session.commit()
-    return jsonable_encoder(result)
+    encoded: dict[str, Any] = jsonable_encoder(result)
+    return encoded
 
 
 @router.get("/contests")
 def list_contests(session: SessionDep, user: HrUser) -> list[dict[str, Any]]:
     """The organization's requests to review a decision, open first."""
-    return jsonable_encoder([explanation_service.public(c) for c in
+    encoded: list[dict[str, Any]] = jsonable_encoder([explanation_service.public(c) for c in
                              explanation_service.list_contests(
                                  session, organization_id=user.organization_id)])
+    return encoded
 
 
 @router.post("/contests/{contest_id}/outcome")
@@ -72,7 +74,8 @@ def record_outcome(contest_id: int, request: Request, session: SessionDep, user:
                                       outcome=data.outcome, note=data.note,
                                       ip=client_ip(request))
     session.commit()
-    return jsonable_encoder(explanation_service.public(contest))
+    encoded: dict[str, Any] = jsonable_encoder(explanation_service.public(contest))
+    return encoded
 
 
 @candidate_router.get("/{token}/explanation")
@@ -88,7 +91,8 @@ def candidate_explanation(token: Token, request: Request,
                      ip=client_ip(request),
                      details={"decision_id": result["decision"]["id"], "by": "candidate"})
         session.commit()
-    return jsonable_encoder(result)
+    encoded: dict[str, Any] = jsonable_encoder(result)
+    return encoded
 
 
 @candidate_router.post("/{token}/contest", status_code=201)

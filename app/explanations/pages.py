@@ -16,7 +16,7 @@ from app.auth.dependencies import FormFirst, HrPageUser, PostedForm, client_ip, 
 from app.auth.models import User
 from app.auth.permissions import Action
 from app.core.clock import utcnow
-from app.core.db import SessionDep, SessionRoute, WriteSessionDep
+from app.core.db import SessionDep, SessionRoute, WriteSessionDep, pk
 from app.core.errors import Conflict, Invalid
 from app.core.i18n import gettext_for
 from app.core.templating import render
@@ -62,14 +62,14 @@ def explanation_page(request: Request, session: WriteSessionDep, token: Token) -
     """Why the decision was made, in the candidate's language, and how to contest it."""
     ctx = assessment_service.resolve(session, token=token)
     lang = assessment_pages._language(request, ctx)
-    if explanation_service.latest_decision(session, candidate_id=ctx.candidate.id) is None:
+    if explanation_service.latest_decision(session, candidate_id=pk(ctx.candidate)) is None:
         return RedirectResponse(f"/a/{token}/done", status_code=303)
     explanation = explanation_service.explain(session, candidate=ctx.candidate)
     audit.record(session, actor=None, action="explanation.view", object_type="candidate",
                  object_id=ctx.candidate.id, organization_id=ctx.candidate.organization_id,
                  ip=client_ip(request),
                  details={"decision_id": explanation["decision"]["id"], "by": "candidate"})
-    contests = explanation_service.of_candidate(session, candidate_id=ctx.candidate.id)
+    contests = explanation_service.of_candidate(session, candidate_id=pk(ctx.candidate))
     session.commit()
     return render(request, "explanations/candidate.html", {
         **_view(lang, explanation), "token": token,
@@ -148,7 +148,7 @@ def staff_explanation_page(candidate_id: int, request: Request, session: WriteSe
     audit.record(session, actor=user, action="explanation.view", object_type="candidate",
                  object_id=candidate.id, ip=client_ip(request),
                  details={"decision_id": explanation["decision"]["id"], "by": "staff"})
-    contests = explanation_service.of_candidate(session, candidate_id=candidate.id)
+    contests = explanation_service.of_candidate(session, candidate_id=pk(candidate))
     session.commit()
     return render(request, "explanations/candidate.html", {
         **_view(lang, explanation), "token": None, "staff_view": True,

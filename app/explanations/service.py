@@ -24,6 +24,7 @@ from app.auth.models import Role, User
 from app.auth.permissions import Action, can
 from app.candidates.models import Candidate, Decision
 from app.core.clock import utcnow
+from app.core.db import pk
 from app.core.errors import N_, Conflict, Invalid, NotFound, field_problem
 from app.core.i18n import gettext_for
 from app.core.tenancy import belongs, owned_by
@@ -58,7 +59,7 @@ def contact(session: Session, organization: Organization) -> str:
     if chosen:
         return chosen
     admin = session.exec(
-        select(User).where(owned_by(User, organization.id), User.role == "admin",
+        select(User).where(owned_by(User, pk(organization)), User.role == "admin",
                            col(User.is_active).is_(True)).order_by(col(User.id))
     ).first()
     return admin.email if admin else organization.name
@@ -121,7 +122,7 @@ def _smallest_changes(score: Score, competencies: list[dict[str, Any]],
 
 def explain(session: Session, *, candidate: Candidate) -> dict[str, Any]:
     """The explanation of the candidate's latest decision (``available`` False before one)."""
-    decision = latest_decision(session, candidate_id=candidate.id)
+    decision = latest_decision(session, candidate_id=pk(candidate))
     if decision is None:
         return {"available": False, "candidate_id": candidate.id,
                 "message": "No decision has been recorded yet: there is nothing to explain."}
@@ -181,9 +182,9 @@ def _open_load(session: Session, organization_id: int) -> dict[int, int]:
     rows = session.exec(
         select(Contest.reviewer_id, func.count()).where(
             owned_by(Contest, organization_id), Contest.status == "open",
-            col(Contest.reviewer_id).is_not(None)).group_by(Contest.reviewer_id)
+            col(Contest.reviewer_id).is_not(None)).group_by(col(Contest.reviewer_id))
     ).all()
-    return {reviewer: int(n) for reviewer, n in rows}
+    return {reviewer: int(n) for reviewer, n in rows if reviewer is not None}
 
 
 def pick_reviewer(session: Session, *, organization_id: int, exclude: int | None) -> User | None:
@@ -195,7 +196,7 @@ def pick_reviewer(session: Session, *, organization_id: int, exclude: int | None
     ).all()
     load = _open_load(session, organization_id)
     candidates = [u for u in users if u.id != exclude]
-    return min(candidates, key=lambda u: (load.get(u.id, 0), u.id)) if candidates else None
+    return min(candidates, key=lambda u: (load.get(pk(u), 0), pk(u))) if candidates else None
 
 
 def _notify(session: Session, candidate: Candidate, contest: Contest, *, kind: str,
@@ -227,7 +228,7 @@ def open_contest(session: Session, *, candidate: Candidate, reason: str,
         raise _invalid("reason", N_("say briefly why you ask for a review"))
     if len(reason) > 4000:
         raise _invalid("reason", N_("at most 4000 characters"))
-    decision = latest_decision(session, candidate_id=candidate.id)
+    decision = latest_decision(session, candidate_id=pk(candidate))
     if decision is None:
         raise Conflict(N_("There is no decision to contest yet."))
     existing = session.exec(select(Contest).where(
@@ -237,7 +238,7 @@ def open_contest(session: Session, *, candidate: Candidate, reason: str,
     reviewer = pick_reviewer(session, organization_id=candidate.organization_id,
                              exclude=decision.user_id)
     now = utcnow()
-    contest = Contest(organization_id=candidate.organization_id, candidate_id=candidate.id,
+    contest = Contest(organization_id=candidate.organization_id, candidate_id=pk(candidate),
                       decision_id=decision.id, decided_by_id=decision.user_id,
                       reviewer_id=reviewer.id if reviewer else None, reason=reason,
                       due_at=now + timedelta(days=CONTEST_DAYS), created_at=now)
@@ -290,7 +291,7 @@ def close_contest(session: Session, *, contest: Contest, actor: User, outcome: s
 def get_contest(session: Session, *, contest_id: int, organization_id: int) -> Contest:
     """A contest of the organization (404 otherwise)."""
     contest = session.get(Contest, contest_id)
-    if not belongs(contest, organization_id):
+    if contest is None or not belongs(contest, organization_id):
         raise NotFound(N_("No such review request."))
     return contest
 

@@ -15,7 +15,7 @@ from app.assessments import service as assessment_service
 from app.audit import service as audit_service
 from app.auth.dependencies import AdminUser, HrUser, client_ip
 from app.auth.models import User
-from app.core.db import SessionDep, SessionRoute
+from app.core.db import SessionDep, SessionRoute, pk
 from app.core.errors import N_, Conflict, NotFound, field_problem
 from app.documents.exports import pipeline_csv
 from app.fairness import selfid as selfid_service
@@ -240,7 +240,8 @@ def what_if(position_id: int, session: SessionDep, user: HrUser,
     position = valid_position(position_id, session, user)
     result = whatif_service.compare(session, position=position, proposed=data)
     session.rollback()
-    return jsonable_encoder(result)
+    encoded: dict[str, Any] = jsonable_encoder(result)
+    return encoded
 
 
 class SelfIdentificationRequest(BaseModel):
@@ -271,12 +272,13 @@ def get_self_identification(token: Token, session: SessionDep) -> dict[str, Any]
     organization = organization_service.get(session, ctx.candidate.organization_id)
     asked = selfid_service.asked(organization.settings if organization else None)
     completed = ctx.attempt is not None and ctx.attempt.status == "completed"
-    return jsonable_encoder({
+    encoded: dict[str, Any] = jsonable_encoder({
         "available": completed and bool(asked),
         "questions": {key: [*selfid_service.QUESTIONS[key], selfid_service.PREFER_NOT]
                       for key in asked},
-        "answers": selfid_service.exported(session, candidate_id=ctx.candidate.id),
+        "answers": selfid_service.exported(session, candidate_id=pk(ctx.candidate)),
     })
+    return encoded
 
 
 @candidate_router.put("/{token}/self-identification")
@@ -293,8 +295,9 @@ def put_self_identification(token: Token, session: SessionDep,
                         candidate_id=ctx.candidate.id, questions=asked,
                         answers=data.model_dump(exclude={"consent"}))
     session.commit()
-    return jsonable_encoder({"answers": selfid_service.exported(
+    encoded: dict[str, Any] = jsonable_encoder({"answers": selfid_service.exported(
         session, candidate_id=ctx.candidate.id)})
+    return encoded
 
 
 @candidate_router.delete("/{token}/self-identification", status_code=204)

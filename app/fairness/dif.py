@@ -34,7 +34,9 @@ from scoring import mantel_haenszel_dif
 MIN_DIF_GROUP = 30
 
 
-def _groups(session: Session, attempt_ids: list[int], asked: list[str]) -> dict[str, list]:
+def _groups(
+    session: Session, attempt_ids: list[int], asked: list[str]
+) -> dict[str, list[str | None]]:
     """Per attribute, each attempt's group (None: unknown)."""
     attempts = dict(session.exec(
         select(Attempt.id, Attempt.candidate_id).where(col(Attempt.id).in_(attempt_ids))
@@ -42,9 +44,11 @@ def _groups(session: Session, attempt_ids: list[int], asked: list[str]) -> dict[
     languages = dict(session.exec(
         select(Attempt.id, Attempt.language).where(col(Attempt.id).in_(attempt_ids))
     ).all()) if attempt_ids else {}
-    rows = {row.candidate_id: row for row in session.exec(select(SelfIdentification).where(
-        col(SelfIdentification.candidate_id).in_(list(attempts.values()))))} if attempts else {}
-    out: dict[str, list] = {"test_language": [languages.get(a) for a in attempt_ids]}
+    rows: dict[int | None, SelfIdentification] = {
+        row.candidate_id: row for row in session.exec(select(SelfIdentification).where(
+            col(SelfIdentification.candidate_id).in_(list(attempts.values()))))
+    } if attempts else {}
+    out: dict[str, list[str | None]] = {"test_language": [languages.get(a) for a in attempt_ids]}
     for key in asked:
         out[key] = [selfid_service.group_of(rows.get(attempts.get(a)), key)
                     for a in attempt_ids]
@@ -108,15 +112,16 @@ def _matching(binary: np.ndarray, given: np.ndarray) -> np.ndarray:
     """The matching score: the number of best answers on the competency's items; when forms
     differ in length (pools), the share of best answers among the items given, put on the
     scale of the typical form (rounded), so people who saw more items are not set apart."""
-    best = np.nansum(np.where(given, binary, 0.0), axis=1)
+    best: np.ndarray = np.nansum(np.where(given, binary, 0.0), axis=1)
     counts = given.sum(axis=1)
     if counts.size == 0 or counts.min() == counts.max():
         return best
     typical = float(np.median(counts))
-    return np.round(best / np.maximum(counts, 1) * typical)
+    scaled: np.ndarray = np.round(best / np.maximum(counts, 1) * typical)
+    return scaled
 
 
-def _compare(keys: Any, binary: np.ndarray, given: np.ndarray, values: list,
+def _compare(keys: Any, binary: np.ndarray, given: np.ndarray, values: list[str | None],
              attribute: str, reference: str, focal: str, min_group: int) -> dict[str, Any]:
     in_pair = np.array([v in (reference, focal) for v in values])
     labels = [v if v in (reference, focal) else None for v in values]

@@ -18,6 +18,7 @@ from app.auth.models import User
 from app.candidates.models import Candidate, Decision
 from app.core.clock import utcnow
 from app.core.config import get_settings
+from app.core.db import pk
 from app.core.tenancy import owned_by
 from app.explanations import service as explanation_service
 from app.explanations.models import Contest
@@ -41,7 +42,7 @@ def _count(session: Session, statement: Any) -> int:
 def _impact_summary(session: Session, organization: Organization) -> dict[str, Any]:
     since = utcnow() - timedelta(days=IMPACT_WINDOW_DAYS)
     asked = selfid_service.asked(organization.settings)
-    people = fairness_service.population(session, organization_id=organization.id, since=since)
+    people = fairness_service.population(session, organization_id=pk(organization), since=since)
     report = fairness_service.impact_report(
         people, attributes=[*asked, fairness_service.TEST_LANGUAGE])
     flags = []

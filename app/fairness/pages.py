@@ -142,7 +142,7 @@ def save_settings(request: Request, session: SessionDep, admin: AdminPageUser,
             "questions": list(selfid_service.QUESTIONS),
             "labels": attribute_labels(getattr(request.state, "language", admin.language)),
             "saved": False, "errors": errors,
-        }, status_code=422)
+        }, status_code=422, draft_keys=("settings", "errors"))
     try:
         fairness_api.apply_settings(session, admin, {
             "self_identification": questions, "audit_retention_months": months,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.clock import utcnow
 from app.core.errors import N_, Invalid, field_problem
@@ -89,7 +89,7 @@ def save(
 def forget(session: Session, *, candidate_id: int) -> None:
     """Delete the candidate's answers (withdrawal, or erasure of the candidate)."""
     session.exec(delete(SelfIdentification).where(
-        SelfIdentification.candidate_id == candidate_id))
+        col(SelfIdentification.candidate_id) == candidate_id))
 
 
 def exported(session: Session, *, candidate_id: int) -> dict[str, Any] | None:

@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 
 from app.assessments.models import Attempt
 from app.candidates.models import Candidate, Decision
+from app.core.db import pk
 from app.core.tenancy import owned_by
 from app.fairness import selfid as selfid_service
 from app.fairness import stats
@@ -81,7 +82,7 @@ def population(
         query = query.where(col(Candidate.created_at) < until)
     newest: dict[int, tuple[Candidate, Score, Attempt]] = {}
     for candidate, score, attempt in session.exec(query):
-        newest[candidate.id] = (candidate, score, attempt)
+        newest[pk(candidate)] = (candidate, score, attempt)
     ids = list(newest)
     answers = {
         row.candidate_id: row
@@ -142,7 +143,9 @@ def _safe(report: dict[str, Any], min_cell: int) -> dict[str, Any]:
     }
 
 
-def _step_report(selected: list[bool], groups: Sequence[str | None], min_cell: int) -> dict:
+def _step_report(
+    selected: list[bool], groups: Sequence[str | None], min_cell: int
+) -> dict[str, Any]:
     rates = selection_rates(selected, groups, min_cell=min_cell)
     tests = {test.group: test.to_dict() for test in stats.impact_tests(rates)}
     report = rates.to_dict()
@@ -154,7 +157,9 @@ def _step_report(selected: list[bool], groups: Sequence[str | None], min_cell: i
     return _safe(report, min_cell)
 
 
-def _scoring_report(people: list[Person], groups: list[str | None], min_cell: int) -> dict | None:
+def _scoring_report(
+    people: list[Person], groups: list[str | None], min_cell: int
+) -> dict[str, Any] | None:
     pairs = [(p.fit_score, g) for p, g in zip(people, groups, strict=True)
              if p.fit_score is not None]
     if not pairs:

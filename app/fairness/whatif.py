@@ -77,15 +77,16 @@ def compare(session: Session, *, position: Position, proposed: PositionUpdate) -
     asked = selfid_service.asked(organization.settings if organization else None)
     change = PositionUpdate.model_validate(
         proposed.model_dump(include=set(RULES), exclude_unset=True))
-    before = {"impact": _report(session, position, asked), "value": _value(session, position),
-              "validity": estimated_validity(session, position)}
+    before: dict[str, Any] = {
+        "impact": _report(session, position, asked), "value": _value(session, position),
+        "validity": estimated_validity(session, position)}
     before_rules = position_service.rule_snapshot(position)
     savepoint = session.begin_nested()
     try:
         position_service.update(session, position=position, data=change)
         score_service.rescore_position(session, position=position)
         session.flush()
-        after = {"impact": _report(session, position, asked),
+        after: dict[str, Any] = {"impact": _report(session, position, asked),
                  "value": _value(session, position),
                  "validity": estimated_validity(session, position),
                  "rules": position_service.rule_changes(before_rules, position)}

@@ -77,7 +77,7 @@ class ApplyWeights(BaseModel):
     """Apply the weights the outcomes suggest now, with a written reason (audited)."""
 
     model_config = ConfigDict(extra="forbid")
-    outcome: Literal[validity_service.OUTCOMES] = "performance_6"  # type: ignore[valid-type]
+    outcome: validity_service.OutcomeMeasure = "performance_6"
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -236,7 +236,7 @@ def organization_validity(
 
 @router.get("/positions/{position_id}/suggested-weights")
 def suggested(user: AdminUser, position: VisiblePosition, session: SessionDep,
-              outcome: Annotated[Literal[validity_service.OUTCOMES],  # type: ignore[valid-type]
+              outcome: Annotated[validity_service.OutcomeMeasure,
                                  Query()] = "performance_6") -> dict[str, Any]:
     """Weights the outcomes suggest (shrunk toward the current ones), beside the current
     weights, and how the open candidates' ranks would move (admin)."""

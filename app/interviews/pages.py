@@ -4,11 +4,12 @@ the validity dashboard with the suggested weights (admins)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
 from app.auth.dependencies import (
@@ -22,7 +23,7 @@ from app.auth.dependencies import (
 from app.auth.models import User
 from app.auth.permissions import Action, can
 from app.candidates.models import Candidate
-from app.core.db import SessionDep, SessionRoute
+from app.core.db import SessionDep, SessionRoute, pk
 from app.core.errors import Conflict, DomainError, Invalid
 from app.core.i18n import gettext_for
 from app.core.numbers import read_number
@@ -59,7 +60,7 @@ def _lang(request: Request) -> str:
     return getattr(request.state, "language", "en")
 
 
-def _problem(_: Any, exc: DomainError) -> str:
+def _problem(_: Callable[..., str], exc: DomainError) -> str:
     """A translated sentence for a refused interview or outcome form."""
     detail = exc.detail
     field = detail[0].get("field", "") if isinstance(detail, list) and detail else ""
@@ -116,7 +117,7 @@ def _interview_context(session: SessionDep, request: Request, user: User, candid
         "staff": _staff(session, candidate.organization_id),
         "can_assign": can(user, Action.manage_hiring),
         "can_record": can(user, Action.manage_hiring),
-        "picture": overall_service.candidate_overall(overview, candidate.id),
+        "picture": overall_service.candidate_overall(overview, pk(candidate)),
         "overview": overall_service.public_overview(overview),
         "outcomes": outcome_service.of_candidate(session, candidate=candidate),
         "reliability": reliability_service.position_reliability(
@@ -128,15 +129,18 @@ def _interview_context(session: SessionDep, request: Request, user: User, candid
 
 
 def _page(session: SessionDep, request: Request, user: User, candidate: Candidate,
-          position: Position, *, error: str | None = None, values: dict | None = None,
+          position: Position, *, error: str | None = None, values: dict[str, Any] | None = None,
           status_code: int = 200) -> Response:
     context = _interview_context(session, request, user, candidate, position)
     context.update(error=error, values=values or {})
-    return render(request, "interviews/interview.html", context, status_code=status_code)
+    return render(request, "interviews/interview.html", context, status_code=status_code,
+                  form_page=f"/candidates/{candidate.id}/interview",
+                  draft_keys=("error", "values"))
 
 
 def _refused(session: SessionDep, request: Request, user: User, candidate: Candidate,
-             position: Position, exc: DomainError, *, values: dict | None = None) -> Response:
+             position: Position, exc: DomainError, *, values: dict[str, Any] | None = None
+             ) -> Response:
     """The interview page again, its changes rolled back, saying why the form was refused."""
     session.rollback()
     return _page(session, request, user, candidate, position, values=values,
@@ -216,7 +220,7 @@ def rate_page(candidate_id: int, request: Request, session: SessionDep, user: Pa
 
 
 def _kit(session: SessionDep, request: Request, user: User, candidate_id: int,
-         pdf: bool) -> tuple[Candidate, Any]:
+         pdf: bool) -> tuple[Candidate, HTMLResponse]:
     candidate, position = _visible(session, candidate_id, user)
     report = report_service.report(session, candidate=candidate)
     lang = request.query_params.get("kit_lang") or _lang(request)
@@ -239,7 +243,7 @@ def kit_pdf(candidate_id: int, request: Request, session: SessionDep,
             user: PageUser) -> Response:
     """The interview kit as PDF (the same template)."""
     candidate, page = _kit(session, request, user, candidate_id, pdf=True)
-    pdf = exports.pdf_from_html(page.body.decode("utf-8"), base_url=str(request.base_url))
+    pdf = exports.pdf_from_html(bytes(page.body).decode("utf-8"), base_url=str(request.base_url))
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="interview-kit-{candidate.id}.pdf"'})
 
@@ -329,7 +333,9 @@ def _validity_refused(session: SessionDep, request: Request, user: User, positio
     """The validity dashboard again, saying why nothing was applied."""
     context = _validity_context(session, request, user, position, False, outcome)
     context["error"] = error
-    return render(request, "interviews/validity.html", context, status_code=422)
+    return render(request, "interviews/validity.html", context, status_code=422,
+                  form_page=f"/positions/{position.id}/validity?outcome={outcome}",
+                  draft_keys=("error",))
 
 
 @router.get("/positions/{position_id:int}/validity")

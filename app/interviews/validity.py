@@ -17,7 +17,7 @@ with ``correct=True`` both r and its interval ends are corrected for range restr
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 from sqlmodel import Session, col, select
@@ -35,7 +35,9 @@ from app.scores.models import Score
 from scoring.errors import ScoringInputError
 from scoring.validity import SMALL_N, correct_range_restriction, pearson, suggested_weights
 
-OUTCOMES = ("performance_6", "performance_12", "quota_6", "quota_12", "retained_12")
+#: The outcome measures a validity is estimated against.
+OutcomeMeasure = Literal["performance_6", "performance_12", "quota_6", "quota_12", "retained_12"]
+OUTCOMES: tuple[OutcomeMeasure, ...] = get_args(OutcomeMeasure)
 DEFAULT_OUTCOME = "performance_6"
 
 
@@ -116,8 +118,8 @@ def organization_dashboard(session: Session, *, organization_id: int,
     standardized within each position, so they pool."""
     positions = list(session.exec(select(Position).where(
         owned_by(Position, organization_id)).order_by(col(Position.id))))
-    parts = [cohort(session, position=p) for p in positions]
-    parts = [(p, d) for p, d in zip(positions, parts, strict=True) if d["rows"]]
+    tables = [cohort(session, position=p) for p in positions]
+    parts = [(p, d) for p, d in zip(positions, tables, strict=True) if d["rows"]]
     shared = None
     for _p, d in parts:
         keys = [k for k in d["competencies"] if d["bases"][k] == "z"]
@@ -220,9 +222,10 @@ def _pipeline_changes(session: Session, position: Position, keys: list[str],
                         float(values @ np.array(suggested))))
     now = {c.id: i + 1 for i, (c, _, _) in enumerate(sorted(entries, key=lambda e: -e[1]))}
     then = {c.id: i + 1 for i, (c, _, _) in enumerate(sorted(entries, key=lambda e: -e[2]))}
-    changes = [{"candidate_id": c.id, "full_name": c.full_name, "rank_now": now[c.id],
-                "rank_suggested": then[c.id], "move": now[c.id] - then[c.id]}
-               for c, _, _ in entries]
+    changes: list[dict[str, Any]] = [
+        {"candidate_id": c.id, "full_name": c.full_name, "rank_now": now[c.id],
+         "rank_suggested": then[c.id], "move": now[c.id] - then[c.id]}
+        for c, _, _ in entries]
     return sorted(changes, key=lambda e: (-abs(e["move"]), e["rank_now"]))[:20]
 
 

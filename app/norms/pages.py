@@ -126,6 +126,8 @@ def _status_page(
             "import_error": import_error,
         },
         status_code=status_code,
+        form_page="/admin/psychometrics",
+        draft_keys=("import_error",),
     )
 
 

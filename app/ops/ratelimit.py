@@ -26,7 +26,7 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy import Engine, Index, delete, func
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.security import token_hash
@@ -107,7 +107,8 @@ def record(session: Session, *, limit: Limit, subject: str, now: datetime | None
     now = now or utcnow()
     key = limit.key(subject)
     session.exec(
-        delete(RateEvent).where(RateEvent.key == key, RateEvent.created_at <= now - limit.window)
+        delete(RateEvent).where(col(RateEvent.key) == key,
+                                col(RateEvent.created_at) <= now - limit.window)
     )
     session.add(RateEvent(key=key, created_at=now))
     session.flush()
@@ -172,9 +173,10 @@ def purge(session: Session, *, now: datetime | None = None) -> int:
 
     now = now or utcnow()
     longest = max(limit.window for limit in LIMITS)
-    events = session.exec(delete(RateEvent).where(RateEvent.created_at <= now - longest))
+    events = session.exec(delete(RateEvent).where(col(RateEvent.created_at) <= now - longest))
     login_window = timedelta(minutes=get_settings().login_window_minutes)
-    logins = session.exec(delete(LoginAttempt).where(LoginAttempt.created_at <= now - login_window))
+    logins = session.exec(
+        delete(LoginAttempt).where(col(LoginAttempt.created_at) <= now - login_window))
     session.flush()
     return (events.rowcount or 0) + (logins.rowcount or 0)
 

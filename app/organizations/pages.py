@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from app.auth.dependencies import PageUser
 from app.candidates.models import Candidate
-from app.core.db import SessionDep, SessionRoute
+from app.core.db import SessionDep, SessionRoute, pk
 from app.core.templating import render
 from app.core.tenancy import owned_by
 from app.organizations import service as organization_service
@@ -29,7 +29,7 @@ def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResp
     # Managers see only the positions they are assigned to, as everywhere else: the counts
     # too, or they would tell how many candidates other positions have.
     visible = position_service.list_visible(session, user=user)
-    ids = [p.id for p in visible]
+    ids = [pk(p) for p in visible]
     counts = {
         "positions": sum(1 for position in visible if position.status == "open"),
         "candidates": session.exec(

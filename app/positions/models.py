@@ -1,6 +1,7 @@
 """Positions (open roles) and the managers assigned to them."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
@@ -18,20 +19,20 @@ class Position(SQLModel, table=True):
     title: str = Field(max_length=200)
     territory: str | None = Field(default=None, max_length=200)
     status: str = Field(default="open", max_length=16)  # draft | open | closed
-    questionnaires: list = Field(default_factory=list, sa_type=JSON)
+    questionnaires: list[str] = Field(default_factory=list, sa_type=JSON)
     # {key: version}: the versions this position's candidates take (pinned when the position
     # is created or a questionnaire is added), so one campaign is measured with one version.
-    questionnaire_versions: dict = Field(default_factory=dict, sa_type=JSON)
-    weights: dict = Field(default_factory=dict, sa_type=JSON)
-    minimums: dict = Field(default_factory=dict, sa_type=JSON)
+    questionnaire_versions: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    weights: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    minimums: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     # {"language": "en" | "it", "level": "A2".."C1"}: the language the job needs and the
     # CEFR level measured in it; None for no hurdle.
-    language_hurdle: dict | None = Field(
+    language_hurdle: dict[str, Any] | None = Field(
         default_factory=lambda: {"language": "en", "level": "B2"}, sa_type=JSON
     )
-    knockouts: dict = Field(default_factory=dict, sa_type=JSON)
-    cost_assumptions: dict = Field(default_factory=dict, sa_type=JSON)
-    ranking: dict = Field(default_factory=dict, sa_type=JSON)
+    knockouts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    cost_assumptions: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    ranking: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     invitation_expiry_days: int = Field(default=14)
     # E-mail reminders to candidates who have not started (48 h) or whose link expires (24 h).
     reminders: bool = Field(default=True)
@@ -41,7 +42,7 @@ class Position(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
-    def _hurdle(self) -> dict:
+    def _hurdle(self) -> dict[str, Any]:
         """The hurdle as a mapping; a plain level (the format before bank v2, e.g. "B2"
         written straight into a row) means English, as it did then."""
         hurdle = self.language_hurdle

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 
 from app.audit import service as audit
@@ -31,10 +31,10 @@ from app.positions import service as position_service
 from app.positions.models import Position
 from app.positions.schemas import PositionCreate, PositionUpdate
 from app.scores import service as score_service
-from questionnaires.screening import load_screening_form
+from questionnaires.screening import ChoiceField, load_screening_form
 from questionnaires.timing import questionnaire_seconds
 from scoring.competencies import CEFR_LEVELS, COMPETENCIES
-from scoring.knockouts import EDUCATION_LEVELS
+from scoring.vocabulary import EDUCATION_LEVELS
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
@@ -51,14 +51,16 @@ def _fit_weight(value: Any) -> Any:
     return 0.5 if number is None else number
 
 
-def _number(value: Any) -> float | None:
+def _number(value: Any) -> float | str | None:
+    """The number typed (None: left blank); text that is no number comes back as typed, for
+    validation to name the field."""
     text = str(value or "").strip().replace(",", ".")
     if not text:
         return None
     try:
         return float(text)
     except ValueError:
-        return text  # type: ignore[return-value]  # let validation name the field
+        return text
 
 
 def _position_data(form: FormData) -> dict[str, Any]:
@@ -101,7 +103,7 @@ def _errors(exc: Exception, _: Callable[..., str] | None = None) -> dict[str, st
     """Field → message (in the page's language where known), for showing each error next
     to its field."""
     if isinstance(exc, ValidationError):
-        errors = {}
+        errors: dict[str, str] = {}
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "form"
             message = (fields.translated(error, _) if _ is not None
@@ -136,8 +138,8 @@ def _page_gettext(request: Request) -> Callable[..., str]:
     return gettext_for(getattr(request.state, "language", "en"))
 
 
-def _form_context(session, user: User, values: dict[str, Any], errors: dict[str, str],
-                  position: Position | None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _form_context(session: Session, user: User, values: dict[str, Any], errors: dict[str, str],
+                  position: Position | None) -> dict[str, Any]:
     managers = session.exec(
         readable(User, user.organization_id).where(
             User.role == Role.manager.value).order_by(User.full_name)
@@ -159,7 +161,7 @@ def _form_context(session, user: User, values: dict[str, Any], errors: dict[str,
         "competencies": COMPETENCIES, "questionnaires": questionnaires,
         "chosen_minutes": _minutes(chosen, lang),
         "variable_pay_choices": [(c.value, c.label.pick(lang)) for c in variable_pay.choices]
-        if variable_pay else [],
+        if isinstance(variable_pay, ChoiceField) else [],
         "managers": managers, "cefr_levels": CEFR_LEVELS, "education_levels": EDUCATION_LEVELS,
     }
 
@@ -169,7 +171,7 @@ def _minutes(seconds: int, lang: str) -> str:
     return show_number(round(seconds / 30) / 2, lang)
 
 
-def _values_of(session, position: Position) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _values_of(session: Session, position: Position) -> dict[str, Any]:
     return {
         "title": position.title, "territory": position.territory or "",
         "questionnaires": position.questionnaires, "weights": position.weights,
@@ -188,12 +190,12 @@ def positions(request: Request, session: SessionDep, user: PageUser) -> Response
     rows = position_service.list_visible(session, user=user)
     counts = dict(session.exec(
         select(Candidate.position_id, func.count()).where(
-            owned_by(Candidate, user.organization_id)).group_by(Candidate.position_id)
+            owned_by(Candidate, user.organization_id)).group_by(col(Candidate.position_id))
     ).all())
     completed = dict(session.exec(
         select(Candidate.position_id, func.count()).where(
             owned_by(Candidate, user.organization_id),
-            Candidate.status == "completed").group_by(Candidate.position_id)
+            Candidate.status == "completed").group_by(col(Candidate.position_id))
     ).all())
     return render(request, "positions/list.html", {"positions": rows, "counts": counts,
                                                    "completed": completed,

@@ -12,6 +12,7 @@ from app.auth.models import Role, User
 from app.bank import service as bank_service
 from app.core import tenancy
 from app.core.clock import utcnow
+from app.core.db import pk
 from app.core.errors import N_, Invalid, NotFound, Word
 from app.positions.models import Position, PositionManager
 from app.positions.schemas import PositionCreate, PositionPublic, PositionUpdate, Ranking
@@ -47,7 +48,7 @@ def get(session: Session, *, position_id: int, user: User) -> Position:
 
 def list_visible(session: Session, *, user: User) -> list[Position]:
     """The positions the user may see, newest first."""
-    return list(session.exec(readable(user).order_by(Position.id.desc())))
+    return list(session.exec(readable(user).order_by(col(Position.id).desc())))
 
 
 def manager_ids(session: Session, *, position: Position) -> list[int]:
@@ -153,7 +154,7 @@ def _set_managers(session: Session, *, position: Position, user_ids: list[int]) 
     managers = []
     for user_id in dict.fromkeys(user_ids):
         manager = session.get(User, user_id)
-        if not tenancy.belongs(manager, position.organization_id):
+        if manager is None or not tenancy.belongs(manager, position.organization_id):
             raise Invalid(N_("no user %(user)s in your organization"), field="manager_ids",
                           params={"user": user_id})
         if manager.role != Role.manager:
@@ -166,7 +167,7 @@ def _set_managers(session: Session, *, position: Position, user_ids: list[int]) 
         session.delete(row)
     session.flush()
     for manager in managers:
-        session.add(PositionManager(position_id=position.id, user_id=manager.id))
+        session.add(PositionManager(position_id=pk(position), user_id=pk(manager)))
 
 
 def create(session: Session, *, data: PositionCreate, actor: User) -> Position:

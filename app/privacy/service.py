@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import and_, delete, exists, func, or_, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.assessments.models import Answer, Attempt, AttemptSection
@@ -37,6 +37,7 @@ from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates.models import Candidate, Decision, Invitation
 from app.core.clock import utcnow
+from app.core.db import id_of, pk
 from app.core.tenancy import owned_by, readable
 from app.explanations import service as explanation_service
 from app.explanations.models import Contest
@@ -67,7 +68,7 @@ def erased_email(candidate_id: int) -> str:
 # --- export ---------------------------------------------------------------------------------
 
 
-def _messages_about(candidate_id: int) -> Any:
+def _messages_about(candidate_id: int) -> ColumnElement[bool]:
     """Outbox rows about the candidate: e-mails (reference) and webhook events (data)."""
     reference = col(OutboxMessage.payload)[("reference", "candidate_id")].as_integer()
     data = col(OutboxMessage.payload)[("data", "candidate_id")].as_integer()
@@ -164,7 +165,7 @@ def export(
     ).first()
     messages = session.exec(
         readable(OutboxMessage, candidate.organization_id)
-        .where(_messages_about(candidate.id))
+        .where(_messages_about(pk(candidate)))
         .order_by(col(OutboxMessage.id))
     )
     return {
@@ -181,10 +182,10 @@ def export(
         "attempt": None if attempt is None else _attempt(session, attempt),
         "decisions": decision_service.history(session, candidate=candidate),
         # The candidate's voluntary answers, in their own export only (issue 17).
-        "self_identification": selfid_service.exported(session, candidate_id=candidate.id),
+        "self_identification": selfid_service.exported(session, candidate_id=pk(candidate)),
         "contests": [
             contest.model_dump(exclude={"organization_id", "candidate_id"})
-            for contest in explanation_service.of_candidate(session, candidate_id=candidate.id)
+            for contest in explanation_service.of_candidate(session, candidate_id=pk(candidate))
         ],
         "interviews": [
             row.model_dump(include={"interviewer_id", "assigned_at", "ratings", "notes",
@@ -216,11 +217,11 @@ def _anonymise_attempts(session: Session, candidate: Candidate) -> None:
         session.add(attempt)
     if not completed:
         return
-    ids = [a.id for a in completed]
+    ids = [pk(a) for a in completed]
     session.exec(
         update(Answer).where(col(Answer.attempt_id).in_(ids)).values(elapsed_ms=None, changes=0)
     )
-    position = session.get(Position, candidate.position_id)
+    position = session.get_one(Position, candidate.position_id)
     score_service.forget_screening(session, attempt_ids=ids, position=position)
 
 
@@ -244,8 +245,8 @@ def erase(
         update(Candidate)
         .where(col(Candidate.id) == candidate.id, col(Candidate.erased_at).is_(None))
         .values(
-            full_name=erased_name(candidate.id),
-            email=erased_email(candidate.id),
+            full_name=erased_name(pk(candidate)),
+            email=erased_email(pk(candidate)),
             extra_time_pct=0,
             erased_at=now,
         )
@@ -255,7 +256,7 @@ def erase(
         return False
     session.exec(
         update(Invitation)
-        .where(Invitation.candidate_id == candidate.id, col(Invitation.revoked_at).is_(None))
+        .where(col(Invitation.candidate_id) == candidate.id, col(Invitation.revoked_at).is_(None))
         .values(revoked_at=now)
     )
     session.refresh(candidate)
@@ -263,10 +264,10 @@ def erase(
     if candidate.status != "completed":
         candidate.status = "revoked"
         session.add(candidate)
-    session.exec(update(Decision).where(Decision.candidate_id == candidate.id).values(note=""))
-    selfid_service.forget(session, candidate_id=candidate.id)
+    session.exec(update(Decision).where(col(Decision.candidate_id) == candidate.id).values(note=""))
+    selfid_service.forget(session, candidate_id=pk(candidate))
     # A review request's reasons are free text about the person, like a decision's note.
-    session.exec(update(Contest).where(Contest.candidate_id == candidate.id)
+    session.exec(update(Contest).where(col(Contest.candidate_id) == candidate.id)
                  .values(reason="", outcome_note=""))
     # Interview evidence notes describe the person; the 1-5 ratings stay, anonymous, for the
     # inter-rater reliability, and the outcomes (numbers only) for the validity estimates.
@@ -275,8 +276,8 @@ def erase(
     session.exec(
         delete(OutboxMessage).where(
             owned_by(OutboxMessage, candidate.organization_id),
-            OutboxMessage.kind == "email",
-            _messages_about(candidate.id),
+            col(OutboxMessage.kind) == "email",
+            _messages_about(pk(candidate)),
         )
     )
     audit.record(
@@ -331,7 +332,7 @@ def expired_candidate_ids(
     )
     return list(
         session.exec(
-            select(Candidate.id)
+            select(id_of(Candidate))
             .where(
                 owned_by(Candidate, organization_id),
                 col(Candidate.erased_at).is_(None),
@@ -351,7 +352,8 @@ def retention_plans(session: Session) -> list[tuple[int, int]]:
     return [
         (organization_id, months)
         for organization_id, months in session.exec(
-            select(Organization.id, Organization.retention_months).order_by(col(Organization.id))
+            select(id_of(Organization), Organization.retention_months)
+            .order_by(col(Organization.id))
         )
     ]
 

@@ -35,16 +35,16 @@ def stages(session: Session, *, position_id: int) -> dict[str, int]:
     invited = session.exec(select(func.count()).select_from(Candidate).where(of_position)).one()
     started = session.exec(
         select(func.count()).select_from(Attempt)
-        .join(Candidate, Candidate.id == Attempt.candidate_id).where(of_position)
+        .join(Candidate, col(Candidate.id) == Attempt.candidate_id).where(of_position)
     ).one()
     completed = session.exec(
         select(func.count()).select_from(Attempt)
-        .join(Candidate, Candidate.id == Attempt.candidate_id)
+        .join(Candidate, col(Candidate.id) == Attempt.candidate_id)
         .where(of_position, Attempt.status == "completed")
     ).one()
     decided = session.exec(
         select(func.count(func.distinct(Decision.candidate_id)))
-        .join(Candidate, Candidate.id == Decision.candidate_id).where(of_position)
+        .join(Candidate, col(Candidate.id) == Decision.candidate_id).where(of_position)
     ).one()
     return {"invited": invited, "started": started, "completed": completed,
             "decided": decided}
@@ -54,11 +54,12 @@ def sections(session: Session, *, position_id: int) -> list[dict[str, Any]]:
     """Per section, in the order taken: how many candidates opened it (spent time in it),
     how many ran out of time in it, and the median minutes spent in the finished ones."""
     rows = session.exec(
-        select(AttemptSection.section_key, AttemptSection.position, AttemptSection.status,
-               AttemptSection.started_at, AttemptSection.completed_at,
+        # Ignored: SQLModel's select() is typed for at most four columns.
+        select(AttemptSection.section_key, AttemptSection.position,  # type: ignore[call-overload]
+               AttemptSection.status, AttemptSection.started_at, AttemptSection.completed_at,
                AttemptSection.deadline_at)
         .join(Attempt, Attempt.id == AttemptSection.attempt_id)
-        .join(Candidate, Candidate.id == Attempt.candidate_id)
+        .join(Candidate, col(Candidate.id) == Attempt.candidate_id)
         .where(Candidate.position_id == position_id)
     ).all()
     now = utcnow()
@@ -99,8 +100,8 @@ def _completed(position_ids: list[int]) -> Any:
     """The candidates of these positions who completed (not erased), with when and where."""
     return (
         select(Candidate, Attempt.submitted_at, Position.title)
-        .join(Attempt, Attempt.candidate_id == Candidate.id)
-        .join(Position, Position.id == Candidate.position_id)
+        .join(Attempt, col(Attempt.candidate_id) == Candidate.id)
+        .join(Position, col(Position.id) == Candidate.position_id)
         .where(col(Candidate.position_id).in_(position_ids), Attempt.status == "completed",
                col(Candidate.erased_at).is_(None))
     )
@@ -111,7 +112,7 @@ def awaiting_decision(session: Session, *, position_ids: list[int]) -> tuple[int
     if not position_ids:
         return 0, []
     statement = _completed(position_ids).where(
-        ~exists().where(Decision.candidate_id == Candidate.id))
+        ~exists().where(col(Decision.candidate_id) == Candidate.id))
     return _count_and_first(session, statement, Attempt.submitted_at)
 
 
@@ -123,8 +124,8 @@ def expiring(session: Session, *, position_ids: list[int],
     now = now or utcnow()
     statement = (
         select(Candidate, Invitation.expires_at, Position.title)
-        .join(Invitation, Invitation.candidate_id == Candidate.id)
-        .join(Position, Position.id == Candidate.position_id)
+        .join(Invitation, col(Invitation.candidate_id) == Candidate.id)
+        .join(Position, col(Position.id) == Candidate.position_id)
         .where(col(Candidate.position_id).in_(position_ids), Candidate.status == "invited",
                col(Invitation.revoked_at).is_(None), col(Invitation.used_at).is_(None),
                Invitation.expires_at > now, Invitation.expires_at <= now + EXPIRING_WITHIN)
@@ -139,7 +140,7 @@ def completed_since(session: Session, *, position_ids: list[int],
         return 0, []
     statement = _completed(position_ids)
     if since is not None:
-        statement = statement.where(Attempt.submitted_at > since)
+        statement = statement.where(col(Attempt.submitted_at) > since)
     return _count_and_first(session, statement, col(Attempt.submitted_at).desc())
 
 

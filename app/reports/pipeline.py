@@ -27,14 +27,15 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, func, or_
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlalchemy import select as sql_select
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.core.clock import utcnow
+from app.core.db import id_of, pk
 from app.core.errors import N_, field_problem
 from app.core.tenancy import owned_by
 from app.organizations import service as organization_service
@@ -74,11 +75,11 @@ def _status_in(statuses: Sequence[str], now: datetime) -> Any:
     """``_status(now) IN statuses``, written on the stored status: PostgreSQL estimates that
     from its statistics (not a CASE), so it joins the scores by index rather than looping."""
     stored = [s for s in statuses if s != "invited"]  # "expired" may be stored too
-    conditions = [col(Candidate.status).in_(stored)] if stored else []
+    conditions: list[ColumnElement[bool]] = [col(Candidate.status).in_(stored)] if stored else []
     if "invited" in statuses:
-        conditions.append(and_(Candidate.status == "invited", _open_invitation(now)))
+        conditions.append(and_(col(Candidate.status) == "invited", _open_invitation(now)))
     if "expired" in statuses:
-        conditions.append(and_(Candidate.status == "invited", ~_open_invitation(now)))
+        conditions.append(and_(col(Candidate.status) == "invited", ~_open_invitation(now)))
     return or_(*conditions)
 
 
@@ -114,12 +115,12 @@ def _partial_ranks(
         return {}
     complete = session.connection().execute(
         sql_select(func.count()).where(
-            Score.position_id == position.id, col(Score.fit_score).is_not(None)
+            col(Score.position_id) == position.id, col(Score.fit_score).is_not(None)
         )
     ).scalar_one()
     higher = session.connection().execute(
-        sql_select(Score.partial_fit).where(
-            Score.position_id == position.id, col(Score.partial_fit) > min(partials)
+        sql_select(col(Score.partial_fit)).where(
+            col(Score.position_id) == position.id, col(Score.partial_fit) > min(partials)
         )
     )
     ascending = np.sort(np.fromiter(higher.scalars(), float))
@@ -134,8 +135,8 @@ def _fit_ranks(session: Session, position: Position, fits: Sequence[float]) -> d
     if not fits:
         return {}
     higher = session.connection().execute(  # plain numbers: Core rows, no ORM loading
-        sql_select(Score.fit_score).where(
-            Score.position_id == position.id, col(Score.fit_score) > min(fits)
+        sql_select(col(Score.fit_score)).where(
+            col(Score.position_id) == position.id, col(Score.fit_score) > min(fits)
         )
     )
     ascending = np.sort(np.fromiter(higher.scalars(), float))
@@ -150,8 +151,9 @@ def _position_ranks(session: Session, position: Position) -> dict[int, int]:
     rows = (
         session.connection()
         .execute(
-            sql_select(Score.id, Score.fit_score, Score.expected_npv, Score.partial_fit).where(
-                Score.position_id == position.id
+            sql_select(id_of(Score), col(Score.fit_score), col(Score.expected_npv),
+                       col(Score.partial_fit)).where(
+                col(Score.position_id) == position.id
             )
         )
         .all()
@@ -220,12 +222,12 @@ def _bound(
         return []
     column = columns[name]
     last = session.exec(
-        sql_select(column)
-        .where(Score.position_id == position.id, column.is_not(None))
+        select(column)
+        .where(col(Score.position_id) == position.id, column.is_not(None))
         .order_by(column.desc() if descending else column.asc())
         .offset(filters.offset + filters.limit - 1)
         .limit(1)
-    ).scalar()
+    ).first()
     if last is None:  # the page reaches the rows without a value: nothing to leave out
         return []
     return [Score.position_id == position.id, column >= last if descending else column <= last]
@@ -297,7 +299,7 @@ def _page(
     """How many candidates match, and the page's (candidate id, score id) in order;
     ``ranks`` (by score id) for the npv and mix rankings, ``None`` for the fit ranking."""
     where = _where(filters, now)
-    keys = _in_position(sql_select(Candidate.id, Score.id), position).where(*where)
+    keys = _in_position(sql_select(col(Candidate.id), col(Score.id)), position).where(*where)
     order = _order(filters.sort, fit_ranking=ranks is None)
     if ranks is not None and not order:  # the npv and mix rankings have no column: sort here
         matching = [(c, s) for c, s in session.exec(keys)]
@@ -341,9 +343,9 @@ def list_candidates(
                 sql_select(
                     *(getattr(Candidate, name) for name in COLUMNS[:3]),
                     candidate_service.status_expression(now).label("status"),
-                    Candidate.stage,
-                    Candidate.is_demo,
-                    Candidate.created_at,
+                    col(Candidate.stage),
+                    col(Candidate.is_demo),
+                    col(Candidate.created_at),
                     *(getattr(Score, name) for name in COLUMNS[7:]),
                     col(Score.id).label("score_id"),
                     col(Score.composite).label("composite"),
@@ -392,9 +394,9 @@ def stage_counts(session: Session, *, position: Position) -> dict[str, int]:
     """How many of the position's candidates are at each stage (every stage listed)."""
     counts = dict.fromkeys(STAGES, 0)
     for stage, count in session.exec(
-        sql_select(Candidate.stage, func.count())
-        .where(Candidate.position_id == position.id)
-        .group_by(Candidate.stage)
+        select(Candidate.stage, func.count())
+        .where(col(Candidate.position_id) == position.id)
+        .group_by(col(Candidate.stage))
     ):
         counts[stage] = count
     return counts
@@ -404,7 +406,7 @@ def rank_of(session: Session, *, position: Position, score_id: int | None) -> di
     """One candidate's rank in the position (as the pipeline shows it) and how many rank."""
     ranked = session.connection().execute(
         sql_select(func.count()).where(
-            Score.position_id == position.id,
+            col(Score.position_id) == position.id,
             or_(col(Score.fit_score).is_not(None), col(Score.partial_fit).is_not(None)),
         )
     ).scalar_one()
@@ -413,7 +415,7 @@ def rank_of(session: Session, *, position: Position, score_id: int | None) -> di
     if score is not None:
         mode, _w = _mode(position)
         if mode in ("npv", "mix"):
-            rank = _position_ranks(session, position).get(score.id)
+            rank = _position_ranks(session, position).get(pk(score))
         elif score.fit_score is not None:
             rank = _fit_ranks(session, position, [score.fit_score])[score.fit_score]
         elif score.partial_fit is not None:

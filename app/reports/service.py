@@ -31,6 +31,7 @@ from app.auth.models import User
 from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
+from app.core.db import pk
 from app.core.errors import N_, Invalid, NotFound, field_problem
 from app.core.tenancy import readable
 from app.interviews import overall as overall_service
@@ -99,7 +100,7 @@ def _interview(session: Session, *, candidate: Candidate, position: Position,
     if overview is None:
         overview = overall_service.position_overview(session, position=position)
         object.__setattr__(shared, "interview_overview", overview)
-    picture = overall_service.candidate_overall(overview, candidate.id)
+    picture = overall_service.candidate_overall(overview, pk(candidate))
     validity = overview["validity_combined"]
     combined = None
     if picture["overall_z"] is not None and validity is not None and -1 <= validity <= 1:
@@ -150,8 +151,8 @@ def parse_ids(raw: str) -> list[int]:
 
 def _sem(
     entry: dict[str, Any], table: NormTable | None, competency: str
-) -> tuple[str | None, float | None, float | None]:
-    """(basis, score, SEM in the basis' units) of one competency entry, or Nones."""
+) -> tuple[str, float, float] | None:
+    """(basis, score, SEM in the basis' units) of one competency entry, or None."""
     if entry.get("t_score") is not None and entry.get("ci90"):
         low, high = entry["ci90"]
         return "T", entry["t_score"], (high - low) / (2 * Z90)
@@ -164,7 +165,7 @@ def _sem(
         or norm.n < MIN_N_PERCENT_SEM
         or entry["max_possible"] <= entry["min_possible"]
     ):
-        return None, None, None
+        return None
     sem_raw = norm.sd * math.sqrt(max(0.0, 1.0 - norm.alpha))
     return (
         "percent",
@@ -181,21 +182,15 @@ def _pair(
     a: tuple[dict[str, Any], list[NormTable]], b: tuple[dict[str, Any], list[NormTable]]
 ) -> dict[str, Any]:
     """Per competency: are the two candidates' scores reliably different?"""
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     comps_a, comps_b = a[0]["competencies"] or {}, b[0]["competencies"] or {}
     for competency in dict.fromkeys([*comps_a, *comps_b]):
         entry_a, entry_b = comps_a.get(competency), comps_b.get(competency)
-        basis_a, score_a, sem_a = (
-            (None, None, None)
-            if entry_a is None
-            else _sem(entry_a, _table_of(a[1], competency), competency)
-        )
-        basis_b, score_b, sem_b = (
-            (None, None, None)
-            if entry_b is None
-            else _sem(entry_b, _table_of(b[1], competency), competency)
-        )
-        if basis_a is None or basis_a != basis_b:
+        found_a = (None if entry_a is None
+                   else _sem(entry_a, _table_of(a[1], competency), competency))
+        found_b = (None if entry_b is None
+                   else _sem(entry_b, _table_of(b[1], competency), competency))
+        if found_a is None or found_b is None or found_a[0] != found_b[0]:
             out[competency] = {
                 "reliably_different": None,
                 "basis": "not_established",
@@ -203,6 +198,7 @@ def _pair(
                 "margin": None,
             }
             continue
+        (basis_a, score_a, sem_a), (_basis_b, score_b, sem_b) = found_a, found_b
         out[competency] = {
             "reliably_different": bool(reliably_different(score_a, score_b, sem_a, sem_b)),
             "basis": basis_a,

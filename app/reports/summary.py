@@ -50,12 +50,9 @@ def strongest_and_weakest(
 ) -> tuple[list[str], list[str]]:
     """The two highest and the two lowest scored competencies (fewer when fewer are scored,
     never the same one in both)."""
-    scored = sorted(
-        (key for key, entry in (competencies or {}).items() if _value(entry) is not None),
-        # Ignored: sorted() only calls this on keys read from competencies, so it is not None.
-        key=lambda key: _value(competencies[key]),  # type: ignore[index]
-        reverse=True,
-    )
+    values = {key: value for key, entry in (competencies or {}).items()
+              if (value := _value(entry)) is not None}
+    scored = sorted(values, key=values.__getitem__, reverse=True)
     half = min(2, (len(scored) + 1) // 2)
     strongest = scored[:half]
     weakest = [key for key in reversed(scored[half:])][:2]
@@ -228,22 +225,22 @@ def interview_guide(
         )
     flags, seen = [], set()
     for flag in report["flags"]:
-        entry = bank.for_flag(flag["code"])
-        if entry is None or entry.flag in seen:
+        flag_entry = bank.for_flag(flag["code"])
+        if flag_entry is None or flag_entry.flag in seen:
             continue
-        seen.add(entry.flag)
+        seen.add(flag_entry.flag)
         flags.append(
             {
-                "code": entry.flag,
-                "title": entry.title.pick(lang),
-                "means": entry.what_it_means.pick(lang),
+                "code": flag_entry.flag,
+                "title": flag_entry.title.pick(lang),
+                "means": flag_entry.what_it_means.pick(lang),
                 "follow_ups": [
                     {
                         "question": f.question.pick(lang),
                         "good": f.reassuring.pick(lang),
                         "weak": f.worrying.pick(lang),
                     }
-                    for f in entry.follow_ups
+                    for f in flag_entry.follow_ups
                 ],
             }
         )

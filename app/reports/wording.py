@@ -355,7 +355,7 @@ def flag_message(_: Gettext, flag: Mapping[str, Any], numbers: Numbers) -> str:
                 section=ev["section"],
                 answered=ev["answered"],
                 total=ev["total"],
-                reason=reasons.get(ev.get("status"), ev.get("status", "")),
+                reason=reasons.get(ev.get("status", ""), ev.get("status", "")),
             )
         count = int(ev["count"])
         if code == "focus_loss":

@@ -42,6 +42,7 @@ from app.candidates import notices
 from app.candidates.models import Candidate
 from app.core.clock import utcnow
 from app.core.config import get_settings
+from app.core.db import pk
 from app.core.tenancy import owned_by, readable
 from app.positions import service as position_service
 from app.positions.models import Position
@@ -77,13 +78,16 @@ from scoring import (
     validate_weights,
 )
 from scoring.cost_assumptions import OPTIONS, CostAssumptions
+from scoring.items import ItemKey
 from scoring.serialization import optional_float
 from scoring.utility import EXPERIENCED_YEARS, R_XY, SD_P
 
 # --- inputs -------------------------------------------------------------------------------
 
 
-def norms_for(session: Session, *, organization_id: int, versions: dict[str, int]) -> list:
+def norms_for(
+    session: Session, *, organization_id: int, versions: dict[str, int]
+) -> list[NormTable]:
     """The organization's latest norm table for each questionnaire version, where one exists."""
     tables = []
     for key, version in versions.items():
@@ -114,7 +118,7 @@ def _answers(session: Session, attempt: Attempt) -> dict[str, Any]:
 
 def _inputs(
     battery: Battery, attempt: Attempt, answers: dict[str, Any]
-) -> tuple[list, dict[str, Any], list | None]:
+) -> tuple[list[ItemKey], dict[str, Any], list[Any] | None]:
     """The keys of the items on the attempt's forms (bank v2: a candidate is scored on the
     items shown), the answers they score, and the impression-management answers (a flag,
     never a score)."""
@@ -160,7 +164,8 @@ def _stored_rows(session: Session, *, where: Any) -> list[_Stored]:
     return [
         _Stored(id=score_id, versions=versions, scales=scales, cefr=cefr, screening=screening or {})
         for score_id, versions, scales, cefr, screening in session.exec(
-            select(
+            # Ignored: SQLModel's select() is typed for at most four columns.
+            select(  # type: ignore[call-overload]
                 Score.id, Score.questionnaire_versions, Score.scales, Score.cefr, Attempt.screening
             )
             .join(Attempt, col(Attempt.id) == Score.attempt_id)
@@ -333,7 +338,9 @@ def composite_snapshots(composite: CompositeResult) -> list[dict[str, Any]]:
     return out
 
 
-def _knockouts(position: Position, screening: dict[str, Any] | None) -> tuple[list, bool]:
+def _knockouts(
+    position: Position, screening: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], bool]:
     results = evaluate_knockouts(position.knockouts or None, screening)
     return [k.to_dict() for k in results], knockouts_passed(results)
 
@@ -365,7 +372,9 @@ def requirements(composite: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _columns(summary: dict[str, Any], knockouts: list, passed: bool) -> dict[str, Any]:
+def _columns(
+    summary: dict[str, Any], knockouts: list[dict[str, Any]], passed: bool
+) -> dict[str, Any]:
     """The score row's columns from a composite snapshot and the knock-outs."""
     partial = summary["partial"]
     return {
@@ -422,8 +431,8 @@ def _section_progress(
     return progress
 
 
-def _flags(session: Session, attempt: Attempt, battery: Battery, keys: list,
-           answers: dict[str, Any], impression: list | None = None) -> list[dict[str, Any]]:
+def _flags(session: Session, attempt: Attempt, battery: Battery, keys: list[ItemKey],
+           answers: dict[str, Any], impression: list[Any] | None = None) -> list[dict[str, Any]]:
     """How the attempt was taken (timing, straight-lining, page counters, idealized answers):
     for a person, never for a score."""
     saved = answers_of(session, attempt)
@@ -461,8 +470,8 @@ def score_submitted(session: Session, *, attempt: Attempt) -> Score:
     The handler that completed the attempt calls this in the same transaction, so a
     completion is committed with its score and its event, or not at all.
     """
-    candidate = session.get(Candidate, attempt.candidate_id)
-    position = session.get(Position, candidate.position_id)
+    candidate = session.get_one(Candidate, attempt.candidate_id)
+    position = session.get_one(Position, candidate.position_id)
     battery = Battery.load(session, attempt.questionnaire_versions)
     keys, answers, impression = _inputs(battery, attempt, _answers(session, attempt))
     measured = measure(keys, [answers])
@@ -477,9 +486,9 @@ def score_submitted(session: Session, *, attempt: Attempt) -> Score:
     flags = _flags(session, attempt, battery, keys, answers, impression)
     score = Score(
         organization_id=attempt.organization_id,
-        attempt_id=attempt.id,
-        candidate_id=candidate.id,
-        position_id=position.id,
+        attempt_id=pk(attempt),
+        candidate_id=pk(candidate),
+        position_id=pk(position),
         questionnaire_versions=attempt.questionnaire_versions,
         scoring_version=SCORING_VERSION,
         scales=evaluation.competency_entries()[0],
@@ -493,8 +502,8 @@ def score_submitted(session: Session, *, attempt: Attempt) -> Score:
     session.flush()
     # In this transaction: the event exists if and only if the completion is committed.
     webhook_service.assessment_completed(
-        session, organization_id=attempt.organization_id, candidate_id=candidate.id,
-        position_id=position.id, attempt_id=attempt.id,
+        session, organization_id=attempt.organization_id, candidate_id=pk(candidate),
+        position_id=pk(position), attempt_id=pk(attempt),
         fit_score=score.fit_score, fit_unit=score.fit_unit, band=score.band,
         partial_fit=score.partial_fit, fit_coverage=score.fit_coverage,
         requirements_passed=score.requirements_passed,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.assessments import service as assessment_service
 from app.assessments.models import Attempt
@@ -23,7 +23,7 @@ from app.candidates import reminders
 from app.candidates.models import Candidate, Invitation
 from app.core.clock import utcnow
 from app.core.config import get_settings
-from app.core.db import get_engine, session_for
+from app.core.db import get_engine, pk, session_for
 from app.interviews import outcomes as outcome_service
 from app.norms import service as norm_service
 from app.ops import ratelimit
@@ -59,8 +59,8 @@ def finalize_overdue(engine: Engine, *, now: datetime | None = None) -> list[int
         with session_for(engine) as session:
             row = session.exec(
                 select(Attempt, Invitation, Candidate)
-                .join(Invitation, Invitation.id == Attempt.invitation_id)
-                .join(Candidate, Candidate.id == Attempt.candidate_id)
+                .join(Invitation, col(Invitation.id) == Attempt.invitation_id)
+                .join(Candidate, col(Candidate.id) == Attempt.candidate_id)
                 .where(Attempt.id == attempt_id)
             ).first()
             if row is None:
@@ -128,7 +128,7 @@ def prune_audit(engine: Engine, *, now: datetime | None = None) -> int:
     """Prune the content of audit entries past each organization's audit retention
     (decision-related ones kept at least six months); the hash chain stays intact."""
     with session_for(engine, read_only=True) as session:
-        plans = [(organization.id, audit_service.retention_months(organization.settings))
+        plans = [(pk(organization), audit_service.retention_months(organization.settings))
                  for organization in session.exec(select(Organization))]
     pruned = 0
     for organization_id, months in plans:

@@ -150,6 +150,8 @@ def _pipeline_page(
             "hide_rankings": hide_rankings,
         },
         status_code=status_code,
+        # The invitation form posts to /candidates; a mistake is shown again on the pipeline.
+        form_page=base,
     )
 
 

@@ -11,7 +11,7 @@ from sqlmodel import select
 from app.auth.models import AuthSession, PasswordLink, User
 from app.auth.security import verify_password
 from app.outbox.models import OutboxMessage
-from tests.factories import create_user, login_browser
+from tests.factories import create_user, form_shown_again, login_browser
 
 NEW = "a quiet harbour at dawn"
 
@@ -34,7 +34,7 @@ def test_an_admin_adds_a_colleague_who_sets_a_password_by_link(client, session):
     assert page.status_code == 200 and "Add a colleague" in page.text
     bad = client.post("/admin/staff", data={"csrf_token": _csrf(page.text), "full_name": "",
                                             "email": "nope", "role": "boss"})
-    assert bad.status_code == 422
+    form_shown_again(bad)
     assert "Write the colleague&#39;s name." in bad.text
     assert "Choose a role: admin, HR or hiring manager." in bad.text
     added = client.post("/admin/staff", data={
@@ -46,14 +46,14 @@ def test_an_admin_adds_a_colleague_who_sets_a_password_by_link(client, session):
     again = client.post("/admin/staff", data={
         "csrf_token": _csrf(page.text), "full_name": "Cleo Due",
         "email": "cleo@example.com", "role": "hr"})
-    assert again.status_code == 422 and "already has a user with the e-mail" in again.text
+    assert "already has a user with the e-mail" in form_shown_again(again).text
     token = _link_in_mail(session, "cleo@example.com")
     anonymous = client.__class__(client.app)
     form = anonymous.get(f"/set-password/{token}")
     assert form.status_code == 200 and "cleo@example.com" in form.text
     weak = anonymous.post(f"/set-password/{token}", data={
         "csrf_token": _csrf(form.text), "password": "short", "password_again": "short"})
-    assert weak.status_code == 422 and "at least 12 characters" in weak.text
+    assert "at least 12 characters" in form_shown_again(weak).text
     done = anonymous.post(f"/set-password/{token}", data={
         "csrf_token": _csrf(form.text), "password": NEW, "password_again": NEW},
         follow_redirects=False)

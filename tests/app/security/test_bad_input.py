@@ -8,7 +8,13 @@ import re
 
 import pytest
 
-from tests.factories import auth_headers, create_position, create_user, login_browser
+from tests.factories import (
+    auth_headers,
+    create_position,
+    create_user,
+    form_shown_again,
+    login_browser,
+)
 
 PAST_64_BITS = 2**64
 HUGE = 10**30
@@ -81,7 +87,7 @@ def test_a_manager_id_past_64_bits_on_the_position_form_is_shown_on_the_field(cl
             "weight_languages": "1", "manager_ids": str(PAST_64_BITS)}
     response = client.post(f"/positions/{position.id}/edit", data=form,
                            headers={"Accept": "text/html"})
-    assert response.status_code == 422
+    form_shown_again(response)
     assert "Too large" in response.text
 
 
@@ -256,7 +262,7 @@ def test_the_position_form_shows_a_line_break_next_to_its_field(client, admin, l
             "questionnaires": "english", "weight_languages": "1"}
     response = client.post(f"/positions/{position.id}/edit?lang={lang}", data=form,
                            headers={"Accept": "text/html"})
-    assert response.status_code == 422
+    form_shown_again(response)
     assert 'id="err-territory"' in response.text
     expected = {"en": "Use one line of text", "it": "Usa una sola riga"}[lang]
     assert expected in response.text
