@@ -38,7 +38,7 @@ from app.candidates.models import Candidate, Invitation
 from app.core.clock import utcnow
 from app.core.config import get_settings
 from app.core.db import pk, table_of
-from app.core.errors import Conflict, Gone, Invalid, NotFound
+from app.core.errors import N_, Conflict, Gone, Invalid, NotFound
 from app.positions.models import Position
 from questionnaires.schema import (
     ChoiceItem,
@@ -61,7 +61,7 @@ def section_break() -> timedelta:
 # explicit submit (the page shows a summary first) before it is finalized anyway.
 SUBMIT_WINDOW = timedelta(minutes=15)
 MAX_TRACKED_ADDRESSES = 10
-SUBMITTED = "The assessment has been submitted; answers can no longer be changed."
+SUBMITTED = N_("The assessment has been submitted; answers can no longer be changed.")
 
 
 @dataclass
@@ -86,9 +86,9 @@ def resolve(session: Session, *, token: str) -> Context:
     else:
         invitation, candidate, attempt = row
     if attempt is None and candidate_service.is_expired(invitation):
-        raise Gone(
+        raise Gone(N_(
             "This assessment link has expired. Ask the company that invited you for a new one."
-        )
+        ))
     return Context(invitation, candidate, attempt)
 
 
@@ -143,7 +143,8 @@ def start(
     if ctx.attempt is not None:
         return ctx.attempt
     if not data.consent:
-        raise Invalid("consent: the assessment can only start after you give your consent")
+        raise Invalid(N_("the assessment can only start after you give your consent"),
+                      field="consent")
     now = now or utcnow()
     from app.bank import service as bank_service
 
@@ -393,39 +394,45 @@ def check_value(item: Item, section: Section, value: Any) -> Any:
     if isinstance(item, ChoiceItem):
         ids = [option.id for option in item.options]
         if not isinstance(value, str) or value not in ids:
-            raise Invalid(f"item {item.id} accepts one of the option ids {', '.join(ids)}")
+            raise Invalid(N_("item %(item)s accepts one of the option ids %(ids)s"),
+                          params={"item": item.id, "ids": ", ".join(ids)})
         return value
     if isinstance(item, LikertItem):
         low, high = (section.scale.min, section.scale.max) if section.scale else (1, 5)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise Invalid(f"item {item.id} accepts an integer from {low} to {high}")
+            raise Invalid(N_("item %(item)s accepts an integer from %(low)s to %(high)s"),
+                          params={"item": item.id, "low": low, "high": high})
         return value
     if isinstance(item, NumericItem):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
             value
         ) or abs(value) > 1e12:
-            raise Invalid(f"item {item.id} accepts a number (use a decimal point, e.g. 12.5)")
+            raise Invalid(N_("item %(item)s accepts a number (use a decimal point, e.g. 12.5)"),
+                          params={"item": item.id})
         return value
-    raise Invalid(f"item {item.id} cannot be answered")  # pragma: no cover - exhaustive types
+    raise Invalid(N_("item %(item)s cannot be answered"),  # pragma: no cover - exhaustive types
+                  params={"item": item.id})
 
 
 def _best_worst_value(item: SjtItem, value: Any) -> dict[str, str | None]:
     ids = [option.id for option in item.options]
     if not isinstance(value, dict) or not set(value) <= {"best", "worst"} or not value:
-        raise Invalid(
-            f'item {item.id} accepts {{"best": option id, "worst": option id}} with two '
-            f"different options among {', '.join(ids)} (null for one not chosen yet)"
-        )
+        raise Invalid(N_(
+            'item %(item)s accepts {"best": option id, "worst": option id} with two '
+            "different options among %(ids)s (null for one not chosen yet)"
+        ), params={"item": item.id, "ids": ", ".join(ids)})
     best, worst = value.get("best"), value.get("worst")
     for name, choice in (("best", best), ("worst", worst)):
         if choice is not None and (not isinstance(choice, str) or choice not in ids):
-            raise Invalid(f"item {item.id}: {name} must be one of the option ids {', '.join(ids)}")
+            raise Invalid(N_("item %(item)s: %(name)s must be one of the option ids %(ids)s"),
+                          params={"item": item.id, "name": name, "ids": ", ".join(ids)})
     if best is None and worst is None:
-        raise Invalid(f"item {item.id}: choose the most or the least effective option")
+        raise Invalid(N_("item %(item)s: choose the most or the least effective option"),
+                      params={"item": item.id})
     if best == worst:
         raise Invalid(
-            f"item {item.id}: the most and the least effective option must be different"
-        )
+            N_("item %(item)s: the most and the least effective option must be different"),
+            params={"item": item.id})
     return {"best": best, "worst": worst}
 
 
@@ -433,15 +440,17 @@ def _writable_section(
     section_row: AttemptSection | None, item_id: str, now: datetime
 ) -> AttemptSection:
     if section_row is None:
-        raise NotFound(f"Item {item_id} is not part of this assessment.")
+        raise NotFound(N_("Item %(item)s is not part of this assessment."),
+                       params={"item": item_id})
     if section_row.status == "pending":
-        raise Conflict(f"The section of item {item_id} has not started yet.")
+        raise Conflict(N_("The section of item %(item)s has not started yet."),
+                       params={"item": item_id})
     if section_row.status == "completed":
         ended_by_time = section_row.completed_at == section_row.deadline_at
         if not ended_by_time or now > _known(section_row.deadline_at) + GRACE:
             raise Conflict(
-                f"The section of item {item_id} is closed; answers can no longer be changed."
-            )
+                N_("The section of item %(item)s is closed; answers can no longer be changed."),
+                params={"item": item_id})
     return section_row
 
 
@@ -487,7 +496,8 @@ def _item_of(session: Session, attempt: Attempt, item_id: str) -> tuple[Section,
     not on the candidate's form is not part of the assessment either)."""
     found = Battery.load(session, attempt.questionnaire_versions).find(item_id, attempt.forms)
     if found is None:
-        raise NotFound(f"Item {item_id} is not part of this assessment.")
+        raise NotFound(N_("Item %(item)s is not part of this assessment."),
+                       params={"item": item_id})
     return found
 
 
@@ -754,7 +764,7 @@ def record_events(
 def require_running(ctx: Context) -> Attempt:
     """The attempt behind the link, or 409 when the candidate has not started yet."""
     if ctx.attempt is None:
-        raise Conflict("The assessment has not started yet: give your consent first.")
+        raise Conflict(N_("The assessment has not started yet: give your consent first."))
     return ctx.attempt
 
 
@@ -774,11 +784,13 @@ def completing_changes_something(
     sections = sections_of(session, attempt)
     section = next((s for s in sections if s.section_key == section_key), None)
     if section is None:
-        raise NotFound(f"Section {section_key} is not part of this assessment.")
+        raise NotFound(N_("Section %(section)s is not part of this assessment."),
+                       params={"section": section_key})
     if section.status == "completed" or attempt.status != "in_progress":
         return False
     if section.status == "pending" and not _needs_catch_up(sections, now):
-        raise Conflict(f"Section {section_key} has not started yet; finish the current one first.")
+        raise Conflict(N_("Section %(section)s has not started yet; finish the current one "
+                          "first."), params={"section": section_key})
     return True
 
 
@@ -791,12 +803,14 @@ def complete_section(
     sections = catch_up(session, attempt, now)
     index = next((i for i, s in enumerate(sections) if s.section_key == section_key), None)
     if index is None:
-        raise NotFound(f"Section {section_key} is not part of this assessment.")
+        raise NotFound(N_("Section %(section)s is not part of this assessment."),
+                       params={"section": section_key})
     section = sections[index]
     if section.status == "completed" or attempt.status != "in_progress":
         return
     if section.status == "pending":
-        raise Conflict(f"Section {section_key} has not started yet; finish the current one first.")
+        raise Conflict(N_("Section %(section)s has not started yet; finish the current one "
+                          "first."), params={"section": section_key})
     _lock(session, attempt)
     session.refresh(section)
     if section.status != "active":

@@ -64,7 +64,8 @@ def password(
         )
     except Invalid as exc:
         session.rollback()
-        errors = {e["field"]: e["msg"] for e in exc.detail}
+        errors = exc.field_errors(
+            gettext_for(getattr(request.state, "language", user.language)))
         return _page(request, user, errors=errors, status_code=422)
     audit.record(session, actor=user, action="user.password", object_type="user",
                  object_id=user.id, ip=client_ip(request))

@@ -23,7 +23,7 @@ from app.auth.security import SESSION_COOKIE as SESSION_COOKIE
 from app.auth.security import csrf_matches
 from app.core.config import get_settings
 from app.core.db import ReadSessionDep, ends_transactions
-from app.core.errors import Forbidden, Invalid, LoginRequired, NotAuthenticated
+from app.core.errors import N_, Forbidden, Invalid, LoginRequired, NotAuthenticated
 from app.core.i18n import pick_language
 from app.organizations.models import Organization
 
@@ -54,10 +54,10 @@ def optional_user(
         user = auth_service.user_for_token(session, token=cookie, kind="cookie")
         cookie_only = user is not None
     if cookie_only and not _csrf_header_ok(request):
-        raise Forbidden(
+        raise Forbidden(N_(
             "A change through the API with the browser's session needs the X-CSRF-Token "
             "header (the csrf_token of the page), or use a bearer token."
-        )
+        ))
     request.state.user = user
     if user is not None:
         organization = session.get(Organization, user.organization_id)
@@ -135,9 +135,9 @@ async def csrf_protect(request: Request) -> None:
         request.cookies.get(CSRF_COOKIE),
         submitted if isinstance(submitted, str) else None,
     ):
-        raise Invalid(
+        raise Invalid(N_(
             "The form has expired or was not sent from this site. Reload the page and try again."
-        )
+        ))
 
 
 StaffUser = Annotated[User, Depends(api_user)]

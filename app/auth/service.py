@@ -21,7 +21,7 @@ from app.core import tenancy
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import pk
-from app.core.errors import Conflict, Invalid, NotAuthenticated, NotFound
+from app.core.errors import N_, Conflict, Invalid, NotAuthenticated, NotFound, field_problem
 from app.core.fields import check_one_line
 from app.core.tenancy import owned_by, readable
 from app.organizations.models import Organization
@@ -144,8 +144,7 @@ def close_session(session: Session, *, token: str) -> None:
 
 
 def _field_error(field: str, message: str) -> Invalid:
-    return Invalid([{"loc": ["body", field], "field": field, "msg": message,
-                     "type": "value_error", "message": f"{field}: {message}"}])
+    return field_problem(field, message, loc=["body", field])
 
 
 def check_password(
@@ -183,7 +182,8 @@ def create_user(
         select(User.id).where(User.email == email, owned_by(User, pk(organization)))
     ).first()
     if existing is not None:
-        raise Conflict(f"email: your organization already has a user with the e-mail {email}")
+        raise Conflict(N_("your organization already has a user with the e-mail %(email)s"),
+                       field="email", params={"email": email})
     user = User(
         organization_id=pk(organization),
         email=email,
@@ -201,7 +201,7 @@ def get_user(session: Session, *, organization_id: int, user_id: int) -> User:
     """A user of the caller's organization; another organization's user is a 404."""
     user = tenancy.get(session, User, user_id, organization_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(N_("No such user."))
     return user
 
 
@@ -225,7 +225,7 @@ def set_active(session: Session, *, user: User, active: bool, actor: User | None
     """Deactivate (or reactivate) a staff user; True if it changed. Deactivating ends every
     session and token of the user at once; nobody deactivates their own account."""
     if actor is not None and actor.id == user.id and not active:
-        raise Conflict("You cannot deactivate your own account; ask another admin.")
+        raise Conflict(N_("You cannot deactivate your own account; ask another admin."))
     if user.is_active == active:
         return False
     user.is_active = active
@@ -283,17 +283,18 @@ def add_colleague(
     try:
         role = Role(role)
     except ValueError:
-        raise _field_error("role", "choose admin, hr or manager") from None
+        raise _field_error("role", N_("choose admin, hr or manager")) from None
     try:
         full_name = check_one_line("full_name", full_name)
     except ValueError as exc:
         raise _field_error("full_name", str(exc).partition(": ")[2]) from None
     if not full_name.strip():
-        raise _field_error("full_name", "write the colleague's name")
+        raise _field_error("full_name", N_("write the colleague's name"))
     if "@" not in email or len(email) > 320:
-        raise _field_error("email", "write an e-mail address")
+        raise _field_error("email", N_("write an e-mail address"))
     if find_by_email(session, organization_id=pk(organization), email=email) is not None:
-        raise Conflict(f"email: your organization already has a user with the e-mail {email}")
+        raise Conflict(N_("your organization already has a user with the e-mail %(email)s"),
+                       field="email", params={"email": email})
     user = User(organization_id=pk(organization), email=email, full_name=full_name,
                 role=role.value, password_hash=password_hash,
                 language=language if language in ("it", "en") else "en")
@@ -307,7 +308,7 @@ def set_role(session: Session, *, user: User, role: Role | str, actor: User) -> 
     organization always keeps the admin who is doing it)."""
     role = Role(role)
     if actor.id == user.id:
-        raise Conflict("You cannot change your own role; ask another admin.")
+        raise Conflict(N_("You cannot change your own role; ask another admin."))
     if user.role == role.value:
         return False
     user.role = role.value

@@ -86,11 +86,7 @@ def staff(request: Request, session: SessionDep, admin: AdminPageUser) -> Respon
 
 
 def _field_errors(exc: DomainError, _: Any) -> dict[str, str]:
-    detail = exc.detail
-    if isinstance(detail, list):
-        return {e["field"]: _(e["msg"]) for e in detail}
-    field, _sep, message = str(detail).partition(": ")
-    return {field if field.isidentifier() else "form": _(message or str(detail))}
+    return exc.field_errors(_)
 
 
 @router.post("/admin/staff", dependencies=[CsrfChecked])

@@ -32,12 +32,12 @@ from app.auth.models import LoginAddress, LoginAttempt, User
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import pk
-from app.core.errors import TooManyRequests
+from app.core.errors import N_, TooManyRequests
 
 #: An address shared by many people (an office NAT) gets more room than one account.
 IP_FAILURE_FACTOR = 5
 FIRST_DELAY_S = 1.0
-TOO_MANY = "Too many failed sign-ins. Try again in %(seconds)d second(s)."
+TOO_MANY = N_("Too many failed sign-ins. Try again in %(seconds)d second(s).")
 
 
 def delay(failures: int, *, free: int, cap_s: float) -> float:
@@ -98,7 +98,7 @@ def check(
             wait = max(wait, (until - now).total_seconds())
     if wait > 0:
         seconds = max(1, math.ceil(wait))
-        raise TooManyRequests(TOO_MANY % {"seconds": seconds},
+        raise TooManyRequests(TOO_MANY, params={"seconds": seconds},
                               headers={"Retry-After": str(seconds)})
 
 

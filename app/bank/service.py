@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.bank.models import QuestionnaireVersion
-from app.core.errors import Conflict, NotFound
+from app.core.errors import N_, Conflict, NotFound
 from questionnaires.loader import (
     BANK_DIR,
     LoadedQuestionnaire,
@@ -128,8 +128,10 @@ def get_row(session: Session, *, key: str, version: int | None = None) -> Questi
         query = query.where(QuestionnaireVersion.version == version)
     row = session.exec(query.order_by(col(QuestionnaireVersion.version).desc())).first()
     if row is None:
-        suffix = f" version {version}" if version is not None else ""
-        raise NotFound(f"No questionnaire {key!r}{suffix}.")
+        if version is not None:
+            raise NotFound(N_("No questionnaire %(key)r version %(version)s."),
+                           params={"key": key, "version": version})
+        raise NotFound(N_("No questionnaire %(key)r."), params={"key": key})
     return row
 
 

@@ -18,7 +18,7 @@ from app.audit import service as audit
 from app.auth.models import User
 from app.candidates.models import Candidate, Decision
 from app.core.db import pk
-from app.core.errors import Invalid
+from app.core.errors import N_, Word, field_problem
 from app.webhooks import service as webhook_service
 
 DECISIONS = ("advance", "reject", "hire", "hold")
@@ -48,19 +48,9 @@ def check_reason(decision: str, note: str, basis: Mapping[str, Any] | None) -> N
     """422 naming ``note`` when advancing or hiring past a missed requirement without why."""
     if needs_reason(decision, basis) and not note.strip():
         missed = ", ".join(basis.get("requirements_missed") or []) if basis else ""
-        raise Invalid(
-            [
-                {
-                    "loc": ["body", "note"],
-                    "field": "note",
-                    "type": "value_error",
-                    "msg": f"the candidate missed a requirement ({missed}); write why you"
-                    f" {decision} them anyway",
-                    "message": f"note: the candidate missed a requirement ({missed}); write why"
-                    f" you {decision} them anyway",
-                }
-            ]
-        )
+        raise field_problem("note", N_("the candidate missed a requirement (%(missed)s); write "
+                                       "why you %(decision)s them anyway"),
+                            params={"missed": missed, "decision": Word(decision)})
 
 
 def record(

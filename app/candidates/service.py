@@ -17,7 +17,7 @@ from app.candidates.schemas import CandidateCreate, CandidatePublic
 from app.core import tenancy
 from app.core.clock import utcnow
 from app.core.db import pk
-from app.core.errors import Conflict, Gone, NotFound
+from app.core.errors import N_, Conflict, Gone, NotFound, Word
 from app.core.i18n import gettext_for
 from app.organizations import service as organization_service
 from app.outbox import service as outbox
@@ -34,7 +34,7 @@ def get(session: Session, *, candidate_id: int, organization_id: int) -> Candida
     """A candidate of the organization, or 404."""
     candidate = tenancy.get(session, Candidate, candidate_id, organization_id)
     if candidate is None:
-        raise NotFound("No such candidate.")
+        raise NotFound(N_("No such candidate."))
     return candidate
 
 
@@ -59,7 +59,8 @@ def invite(
     """Add a candidate to a position, create the invitation and queue its e-mail
     (``send_email=False`` only for simulated demo candidates, who have no inbox)."""
     if position.status != "open":
-        raise Conflict(f"This position is {position.status}; open it before inviting candidates.")
+        raise Conflict(N_("This position is %(status)s; open it before inviting candidates."),
+                       params={"status": Word(position.status)})
     candidate = Candidate(
         organization_id=position.organization_id,
         position_id=pk(position),
@@ -107,9 +108,8 @@ def renew_link(
 ) -> tuple[Invitation, str]:
     """Replace the unused link with a fresh one (the old one stops working); no e-mail."""
     if not can_renew(candidate):
-        raise Conflict(
-            f"The candidate's assessment is {candidate.status}; a new link would not help."
-        )
+        raise Conflict(N_("The candidate's assessment is %(status)s; a new link would not help."),
+                       params={"status": Word(candidate.status)})
     now = utcnow()
     for old in _open_invitations(session, candidate_id=pk(candidate)):
         old.revoked_at = now
@@ -163,7 +163,7 @@ def invitation_count(session: Session, *, candidate_id: int) -> int:
 def revoke(session: Session, *, candidate: Candidate) -> None:
     """Make the candidate's links unusable (an attempt in progress stops accepting answers)."""
     if candidate.status == "completed":
-        raise Conflict("The assessment is already completed; there is nothing to revoke.")
+        raise Conflict(N_("The assessment is already completed; there is nothing to revoke."))
     now = utcnow()
     for invitation in session.exec(
         select(Invitation).where(Invitation.candidate_id == candidate.id,
@@ -202,10 +202,10 @@ def by_token(session: Session, *, token: str) -> tuple[Invitation, Candidate]:
     """The invitation and candidate behind a link: 404 unknown, 410 revoked."""
     row = find_by_token(session, token=token)
     if row is None:
-        raise NotFound("This assessment link is not valid. Check that you copied all of it.")
+        raise NotFound(N_("This assessment link is not valid. Check that you copied all of it."))
     invitation, candidate = row
     if invitation.revoked_at is not None or candidate.erased_at is not None:
-        raise Gone("This assessment link has been withdrawn. Ask the company for a new one.")
+        raise Gone(N_("This assessment link has been withdrawn. Ask the company for a new one."))
     return invitation, candidate
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -66,19 +66,95 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 STAFF_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422)
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalog without translating it: a service raises in English
+    and the page that shows the error translates it (``DomainError.translated``)."""
+    return message
+
+
+class Word(str):
+    """A parameter of an error's sentence that is itself translated (a language's name, a
+    status): the API reads it in English, a page in its own language."""
+
+    __slots__ = ()
+
+
 class DomainError(Exception):
-    """Base of the errors services raise; the status says how the caller sees it."""
+    """Base of the errors services raise; the status says how the caller sees it.
+
+    ``detail`` is what the API answers. A service that raises a sentence gives it as a
+    template marked with ``N_`` (``%(name)s`` placeholders filled from ``params``) and,
+    when the sentence is about one input, its ``field``: the API then answers
+    ``"field: sentence"`` in English, and a page shows ``translated(_)`` beside the field.
+    """
 
     status_code = 400
 
-    def __init__(self, detail: Any = None, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, detail: Any = None, *, headers: dict[str, str] | None = None,
+                 field: str | None = None, params: Mapping[str, object] | None = None) -> None:
+        if detail is None:
+            detail = self.default_detail()
+        self.field = field
+        self.params: dict[str, object] = dict(params or {})
+        self.template: str | None = detail if isinstance(detail, str) else None
+        if isinstance(detail, str):
+            text = detail % self.params if self.params else detail
+            detail = f"{field}: {text}" if field else text
         super().__init__(detail)
-        self.detail: Any = detail if detail is not None else self.default_detail()
+        self.detail: Any = detail
         self.headers = headers
 
     def default_detail(self) -> str:
         """The message when the service gave none."""
-        return "Bad request."
+        return N_("Bad request.")
+
+    def translated(self, _: Callable[..., str]) -> str:
+        """The sentence in the language of ``_`` (a ``gettext_for`` function), without the
+        field's name: a page shows it beside the field (``field``) or on its own."""
+        text = self.sentence(_)
+        if self.template is not None and _(self.template).startswith("%("):
+            return text  # it begins with a name or a key: as it is
+        return text[:1].upper() + text[1:]
+
+    def sentence(self, _: Callable[..., str]) -> str:
+        """``translated`` as written: lower case when it follows a field's name."""
+        text = self._sentence(_)
+        return text if text is not None else _(self.default_detail())
+
+    @property
+    def has_sentence(self) -> bool:
+        """Whether the error carries a sentence for a person (not only data, such as the
+        organizations to choose from)."""
+        return self._sentence(lambda message, **_params: message) is not None
+
+    def _sentence(self, _: Callable[..., str]) -> str | None:
+        if self.template is not None:
+            return _(self.template, **{name: _(value) if isinstance(value, Word) else value
+                                        for name, value in self.params.items()})
+        if isinstance(self.detail, list) and self.detail and all(
+            isinstance(p, Mapping) and "msg" in p for p in self.detail
+        ):
+            return "; ".join(str(p["msg"]) for p in self.detail)
+        return None
+
+    def message_in(self, language: str) -> str:
+        """The sentence in ``language`` ("it", "en")."""
+        from app.core.i18n import gettext_for  # late: keeps the errors module light
+
+        return self.translated(gettext_for(language))
+
+    def field_errors(self, _: Callable[..., str]) -> dict[str, str]:
+        """Field → translated sentence, for a form that shows each error beside its field
+        (``"form"`` when the error is about no one field)."""
+        if self.template is None and isinstance(self.detail, list):
+            errors: dict[str, str] = {}
+            for problem in self.detail:
+                if isinstance(problem, Mapping) and "field" in problem:
+                    text = _(str(problem.get("msg", "")))
+                    errors.setdefault(str(problem["field"]), text[:1].upper() + text[1:])
+            if errors:
+                return errors
+        return {self.field or "form": self.translated(_)}
 
 
 class NotFound(DomainError):
@@ -87,7 +163,7 @@ class NotFound(DomainError):
     status_code = 404
 
     def default_detail(self) -> str:
-        return "Not found."
+        return N_("Not found.")
 
 
 class NotAuthenticated(DomainError):
@@ -96,7 +172,7 @@ class NotAuthenticated(DomainError):
     status_code = 401
 
     def default_detail(self) -> str:
-        return "Sign in first: the session or token is missing, expired or invalid."
+        return N_("Sign in first: the session or token is missing, expired or invalid.")
 
 
 class Forbidden(DomainError):
@@ -105,7 +181,7 @@ class Forbidden(DomainError):
     status_code = 403
 
     def default_detail(self) -> str:
-        return "Your role does not allow this action."
+        return N_("Your role does not allow this action.")
 
 
 class Conflict(DomainError):
@@ -142,6 +218,18 @@ def input_error(exc: ScoringInputError, *, location: str = "body") -> Invalid:
     )
 
 
+def field_problem(field: str, template: str, *, params: Mapping[str, object] | None = None,
+                  loc: list[str | int] | None = None) -> Invalid:
+    """A 422 about one field in the shape of the request-validation errors (a list with one
+    entry), whose sentence ``template`` (marked with ``N_``) a page shows translated."""
+    error = Invalid(template, field=field, params=params)
+    text = template % error.params if error.params else template
+    error.detail = [{"loc": loc if loc is not None else ["body", *field.split(".")],
+                     "field": field, "msg": text, "type": "value_error",
+                     "message": f"{field}: {text}"}]
+    return error
+
+
 class UnknownLink(NotFound):
     """A candidate page for a link that does not exist: a friendly page, not the staff one."""
 
@@ -167,13 +255,15 @@ def wants_json(request: Request) -> bool:
 
 
 def _error_response(
-    request: Request, status: int, detail: Any, headers: Mapping[str, str] | None
+    request: Request, status: int, detail: Any, headers: Mapping[str, str] | None,
+    message: str | None = None,
 ) -> Response:
     if wants_json(request):
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     from app.core.templating import render  # late: templating imports i18n, which is heavier
 
-    message = detail if isinstance(detail, str) else None
+    if message is None:
+        message = detail if isinstance(detail, str) else None
     response = render(
         request, "errors/error.html", {"status": status, "message": message}, status_code=status
     )
@@ -187,7 +277,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return _error_response(request, exc.status_code, exc.detail, exc.headers)
+        # A browser reads the sentence in the page's language; the API keeps the English.
+        message = None
+        if not wants_json(request) and exc.has_sentence:
+            message = exc.message_in(getattr(request.state, "language", "en"))
+        return _error_response(request, exc.status_code, exc.detail, exc.headers, message)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

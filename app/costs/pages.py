@@ -754,7 +754,7 @@ def calculate(
     """ "Calculate" shows the edited inputs' comparison; "Save" also stores them (HR, admin)."""
     saving = form.get("action") == "save"
     if saving and not can(user, Action.manage_hiring):
-        raise Forbidden("Only HR and administrators change a position's assumptions.")
+        raise Forbidden(N_("Only HR and administrators change a position's assumptions."))
     position = position_service.get(session, position_id=position_id, user=user)
     session.commit()  # release the (SQLite) write lock while computing; saving starts anew
     lang = getattr(request.state, "language", "en")
@@ -771,11 +771,7 @@ def calculate(
         try:
             result = cost_service.compare(base=base, overrides=submitted.overrides)
         except DomainError as exc:  # a rule the field-by-field check cannot see
-            errors = {
-                str(d.get("field", "form")): str(d.get("msg", d))
-                for d in (exc.detail if isinstance(exc.detail, list) else [])
-            }
-            errors = errors or {"form": str(exc.detail)}
+            errors = exc.field_errors(_)
     if errors:
         return _page(
             request,
@@ -806,7 +802,7 @@ def calculate(
             user,
             position,
             values=submitted.values,
-            errors={"form": str(getattr(exc, "detail", exc))},
+            errors={"form": exc.translated(_) if isinstance(exc, DomainError) else str(exc)},
             result=None,
             edited=True,
             status_code=422,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.core.errors import Conflict, input_error
+from app.core.errors import N_, Conflict, input_error
 from app.positions import service as position_service
 from app.positions.models import Position
 from scoring.cost import CostAssumptions
@@ -23,10 +23,10 @@ def base_assumptions(position: Position | None) -> CostAssumptions:
         return CostAssumptions()
     problem = position_service.cost_problem(position)
     if problem is not None:
-        raise Conflict(
-            f"The position's saved cost assumptions cannot be used: cost_assumptions.{problem}."
-            f" Correct the field (PATCH /api/v1/positions/{position.id}) or send it in the body."
-        )
+        raise Conflict(N_(
+            "The position's saved cost assumptions cannot be used: cost_assumptions.%(problem)s."
+            " Correct the field (PATCH /api/v1/positions/%(position)s) or send it in the body."
+        ), params={"problem": problem, "position": position.id})
     return position_service.cost_assumptions(position)
 
 

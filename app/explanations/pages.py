@@ -101,14 +101,19 @@ def contest(request: Request, session: WriteSessionDep, token: Token,
 @router.get("/contests", response_class=HTMLResponse)
 def contests_page(request: Request, session: SessionDep, user: HrPageUser) -> Response:
     """Requests to review a decision: who reviews, when it is due, the outcome."""
+    return _contests(request, session, user, error=request.query_params.get("error"))
+
+
+def _contests(request: Request, session: SessionDep, user: User, *, error: str | None = None,
+              message: str | None = None, status_code: int = 200) -> Response:
     users = {u.id: u for u in auth_service.list_users(session,
                                                        organization_id=user.organization_id)}
     return render(request, "explanations/contests.html", {
         "contests": explanation_service.list_contests(session,
                                                       organization_id=user.organization_id),
-        "users": users, "me": user, "error": request.query_params.get("error"),
+        "users": users, "me": user, "error": error, "message": message,
         "now": utcnow(),
-    })
+    }, status_code=status_code)
 
 
 @router.post("/contests/{contest_id}", dependencies=FormFirst)
@@ -121,9 +126,12 @@ def close_contest(contest_id: int, request: Request, session: SessionDep, user: 
         explanation_service.close_contest(
             session, contest=contest, actor=user, outcome=str(form.get("outcome") or ""),
             note=str(form.get("note") or ""), ip=client_ip(request))
-    except (Invalid, Conflict) as exc:
-        kind = "forbidden" if isinstance(exc, Conflict) else "invalid"
-        return RedirectResponse(f"/contests?error={kind}#c-{contest_id}", status_code=303)
+    except Conflict as exc:  # why it is refused, in the reader's language
+        session.rollback()
+        message = exc.message_in(getattr(request.state, "language", user.language))
+        return _contests(request, session, user, message=message, status_code=exc.status_code)
+    except Invalid:
+        return RedirectResponse(f"/contests?error=invalid#c-{contest_id}", status_code=303)
     session.commit()
     return RedirectResponse(f"/contests#c-{contest_id}", status_code=303)
 

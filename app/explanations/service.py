@@ -25,7 +25,7 @@ from app.auth.permissions import Action, can
 from app.candidates.models import Candidate, Decision
 from app.core.clock import utcnow
 from app.core.db import pk
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import N_, Conflict, Invalid, NotFound, field_problem
 from app.core.i18n import gettext_for
 from app.core.tenancy import belongs, owned_by
 from app.explanations.models import Contest
@@ -41,9 +41,8 @@ CONTEST_DAYS = 30
 OUTCOMES = ("upheld", "changed")
 
 
-def _invalid(field: str, message: str) -> Invalid:
-    return Invalid([{"loc": ["body", field], "field": field, "msg": message,
-                     "type": "value_error", "message": f"{field}: {message}"}])
+def _invalid(field: str, message: str, **params: object) -> Invalid:
+    return field_problem(field, message, params=params, loc=["body", field])
 
 
 def latest_decision(session: Session, *, candidate_id: int) -> Decision | None:
@@ -226,12 +225,12 @@ def open_contest(session: Session, *, candidate: Candidate, reason: str,
     """The candidate contests their latest decision: assigned, dated, audited, acknowledged."""
     reason = reason.strip()
     if not reason:
-        raise _invalid("reason", "say briefly why you ask for a review")
+        raise _invalid("reason", N_("say briefly why you ask for a review"))
     if len(reason) > 4000:
-        raise _invalid("reason", "at most 4000 characters")
+        raise _invalid("reason", N_("at most 4000 characters"))
     decision = latest_decision(session, candidate_id=pk(candidate))
     if decision is None:
-        raise Conflict("There is no decision to contest yet.")
+        raise Conflict(N_("There is no decision to contest yet."))
     existing = session.exec(select(Contest).where(
         Contest.candidate_id == candidate.id, Contest.decision_id == decision.id)).first()
     if existing is not None:
@@ -261,19 +260,19 @@ def close_contest(session: Session, *, contest: Contest, actor: User, outcome: s
     """Record the outcome: only the assigned reviewer (or, if none, an admin), never the
     person who decided."""
     if contest.status != "open":
-        raise Conflict("This review already has an outcome.")
+        raise Conflict(N_("This review already has an outcome."))
     # Refused for the state of the request (who it is assigned to), not for the role: 409.
     if actor.id == contest.decided_by_id:
-        raise Conflict("The person who made the decision cannot review it.")
+        raise Conflict(N_("The person who made the decision cannot review it."))
     allowed = actor.id == contest.reviewer_id or (
         contest.reviewer_id is None and can(actor, Action.administer))
     if not allowed:
-        raise Conflict("Only the assigned reviewer can record the outcome.")
+        raise Conflict(N_("Only the assigned reviewer can record the outcome."))
     if outcome not in OUTCOMES:
-        raise _invalid("outcome", f"choose one of {', '.join(OUTCOMES)}")
+        raise _invalid("outcome", N_("choose one of %(choices)s"), choices=", ".join(OUTCOMES))
     note = note.strip()
     if not note:
-        raise _invalid("note", "write the reasons for the outcome; the candidate receives them")
+        raise _invalid("note", N_("write the reasons for the outcome; the candidate receives them"))
     contest.status, contest.outcome, contest.outcome_note = "closed", outcome, note[:4000]
     contest.closed_by_id, contest.closed_at = actor.id, utcnow()
     session.add(contest)
@@ -293,7 +292,7 @@ def get_contest(session: Session, *, contest_id: int, organization_id: int) -> C
     """A contest of the organization (404 otherwise)."""
     contest = session.get(Contest, contest_id)
     if contest is None or not belongs(contest, organization_id):
-        raise NotFound("No such review request.")
+        raise NotFound(N_("No such review request."))
     return contest
 
 

@@ -16,7 +16,7 @@ from app.audit import service as audit_service
 from app.auth.dependencies import AdminUser, HrUser, client_ip
 from app.auth.models import User
 from app.core.db import SessionDep, SessionRoute, pk
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import N_, Conflict, NotFound, field_problem
 from app.documents.exports import pipeline_csv
 from app.fairness import selfid as selfid_service
 from app.fairness import service as fairness_service
@@ -66,10 +66,11 @@ def _intersection(value: str | None) -> list[str] | None:
     keys = [part.strip() for part in value.split(",") if part.strip()]
     unknown = [key for key in keys if key not in fairness_service.ATTRIBUTES]
     if unknown or len(keys) < 2:
-        message = (f"unknown attribute {unknown[0]!r}" if unknown
-                   else "name at least two attributes")
-        raise Invalid([{"loc": ["query", "intersect"], "field": "intersect", "msg": message,
-                        "type": "value_error", "message": f"intersect: {message}"}])
+        if unknown:
+            raise field_problem("intersect", N_("unknown attribute %(key)r"),
+                                params={"key": unknown[0]}, loc=["query", "intersect"])
+        raise field_problem("intersect", N_("name at least two attributes"),
+                            loc=["query", "intersect"])
     return keys
 
 
@@ -257,7 +258,7 @@ class SelfIdentificationRequest(BaseModel):
 def _selfid_context(session: Session, token: str) -> tuple[Any, list[str]]:
     ctx = assessment_service.resolve(session, token=token)
     if ctx.attempt is None or ctx.attempt.status != "completed":
-        raise Conflict("The optional questions come after you hand in your answers.")
+        raise Conflict(N_("The optional questions come after you hand in your answers."))
     organization = organization_service.get(session, ctx.candidate.organization_id)
     return ctx, selfid_service.asked(organization.settings if organization else None)
 
@@ -286,12 +287,10 @@ def put_self_identification(token: Token, session: SessionDep,
     """Save the voluntary answers (never required; a 422 without consent)."""
     ctx, asked = _selfid_context(session, token)
     if not asked:
-        raise NotFound("This organization asks no optional questions.")
+        raise NotFound(N_("This organization asks no optional questions."))
     if not data.consent:
-        raise Invalid([{"loc": ["body", "consent"], "field": "consent", "type": "value_error",
-                        "msg": "agree to keep the answers, or leave without answering",
-                        "message": "consent: agree to keep the answers, or leave without"
-                                   " answering"}])
+        raise field_problem("consent",
+                            N_("agree to keep the answers, or leave without answering"))
     selfid_service.save(session, organization_id=ctx.candidate.organization_id,
                         candidate_id=ctx.candidate.id, questions=asked,
                         answers=data.model_dump(exclude={"consent"}))

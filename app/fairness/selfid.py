@@ -16,7 +16,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.core.clock import utcnow
-from app.core.errors import Invalid
+from app.core.errors import N_, Invalid, field_problem
 from app.fairness.models import SelfIdentification
 
 PREFER_NOT = "prefer_not"
@@ -29,9 +29,8 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _invalid(field: str, message: str) -> Invalid:
-    return Invalid([{"loc": ["body", field], "field": field, "msg": message,
-                     "type": "value_error", "message": f"{field}: {message}"}])
+def _invalid(field: str, message: str, **params: object) -> Invalid:
+    return field_problem(field, message, params=params, loc=["body", field])
 
 
 def asked(settings: Mapping[str, Any] | None) -> list[str]:
@@ -45,7 +44,8 @@ def check_questions(keys: list[str]) -> list[str]:
     for key in keys:
         if key not in QUESTIONS:
             raise _invalid("self_identification",
-                                f"unknown question {key!r}; choose from {', '.join(QUESTIONS)}")
+                           N_("unknown question %(key)r; choose from %(choices)s"),
+                           key=key, choices=", ".join(QUESTIONS))
     return [key for key in QUESTIONS if key in keys]
 
 
@@ -72,7 +72,8 @@ def save(
             values[key] = None
             continue
         if value != PREFER_NOT and value not in QUESTIONS[key]:
-            raise _invalid(key, f"choose one of {', '.join((*QUESTIONS[key], PREFER_NOT))}")
+            raise _invalid(key, N_("choose one of %(choices)s"),
+                           choices=", ".join((*QUESTIONS[key], PREFER_NOT)))
         values[key] = value
     row = get(session, candidate_id=candidate_id)
     if row is None:

@@ -12,6 +12,7 @@ from app.auth.dependencies import AdminUser, HrUser, StaffUser, client_ip
 from app.auth.models import User
 from app.candidates.models import Candidate
 from app.core.db import SessionDep, SessionRoute, pk
+from app.core.errors import N_, Word
 from app.core.fields import RowId
 from app.interviews import kit as kit_service
 from app.interviews import outcomes as outcome_service
@@ -250,10 +251,10 @@ def apply_suggested(user: AdminUser, position: VisiblePosition, data: ApplyWeigh
     found = validity_service.suggestion(session, position=position, outcome=data.outcome)
     if found["suggestion"] is None:
         raise interview_service.field_error(
-            "outcome", f"no suggestion to apply: {found['problem']}")
+            "outcome", N_("no suggestion to apply: %(problem)s"), problem=Word(found["problem"]))
     reason = data.reason.strip()
     if not reason:
-        raise interview_service.field_error("reason", "write why you apply these weights")
+        raise interview_service.field_error("reason", N_("write why you apply these weights"))
     validity_service.apply(session, position=position, found=found, reason=reason, actor=user,
                            ip=client_ip(request))
     result = position_service.public(session, position).model_dump(mode="json")
@@ -284,10 +285,10 @@ def apply_cost_learning(user: AdminUser, position: VisiblePosition, data: ApplyC
     offer = outcome_service.cost_learning(session, position=position)["offer"]
     if not offer:
         raise interview_service.field_error(
-            "reason", "there are no observed cost assumptions to apply yet")
+            "reason", N_("there are no observed cost assumptions to apply yet"))
     reason = data.reason.strip()
     if not reason:
-        raise interview_service.field_error("reason", "write why you apply these numbers")
+        raise interview_service.field_error("reason", N_("write why you apply these numbers"))
     outcome_service.apply_assumptions(session, position=position, offer=offer, reason=reason,
                                       actor=user, ip=client_ip(request))
     result = position_service.public(session, position).model_dump(mode="json")

@@ -18,7 +18,7 @@ from app.auth.models import User
 from app.candidates.models import Candidate, Decision
 from app.core.clock import utcnow
 from app.core.db import pk
-from app.core.errors import Conflict
+from app.core.errors import N_, Conflict
 from app.core.tenancy import owned_by
 from app.interviews.models import Outcome, OutcomeReminder
 from app.interviews.service import field_error, rated_competencies
@@ -44,30 +44,32 @@ def hire_decision(session: Session, *, candidate_id: int) -> Decision | None:
 
 def _check(position: Position, data: dict[str, Any]) -> None:
     if data.get("months") not in FOLLOW_UPS:
-        raise field_error("months", "record an outcome at 6 or 12 months")
+        raise field_error("months", N_("record an outcome at 6 or 12 months"))
     perf = data.get("performance")
     if perf is not None and (isinstance(perf, bool) or not isinstance(perf, int)
                              or not 1 <= perf <= 5):
-        raise field_error("performance", "give a whole number from 1 to 5")
+        raise field_error("performance", N_("give a whole number from 1 to 5"))
     allowed = rated_competencies(position)
     for key, value in (data.get("performance_by_competency") or {}).items():
         if key not in allowed:
             raise field_error(f"performance_by_competency.{key}",
-                              f"not a competency of this position ({', '.join(allowed)})")
+                              N_("not a competency of this position (%(competencies)s)"),
+                              competencies=", ".join(allowed))
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-            raise field_error(f"performance_by_competency.{key}", "give a whole number from 1 to 5")
+            raise field_error(f"performance_by_competency.{key}",
+                              N_("give a whole number from 1 to 5"))
     quota = data.get("quota_attainment_pct")
     if quota is not None and (isinstance(quota, bool) or not isinstance(quota, int | float)
                               or not 0 <= quota <= 1000):
-        raise field_error("quota_attainment_pct", "give a percentage from 0 to 1000")
+        raise field_error("quota_attainment_pct", N_("give a percentage from 0 to 1000"))
     if data.get("still_employed", True) and data.get("left_on") is not None:
-        raise field_error("left_on", "a leaving date only when the person has left")
+        raise field_error("left_on", N_("a leaving date only when the person has left"))
     if not data.get("still_employed", True) and data.get("left_on") is None:
-        raise field_error("left_on", "give the leaving date of a person who has left")
+        raise field_error("left_on", N_("give the leaving date of a person who has left"))
     ramp = data.get("months_to_quota")
     if ramp is not None and (isinstance(ramp, bool) or not isinstance(ramp, int)
                              or not 1 <= ramp <= 60):
-        raise field_error("months_to_quota", "give a whole number of months from 1 to 60")
+        raise field_error("months_to_quota", N_("give a whole number of months from 1 to 60"))
 
 
 def record(
@@ -77,7 +79,7 @@ def record(
     """Record (or correct) a hire's outcome at 6 or 12 months; audited. 409 unless the
     candidate's latest decision is a hire."""
     if hire_decision(session, candidate_id=pk(candidate)) is None:
-        raise Conflict("Outcomes are recorded for hires: the latest decision is not a hire.")
+        raise Conflict(N_("Outcomes are recorded for hires: the latest decision is not a hire."))
     _check(position, data)
     row = session.exec(select(Outcome).where(
         Outcome.candidate_id == candidate.id, Outcome.months == data["months"])).first()

@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import User
 from app.core.db import pk
-from app.core.errors import Invalid
+from app.core.errors import N_, field_problem
 from app.interviews import service as interview_service
 from app.interviews.models import OverallWeights
 from app.positions.models import Position
@@ -60,12 +60,9 @@ def set_weights(session: Session, *, position: Position, test: float, interview:
     """Store the position's weights (non-negative, summing to 1); audited."""
     for name, value in (("test", test), ("interview", interview)):
         if not (0 <= value <= 1) or math.isnan(value):
-            raise Invalid([{"loc": ["body", name], "field": name, "type": "value_error",
-                            "msg": "must lie in [0, 1]", "message": f"{name}: must lie in [0, 1]"}])
+            raise field_problem(name, N_("must lie in [0, 1]"))
     if not math.isclose(test + interview, 1.0, abs_tol=1e-6):
-        raise Invalid([{"loc": ["body", "interview"], "field": "interview", "type": "value_error",
-                        "msg": "test and interview weights must sum to 1",
-                        "message": "interview: test and interview weights must sum to 1"}])
+        raise field_problem("interview", N_("test and interview weights must sum to 1"))
     row = session.get(OverallWeights, position.id) or OverallWeights(
         position_id=pk(position), organization_id=position.organization_id)
     row.test_weight, row.interview_weight = test, interview

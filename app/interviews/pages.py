@@ -83,18 +83,7 @@ def _problem(_: Callable[..., str], exc: DomainError) -> str:
         return _("Rate each competency's performance from 1 to 5.")
     if field in messages:
         return messages[field]
-    if isinstance(exc, Conflict):
-        text = str(detail)
-        if "panel" in text:
-            return _("You are not on this candidate's interview panel.")
-        if "already submitted" in text:
-            return _("Your rating is already submitted; revise it with a reason.")
-        if "stays on the record" in text:
-            return _("This interviewer has submitted a rating: it stays on the record.")
-        if "not a hire" in text:
-            return _("Outcomes are recorded for hires only.")
-        return _("This change is not possible now.")
-    return _("Please check the form.")
+    return exc.translated(_)
 
 
 def _visible(session: SessionDep, candidate_id: int, user: User) -> tuple[Candidate, Position]:

@@ -31,7 +31,7 @@ from app.auth.models import Role, User
 from app.candidates.models import Candidate
 from app.core.clock import utcnow
 from app.core.db import pk
-from app.core.errors import Conflict, Invalid
+from app.core.errors import N_, Conflict, Invalid, field_problem
 from app.core.tenancy import owned_by
 from app.interviews.models import InterviewAssignment
 from app.positions.models import Position, PositionManager
@@ -44,10 +44,10 @@ NOTE_MAX = 1000
 REASON_MAX = 1000
 
 
-def field_error(field: str, message: str) -> Invalid:
-    """A 422 naming ``field``, in the shape the rest of the API uses."""
-    return Invalid([{"loc": ["body", *field.split(".")], "field": field, "type": "value_error",
-                     "msg": message, "message": f"{field}: {message}"}])
+def field_error(field: str, message: str, **params: object) -> Invalid:
+    """A 422 naming ``field``, in the shape the rest of the API uses; ``message`` is a
+    template marked with ``N_`` (a page shows it translated)."""
+    return field_problem(field, message, params=params)
 
 
 def rated_competencies(position: Position) -> list[str]:
@@ -73,7 +73,7 @@ def assign(
     """Put these staff members on the candidate's panel (those already on it stay); audited.
     Moves the candidate to the interview stage."""
     if not interviewer_ids:
-        raise field_error("interviewer_ids", "name at least one interviewer")
+        raise field_error("interviewer_ids", N_("name at least one interviewer"))
     users = {
         u.id: u for u in session.exec(
             select(User).where(col(User.id).in_(list(interviewer_ids)),
@@ -83,7 +83,8 @@ def assign(
     for user_id in interviewer_ids:
         user = users.get(user_id)
         if user is None or not user.is_active:
-            raise field_error("interviewer_ids", f"no active staff member with id {user_id}")
+            raise field_error("interviewer_ids", N_("no active staff member with id %(user)s"),
+                              user=user_id)
     existing = {a.interviewer_id for a in panel(session, candidate=candidate)}
     # A manager sees only the positions they are assigned to: interviewing a candidate of
     # the position gives them that access (recorded in the audit entry).
@@ -123,9 +124,10 @@ def unassign(session: Session, *, candidate: Candidate, interviewer_id: int, act
         InterviewAssignment.candidate_id == candidate.id,
         InterviewAssignment.interviewer_id == interviewer_id)).first()
     if row is None:
-        raise field_error("interviewer_id", f"staff member {interviewer_id} is not on the panel")
+        raise field_error("interviewer_id", N_("staff member %(user)s is not on the panel"),
+                          user=interviewer_id)
     if row.submitted_at is not None:
-        raise Conflict("This interviewer has submitted a rating; it stays on the record.")
+        raise Conflict(N_("This interviewer has submitted a rating; it stays on the record."))
     session.delete(row)
     session.flush()
     audit.record(session, actor=actor, action="interview.unassign", object_type="candidate",
@@ -140,20 +142,22 @@ def _clean(position: Position, ratings: Mapping[str, Any], notes: Mapping[str, A
     for key in ratings:
         if key not in wanted:
             raise field_error(f"ratings.{key}",
-                              f"not rated for this position (rate {', '.join(wanted)})")
+                              N_("not rated for this position (rate %(competencies)s)"),
+                              competencies=", ".join(wanted))
     for key in wanted:
         value = ratings.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or not (
             RATING_MIN <= value <= RATING_MAX
         ):
-            raise field_error(f"ratings.{key}", "give a whole number from 1 to 5")
+            raise field_error(f"ratings.{key}", N_("give a whole number from 1 to 5"))
         clean[key] = value
     texts: dict[str, str] = {}
     for key, text in (notes or {}).items():
         if key not in wanted:
-            raise field_error(f"notes.{key}", "a note belongs to a rated competency")
+            raise field_error(f"notes.{key}", N_("a note belongs to a rated competency"))
         if not isinstance(text, str) or len(text) > NOTE_MAX:
-            raise field_error(f"notes.{key}", f"write at most {NOTE_MAX} characters")
+            raise field_error(f"notes.{key}", N_("write at most %(count)s characters"),
+                              count=NOTE_MAX)
         if text.strip():
             texts[key] = text.strip()
     return clean, texts
@@ -168,8 +172,8 @@ def own_assignment(session: Session, *, candidate: Candidate, user: User) -> Int
         )
     ).first()
     if row is None:
-        raise Conflict("You are not on this candidate's interview panel: HR assigns the"
-                       " interviewers, and only they rate.")
+        raise Conflict(N_("You are not on this candidate's interview panel: HR assigns the"
+                          " interviewers, and only they rate."))
     return row
 
 
@@ -180,7 +184,7 @@ def submit(
     """Submit the caller's rating (once: a change afterwards is a revision); audited."""
     row = own_assignment(session, candidate=candidate, user=actor)
     if row.submitted_at is not None:
-        raise Conflict("Your rating is already submitted; revise it with a reason instead.")
+        raise Conflict(N_("Your rating is already submitted; revise it with a reason instead."))
     row.ratings, row.notes = _clean(position, ratings, notes)
     row.submitted_at = utcnow()
     session.add(row)
@@ -200,12 +204,12 @@ def revise(
     values before and after."""
     row = own_assignment(session, candidate=candidate, user=actor)
     if row.submitted_at is None:
-        raise Conflict("Submit your rating first; a revision changes a submitted rating.")
+        raise Conflict(N_("Submit your rating first; a revision changes a submitted rating."))
     reason = (reason or "").strip()
     if not reason:
-        raise field_error("reason", "write why you change your rating")
+        raise field_error("reason", N_("write why you change your rating"))
     if len(reason) > REASON_MAX:
-        raise field_error("reason", f"write at most {REASON_MAX} characters")
+        raise field_error("reason", N_("write at most %(count)s characters"), count=REASON_MAX)
     before = dict(row.ratings)
     row.ratings, new_notes = _clean(position, ratings, notes)
     if notes is not None:

@@ -183,7 +183,10 @@ def export(key: str, version: int, session: SessionDep, user: AdminPage) -> Resp
                               version=version)
 
 
-def _messages(exc: DomainError) -> list[str]:
+def _messages(exc: DomainError, _: Callable[..., str]) -> list[str]:
+    """What the import refused, in the page's language; a field of the file keeps its name."""
+    if exc.template is not None:
+        return [f"{exc.field}: {exc.sentence(_)}" if exc.field else exc.translated(_)]
     detail = exc.detail
     if isinstance(detail, list):
         return [str(d.get("message") or d.get("msg") or d) for d in detail]
@@ -219,7 +222,7 @@ def import_table(
         row = norm_service.import_table(session, organization_id=user.organization_id, data=data)
     except DomainError as exc:
         session.rollback()
-        return _status_page(request, session, user, status_code=422, import_error=_messages(exc))
+        return _status_page(request, session, user, status_code=422, import_error=_messages(exc, _))
     score_service.rescore_after_norms(session, rows=[row])
     norm_service.audit_import(session, row, actor=user, ip=client_ip(request))
     session.commit()

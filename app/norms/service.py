@@ -44,7 +44,7 @@ from app.bank import service as bank_service
 from app.bank.models import NormTable as NormRow
 from app.core.clock import utcnow
 from app.core.config import get_settings
-from app.core.errors import Invalid, NotFound, input_error
+from app.core.errors import N_, Invalid, NotFound, field_problem, input_error
 from app.core.tenancy import owned_by, readable
 from questionnaires.keys import item_keys
 from questionnaires.schema import Questionnaire
@@ -405,12 +405,13 @@ def export(session: Session, *, organization_id: int, key: str, version: int) ->
     """The table in force for a version, as portable JSON."""
     row = newest(session, organization_id=organization_id, key=key, version=version)
     if row is None:
-        raise NotFound(f"No norm table for {key} version {version} in your organization.")
+        raise NotFound(N_("No norm table for %(key)s version %(version)s in your organization."),
+                       params={"key": key, "version": version})
     return row.data
 
 
-def _field_error(field: str, problem: str) -> Invalid:
-    return input_error(ScoringInputError(field, problem))
+def _field_error(field: str, problem: str, **params: object) -> Invalid:
+    return field_problem(field, problem, params=params)
 
 
 def _major(version: str) -> str:
@@ -454,27 +455,29 @@ def import_table(session: Session, *, organization_id: int, data: Any) -> NormRo
         raise input_error(exc) from None
     version = table.questionnaire_version
     if not isinstance(version, int):
-        raise _field_error("questionnaire_version", "must be an integer questionnaire version")
+        raise _field_error("questionnaire_version", N_("must be an integer questionnaire version"))
     try:
         questionnaire = bank_service.get(session, key=table.questionnaire_key, version=version)
     except NotFound:
         raise _field_error(
             "questionnaire_version",
-            f"no questionnaire {table.questionnaire_key!r} version {version} in the bank",
+            N_("no questionnaire %(key)r version %(version)s in the bank"),
+            key=table.questionnaire_key, version=version,
         ) from None
     if _major(table.scoring_version) != _major(SCORING_VERSION):
         raise _field_error(
             "scoring_version",
-            f"the table was built by scoring {table.scoring_version}; this installation runs "
-            f"{SCORING_VERSION} and accepts tables of the same major version only",
+            N_("the table was built by scoring %(built)s; this installation runs %(running)s "
+               "and accepts tables of the same major version only"),
+            built=table.scoring_version, running=SCORING_VERSION,
         )
     measured = {item.competency for _section, item in questionnaire.iter_items()}
     for scale in table.scales:
         if scale not in measured:
             raise _field_error(
                 f"scales.{scale}",
-                f"is not measured by {table.questionnaire_key} version {version} "
-                f"(it measures {', '.join(sorted(measured))})",
+                N_("is not measured by %(key)s version %(version)s (it measures %(scales)s)"),
+                key=table.questionnaire_key, version=version, scales=", ".join(sorted(measured)),
             )
     row = NormRow(
         organization_id=organization_id,

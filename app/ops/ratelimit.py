@@ -40,7 +40,7 @@ from app.core.db import (
     ends_transactions,
     session_for,
 )
-from app.core.errors import Conflict, NotFound, TooManyRequests, UnknownLink
+from app.core.errors import N_, Conflict, NotFound, TooManyRequests, UnknownLink
 from app.core.i18n import gettext_for
 
 
@@ -82,7 +82,7 @@ TOKEN_CONFLICTS = Limit("token-conflict", max_events=20, window=timedelta(minute
 # "Forgot password" sends an e-mail: at most a few per address and hour, whoever asks.
 PASSWORD_RESETS = Limit("password-reset", max_events=3, window=timedelta(hours=1))
 LIMITS = (TOKEN_MISSES, INVITATIONS, TOKEN_CONFLICTS, PASSWORD_RESETS)
-UNKNOWN_LINK = "This assessment link is not valid. Check that you copied all of it."
+UNKNOWN_LINK = N_("This assessment link is not valid. Check that you copied all of it.")
 
 
 def retry_after(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from app.core.errors import NotFound
+from app.core.errors import N_, NotFound
 from app.organizations.models import Organization
 
 
@@ -43,7 +43,7 @@ def get_own(session: Session, organization_id: int) -> Organization:
     """A signed-in user's own organization (a user always belongs to one; 404 otherwise)."""
     organization = session.get(Organization, organization_id)
     if organization is None:
-        raise NotFound("No such organization.")
+        raise NotFound(N_("No such organization."))
     return organization
 
 

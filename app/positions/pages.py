@@ -3,6 +3,7 @@ form) is in app/reports/pages.py."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -109,9 +110,9 @@ def _errors(exc: Exception, _: Callable[..., str] | None = None) -> dict[str, st
                        else str(error["msg"]).removeprefix("Value error, "))
             errors.setdefault(field, message)
         return errors
-    detail = str(getattr(exc, "detail", exc))
-    field, _sep, _rest = detail.partition(":")
-    return {field if field.isidentifier() else "form": detail}
+    if isinstance(exc, DomainError):
+        return exc.field_errors(_ or gettext_for("en"))
+    return {"form": str(exc)}
 
 
 def _weight_errors(errors: dict[str, str], data: dict[str, Any], _: Callable[..., str],
@@ -122,6 +123,8 @@ def _weight_errors(errors: dict[str, str], data: dict[str, Any], _: Callable[...
     numbers = [v for v in (data.get("weights") or {}).values() if isinstance(v, int | float)]
     if len(numbers) != len(data.get("weights") or {}):
         errors["weights"] = _("Each weight must be a number, such as 0.25 or 0,25.")
+        return errors
+    if math.isclose(sum(numbers), 1.0, abs_tol=1e-6):  # refused for another reason: say it
         return errors
     lang = getattr(request.state, "language", "en")
     errors["weights"] = _(

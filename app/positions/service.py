@@ -13,7 +13,7 @@ from app.bank import service as bank_service
 from app.core import tenancy
 from app.core.clock import utcnow
 from app.core.db import pk
-from app.core.errors import Invalid, NotFound
+from app.core.errors import N_, Invalid, NotFound, Word
 from app.positions.models import Position, PositionManager
 from app.positions.schemas import PositionCreate, PositionPublic, PositionUpdate, Ranking
 from questionnaires.hurdles import unsupported_reason
@@ -42,7 +42,7 @@ def get(session: Session, *, position_id: int, user: User) -> Position:
     query = readable(user).where(Position.id == position_id)
     position = session.exec(query).first()
     if position is None:
-        raise NotFound("No such position.")
+        raise NotFound(N_("No such position."))
     return position
 
 
@@ -63,16 +63,16 @@ def manager_ids(session: Session, *, position: Position) -> list[int]:
 def _check_questionnaires(session: Session, keys: list[str]) -> list[str]:
     known = bank_service.latest_keys(session)
     if not keys:
-        raise Invalid("questionnaires: choose at least one questionnaire")
+        raise Invalid(N_("choose at least one questionnaire"), field="questionnaires")
     for key in keys:
         if key not in known:
-            raise Invalid(
-                f"questionnaires: unknown questionnaire {key!r}; available: {', '.join(known)}"
-            )
+            raise Invalid(N_("unknown questionnaire %(key)r; available: %(available)s"),
+                          field="questionnaires", params={"key": key,
+                                                          "available": ", ".join(known)})
     return list(dict.fromkeys(keys))
 
 
-LANGUAGE_NAMES = {"en": "English", "it": "Italian"}
+LANGUAGE_NAMES = {"en": N_("English"), "it": N_("Italian")}
 
 
 def _check_hurdle(session: Session, *, keys: list[str], hurdle: dict[str, str] | None) -> None:
@@ -82,20 +82,22 @@ def _check_hurdle(session: Session, *, keys: list[str], hurdle: dict[str, str] |
     tests = bank_service.language_tests(session)
     wanted = tests.get(hurdle["language"])
     if wanted is None or wanted not in keys:
-        name = LANGUAGE_NAMES.get(hurdle["language"], hurdle["language"])
-        add = f"add the {wanted!r} questionnaire" if wanted else "no questionnaire tests it"
-        raise Invalid(
-            f"language_hurdle: the position requires {name} {hurdle['level']}, so its "
-            f"battery must test {name}; {add} or remove the hurdle"
-        )
+        name = Word(LANGUAGE_NAMES.get(hurdle["language"], hurdle["language"]))
+        if wanted:
+            raise Invalid(N_("the position requires %(language)s %(level)s, so its battery must "
+                             "test %(language)s; add the %(key)r questionnaire or remove the "
+                             "hurdle"), field="language_hurdle",
+                          params={"language": name, "level": hurdle["level"], "key": wanted})
+        raise Invalid(N_("the position requires %(language)s %(level)s, so its battery must "
+                         "test %(language)s, but no questionnaire tests it; remove the hurdle"),
+                      field="language_hurdle", params={"language": name, "level": hurdle["level"]})
     version = {row.key: row.version for row in bank_service.latest_rows(session)}[wanted]
     why = unsupported_reason(wanted, version, hurdle["level"])
     if why is not None:
-        name = LANGUAGE_NAMES.get(hurdle["language"], hurdle["language"])
-        raise Invalid(
-            f"language_hurdle: {name} {hurdle['level']} cannot be required yet: {why}; "
-            f"choose a lower level"
-        )
+        name = Word(LANGUAGE_NAMES.get(hurdle["language"], hurdle["language"]))
+        raise Invalid(N_("%(language)s %(level)s cannot be required yet: %(why)s; choose a "
+                         "lower level"), field="language_hurdle",
+                      params={"language": name, "level": hurdle["level"], "why": Word(why)})
 
 
 def _default_hurdle(session: Session, keys: list[str]) -> dict[str, str] | None:
@@ -114,15 +116,16 @@ def _pinned(session: Session, keys: list[str], pinned: dict[str, int] | None = N
     pinned = pinned or {}
     unknown = sorted(set(pinned) - set(keys))
     if unknown:
-        raise Invalid(f"questionnaire_versions: {unknown[0]!r} is not one of the questionnaires")
+        raise Invalid(N_("%(key)r is not one of the questionnaires"),
+                      field="questionnaire_versions", params={"key": unknown[0]})
     versions = {}
     for key in keys:
         try:
             versions[key] = bank_service.get_row(session, key=key, version=pinned.get(key)).version
         except NotFound:
-            raise Invalid(
-                f"questionnaire_versions: {key} has no published version {pinned.get(key)}"
-            ) from None
+            raise Invalid(N_("%(key)s has no published version %(version)s"),
+                          field="questionnaire_versions",
+                          params={"key": key, "version": pinned.get(key)}) from None
     return versions
 
 
@@ -141,10 +144,9 @@ def _weights_for(
     weights = validate_weights(weights)
     unmeasured = sorted(c for c, w in weights.items() if w > 0 and c not in measured)
     if unmeasured:
-        raise Invalid(
-            f"weights: {', '.join(unmeasured)} carries weight but none of the position's "
-            "questionnaires measures it; add its questionnaire or set its weight to 0"
-        )
+        raise Invalid(N_("%(competencies)s carries weight but none of the position's "
+                         "questionnaires measures it; add its questionnaire or set its weight "
+                         "to 0"), field="weights", params={"competencies": ", ".join(unmeasured)})
     return weights
 
 
@@ -153,9 +155,11 @@ def _set_managers(session: Session, *, position: Position, user_ids: list[int]) 
     for user_id in dict.fromkeys(user_ids):
         manager = session.get(User, user_id)
         if manager is None or not tenancy.belongs(manager, position.organization_id):
-            raise Invalid(f"manager_ids: no user {user_id} in your organization")
+            raise Invalid(N_("no user %(user)s in your organization"), field="manager_ids",
+                          params={"user": user_id})
         if manager.role != Role.manager:
-            raise Invalid(f"manager_ids: user {user_id} is not a hiring manager")
+            raise Invalid(N_("user %(user)s is not a hiring manager"), field="manager_ids",
+                          params={"user": user_id})
         managers.append(manager)
     for row in session.exec(
         select(PositionManager).where(PositionManager.position_id == position.id)
@@ -232,11 +236,12 @@ def update(session: Session, *, position: Position, data: PositionUpdate) -> dic
         if flag in changes and changes[flag] is None:
             changes.pop(flag)
     if "title" in changes and changes["title"] is None:
-        raise Invalid("title: a position needs a title")
+        raise Invalid(N_("a position needs a title"), field="title")
     # Fields that always have a value: null is a 422 naming them, never a database error.
     for required in ("status", "invitation_expiry_days"):
         if required in changes and changes[required] is None:
-            raise Invalid(f"{required}: must have a value; leave it out to keep it as it is")
+            raise Invalid(N_("must have a value; leave it out to keep it as it is"),
+                          field=required)
     managers = changes.pop("manager_ids", None)
     for name, value in changes.items():
         setattr(position, name, value)

@@ -36,7 +36,7 @@ from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.core.clock import utcnow
 from app.core.db import id_of, pk
-from app.core.errors import Invalid
+from app.core.errors import N_, field_problem
 from app.core.tenancy import owned_by
 from app.organizations import service as organization_service
 from app.positions.models import Position
@@ -52,18 +52,9 @@ def _number(value: Any) -> float:
 def _choices(field: str, values: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:
     for value in values:
         if value not in allowed:
-            raise Invalid(
-                [
-                    {
-                        "loc": ["query", field],
-                        "field": field,
-                        "type": "value_error",
-                        "msg": f"unknown value {value!r}; expected one of {', '.join(allowed)}",
-                        "message": f"{field}: unknown value {value!r}; expected one of "
-                        f"{', '.join(allowed)}",
-                    }
-                ]
-            )
+            raise field_problem(field, N_("unknown value %(value)r; expected one of %(allowed)s"),
+                                params={"value": value, "allowed": ", ".join(allowed)},
+                                loc=["query", field])
     return tuple(values)
 
 

@@ -32,7 +32,7 @@ from app.candidates import decisions as decision_service
 from app.candidates import service as candidate_service
 from app.candidates.models import Candidate
 from app.core.db import pk
-from app.core.errors import Invalid, NotFound
+from app.core.errors import N_, Invalid, NotFound, field_problem
 from app.core.tenancy import readable
 from app.interviews import overall as overall_service
 from app.positions.models import Position
@@ -114,7 +114,7 @@ def report(session: Session, *, candidate: Candidate) -> dict[str, Any]:
     """The candidate's full report; without a completed attempt, its status and no scores."""
     position = session.get(Position, candidate.position_id)
     if position is None:  # pragma: no cover - a candidate always has a position
-        raise NotFound("No such candidate.")
+        raise NotFound(N_("No such candidate."))
     shared = score_service.Shared()
     return _report(session, candidate=candidate, position=position, shared=shared)[0]
 
@@ -122,18 +122,8 @@ def report(session: Session, *, candidate: Candidate) -> dict[str, Any]:
 # --- comparison ---------------------------------------------------------------------------
 
 
-def _ids_error(problem: str) -> Invalid:
-    return Invalid(
-        [
-            {
-                "loc": ["query", "ids"],
-                "field": "ids",
-                "type": "value_error",
-                "msg": problem,
-                "message": f"ids: {problem}",
-            }
-        ]
-    )
+def _ids_error(problem: str, **params: object) -> Invalid:
+    return field_problem("ids", problem, params=params, loc=["query", "ids"])
 
 
 def parse_ids(raw: str) -> list[int]:
@@ -142,17 +132,20 @@ def parse_ids(raw: str) -> list[int]:
     for part in parts:
         if not re.fullmatch(r"[0-9]{1,18}", part):
             raise _ids_error(
-                f"{part!r} is not a candidate id; give {MIN_COMPARED} to {MAX_COMPARED} whole"
-                " numbers separated by commas, e.g. ids=12,15,19"
+                N_("%(part)r is not a candidate id; give %(low)s to %(high)s whole numbers "
+                   "separated by commas, e.g. ids=12,15,19"),
+                part=part, low=MIN_COMPARED, high=MAX_COMPARED,
             )
     ids = [int(part) for part in parts]
     seen: set[int] = set()
     for candidate_id in ids:
         if candidate_id in seen:
-            raise _ids_error(f"candidate {candidate_id} is listed twice; list each one once")
+            raise _ids_error(N_("candidate %(candidate)s is listed twice; list each one once"),
+                            candidate=candidate_id)
         seen.add(candidate_id)
     if not MIN_COMPARED <= len(ids) <= MAX_COMPARED:
-        raise _ids_error(f"compare {MIN_COMPARED} to {MAX_COMPARED} candidates; {len(ids)} given")
+        raise _ids_error(N_("compare %(low)s to %(high)s candidates; %(count)s given"),
+                         low=MIN_COMPARED, high=MAX_COMPARED, count=len(ids))
     return ids
 
 
@@ -228,7 +221,8 @@ def compare(session: Session, *, position: Position, candidate_ids: list[int]) -
     }
     missing = [i for i in candidate_ids if i not in found]
     if missing:
-        raise NotFound(f"No candidate {missing[0]} in this position.")
+        raise NotFound(N_("No candidate %(candidate)s in this position."),
+                       params={"candidate": missing[0]})
     shared = score_service.Shared()
     reports = [
         _report(session, candidate=found[i], position=position, shared=shared)

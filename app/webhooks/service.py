@@ -39,7 +39,7 @@ from urllib.parse import SplitResult, urlsplit
 from sqlmodel import Session
 
 from app.core.clock import utcnow
-from app.core.errors import Invalid
+from app.core.errors import N_, Invalid, field_problem
 from app.ops.egress import EgressPolicy, EgressRefused, Unresolvable, literal_address
 from app.organizations.models import Organization
 from app.outbox.models import OutboxMessage
@@ -89,11 +89,8 @@ def config_for(session: Session, *, organization_id: int | None) -> WebhookConfi
     return config(session.get(Organization, organization_id))
 
 
-def _url_error(problem: str) -> Invalid:
-    return Invalid(
-        [{"loc": ["body", "url"], "field": "url", "type": "value_error", "msg": problem,
-          "message": f"url: {problem}"}]
-    )
+def _url_error(template: str, **params: object) -> Invalid:
+    return field_problem("url", template, params=params)
 
 
 def _is_local(host: str) -> bool:
@@ -117,29 +114,29 @@ def check_url(url: str, *, env: str, egress: EgressPolicy) -> str:
     accepted, since every delivery checks again."""
     url = url.strip()
     if len(url) > URL_MAX_CHARS:
-        raise _url_error(f"at most {URL_MAX_CHARS} characters")
+        raise _url_error(N_("at most %(count)s characters"), count=URL_MAX_CHARS)
     if any(char.isspace() or ord(char) < 32 for char in url):
-        raise _url_error("must not contain spaces or control characters (encode them as %20)")
+        raise _url_error(N_("must not contain spaces or control characters (encode them as %20)"))
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError as exc:
-        raise _url_error(f"not a valid URL ({exc})") from None
+        raise _url_error(N_("not a valid URL (%(problem)s)"), problem=str(exc)) from None
     scheme, host = parts.scheme.lower(), (parts.hostname or "")
     if not host:
-        raise _url_error("give a full URL such as https://hooks.example.com/kam")
+        raise _url_error(N_("give a full URL such as https://hooks.example.com/kam"))
     if parts.username or parts.password:
         # Credentials in the URL would end up in logs and error messages; the signature is
         # how the receiver knows the call is ours.
-        raise _url_error("must not contain a user name or password; verify the signature")
+        raise _url_error(N_("must not contain a user name or password; verify the signature"))
     if parts.fragment:
-        raise _url_error("must not contain a #fragment")
+        raise _url_error(N_("must not contain a #fragment"))
     if scheme == "http" and (env == "production" or not _is_local(host)):
         raise _url_error(
-            "must use https (plain http is allowed only to localhost outside production)"
+            N_("must use https (plain http is allowed only to localhost outside production)")
         )
     if scheme not in ("http", "https"):
-        raise _url_error(f"must use https, not {scheme or 'no scheme'}")
+        raise _url_error(N_("must use https, not %(scheme)s"), scheme=scheme or "no scheme")
     try:
         egress.vet(host, default_port(parts))
     except EgressRefused as exc:
@@ -170,12 +167,11 @@ def configure(
     url = check_url(url, env=env, egress=egress)
     unknown = [event for event in events if event not in EVENTS]
     if unknown or not events:
-        problem = (f"unknown event {unknown[0]!r}" if unknown else "choose at least one event")
-        raise Invalid(
-            [{"loc": ["body", "events"], "field": "events", "type": "value_error",
-              "msg": f"{problem}; events are {', '.join(EVENTS)}",
-              "message": f"events: {problem}; events are {', '.join(EVENTS)}"}]
-        )
+        if unknown:
+            raise field_problem("events", N_("unknown event %(event)r; events are %(events)s"),
+                                params={"event": unknown[0], "events": ", ".join(EVENTS)})
+        raise field_problem("events", N_("choose at least one event; events are %(events)s"),
+                            params={"events": ", ".join(EVENTS)})
     now = now or utcnow()
     stored = dict((organization.settings or {}).get(SETTINGS_KEY) or {})
     shown = None

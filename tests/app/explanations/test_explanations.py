@@ -192,3 +192,22 @@ def test_contests_are_exported_with_the_candidate_and_their_text_erased(session,
     privacy_service.erase(session, candidate=candidate, actor=team.admin)
     session.refresh(contest)
     assert contest.reason == "" and contest.status == "open"
+
+
+def test_the_reviewer_page_says_in_italian_why_the_decider_cannot_close_the_review(
+    client, session, decided
+):
+    import re
+
+    team, candidate = decided
+    token = _token_for(session, candidate)
+    opened = client.post(f"/api/v1/assessments/{token}/contest", json={"reason": "Please"})
+    contest_id = opened.json()["id"]
+    login_browser(client, team.hr)  # who made the decision
+    page = client.get("/contests?lang=it")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    refused = client.post(f"/contests/{contest_id}?lang=it", data={
+        "csrf_token": csrf, "outcome": "upheld", "note": "I was right."})
+    assert refused.status_code == 409
+    assert "Chi ha preso la decisione non può anche rivederla." in refused.text
+    assert session.get(Contest, contest_id).outcome is None

@@ -229,3 +229,22 @@ def test_hr_takes_an_interviewer_who_has_not_rated_off_the_panel(app, session, t
     assert 'id="no-panel"' in hr.get(page).text
     again = _post(hr, page + "/unassign", {"interviewer_id": str(team.manager.id)}, page)
     assert "not on the panel" in follow_draft(hr, again).text
+
+
+def test_a_refusal_of_the_panel_is_said_in_the_pages_language(app, session, team):
+    candidate, _ = complete(session, position=team.position, actor=team.hr)
+    page = f"/candidates/{candidate.id}/interview"
+    hr, manager = _browser(app, team.hr), _browser(app, team.manager)
+    hr.post(page + "/assign", follow_redirects=False, data={
+        "interviewer_ids": [str(team.manager.id)], "csrf_token": csrf_token(hr, page)})
+    keys = [k for k, w in team.position.weights.items() if w > 0]
+    assert _post(manager, page + "/rate", _ratings(keys, 4), page).status_code == 303
+    refused = _post(hr, page + "/unassign?lang=it", {"interviewer_id": str(team.manager.id)},
+                    page)
+    assert refused.status_code == 409
+    assert ('id="form-error"><p>Questa persona ha già inviato una valutazione: resta agli '
+            "atti.</p>") in refused.text
+    not_on_panel = _post(hr, page + "/rate?lang=it", _ratings(keys, 3), page)
+    assert not_on_panel.status_code == 409
+    assert "Non fai parte della commissione del colloquio per questa candidatura" in (
+        not_on_panel.text)

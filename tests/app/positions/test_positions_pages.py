@@ -110,3 +110,77 @@ def test_weights_that_do_not_add_up_get_a_sentence_with_the_total(client, sessio
     form_shown_again(answer)
     assert "I pesi devono sommare a 1 (100 %): ora sommano a 1,1 (110 %)." in answer.text
     assert "must sum to" not in answer.text  # never the validator's own words
+
+
+def _italian_hr(client, session):
+    login_browser(client, create_user(session, role=Role.hr, language="it"))
+    return csrf_token(client, "/positions/new")
+
+
+def test_an_italian_hurdle_the_battery_does_not_test_is_explained_in_italian_by_the_field(
+    client, session
+):
+    token = _italian_hr(client, session)
+    response = client.post("/positions/new", data=_form(
+        token, questionnaires=["analysis", "english"], weight_analysis="1",
+        weight_commercial_knowledge="0", hurdle_language="it", language_hurdle="C1"))
+    form_shown_again(response)
+    hurdle_error = re.search(r'<p class="field-error" id="err-language_hurdle">([^<]*)</p>',
+                             response.text)
+    assert hurdle_error is not None, response.text
+    assert hurdle_error.group(1) == (
+        "La posizione richiede Italiano C1, quindi la batteria deve verificare questa lingua; "
+        "aggiungi il questionario &#39;italian&#39; o togli il requisito")
+    assert "language_hurdle:" not in response.text  # never the raw key
+    assert session.exec(select(Position)).first() is None
+
+
+def test_a_level_the_italian_test_cannot_tell_apart_is_refused_in_italian(client, session):
+    token = _italian_hr(client, session)
+    response = client.post("/positions/new", data=_form(
+        token, questionnaires=["analysis", "italian"], weight_analysis="1",
+        weight_commercial_knowledge="0", hurdle_language="it", language_hurdle="C1"))
+    form_shown_again(response)
+    assert "Non si può ancora richiedere Italiano C1: chi ha valutato" in response.text
+    assert "scegli un livello più basso" in response.text
+    assert "cannot be required" not in response.text
+
+
+def test_a_battery_without_questionnaires_is_refused_in_italian_by_the_field(client, session):
+    token = _italian_hr(client, session)
+    data = _form(token, hurdle_language="it", language_hurdle="C1")
+    del data["questionnaires"]
+    response = client.post("/positions/new", data=data)
+    form_shown_again(response)
+    assert re.search(r'id="err-questionnaires">Scegli almeno un questionario</p>',
+                     response.text), response.text
+
+
+def test_the_api_keeps_answering_in_english_for_the_same_form(client, session):
+    from tests.factories import auth_headers
+
+    headers = auth_headers(client, create_user(session, role=Role.hr, language="it"))
+    body = {"title": "KAM Nord-Est", "questionnaires": ["analysis", "english"],
+            "weights": {"analysis": 1}, "language_hurdle": {"language": "it", "level": "C1"}}
+    answer = client.post("/api/v1/positions", headers=headers, json=body)
+    assert answer.status_code == 422
+    assert answer.json() == {"detail": (
+        "language_hurdle: the position requires Italian C1, so its battery must test "
+        "Italian; add the 'italian' questionnaire or remove the hurdle")}
+    empty = client.post("/api/v1/positions", headers=headers,
+                        json={**body, "questionnaires": [], "language_hurdle": None})
+    assert empty.status_code == 422
+    assert empty.json() == {"detail": "questionnaires: choose at least one questionnaire"}
+
+
+def test_a_weight_no_questionnaire_measures_is_explained_in_italian_not_as_a_sum(
+    client, session
+):
+    token = _italian_hr(client, session)
+    response = client.post("/positions/new", data=_form(
+        token, questionnaires=["analysis"], weight_analysis="0,5",
+        weight_commercial_knowledge="0,5"))
+    form_shown_again(response)
+    assert re.search(r'id="err-weights">commercial_knowledge ha un peso, ma nessuno dei '
+                     r"questionari della posizione lo misura", response.text), response.text
+    assert "ora sommano a" not in response.text
