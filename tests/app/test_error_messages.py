@@ -15,9 +15,6 @@ ERRORS = {"DomainError", "Invalid", "Conflict", "Gone", "NotFound", "Forbidden",
           "NotAuthenticated", "TooManyRequests", "UnknownLink", "_ids_error", "_url_error"}
 #: The helpers that take a field, then the message.
 FIELD_HELPERS = {"field_problem", "field_error", "_field_error", "_invalid"}
-#: f-strings known to remain, by their fixed text: app/assessments/pages/answers.py, whose
-#: owners move it to a template (N_ with params) next.
-KNOWN_ENGLISH = {"Section {} is not part of this assessment."}
 
 
 def _name(func: ast.expr) -> str | None:
@@ -26,11 +23,6 @@ def _name(func: ast.expr) -> str | None:
     if isinstance(func, ast.Attribute):
         return func.attr
     return None
-
-
-def _shape(text: ast.JoinedStr) -> str:
-    return "".join(part.value if isinstance(part, ast.Constant) else "{}"
-                   for part in text.values)
 
 
 def _constants(tree: ast.Module) -> dict[str, ast.expr]:
@@ -72,8 +64,6 @@ def _messages() -> tuple[list[tuple[str, str]], list[str]]:
             if isinstance(message, ast.Constant) and isinstance(message.value, str):
                 if " " in message.value:  # not a marker such as Invalid("csrf")
                     templates.append((where, message.value))
-            elif isinstance(message, ast.JoinedStr) and _shape(message) in KNOWN_ENGLISH:
-                continue
             elif path.name == "api.py":
                 continue  # answers only under /api/, always JSON in English
             elif isinstance(message, ast.JoinedStr | ast.BinOp) or (

@@ -29,7 +29,7 @@ from app.assessments.pages.common import (
 )
 from app.auth.dependencies import PostedForm, client_ip
 from app.core.db import SessionRoute, WriteSessionDep
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import N_, Conflict, Invalid, NotFound
 from app.core.i18n import gettext_for
 from app.core.numbers import read_number
 from questionnaires.schema import Item, SjtItem, is_answered
@@ -105,7 +105,8 @@ def save_section(
         return _redirect(f"/a/{token}/done")
     battery = Battery.load(session, _attempt(ctx).questionnaire_versions)
     if section_key not in battery.sections:
-        raise NotFound(f"Section {section_key} is not part of this assessment.")
+        raise NotFound(N_("Section %(section)s is not part of this assessment."),
+                       params={"section": section_key})
     checked = _check_items(request, session, ctx, battery, section_key, form, lang, save=True)
     session.commit()
     if checked.closed:

@@ -61,9 +61,8 @@ def _compare_ids(raw: list[str], _: Any) -> list[int]:
     try:
         return report_service.parse_ids(",".join(parts))
     except Invalid as exc:
-        detail = exc.detail[0]["msg"] if isinstance(exc.detail, list) else str(exc.detail)
         raise CompareProblem(
-            422, _("These candidates cannot be compared: %(reason)s.", reason=detail)
+            422, _("These candidates cannot be compared: %(reason)s.", reason=exc.sentence(_))
         ) from exc
 
 
