@@ -192,3 +192,17 @@ def test_contests_are_exported_with_the_candidate_and_their_text_erased(session,
     privacy_service.erase(session, candidate=candidate, actor=team.admin)
     session.refresh(contest)
     assert contest.reason == "" and contest.status == "open"
+
+
+def test_a_t_score_is_said_in_plain_words_only_where_scores_are_t(client, session, decided):
+    from tests.app.reports.scenario import import_norms, synthetic_norms
+
+    team, candidate = decided
+    token = _token_for(session, candidate)
+    before = client.get(f"/a/{token}/explanation", params={"lang": "it"}).text
+    assert 'id="t-in-words"' not in before  # percentages of the maximum: nothing to explain
+    import_norms(session, organization_id=team.admin.organization_id,
+                 tables=synthetic_norms(session, keys=["commercial-knowledge", "english"]))
+    after = client.get(f"/a/{token}/explanation", params={"lang": "it"}).text
+    assert " T</td>" in after
+    assert "50 è la loro media, 60 è ben sopra" in after
