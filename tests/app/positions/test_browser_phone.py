@@ -65,6 +65,11 @@ def test_on_a_phone_wide_tables_scroll_in_their_box_with_a_cue(live: dict) -> No
                                     "per vedere tutte le colonne →")
         wrap = page.locator(".table-wrap.scrolls").first
         assert wrap.evaluate("w => w.scrollWidth > w.clientWidth")
+        # the funnel's steps sit two by two, without arrows left alone on a line
+        assert page.locator(".funnel-steps li[aria-hidden=true]").first.is_hidden()
+        tops = page.locator(".funnel-steps li:not([aria-hidden])").evaluate_all(
+            "items => items.map(i => Math.round(i.getBoundingClientRect().top))")
+        assert tops[0] == tops[1] and tops[2] == tops[3] and tops[2] > tops[0]
 
         page.goto(f"{url}/positions/new?lang=it")
         assert page.locator(".scroll-hint").count() == 1  # the weights table on a phone
