@@ -53,6 +53,12 @@ def test_on_a_phone_wide_tables_scroll_in_their_box_with_a_cue(live: dict) -> No
         page = context.new_page()
         _sign_in(page, url, live["hr"])
 
+        page.goto(f"{url}/positions?lang=it")  # one card per position, status in view
+        status = page.locator("#positions-table .status").first
+        box = status.bounding_box()
+        assert status.is_visible() and box["x"] + box["width"] <= 390
+        assert page.locator(".scroll-hint").count() == 0
+
         page.goto(f"{url}/positions/new?lang=it")
         assert page.evaluate(PAGE_WIDTH) <= 390  # the weights fieldset no longer widens it
         weights = page.locator("#weights-total")
