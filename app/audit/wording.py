@@ -38,6 +38,8 @@ def sentence(_: Callable[..., str], entry: dict[str, Any], known: dict[str, dict
     position = _link("position", position_id,
                      known["position"].get(str(position_id)), f"#{position_id}")
     action = entry["action"]
+    # the role names the staff page shows (a manager is a "hiring manager" there too)
+    role_names = {"admin": _("admin"), "hr": _("HR"), "manager": _("hiring manager")}
     texts: dict[str, Callable[[], str]] = {
         "candidate.invite": lambda: _("%(who)s invited %(candidate)s to %(position)s",
                                       who=who, candidate=obj, position=position)
@@ -72,7 +74,8 @@ def sentence(_: Callable[..., str], entry: dict[str, Any], known: dict[str, dict
         "user.activate": lambda: _("%(who)s reactivated %(user)s", who=who, user=obj),
         "user.deactivate": lambda: _("%(who)s deactivated %(user)s", who=who, user=obj),
         "user.role": lambda: _("%(who)s made %(user)s %(role)s", who=who, user=obj,
-                               role=escape(_(str(details.get("to", ""))))),
+                               role=escape(role_names.get(str(details.get("to", "")),
+                                                          str(details.get("to", ""))))),
         "user.password": lambda: _("%(who)s changed their password", who=who),
         "user.password_link": lambda: _("%(who)s sent %(user)s a link to set a password",
                                         who=who, user=obj),

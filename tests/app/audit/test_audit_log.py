@@ -186,3 +186,14 @@ def test_every_action_the_product_records_reads_as_a_sentence_and_has_a_filter_n
         words = str(sentence(italian, entry, known, {}))
         assert action not in words, words
         assert action_label(italian, action) != action
+
+
+def test_a_role_change_names_the_role_as_the_staff_page_does():
+    from app.audit.wording import sentence
+    from app.core.i18n import gettext_for
+
+    entry = {"object_type": "user", "object_id": "3", "details": {"from": "hr", "to": "manager"},
+             "actor": "Ada Admin", "actor_user_id": 1, "action": "user.role"}
+    known = {"candidate": {}, "position": {}, "user": {"3": "Paola Prova"}}
+    words = str(sentence(gettext_for("it"), entry, known, {}))
+    assert words.endswith("il ruolo responsabile di selezione")
