@@ -168,6 +168,8 @@ def test_the_contest_pages_for_candidate_and_reviewer(client, session, decided):
     login_browser(client, team.admin)
     listing = client.get("/contests")
     assert listing.status_code == 200 and f'action="/contests/{contest.id}"' in listing.text
+    # the reviewer sees who asked, by name, not only a number
+    assert f'<a href="/candidates/{candidate.id}">{candidate.full_name}</a>' in listing.text
 
 
 def test_staff_read_the_same_explanation_from_the_report(client, session, decided):
