@@ -115,7 +115,7 @@ def _errors(exc: Exception, _: Callable[..., str] | None = None) -> dict[str, st
 
 
 def _weight_errors(errors: dict[str, str], data: dict[str, Any], _: Callable[..., str],
-                   request: Request, session: Any) -> dict[str, str]:
+                   request: Request, session: Session) -> dict[str, str]:
     """The weights' error as a sentence with the actual total, not the validator's text;
     weights adding up to 1 on a competency no chosen questionnaire measures say which."""
     if "weights" not in errors:
