@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.assessments import pages as assessment_pages
 from app.assessments import service as assessment_service
@@ -120,7 +120,7 @@ def _candidate_names(session: Any, contests: list[Any], user: User) -> dict[int,
     if not ids:
         return {}
     rows = session.exec(select(Candidate).where(
-        owned_by(Candidate, user.organization_id), Candidate.id.in_(ids))).all()  # type: ignore[union-attr]
+        owned_by(Candidate, user.organization_id), col(Candidate.id).in_(ids))).all()
     return {c.id: c.full_name for c in rows if c.erased_at is None}
 
 
