@@ -38,6 +38,8 @@ def sentence(_: Callable[..., str], entry: dict[str, Any], known: dict[str, dict
     position = _link("position", position_id,
                      known["position"].get(str(position_id)), f"#{position_id}")
     action = entry["action"]
+    # the role names the staff page shows (a manager is a "hiring manager" there too)
+    role_names = {"admin": _("admin"), "hr": _("HR"), "manager": _("hiring manager")}
     texts: dict[str, Callable[[], str]] = {
         "candidate.invite": lambda: _("%(who)s invited %(candidate)s to %(position)s",
                                       who=who, candidate=obj, position=position)
@@ -72,7 +74,8 @@ def sentence(_: Callable[..., str], entry: dict[str, Any], known: dict[str, dict
         "user.activate": lambda: _("%(who)s reactivated %(user)s", who=who, user=obj),
         "user.deactivate": lambda: _("%(who)s deactivated %(user)s", who=who, user=obj),
         "user.role": lambda: _("%(who)s made %(user)s %(role)s", who=who, user=obj,
-                               role=escape(_(str(details.get("to", ""))))),
+                               role=escape(role_names.get(str(details.get("to", "")),
+                                                          str(details.get("to", ""))))),
         "user.password": lambda: _("%(who)s changed their password", who=who),
         "user.password_link": lambda: _("%(who)s sent %(user)s a link to set a password",
                                         who=who, user=obj),
@@ -86,6 +89,36 @@ def sentence(_: Callable[..., str], entry: dict[str, Any], known: dict[str, dict
         "norms.rebuild": lambda: _("%(who)s rebuilt the norm tables", who=who),
         "webhooks.update": lambda: _("%(who)s changed the webhook settings", who=who),
         "webhooks.delete": lambda: _("%(who)s removed the webhook", who=who),
+        "oversight.settings": lambda: _("%(who)s changed the fairness and oversight settings",
+                                        who=who),
+        "interview.assign": lambda: _("%(who)s put together the interview panel of "
+                                      "%(candidate)s", who=who, candidate=obj),
+        "interview.unassign": lambda: _("%(who)s took an interviewer off the panel of "
+                                        "%(candidate)s", who=who, candidate=obj),
+        "interview.rate": lambda: _("%(who)s rated the interview of %(candidate)s",
+                                    who=who, candidate=obj),
+        "interview.revise": lambda: _("%(who)s changed a submitted interview rating of "
+                                      "%(candidate)s", who=who, candidate=obj),
+        "outcome.record": lambda: _("%(who)s recorded how %(candidate)s is doing after "
+                                    "%(months)s months", who=who, candidate=obj,
+                                    months=escape(str(details.get("months", "")))),
+        "position.apply_suggested_weights": lambda: _(
+            "%(who)s applied the suggested weights to %(position)s", who=who, position=obj),
+        "position.apply_observed_costs": lambda: _(
+            "%(who)s applied the observed retention and ramp to the costs of %(position)s",
+            who=who, position=obj),
+        "position.overall_weights": lambda: _(
+            "%(who)s changed how test and interview weigh in the overall score of %(position)s",
+            who=who, position=obj),
+        "explanation.view": lambda: (
+            _("%(candidate)s read the explanation of the decision", candidate=obj)
+            if details.get("by") == "candidate" else
+            _("%(who)s read the explanation of the decision on %(candidate)s",
+              who=who, candidate=obj)),
+        "contest.open": lambda: _("%(candidate)s contested the decision and asked for a "
+                                  "human review", candidate=obj),
+        "contest.close": lambda: _("%(who)s answered the contest of %(candidate)s",
+                                   who=who, candidate=obj),
     }
     make = texts.get(action)
     # Our own translated sentences, every value in them escaped or built with Markup above.
@@ -125,5 +158,17 @@ def action_label(_: Callable[..., str], action: str) -> str:
         "norms.rebuild": _("Norm tables rebuilt"),
         "webhooks.update": _("Webhook changed"),
         "webhooks.delete": _("Webhook removed"),
+        "oversight.settings": _("Fairness and oversight settings changed"),
+        "interview.assign": _("Interview panels put together"),
+        "interview.unassign": _("Interviewers taken off a panel"),
+        "interview.rate": _("Interview ratings"),
+        "interview.revise": _("Interview ratings changed"),
+        "outcome.record": _("Outcomes after hiring"),
+        "position.apply_suggested_weights": _("Suggested weights applied"),
+        "position.apply_observed_costs": _("Observed costs applied"),
+        "position.overall_weights": _("Test and interview weights changed"),
+        "explanation.view": _("Explanations read"),
+        "contest.open": _("Contests opened"),
+        "contest.close": _("Contests answered"),
     }
     return labels.get(action, action)

@@ -342,7 +342,7 @@ def message_templates(request: Request, session: SessionDep, user: PageUser) -> 
     return render(request, "candidates/templates.html", {
         "templates": messages.templates(organization), "kinds": messages.KINDS,
         "languages": messages.LANGUAGES,
-        "placeholders_text": ", ".join("{" + name + "}" for name in messages.PLACEHOLDERS),
+        "placeholders": messages.PLACEHOLDERS,
         "saved": request.query_params.get("saved") == "1",
     })
 

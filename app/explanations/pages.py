@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import col, select
 
 from app.assessments import pages as assessment_pages
 from app.assessments import service as assessment_service
@@ -15,11 +16,13 @@ from app.auth import service as auth_service
 from app.auth.dependencies import FormFirst, HrPageUser, PostedForm, client_ip, require
 from app.auth.models import User
 from app.auth.permissions import Action
+from app.candidates.models import Candidate
 from app.core.clock import utcnow
 from app.core.db import SessionDep, SessionRoute, WriteSessionDep, pk
 from app.core.errors import Conflict, Invalid
 from app.core.i18n import gettext_for
 from app.core.templating import render
+from app.core.tenancy import owned_by
 from app.explanations import service as explanation_service
 from app.ops.ratelimit import guard_candidate_token
 from app.reports import service as report_service
@@ -108,12 +111,22 @@ def _contests(request: Request, session: SessionDep, user: User, *, error: str |
               message: str | None = None, status_code: int = 200) -> Response:
     users = {u.id: u for u in auth_service.list_users(session,
                                                        organization_id=user.organization_id)}
+    contests = explanation_service.list_contests(session, organization_id=user.organization_id)
     return render(request, "explanations/contests.html", {
-        "contests": explanation_service.list_contests(session,
-                                                      organization_id=user.organization_id),
+        "contests": contests, "names": _candidate_names(session, contests, user),
         "users": users, "me": user, "error": error, "message": message,
         "now": utcnow(),
     }, status_code=status_code)
+
+
+def _candidate_names(session: Any, contests: list[Any], user: User) -> dict[int, str]:
+    """Who asked for each review, by name (an erased candidate keeps only the number)."""
+    ids = {c.candidate_id for c in contests}
+    if not ids:
+        return {}
+    rows = session.exec(select(Candidate).where(
+        owned_by(Candidate, user.organization_id), col(Candidate.id).in_(ids))).all()
+    return {c.id: c.full_name for c in rows if c.erased_at is None}
 
 
 @router.post("/contests/{contest_id}", dependencies=FormFirst)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -27,7 +27,7 @@ from app.organizations import service as organization_service
 from app.positions import service as position_service
 from app.positions.pages import _errors, _position_data
 from app.positions.schemas import PositionUpdate
-from app.reports.wording import Numbers
+from app.reports.wording import Numbers, knockout_rule, knockout_value, ranking_mode
 from scoring.competencies import COMPETENCIES
 from scoring.fairness import MIN_CELL
 
@@ -164,12 +164,33 @@ def _document(request: Request, session: Session, user: User, kind: str, *,
     if kind not in DOCUMENTS:
         raise NotFound("No such document.")
     lang = getattr(request.state, "language", user.language)
+    labels = attribute_labels(lang)
     return render(request, DOCUMENTS[kind], {
         "f": document_service.facts(session, organization_id=user.organization_id),
-        "steps": step_labels(lang), "labels": attribute_labels(lang), "pdf": pdf,
+        "steps": step_labels(lang), "labels": labels, "pdf": pdf,
         "fmt": Numbers(lang),
         "kind": kind,
+        "labels_of": lambda keys: [labels.get(k, k) for k in keys],
+        "knockouts_in_words": lambda rules: knockouts_in_words(rules, lang),
+        "ranking_name": lambda mode: ranking_mode(gettext_for(lang), mode),
     })
+
+
+def knockouts_in_words(rules: dict[str, Any], lang: str) -> list[str]:
+    """A position's knock-out rules as people read them: "Titolo di studio ≥ laurea
+    triennale", "Lingua inglese (QCER autovalutato) ≥ B2", never the stored JSON."""
+    _ = gettext_for(lang)
+    numbers = Numbers(lang)
+    languages = {"en": _("English"), "it": _("Italian")}
+    words = []
+    for rule, value in rules.items():
+        if rule == "min_languages" and isinstance(value, dict):
+            words += [_("Language %(language)s (self-assessed CEFR)",
+                        language=str(languages.get(code, code)).lower()) + f" ≥ {level}"
+                      for code, level in value.items()]
+        else:
+            words.append(f"{knockout_rule(_, rule)} ≥ {knockout_value(_, value, numbers)}")
+    return words
 
 
 @router.get("/admin/documents/{kind}.pdf")

@@ -116,17 +116,28 @@ def _errors(exc: Exception, _: Callable[..., str] | None = None) -> dict[str, st
 
 
 def _weight_errors(errors: dict[str, str], data: dict[str, Any], _: Callable[..., str],
-                   request: Request) -> dict[str, str]:
-    """The weights' error as a sentence with the actual total, not the validator's text."""
+                   request: Request, session: Session) -> dict[str, str]:
+    """The weights' error as a sentence with the actual total, not the validator's text;
+    weights adding up to 1 on a competency no chosen questionnaire measures say which."""
     if "weights" not in errors:
         return errors
-    numbers = [v for v in (data.get("weights") or {}).values() if isinstance(v, int | float)]
-    if len(numbers) != len(data.get("weights") or {}):
+    weights = data.get("weights") or {}
+    numbers = [v for v in weights.values() if isinstance(v, int | float)]
+    if len(numbers) != len(weights):
         errors["weights"] = _("Each weight must be a number, such as 0.25 or 0,25.")
         return errors
-    if math.isclose(sum(numbers), 1.0, abs_tol=1e-6):  # refused for another reason: say it
-        return errors
     lang = getattr(request.state, "language", "en")
+    if numbers and math.isclose(sum(numbers), 1.0, abs_tol=1e-6):  # refused for another reason
+        measured = bank_service.competencies_measured(
+            session, keys=list(data.get("questionnaires") or []))
+        labels = {c.key: _(c.label) for c in COMPETENCIES}
+        unmeasured = [labels.get(k, k) for k, w in weights.items() if w and k not in measured]
+        if unmeasured:
+            errors["weights"] = _(
+                "None of the chosen questionnaires measures %(list)s: tick a questionnaire "
+                "that measures it, or set its weight to 0 and share it among the others.",
+                list=", ".join(unmeasured))
+        return errors
     errors["weights"] = _(
         "The weights must add up to 1 (100 %%): now they add up to %(total)s (%(percent)s %%).",
         total=show_number(round(sum(numbers), 4), lang),
@@ -134,17 +145,21 @@ def _weight_errors(errors: dict[str, str], data: dict[str, Any], _: Callable[...
     return errors
 
 
+def _page_language(request: Request) -> str:
+    return str(getattr(request.state, "language", "en"))
+
+
 def _page_gettext(request: Request) -> Callable[..., str]:
-    return gettext_for(getattr(request.state, "language", "en"))
+    return gettext_for(_page_language(request))
 
 
 def _form_context(session: Session, user: User, values: dict[str, Any], errors: dict[str, str],
-                  position: Position | None) -> dict[str, Any]:
+                  position: Position | None, lang: str) -> dict[str, Any]:
+    """What the form shows, numbers written the page's way (10,5 min and 0,25 in Italian)."""
     managers = session.exec(
         readable(User, user.organization_id).where(
             User.role == Role.manager.value).order_by(User.full_name)
     ).all()
-    lang = user.language if getattr(user, "language", None) in ("it", "en") else "en"
     rows = bank_service.latest_rows(session)
     seconds = {row.key: questionnaire_seconds(bank_service.parsed(row)) for row in rows}
     questionnaires = [
@@ -163,7 +178,15 @@ def _form_context(session: Session, user: User, values: dict[str, Any], errors: 
         "variable_pay_choices": [(c.value, c.label.pick(lang)) for c in variable_pay.choices]
         if isinstance(variable_pay, ChoiceField) else [],
         "managers": managers, "cefr_levels": CEFR_LEVELS, "education_levels": EDUCATION_LEVELS,
+        "as_typed": lambda value: _as_typed(value, lang),
     }
+
+
+def _as_typed(value: Any, lang: str) -> str:
+    """A number in a field, the page's way (0,25 in Italian); what was typed stays as typed."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return show_number(value, lang)
+    return "" if value is None else str(value)
 
 
 def _minutes(seconds: int, lang: str) -> str:
@@ -210,7 +233,8 @@ def new_position(request: Request, session: SessionDep, user: PageUser) -> Respo
               "weights": {c.key: c.default_weight for c in COMPETENCIES},
               "language_hurdle": {"language": "en", "level": "B2"}, "invitation_expiry_days": 14,
               "reminders": True, "ranking": {"mode": "fit", "fit_weight": 0.5}}
-    return render(request, "positions/form.html", _form_context(session, user, values, {}, None))
+    return render(request, "positions/form.html", _form_context(session, user, values, {}, None,
+                                                               _page_language(request)))
 
 
 @router.post("/positions/new", dependencies=FormFirst)
@@ -228,7 +252,8 @@ def create_position(
         session.rollback()
         context = _form_context(session, user, data,
                                 _weight_errors(_errors(exc, _page_gettext(request)), data,
-                                               _page_gettext(request), request), None)
+                                               _page_gettext(request), request, session), None,
+                                _page_language(request))
         return render(request, "positions/form.html", context, status_code=422)
     audit.record(session, actor=user, action="position.create", object_type="position",
                  object_id=position.id, details={"title": position.title}, ip=client_ip(request))
@@ -242,7 +267,8 @@ def edit_position(position_id: int, request: Request, session: SessionDep,
     """The form for changing a position."""
     _require_hr(user)
     position = position_service.get(session, position_id=position_id, user=user)
-    context = _form_context(session, user, _values_of(session, position), {}, position)
+    context = _form_context(session, user, _values_of(session, position), {}, position,
+                            _page_language(request))
     return render(request, "positions/form.html", context)
 
 
@@ -265,8 +291,8 @@ def update_position(position_id: int, request: Request, session: SessionDep,
         session.rollback()
         context = _form_context(session, user, data,
                                 _weight_errors(_errors(exc, _page_gettext(request)), data,
-                                               _page_gettext(request), request),
-                                position)
+                                               _page_gettext(request), request, session),
+                                position, _page_language(request))
         return render(request, "positions/form.html", context, status_code=422)
     if position_service.changes_scores(changes):
         score_service.rescore_position(session, position=position)

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
@@ -31,3 +32,18 @@ def test_italian_catalog_is_used():
 
     assert gettext_for("it")("Sign in") == "Accedi"
     assert gettext_for("en")("Sign in") == "Sign in"
+
+
+@pytest.mark.parametrize("msgid", [
+    "Your answers up to the end are saved: %(answered)s of %(total)s questions answered. "
+    "You cannot go back to that section.",
+    "Section %(section)s left with %(answered)s of %(total)s items answered (%(reason)s); "
+    "its score will be incomplete.",
+    "Time ran out in section %(section)s with %(answered)s of %(total)s items answered while "
+    "the candidate was still answering; its score will be incomplete.",
+])
+def test_italian_counts_of_answers_read_right_for_one_answer_too(msgid):
+    from app.core.i18n import gettext_for
+
+    italian = gettext_for("it")(msgid, answered=1, total=6, section="Analisi", reason="x")
+    assert italian != msgid and "1 su 6" in italian and "1 domande" not in italian

@@ -163,3 +163,37 @@ def test_entries_read_as_sentences_with_links_and_json_one_click_away(client, se
     assert '&#34;action&#34;: &#34;candidate.invite&#34;' in page
     italian = client.get("/admin/audit", params={"action": "candidate.invite", "lang": "it"})
     assert f"{hr_name} ha invitato" in italian.text
+
+
+def test_every_action_the_product_records_reads_as_a_sentence_and_has_a_filter_name():
+    """No raw key such as ``contest.open`` on the page: each action recorded anywhere in app/
+    has its own sentence and its own name in the action filter, in Italian too."""
+    import re
+    from pathlib import Path
+
+    from app.audit.wording import action_label, sentence
+    from app.core.i18n import gettext_for
+
+    app_dir = Path(__file__).resolve().parents[3] / "app"
+    recorded = {m for path in app_dir.rglob("*.py")
+                for m in re.findall(r'action="([a-z_]+\.[a-z_]+)"', path.read_text())}
+    assert {"contest.open", "interview.rate", "explanation.view"} <= recorded
+    italian = gettext_for("it")
+    known = {"candidate": {"7": "Giulia Bianchi"}, "position": {}, "user": {}}
+    for action in sorted(recorded):
+        entry = {"object_type": "candidate", "object_id": "7", "details": {"months": 6},
+                 "actor": "Ada Admin", "actor_user_id": 1, "action": action}
+        words = str(sentence(italian, entry, known, {}))
+        assert action not in words, words
+        assert action_label(italian, action) != action
+
+
+def test_a_role_change_names_the_role_as_the_staff_page_does():
+    from app.audit.wording import sentence
+    from app.core.i18n import gettext_for
+
+    entry = {"object_type": "user", "object_id": "3", "details": {"from": "hr", "to": "manager"},
+             "actor": "Ada Admin", "actor_user_id": 1, "action": "user.role"}
+    known = {"candidate": {}, "position": {}, "user": {"3": "Paola Prova"}}
+    words = str(sentence(gettext_for("it"), entry, known, {}))
+    assert words.endswith("il ruolo responsabile di selezione")

@@ -168,6 +168,8 @@ def test_the_contest_pages_for_candidate_and_reviewer(client, session, decided):
     login_browser(client, team.admin)
     listing = client.get("/contests")
     assert listing.status_code == 200 and f'action="/contests/{contest.id}"' in listing.text
+    # the reviewer sees who asked, by name, not only a number
+    assert f'<a href="/candidates/{candidate.id}">{candidate.full_name}</a>' in listing.text
 
 
 def test_staff_read_the_same_explanation_from_the_report(client, session, decided):
@@ -211,3 +213,17 @@ def test_the_reviewer_page_says_in_italian_why_the_decider_cannot_close_the_revi
     assert refused.status_code == 409
     assert "Chi ha preso la decisione non può anche rivederla." in refused.text
     assert session.get(Contest, contest_id).outcome is None
+
+
+def test_a_t_score_is_said_in_plain_words_only_where_scores_are_t(client, session, decided):
+    from tests.app.reports.scenario import import_norms, synthetic_norms
+
+    team, candidate = decided
+    token = _token_for(session, candidate)
+    before = client.get(f"/a/{token}/explanation", params={"lang": "it"}).text
+    assert 'id="t-in-words"' not in before  # percentages of the maximum: nothing to explain
+    import_norms(session, organization_id=team.admin.organization_id,
+                 tables=synthetic_norms(session, keys=["commercial-knowledge", "english"]))
+    after = client.get(f"/a/{token}/explanation", params={"lang": "it"}).text
+    assert " T</td>" in after
+    assert "50 è la loro media, 60 è ben sopra" in after

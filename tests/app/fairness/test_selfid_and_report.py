@@ -366,3 +366,26 @@ def test_the_impact_page_combines_the_chosen_pair_of_attributes(client, session,
     assert "Woman × English" in page.text
     odd = client.get("/fairness", params={"intersect": "shoe,size"})
     assert odd.status_code == 200 and "Gender × Age" in odd.text  # back to the default
+
+
+def test_the_instructions_write_knockouts_and_ranking_in_words(client, session, team):
+    """No stored JSON ({"min_years_sales": 2.0}) and no raw key on the Italian document."""
+    from app.positions.models import Position
+
+    position = session.get(Position, team.position.id)
+    position.knockouts = {"min_education": "bachelor", "min_languages": {"en": "B2"},
+                          "min_years_sales": 2.5}
+    position.ranking = {"mode": "mix", "fit_weight": 0.5}
+    session.add(position)
+    session.flush()
+    _ask(session, team.admin.organization_id, ("gender", "age_band"))
+    login_browser(client, team.admin)
+    instructions = client.get("/admin/documents/instructions", params={"lang": "it"}).text
+    line = next(li for li in instructions.split("<li>")
+                if f"<strong>{team.position.title}</strong>" in li)
+    assert "min_" not in line and "{" not in line and "mix" not in line
+    assert "Anni nelle vendite ≥ 2,5" in line
+    assert "Lingua inglese (QCER autovalutato) ≥ B2" in line
+    assert "ordinamento: combinazione" in line
+    dpia = client.get("/admin/documents/dpia", params={"lang": "it"}).text
+    assert "age_band" not in dpia and "Genere, Età" in dpia

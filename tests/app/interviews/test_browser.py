@@ -135,6 +135,9 @@ def test_a_candidate_goes_from_invitation_to_interview_to_decision(live, tmp_pat
         manager.go_back()
         _rate(manager, 4, "Gave a worked example with margins.")
         assert "calibration appears" in manager.inner_text("#ratings")
+        # their own ratings with the evidence notes fit the phone (the table scrolls in its box)
+        assert manager.locator("#own-ratings").count() == 1
+        assert manager.evaluate("document.documentElement.scrollWidth") <= 390
         manager.screenshot(path=str(tmp_path / "manager-rated.png"), full_page=True)
 
     with _signed_in(url, live["hr"], errors, 1280) as hr:

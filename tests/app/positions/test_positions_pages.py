@@ -181,6 +181,56 @@ def test_a_weight_no_questionnaire_measures_is_explained_in_italian_not_as_a_sum
         token, questionnaires=["analysis"], weight_analysis="0,5",
         weight_commercial_knowledge="0,5"))
     form_shown_again(response)
-    assert re.search(r'id="err-weights">commercial_knowledge ha un peso, ma nessuno dei '
-                     r"questionari della posizione lo misura", response.text), response.text
+    error = re.search(r'id="err-weights">([^<]*)<', response.text).group(1)
+    assert error.startswith("Nessuno dei questionari scelti misura "), error
+    assert "commercial_knowledge" not in error  # the competency's name, not its key
     assert "ora sommano a" not in response.text
+
+
+def test_the_italian_form_writes_minutes_and_weights_with_a_decimal_comma(client, session):
+    login_browser(client, create_user(session, role=Role.hr))
+    english = client.get("/positions/new?lang=en").text
+    italian = client.get("/positions/new?lang=it").text
+
+    minutes_en = re.findall(r"· (\d+(?:\.\d+)?) min<", english)
+    assert any("." in m for m in minutes_en)  # some module takes a half minute
+    assert re.findall(r"· (\d+(?:,\d+)?) min<", italian) == [
+        m.replace(".", ",") for m in minutes_en]
+    assert 'id="w-commercial_knowledge" name="weight_commercial_knowledge" inputmode="decimal" ' \
+           'size="5" value="0,25"' in italian
+    assert "<td>0,25</td>" in italian and "<td>0.25</td>" in english
+    assert 'id="ranking_fit_weight"' in italian and 'value="0,5"' in italian
+
+
+def test_an_italian_form_saves_as_shown(client, session):
+    """The weights the Italian page writes (0,25) are read back as numbers when saved."""
+    login_browser(client, create_user(session, role=Role.hr))
+    page = client.get("/positions/new?lang=it").text
+    fields = dict(re.findall(r'name="(weight_[a-z_]+)" inputmode="decimal" size="5" '
+                             r'value="([^"]*)"', page))
+    checked = re.findall(r'name="questionnaires" value="([^"]+)" data-seconds="\d+" checked', page)
+    answer = client.post("/positions/new?lang=it", data={
+        "csrf_token": csrf_token(client), "title": "KAM Centro",
+        "questionnaires": checked, "language_hurdle": "",
+        "invitation_expiry_days": "14", "ranking_mode": "mix", "ranking_fit_weight": "0,5",
+        **fields}, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    position = session.exec(select(Position).where(Position.title == "KAM Centro")).one()
+    assert abs(sum(position.weights.values()) - 1) < 1e-9
+    assert position.ranking["fit_weight"] == 0.5
+
+
+def test_weights_on_a_competency_no_questionnaire_measures_say_which(client, session):
+    """Weights adding up to 1 are not told they do not add up to 1."""
+    login_browser(client, create_user(session, role=Role.hr))
+    page = client.get("/positions/new?lang=it").text
+    fields = dict(re.findall(r'name="(weight_[a-z_]+)" inputmode="decimal" size="5" '
+                             r'value="([^"]*)"', page))
+    answer = client.post("/positions/new?lang=it", data={
+        "csrf_token": csrf_token(client), "title": "KAM Isole",
+        "questionnaires": ["analysis", "commercial-knowledge"], "language_hurdle": "",
+        "invitation_expiry_days": "14", "ranking_mode": "fit", **fields})
+    form_shown_again(answer)
+    message = re.search(r'<p class="field-error" id="err-weights">([^<]+)</p>', answer.text)[1]
+    assert message.startswith("Nessuno dei questionari scelti misura ")
+    assert "Resistenza allo stress" in message and "sommano" not in message

@@ -125,3 +125,14 @@ def test_the_bulk_page_speaks_italian(client, session, team):
     login_browser(client, team.hr)
     page = client.get(f"/positions/{team.position.id}/invite-many?lang=it")
     assert "Invita più persone candidate" in page.text and "Controlla l&#39;elenco" in page.text
+
+
+def test_the_preview_names_languages_and_writes_extra_time_as_a_percent(client, session, team):
+    login_browser(client, team.hr)
+    path = f"/positions/{team.position.id}/invite-many?lang=it"
+    csrf = _csrf(client.get(path).text)
+    preview = client.post(path, data={"csrf_token": csrf, "action": "preview", "text":
+                                      "Giulia Bianchi\tgiulia.b@example.com\tit\t0\n"
+                                      "Mark Twain\tmark@example.com\ten\t25\n"}).text
+    cells = re.findall(r'<td data-label="(?:Lingua|Tempo aggiuntivo)">([^<]*)</td>', preview)
+    assert cells == ["Italiano", "0 %", "Inglese", "25 %"]  # not "it", "0"

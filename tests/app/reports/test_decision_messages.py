@@ -80,3 +80,11 @@ def test_every_default_template_fills_every_placeholder():
                 assert "{" not in filled, (kind, lang, part)
             assert "punteggi" not in messages.DEFAULTS[kind][lang]["body"].lower()
             assert "score" not in messages.DEFAULTS[kind][lang]["body"].lower()
+
+
+def test_the_template_page_says_what_each_placeholder_becomes(client, session, team):
+    login_browser(client, team.admin)
+    page = html.unescape(client.get("/admin/messages", params={"lang": "it"}).text)
+    help_text = re.search(r'<p class="help" id="placeholders">([^<]+)</p>', page)[1]
+    assert "{name} (il nome della persona candidata)" in help_text
+    assert "{contact_email} (il suo indirizzo e-mail)" in help_text
