@@ -181,12 +181,10 @@ def knockouts_in_words(rules: dict[str, Any], lang: str) -> list[str]:
     triennale", "Lingua inglese (QCER autovalutato) ≥ B2", never the stored JSON."""
     _ = gettext_for(lang)
     numbers = Numbers(lang)
-    languages = {"en": _("English"), "it": _("Italian")}
     words = []
     for rule, value in rules.items():
         if rule == "min_languages" and isinstance(value, dict):
-            words += [_("Language %(language)s (self-assessed CEFR)",
-                        language=str(languages.get(code, code)).lower()) + f" ≥ {level}"
+            words += [f"{knockout_rule(_, f'min_languages.{code}')} ≥ {level}"
                       for code, level in value.items()]
         else:
             words.append(f"{knockout_rule(_, rule)} ≥ {knockout_value(_, value, numbers)}")

@@ -252,7 +252,9 @@ def ranking_mode(_: Gettext, mode: str) -> str:
 def knockout_rule(_: Gettext, rule: str) -> str:
     """The name of a knock-out rule."""
     if rule.startswith("min_languages."):
-        return _("Language %(language)s (self-assessed CEFR)", language=rule.split(".", 1)[1])
+        code = rule.split(".", 1)[1]
+        named = {"en": _("English (self-assessed CEFR)"), "it": _("Italian (self-assessed CEFR)")}
+        return named.get(code) or _("Language %(language)s (self-assessed CEFR)", language=code)
     names = {
         "min_education": _("Education"),
         "min_years_sales": _("Years in sales"),

@@ -126,3 +126,13 @@ def test_a_comparison_of_five_fits_a4_landscape_in_four_pages(client, session):
     assert "In sintesi" in first and "Requisiti" in first and "Valore atteso" in first
     for name in names:  # every column of the summary table is on the first page
         assert name.split()[0] in first
+
+
+def test_a_language_knockout_names_the_language_in_words():
+    from app.core.i18n import gettext_for
+    from app.reports.wording import knockout_rule
+
+    it, en = gettext_for("it"), gettext_for("en")
+    assert knockout_rule(it, "min_languages.en") == "Lingua inglese (QCER autovalutato)"
+    assert knockout_rule(en, "min_languages.it") == "Italian (self-assessed CEFR)"
+    assert knockout_rule(en, "min_languages.fr") == "Language fr (self-assessed CEFR)"
