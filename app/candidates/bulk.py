@@ -66,11 +66,14 @@ class UnreadableFile(ValueError):
 
 
 def _cells_from_text(text: str) -> list[list[str]]:
-    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    first = next((line for line in lines if line.strip()), "")
-    separator = next((s for s in ("\t", ";", ",") if s in first), "\t")
-    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=separator)
-    return [[cell.strip() for cell in row] for row in reader]
+    """One row per line, each line split at its own separator (a tab, else ";", else ","):
+    rows pasted from a spreadsheet and rows typed by hand can be mixed in one list."""
+    rows = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        separator = next((s for s in ("\t", ";", ",") if s in line), "\t")
+        cells = next(csv.reader([line], delimiter=separator), [])
+        rows.append([cell.strip() for cell in cells])
+    return rows
 
 
 def _cells_from_xlsx(data: bytes) -> list[list[str]]:

@@ -136,3 +136,16 @@ def test_the_preview_names_languages_and_writes_extra_time_as_a_percent(client, 
                                       "Mark Twain\tmark@example.com\ten\t25\n"}).text
     cells = re.findall(r'<td data-label="(?:Lingua|Tempo aggiuntivo)">([^<]*)</td>', preview)
     assert cells == ["Italiano", "0 %", "Inglese", "25 %"]  # not "it", "0"
+
+
+def test_rows_pasted_from_a_spreadsheet_and_rows_typed_by_hand_can_be_mixed():
+    from app.candidates import bulk
+
+    rows = bulk.read(text="Anna Neri\tanna@example.com\tit\t25\n"
+                          "Bruno Gialli, bruno@example.com, en\n"
+                          "Carla Viola; carla@example.com; it; 50\n")
+    assert [(r.name, r.email, r.language, r.extra_time) for r in rows] == [
+        ("Anna Neri", "anna@example.com", "it", "25"),
+        ("Bruno Gialli", "bruno@example.com", "en", ""),
+        ("Carla Viola", "carla@example.com", "it", "50"),
+    ]
