@@ -134,7 +134,7 @@ def simulate_candidates(
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} (demo)"
         email = f"demo.candidate{seed}.{n}@example.com"
         language = rng.choice(("it", "it", "en"))
-        candidate, _invitation, token = candidate_service.invite(
+        candidate, invitation, token = candidate_service.invite(
             session, position=position, actor=actor, base_url="http://demo.invalid",
             data=CandidateCreate(full_name=name, email=email, language=language),
             send_email=False,
@@ -148,8 +148,12 @@ def simulate_candidates(
         simulated.append(Simulated(pk(candidate), levels))
         if rng.random() > complete_share:
             continue
-        _take(session, token=token, levels=levels, rng=rng,
-              started=now - timedelta(days=rng.uniform(1, 20)))
+        started = now - timedelta(days=rng.uniform(1, 20))
+        # Invited a little before starting (the report lists invited, started, completed).
+        invited = started - timedelta(days=rng.uniform(0.2, 3))
+        candidate.created_at = invitation.created_at = invited
+        session.add(invitation)
+        _take(session, token=token, levels=levels, rng=rng, started=started)
     session.flush()
     return simulated
 

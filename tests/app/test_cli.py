@@ -59,6 +59,15 @@ def test_demo_prints_url_and_credentials(fresh_database):
     assert "/login" in result.output
     assert "demo.admin@example.com / demo-password" in result.output
     assert runner.invoke(cli, ["demo"]).exit_code == 0
+    from app.assessments.models import Attempt
+    from app.candidates.models import Candidate
+
+    with session_scope(read_only=True) as session:
+        started = session.exec(select(Candidate, Attempt).join(
+            Attempt, Attempt.candidate_id == Candidate.id)).all()
+        assert started
+        # Each demo candidate was invited before starting, as the report lists the dates.
+        assert all(c.created_at <= a.started_at for c, a in started)
 
 
 def test_malformed_database_url_stops_with_a_message_naming_the_setting(monkeypatch):
