@@ -133,7 +133,6 @@ def _render_landing(
         contact_email=_contact_email(session, ctx.candidate.organization_id, lang),
     )
     screening = _screening_view(lang)
-    total_s = sum(section["time_limit_s"] for section in state["sections"])
     sections = [
         {**section, "minutes": math.ceil(section["time_limit_s"] / 60)}
         for section in state["sections"]
@@ -157,7 +156,8 @@ def _render_landing(
             "company": company,
             "position": state["position"],
             "candidate_name": ctx.candidate.full_name,
-            "minutes": math.ceil(total_s / 60),
+            # The sum of the minutes listed per section, so the two never disagree.
+            "minutes": sum(section["minutes"] for section in sections),
             "sections": sections,
             "extra_time_pct": ctx.candidate.extra_time_pct,
             "notice": notice,

@@ -122,6 +122,8 @@ def test_landing_shows_who_asks_how_long_privacy_and_consent(client, session):
     assert organization.name in html and "KAM North-East" in html
     # stress-resistance: 210 s + 240 s, with 50 % extra time = 675 s -> 12 minutes
     assert "About 12 minutes" in html and "in 2 timed sections" in html
+    # The total is the sum of the minutes listed per section, never a minute apart.
+    assert sum(int(m) for m in re.findall(r"questions, (\d+) min", html)) == 12
     assert "Privacy notice" in html and "dpo@acme.example" in html
     assert "24 months" in html  # the organization's retention period
     assert re.search(
@@ -247,6 +249,8 @@ def test_section_page_shows_the_items_without_any_key(client, session):
     assert 'class="table-scroll"' in html
     assert 'inputmode="decimal"' in html
     assert re.search(r'<progress id="progress-bar" max="\d+" value="0">', html)
+    # The count is the whole assessment's, beside the section's own "Question 1 of n".
+    assert re.search(r"0 of \d+ questions answered in the whole assessment", html)
     assert re.search(r'role="timer"[^>]*>1[01]:\d\d left<', html)
     assert re.search(r'data-remaining="\d+"', html) and 'data-deadline="20' in html
     # No key, score, tolerance, rationale or reverse flag anywhere.
