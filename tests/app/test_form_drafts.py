@@ -54,7 +54,7 @@ def test_a_form_with_mistakes_answers_303_and_the_page_shows_values_and_errors(c
     page = client.get(answer.headers["location"])
     assert page.status_code == 200
     assert ITALIAN_ERROR in page.text and 'id="err-weights"' in page.text
-    assert 'value="KAM Centro"' in page.text and 'value="0.6"' in page.text
+    assert 'value="KAM Centro"' in page.text and 'value="0,6"' in page.text  # Italian: 0,6
     # A reload is the same GET: the same form, no resubmission.
     assert ITALIAN_ERROR in client.get(answer.headers["location"]).text
 
