@@ -449,7 +449,7 @@ def test_comparison_marks_pairs_inside_the_measurement_error(client, session, te
     marks = re.findall(r'<span class="same-mark" title="([^"]+)">([^<]+)</span>', row)
     assert [text for _title, text in marks] == ["≈ Stella Forte – Gemma Pari"]
     assert "measurement error" in marks[0][0]  # the explanation travels with the mark
-    assert "2 pair(s) reliably different" in row  # the weak one differs from both
+    assert "pairs reliably different: 2" in row  # the weak one differs from both
     assert "kam-chart-radar" not in page.text  # two competencies: no radar, table only
     # The summary table comes first, the competency detail with its marks after.
     summary_at = page.text.index("At a glance")
