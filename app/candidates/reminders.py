@@ -132,15 +132,8 @@ def _queue(
     token = links.recover(invitation)
     if token is not None:
         url = candidate_service.invitation_url(get_settings().base_url, token)
-        where = [
-            "",
-            _("Open your personal link:"),
-            url,
-            "",
-            _("The link is valid until %(date)s and can be used for one attempt.",
-              date=organization_service.local_time(organization, invitation.expires_at)),
-            _("Please do not share it."),
-        ]
+        where = ["", *candidate_service.link_lines(_, url=url, organization=organization,
+                                                    invitation=invitation)]
     else:
         where = [
             _("Your personal link is in our e-mail of %(date)s with the subject "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from app.core.db import pk
 from app.core.errors import N_, Conflict, Gone, NotFound, Word
 from app.core.i18n import gettext_for
 from app.organizations import service as organization_service
+from app.organizations.models import Organization
 from app.outbox import service as outbox
 from app.positions import service as position_service
 from app.positions.models import Position
@@ -272,6 +274,18 @@ def _queue_invitation_email(
         _("It takes about %(minutes)d minutes, in timed sections; you can use a computer or a "
           "phone.", minutes=_battery_minutes(session, position, candidate.extra_time_pct)),
         "",
+        *link_lines(_, url=url, organization=organization, invitation=invitation),
+    ]
+    email_candidate(session, candidate=candidate, subject=subject, lines=lines,
+                    invitation_id=invitation.id)
+
+
+def link_lines(
+    _: Callable[..., str], *, url: str, organization: Organization | None, invitation: Invitation
+) -> list[str]:
+    """The e-mail lines that give the personal link, its expiry and the warning not to share
+    it (the invitation and the reminders that repeat it)."""
+    return [
         _("Open your personal link:"),
         url,
         "",
@@ -279,8 +293,6 @@ def _queue_invitation_email(
           date=organization_service.local_time(organization, invitation.expires_at)),
         _("Please do not share it."),
     ]
-    email_candidate(session, candidate=candidate, subject=subject, lines=lines,
-                    invitation_id=invitation.id)
 
 
 def email_candidate(session: Session, *, candidate: Candidate, subject: str, lines: list[str],
