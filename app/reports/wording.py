@@ -91,13 +91,18 @@ def term_sentence(_: Gettext, term: Mapping[str, Any], numbers: Numbers) -> str:
 def hurdle_short(_: Gettext, hurdle: Mapping[str, Any], numbers: Numbers) -> str:
     """``language (estimated A2, minimum B2)`` / ``Analysis (38.2 T, minimum 40 T)``."""
     if hurdle["unit"] == "CEFR":
+        named = {"en": _("English"), "it": _("Italian")}.get(hurdle.get("language") or "")
+        if named is None:  # a score stored before hurdles named their language
+            if hurdle["actual"] is None:
+                return _("language (no estimate, minimum %(required)s)",
+                         required=hurdle["required"])
+            return _("language (estimated %(actual)s, minimum %(required)s)",
+                     actual=cefr(_, hurdle["actual"]), required=hurdle["required"])
         if hurdle["actual"] is None:
-            return _("language (no estimate, minimum %(required)s)", required=hurdle["required"])
-        return _(
-            "language (estimated %(actual)s, minimum %(required)s)",
-            actual=cefr(_, hurdle["actual"]),
-            required=hurdle["required"],
-        )
+            return _("%(language)s (no estimate, minimum %(required)s)", language=named,
+                     required=hurdle["required"])
+        return _("%(language)s (estimated %(actual)s, minimum %(required)s)", language=named,
+                 actual=cefr(_, hurdle["actual"]), required=hurdle["required"])
     unit = "T" if hurdle["unit"] == "T" else "percent"
     required = numbers.score(hurdle["required"], unit, 0)
     name = _(competency_label(hurdle["competency"]))

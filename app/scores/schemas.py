@@ -61,6 +61,8 @@ class Hurdle(_Shape):
     unit: Literal["T", "percent", "CEFR"]
     passed: bool | None = Field(description="None: not evaluated (no score)")
     message: str
+    language: str | None = Field(
+        default=None, description="the language hurdle's language ('en', 'it'); None otherwise")
 
 
 class Requirement(_Shape):
@@ -73,6 +75,8 @@ class Requirement(_Shape):
     actual: Any
     unit: Literal["T", "percent", "CEFR"] | None
     passed: bool | None = Field(description="None: not evaluated (no score or no estimate)")
+    language: str | None = Field(
+        default=None, description="the language hurdle's language ('en', 'it'); None otherwise")
 
 
 class ExplanationTerm(_Shape):

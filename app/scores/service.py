@@ -286,6 +286,16 @@ def utilities(
     ]
 
 
+def name_hurdle_language(composite: dict[str, Any], language: str | None) -> dict[str, Any]:
+    """A candidate's composite (``CompositeResult.candidate(i).to_dict()``) with its language
+    hurdle naming the position's language, as stored scores do (scoring/ knows only the
+    level); changed in place and returned."""
+    explanation = composite.get("explanation") or {}
+    for hurdle in [*composite.get("hurdles", []), *explanation.get("hurdles", [])]:
+        hurdle["language"] = language if hurdle["rule"] == "language" else None
+    return composite
+
+
 def _present(x: Any) -> Any:
     return None if isinstance(x, float) and x != x else x  # NaN → None
 
@@ -294,8 +304,11 @@ def _scored(fit: float, partial: float) -> bool:
     return fit == fit or partial == partial  # either is not NaN
 
 
-def composite_snapshots(composite: CompositeResult) -> list[dict[str, Any]]:
-    """Each row's composite as stored: fit, band, basis, z and hurdle outcomes."""
+def composite_snapshots(
+    composite: CompositeResult, *, hurdle_language: str | None = None
+) -> list[dict[str, Any]]:
+    """Each row's composite as stored: fit, band, basis, z and hurdle outcomes (the language
+    hurdle names ``hurdle_language``, the position's, so it can be said in words)."""
     # No per-candidate explanation text: a report rebuilds it, and leaving it out keeps
     # rescoring a 10,000-candidate position to a few seconds.
     fit, band = composite.fit.tolist(), composite.band.tolist()
@@ -320,6 +333,7 @@ def composite_snapshots(composite: CompositeResult) -> list[dict[str, Any]]:
                 else _present(actual[i][h]),
                 "unit": "CEFR" if is_language else composite.unit,
                 "passed": None if passed[i][h] != passed[i][h] else bool(passed[i][h]),
+                "language": hurdle_language if is_language else None,
             })
         out.append({
             "fit_score": _present(fit[i]),
@@ -360,13 +374,13 @@ def requirements(composite: dict[str, Any]) -> list[dict[str, Any]]:
     minimums, each ``{kind, rule, competency, required, actual, unit, passed}``."""
     out = [
         {"kind": "knockout", "rule": k["rule"], "competency": None, "required": k["required"],
-         "actual": k["actual"], "unit": None, "passed": k["passed"]}
+         "actual": k["actual"], "unit": None, "passed": k["passed"], "language": None}
         for k in composite.get("knockouts") or []
     ]
     out.extend(
         {"kind": "language" if h["rule"] == "language" else "minimum", "rule": h["rule"],
          "competency": h["competency"], "required": h["required"], "actual": h["actual"],
-         "unit": h["unit"], "passed": h["passed"]}
+         "unit": h["unit"], "passed": h["passed"], "language": h.get("language")}
         for h in composite.get("hurdles") or []
     )
     return out
@@ -480,7 +494,8 @@ def score_submitted(session: Session, *, attempt: Attempt) -> Score:
                       versions=attempt.questionnaire_versions)
     evaluation = _evaluate(position, measured.scales, cefr, norms,
                            composite_norms(session, position=position))
-    composite = composite_snapshots(evaluation.composite)[0]
+    composite = composite_snapshots(evaluation.composite,
+                                    hurdle_language=position.hurdle_language)[0]
     knockouts, passed = _knockouts(position, attempt.screening)
     [utility] = utilities(position, z=[composite["composite_z"]], screenings=[attempt.screening])
     flags = _flags(session, attempt, battery, keys, answers, impression)
@@ -578,7 +593,8 @@ def _rescore_group(
     """New score columns for attempts taken on the same questionnaire versions."""
     evaluation = _evaluate(position, stored_scales([r.scales for r in rows]),
                            [r.cefr for r in rows], norms, group_norms)
-    snapshots = composite_snapshots(evaluation.composite)
+    snapshots = composite_snapshots(evaluation.composite,
+                                    hurdle_language=position.hurdle_language)
     utility = utilities(position, z=[s["composite_z"] for s in snapshots],
                         screenings=[r.screening for r in rows])
     entries = evaluation.competency_entries() if renorm else None
@@ -836,7 +852,8 @@ def report_scores(
     evaluation = _evaluate(position, measured.scales,
                            None if cefr_detail is None else [cefr_detail["cefr"]], tables,
                            composite_norms(session, position=position))
-    composite = evaluation.composite.candidate(0).to_dict()
+    composite = name_hurdle_language(evaluation.composite.candidate(0).to_dict(),
+                                     position.hurdle_language)
     knockouts, passed = _knockouts(position, attempt.screening)
     snapshot = session.exec(select(Score).where(Score.attempt_id == attempt.id)).first()
     return {

@@ -195,7 +195,9 @@ def test_new_weights_rerank_from_stored_scores_without_a_retake(client, session)
     assert score.band == expected.composite.band
     assert score.composite["weights"] == {"commercial_knowledge": 0.1, "languages": 0.9}
     assert score.composite["hurdles"] == [
-        {key: h[key] for key in ("rule", "competency", "required", "actual", "unit", "passed")}
+        {**{key: h[key] for key in ("rule", "competency", "required", "actual", "unit",
+                                    "passed")},
+         "language": "en" if h["rule"] == "language" else None}  # the position's hurdle language
         for h in expected.composite.to_dict()["hurdles"]
     ]
 

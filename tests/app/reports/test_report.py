@@ -8,7 +8,7 @@ from app.candidates import decisions as decision_service
 from app.core.config import get_settings
 from app.positions import service as position_service
 from app.scores.models import Score
-from app.scores.service import composite_norms, norms_for
+from app.scores.service import composite_norms, name_hurdle_language, norms_for
 from questionnaires.keys import item_keys
 from scoring import SCORING_VERSION, candidate_utility, score_candidate
 from tests.app.reports.scenario import (
@@ -28,12 +28,15 @@ def _expected(session, team, attempt):
     keys = item_keys(Battery.load(session, attempt.questionnaire_versions).questionnaires.values())
     norms = norms_for(session, organization_id=attempt.organization_id,
                       versions=attempt.questionnaire_versions)
-    return score_candidate(
+    expected = score_candidate(
         keys, stored_answers(session, attempt), norms=norms or None, weights=position.weights,
         minimums=position.minimums or None, language_hurdle=position.hurdle_level,
         min_n=get_settings().norm_min_n,
         composite_norms=composite_norms(session, position=position),
     ).to_dict()
+    # The app adds one thing scoring/ does not know: the language the hurdle is measured in.
+    expected["composite"] = name_hurdle_language(expected["composite"], position.hurdle_language)
+    return expected
 
 
 def _report(client, user, candidate_id):

@@ -136,3 +136,18 @@ def test_a_language_knockout_names_the_language_in_words():
     assert knockout_rule(it, "min_languages.en") == "Lingua inglese (QCER autovalutato)"
     assert knockout_rule(en, "min_languages.it") == "Italian (self-assessed CEFR)"
     assert knockout_rule(en, "min_languages.fr") == "Language fr (self-assessed CEFR)"
+
+
+def test_the_language_hurdle_names_its_language_when_the_score_knows_it():
+    from app.core.i18n import gettext_for
+    from app.core.numbers import Numbers
+    from app.reports.wording import hurdle_short
+
+    hurdle = {"unit": "CEFR", "actual": "A2", "required": "B2", "language": "en"}
+    assert hurdle_short(gettext_for("it"), hurdle, Numbers("it")).startswith(
+        "Inglese (stimato A2")
+    assert hurdle_short(gettext_for("en"), hurdle, Numbers("en")).startswith(
+        "English (estimated A2")
+    # A score stored before hurdles named their language keeps the general word.
+    older = {k: v for k, v in hurdle.items() if k != "language"}
+    assert hurdle_short(gettext_for("it"), older, Numbers("it")).startswith("lingua (stimato")
