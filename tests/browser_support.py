@@ -60,6 +60,18 @@ def chromium(**context_options: Any) -> Iterator[Any]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def sign_in(page: Any, url: str, email: str) -> None:
+    """Sign a staff member in on the login page (the test password) and wait for the
+    dashboard."""
+    from tests.factories import PASSWORD
+
+    page.goto(f"{url}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(f"{url}/")
+
+
 @contextmanager
 def serve(app: Any) -> Iterator[str]:
     """Serve ``app`` with uvicorn on 127.0.0.1 and a free port; yields the base URL."""

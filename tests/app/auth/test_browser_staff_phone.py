@@ -34,16 +34,11 @@ def live(fresh_database: str) -> Iterator[dict]:
 
 
 def test_on_a_phone_every_colleague_is_a_card_with_its_buttons_in_view(live: dict) -> None:
-    from tests.factories import PASSWORD
 
     url = live["url"]
     with browser_support.chromium(viewport={"width": 390, "height": 844}) as context:
         page = context.new_page()
-        page.goto(f"{url}/login")
-        page.fill("#email", live["admin"])
-        page.fill("#password", PASSWORD)
-        page.click("form[action='/login'] button[type=submit]")
-        page.wait_for_url(f"{url}/")
+        browser_support.sign_in(page, url, live["admin"])
         page.goto(f"{url}/admin/staff?lang=it")
 
         row = page.locator(f"#user-{live['hr_id']}")

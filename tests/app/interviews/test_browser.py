@@ -46,16 +46,6 @@ def live(fresh_database: str) -> Iterator[dict]:
         yield {**data, "url": base_url}
 
 
-def _sign_in(page, url: str, email: str) -> None:
-    from tests.factories import PASSWORD
-
-    page.goto(f"{url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{url}/")
-
-
 def _take_assessment(link: str) -> int:
     """The candidate opens the link and completes the assessment (through the services)."""
     from app.assessments import service as assessment_service
@@ -99,7 +89,7 @@ def _signed_in(url: str, email: str, errors: list[str], width: int) -> Iterator[
     with browser_support.chromium(viewport={"width": width, "height": 900}) as context:
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
-        _sign_in(page, url, email)
+        browser_support.sign_in(page, url, email)
         yield page
 
 

@@ -34,17 +34,12 @@ def live(fresh_database: str) -> Iterator[dict]:
 
 
 def test_weights_adding_to_110_percent_reload_without_resubmitting(live):
-    from tests.factories import PASSWORD
 
     dialogs: list[str] = []
     with browser_support.chromium(locale="it-IT") as context:
         page = context.new_page()
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        page.goto(f"{live['url']}/login")
-        page.fill("#email", live["email"])
-        page.fill("#password", PASSWORD)
-        page.click("form[action='/login'] button[type=submit]")
-        page.wait_for_url(f"{live['url']}/")
+        browser_support.sign_in(page, live["url"], live["email"])
 
         page.goto(f"{live['url']}/positions/new?lang=it")
         page.fill("#title", "KAM Lombardia")

@@ -37,21 +37,11 @@ def live(fresh_database: str) -> Iterator[dict]:
         yield {**data, "url": base_url}
 
 
-def _sign_in(page, url: str, email: str) -> None:
-    from tests.factories import PASSWORD
-
-    page.goto(f"{url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{url}/")
-
-
 def test_on_a_phone_wide_tables_scroll_in_their_box_with_a_cue(live: dict) -> None:
     url = live["url"]
     with browser_support.chromium(viewport={"width": 390, "height": 844}) as context:
         page = context.new_page()
-        _sign_in(page, url, live["hr"])
+        browser_support.sign_in(page, url, live["hr"])
 
         page.goto(f"{url}/positions?lang=it")  # one card per position, status in view
         status = page.locator("#positions-table .status").first

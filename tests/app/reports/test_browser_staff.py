@@ -70,7 +70,6 @@ def _keep(shot: Path) -> None:
 
 
 def test_manager_reads_the_pipeline_a_report_and_compares_three(live, tmp_path: Path):
-    from tests.factories import PASSWORD
 
     console: list[str] = []
     errors: list[str] = []
@@ -80,11 +79,7 @@ def test_manager_reads_the_pipeline_a_report_and_compares_three(live, tmp_path: 
         page = context.new_page()
         page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{live['url']}/login")
-        page.fill("#email", live["email"])
-        page.fill("#password", PASSWORD)
-        page.click("form[action='/login'] button[type=submit]")
-        page.wait_for_url(f"{live['url']}/")
+        browser_support.sign_in(page, live["url"], live["email"])
 
         page.click("text=KAM Nord-Est")
         page.wait_for_url(re.compile(rf"/positions/{live['position_id']}$"))

@@ -55,13 +55,7 @@ def _keep(shot: Path) -> None:
 
 
 def _sign_in(page, live: dict, who: str) -> None:  # type: ignore[no-untyped-def]
-    from tests.factories import PASSWORD
-
-    page.goto(f"{live['url']}/login")
-    page.fill("#email", live["users"][who])
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live['url']}/")
+    browser_support.sign_in(page, live["url"], live["users"][who])
 
 
 def _fits(page) -> bool:  # type: ignore[no-untyped-def]
