@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.assessments.models import Attempt
 from app.auth.dependencies import PageUser
+from app.auth.models import User
 from app.core.db import SessionDep, SessionRoute
 from app.core.i18n import gettext_for
 from app.documents import exports
@@ -149,29 +150,34 @@ def _export_name(position: Position, extension: str) -> str:
     return f"pipeline-{position.id}-{slug}.{extension}"
 
 
+def _export_table(
+    request: Request, session: Session, user: User, position_id: int
+) -> tuple[Position, Iterator[dict[str, Any]], list[tuple[str, str]]]:
+    """The position, and the rows and columns of its filtered pipeline as exported (both
+    formats: the page's filters, the reader's language)."""
+    position = position_service.get(session, position_id=position_id, user=user)
+    query = pipeline_query(request)
+    _ = gettext_for(_lang(request))
+    filters, columns = _list_view(session, position, query.filters,
+                                  _export_columns(_, _measured(session, position)))
+    return position, _export_rows(session, position, filters, _, Numbers(_lang(request))), columns
+
+
+def _attachment(data: bytes, media_type: str, position: Position, extension: str) -> Response:
+    return Response(data, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{_export_name(position, extension)}"'})
+
+
 @router.get("/positions/{position_id:int}/pipeline.csv")
 def pipeline_csv(
     position_id: int, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """The filtered pipeline as CSV (``;`` and a BOM for Italian Excel, ``,`` otherwise)."""
-    position = position_service.get(session, position_id=position_id, user=user)
-    query = pipeline_query(request)
-    _ = gettext_for(_lang(request))
+    position, rows, columns = _export_table(request, session, user, position_id)
     italian = _lang(request) == "it"
-    filters, columns = _list_view(session, position, query.filters,
-                                  _export_columns(_, _measured(session, position)))
-    text = exports.pipeline_csv(
-        _export_rows(session, position, filters, _, Numbers(_lang(request))),
-        columns,
-        bom=italian,
-        delimiter=";" if italian else ",",
-        decimal="," if italian else ".",
-    )
-    return Response(
-        text.encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{_export_name(position, "csv")}"'},
-    )
+    text = exports.pipeline_csv(rows, columns, bom=italian, delimiter=";" if italian else ",",
+                                decimal="," if italian else ".")
+    return _attachment(text.encode("utf-8"), "text/csv; charset=utf-8", position, "csv")
 
 
 @router.get("/positions/{position_id:int}/pipeline.xlsx")
@@ -179,18 +185,7 @@ def pipeline_xlsx(
     position_id: int, request: Request, session: SessionDep, user: PageUser
 ) -> Response:
     """The filtered pipeline as an Excel workbook."""
-    position = position_service.get(session, position_id=position_id, user=user)
-    query = pipeline_query(request)
-    _ = gettext_for(_lang(request))
-    filters, columns = _list_view(session, position, query.filters,
-                                  _export_columns(_, _measured(session, position)))
-    data = exports.pipeline_xlsx(
-        _export_rows(session, position, filters, _, Numbers(_lang(request))),
-        columns,
-        sheet_title=position.title,
-    )
-    return Response(
-        data,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{_export_name(position, "xlsx")}"'},
-    )
+    position, rows, columns = _export_table(request, session, user, position_id)
+    data = exports.pipeline_xlsx(rows, columns, sheet_title=position.title)
+    return _attachment(
+        data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", position, "xlsx")
