@@ -17,6 +17,9 @@ from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("it", "en")
 LANGUAGE_NAMES = {"it": "Italiano", "en": "English"}
+#: A language as a word in a sentence, in the reader's language ("Inglese" on an Italian
+#: page): the English msgids, translated where they are shown.
+LANGUAGE_WORDS = {"en": "English", "it": "Italian"}
 LOCALE_DIR = Path(__file__).parent.parent / "locale"
 
 

@@ -14,6 +14,7 @@ from app.core import tenancy
 from app.core.clock import utcnow
 from app.core.db import pk
 from app.core.errors import N_, Invalid, NotFound, Word
+from app.core.i18n import LANGUAGE_WORDS
 from app.positions.models import Position, PositionManager
 from app.positions.schemas import PositionCreate, PositionPublic, PositionUpdate, Ranking
 from questionnaires.hurdles import unsupported_reason
@@ -72,7 +73,6 @@ def _check_questionnaires(session: Session, keys: list[str]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-LANGUAGE_NAMES = {"en": N_("English"), "it": N_("Italian")}
 
 
 def _check_hurdle(session: Session, *, keys: list[str], hurdle: dict[str, str] | None) -> None:
@@ -82,7 +82,7 @@ def _check_hurdle(session: Session, *, keys: list[str], hurdle: dict[str, str] |
     tests = bank_service.language_tests(session)
     wanted = tests.get(hurdle["language"])
     if wanted is None or wanted not in keys:
-        name = Word(LANGUAGE_NAMES.get(hurdle["language"], hurdle["language"]))
+        name = Word(LANGUAGE_WORDS.get(hurdle["language"], hurdle["language"]))
         if wanted:
             raise Invalid(N_("the position requires %(language)s %(level)s, so its battery must "
                              "test %(language)s; add the %(key)r questionnaire or remove the "
@@ -94,7 +94,7 @@ def _check_hurdle(session: Session, *, keys: list[str], hurdle: dict[str, str] |
     version = {row.key: row.version for row in bank_service.latest_rows(session)}[wanted]
     why = unsupported_reason(wanted, version, hurdle["level"])
     if why is not None:
-        name = Word(LANGUAGE_NAMES.get(hurdle["language"], hurdle["language"]))
+        name = Word(LANGUAGE_WORDS.get(hurdle["language"], hurdle["language"]))
         raise Invalid(N_("%(language)s %(level)s cannot be required yet: %(why)s; choose a "
                          "lower level"), field="language_hurdle",
                       params={"language": name, "level": hurdle["level"], "why": Word(why)})

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 # Re-exported: the report pages format numbers through wording.
+from app.core.i18n import LANGUAGE_WORDS
 from app.core.numbers import DASH as DASH
 from app.core.numbers import MINUS as MINUS
 from app.core.numbers import Numbers as Numbers
@@ -91,17 +92,17 @@ def term_sentence(_: Gettext, term: Mapping[str, Any], numbers: Numbers) -> str:
 def hurdle_short(_: Gettext, hurdle: Mapping[str, Any], numbers: Numbers) -> str:
     """``language (estimated A2, minimum B2)`` / ``Analysis (38.2 T, minimum 40 T)``."""
     if hurdle["unit"] == "CEFR":
-        named = {"en": _("English"), "it": _("Italian")}.get(hurdle.get("language") or "")
-        if named is None:  # a score stored before hurdles named their language
+        word = LANGUAGE_WORDS.get(hurdle.get("language") or "")
+        if word is None:  # a score stored before hurdles named their language
             if hurdle["actual"] is None:
                 return _("language (no estimate, minimum %(required)s)",
                          required=hurdle["required"])
             return _("language (estimated %(actual)s, minimum %(required)s)",
                      actual=cefr(_, hurdle["actual"]), required=hurdle["required"])
         if hurdle["actual"] is None:
-            return _("%(language)s (no estimate, minimum %(required)s)", language=named,
+            return _("%(language)s (no estimate, minimum %(required)s)", language=_(word),
                      required=hurdle["required"])
-        return _("%(language)s (estimated %(actual)s, minimum %(required)s)", language=named,
+        return _("%(language)s (estimated %(actual)s, minimum %(required)s)", language=_(word),
                  actual=cefr(_, hurdle["actual"]), required=hurdle["required"])
     unit = "T" if hurdle["unit"] == "T" else "percent"
     required = numbers.score(hurdle["required"], unit, 0)
